@@ -1,0 +1,23 @@
+"""studylib: study a service the systems-thinking way.
+
+A check in six stages (purpose, demand, capability, flow, system conditions, management
+thinking) on a study folder of demand records and case events; notebooks per stage; HTML reports
+a manager can read.
+"""
+from __future__ import annotations
+
+from .errors import ConfigError, DataError, ParameterError, StudylibError, StudylibWarning
+from .study import Study, load_study, quality_summary
+
+__all__ = [
+    "load_study",
+    "Study",
+    "quality_summary",
+    "StudylibError",
+    "DataError",
+    "ConfigError",
+    "ParameterError",
+    "StudylibWarning",
+]
+
+__version__ = "0.1.0"

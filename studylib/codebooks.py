@@ -1,0 +1,204 @@
+"""The two codebooks a team grows during a study, read and checked.
+
+``demand_codebook.yml`` says which demand types exist, in customer language, whether each is value
+or failure demand (and what kind of failure), and which words recognise it in a verbatim.
+``flow_codebook.yml`` says what each activity in the case events means: value work or waste (of
+which kind), which activity starts the customer's and the organisation's clocks, and which one
+means the customer's problem is solved.
+
+Both are checked when read; every problem is collected and raised as one :class:`ConfigError`
+that names the entry.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from .errors import ConfigError
+
+__all__ = [
+    "DemandCodebook",
+    "FlowCodebook",
+    "load_demand_codebook",
+    "load_flow_codebook",
+    "FAILURE_SUBTYPES",
+    "WASTE_KINDS",
+]
+
+#: Failure-demand sub-types of the study guide; a codebook may add its own.
+FAILURE_SUBTYPES = ["progress chasing", "not done", "not done right", "clarification",
+                    "wrong place", "repeat information"]
+#: Kinds of waste a flow codebook may name.
+WASTE_KINDS = ["handoff", "rework", "inspection", "waiting", "chasing", "duplication"]
+
+
+def _read_yaml(path: Path, what: str) -> dict:
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{what} {path} does not exist (create it, or remove it from study.yml)") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path.name} is not valid YAML: {exc}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path.name} must be a mapping of keys to values, found {type(data).__name__}")
+    return data
+
+
+@dataclass
+class DemandCodebook:
+    """Demand types with value/failure, sub-type, service, patterns and priority.
+
+    ``types`` is a DataFrame, one row per type: ``demand_type, value_or_failure, failure_subtype,
+    service, priority, patterns`` (a list of case-insensitive regular expressions).
+    """
+
+    types: pd.DataFrame
+    failure_subtypes: list[str] = field(default_factory=lambda: list(FAILURE_SUBTYPES))
+    path: Path | None = None
+
+    def __repr__(self) -> str:
+        n_fail = int((self.types["value_or_failure"] == "failure").sum()) if len(self.types) else 0
+        return f"<DemandCodebook: {len(self.types)} demand types ({n_fail} failure)>"
+
+
+def demand_codebook_from_dict(data: dict, *, source: str = "demand_codebook.yml",
+                              path: Path | None = None) -> DemandCodebook:
+    problems: list[str] = []
+    subtypes = data.get("failure_subtypes", FAILURE_SUBTYPES)
+    if not isinstance(subtypes, list):
+        problems.append("failure_subtypes must be a list of names")
+        subtypes = FAILURE_SUBTYPES
+    subtypes = [str(s) for s in subtypes]
+    entries = data.get("types") or []
+    if not isinstance(entries, list):
+        raise ConfigError(f"{source}: 'types' must be a list of demand types")
+    rows, seen = [], {}
+    for i, entry in enumerate(entries, start=1):
+        where = f"{source} type #{i}"
+        if not isinstance(entry, dict) or not entry.get("type"):
+            problems.append(f"{where}: each entry needs a 'type' (the demand type in customer language)")
+            continue
+        name = str(entry["type"]).strip()
+        where = f"{source} type #{i} '{name}'"
+        if name.lower() in seen:
+            problems.append(f"{where}: duplicate type (also entry #{seen[name.lower()]}); merge the two entries")
+        seen.setdefault(name.lower(), i)
+        vof = str(entry.get("value_or_failure", "")).strip().lower()
+        if vof not in ("value", "failure"):
+            problems.append(f"{where}: value_or_failure is {entry.get('value_or_failure')!r}; expected 'value' or 'failure'")
+        sub = entry.get("failure_subtype")
+        sub = None if sub in (None, "") else str(sub).strip().lower()
+        if vof == "failure" and sub is None:
+            problems.append(f"{where}: a failure type needs a failure_subtype, one of {subtypes}")
+        if sub is not None and sub not in [s.lower() for s in subtypes]:
+            problems.append(f"{where}: unknown failure_subtype {sub!r}; expected one of {subtypes} "
+                            f"(or add it under failure_subtypes:)")
+        if vof == "value" and sub is not None:
+            problems.append(f"{where}: a value type has no failure_subtype (found {sub!r})")
+        patterns = entry.get("patterns") or []
+        if isinstance(patterns, str):
+            patterns = [patterns]
+        for p in patterns:
+            try:
+                re.compile(str(p), re.IGNORECASE)
+            except re.error as exc:
+                problems.append(f"{where}: pattern {p!r} is not a valid regular expression ({exc})")
+        try:
+            priority = int(entry.get("priority", 0))
+        except (TypeError, ValueError):
+            problems.append(f"{where}: priority {entry.get('priority')!r} is not a whole number")
+            priority = 0
+        rows.append({"demand_type": name, "value_or_failure": vof, "failure_subtype": sub,
+                     "service": entry.get("service"), "priority": priority,
+                     "patterns": [str(p) for p in patterns]})
+    if problems:
+        raise ConfigError(f"{len(problems)} problem(s) in {source}:\n  - " + "\n  - ".join(problems))
+    types = pd.DataFrame(rows, columns=["demand_type", "value_or_failure", "failure_subtype",
+                                        "service", "priority", "patterns"])
+    return DemandCodebook(types=types, failure_subtypes=subtypes, path=path)
+
+
+def load_demand_codebook(path: str | Path) -> DemandCodebook:
+    """Read and check ``demand_codebook.yml``.
+
+    Examples
+    --------
+    >>> cb = load_demand_codebook("data/sample/demand_codebook.yml")  # doctest: +SKIP
+    """
+    path = Path(path)
+    return demand_codebook_from_dict(_read_yaml(path, "demand codebook"), source=path.name, path=path)
+
+
+@dataclass
+class FlowCodebook:
+    """What each activity means.
+
+    ``activities`` is a DataFrame, one row per activity: ``activity, kind`` ("value" or "waste"),
+    ``waste_kind`` (one of :data:`WASTE_KINDS` or missing). The clock lists hold activity names.
+    """
+
+    activities: pd.DataFrame
+    customer_start: list[str] = field(default_factory=list)
+    official_start: list[str] = field(default_factory=list)
+    solved: list[str] = field(default_factory=list)
+    official_end: list[str] = field(default_factory=list)
+    dirty: list[str] = field(default_factory=list)
+    path: Path | None = None
+
+    def __repr__(self) -> str:
+        n_waste = int((self.activities["kind"] == "waste").sum()) if len(self.activities) else 0
+        return f"<FlowCodebook: {len(self.activities)} activities ({n_waste} waste)>"
+
+
+def _names(value, where: str, problems: list[str]) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    problems.append(f"{where} must be an activity name or a list of them, found {value!r}")
+    return []
+
+
+def flow_codebook_from_dict(data: dict, *, source: str = "flow_codebook.yml",
+                            path: Path | None = None) -> FlowCodebook:
+    problems: list[str] = []
+    acts = data.get("activities") or {}
+    if not isinstance(acts, dict):
+        raise ConfigError(f"{source}: 'activities' must map each activity name to 'value' or {{waste: KIND}}")
+    rows = []
+    for name, spec in acts.items():
+        where = f"{source} activity '{name}'"
+        if spec == "value" or (isinstance(spec, dict) and spec.get("kind") == "value"):
+            rows.append({"activity": str(name), "kind": "value", "waste_kind": None})
+            continue
+        kind = spec.get("waste") if isinstance(spec, dict) else None
+        if isinstance(spec, str) and spec.startswith("waste"):
+            kind = spec.split(":", 1)[1].strip() if ":" in spec else None
+        if kind is None:
+            problems.append(f"{where}: expected 'value' or {{waste: KIND}} with KIND one of {WASTE_KINDS}, found {spec!r}")
+            continue
+        kind = str(kind).strip().lower().replace("-", "")
+        if kind not in WASTE_KINDS:
+            problems.append(f"{where}: unknown waste kind {kind!r}; expected one of {WASTE_KINDS}")
+            continue
+        rows.append({"activity": str(name), "kind": "waste", "waste_kind": kind})
+    lists = {key: _names(data.get(key), f"{source} '{key}'", problems)
+             for key in ("customer_start", "official_start", "solved", "official_end", "dirty")}
+    if problems:
+        raise ConfigError(f"{len(problems)} problem(s) in {source}:\n  - " + "\n  - ".join(problems))
+    return FlowCodebook(activities=pd.DataFrame(rows, columns=["activity", "kind", "waste_kind"]),
+                        path=path, **lists)
+
+
+def load_flow_codebook(path: str | Path) -> FlowCodebook:
+    """Read and check ``flow_codebook.yml``."""
+    path = Path(path)
+    return flow_codebook_from_dict(_read_yaml(path, "flow codebook"), source=path.name, path=path)

@@ -1,0 +1,84 @@
+"""One exception family for studylib, and a warning class of its own.
+
+Every error a user can cause by what they put in a study folder is a :class:`StudylibError`.
+:class:`DataError` carries the failing rows as a DataFrame so that a notebook can show them.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+__all__ = [
+    "StudylibError",
+    "DataError",
+    "ConfigError",
+    "ParameterError",
+    "StudylibWarning",
+    "PROBLEM_COLUMNS",
+]
+
+#: Columns of the table a :class:`DataError` carries: one row per problem found.
+PROBLEM_COLUMNS = ["file", "row", "column", "value", "problem", "fix"]
+
+
+class StudylibError(Exception):
+    """Base class of every error studylib raises about a user's study or call."""
+
+
+class DataError(StudylibError):
+    """A study's data does not meet its contract.
+
+    Validation is lazy: every problem found is collected before this is raised.
+
+    Attributes
+    ----------
+    problems : pandas.DataFrame
+        One row per problem, columns ``file, row, column, value, problem, fix``. ``row`` is the
+        row number a spreadsheet shows (the header is row 1), or missing for file-level problems.
+    """
+
+    def __init__(self, problems: pd.DataFrame | list[dict], *, limit: int = 20):
+        if not isinstance(problems, pd.DataFrame):
+            problems = pd.DataFrame(list(problems), columns=PROBLEM_COLUMNS)
+        self.problems = problems.reset_index(drop=True)
+        super().__init__(self._message(limit))
+
+    def _message(self, limit: int) -> str:
+        n = len(self.problems)
+        lines = [f"{n} problem{'s' if n != 1 else ''} found in the study data:"]
+        for rec in self.problems.head(limit).to_dict("records"):
+            lines.append("  - " + format_problem(rec))
+        if n > limit:
+            lines.append(f"  ... and {n - limit} more (see DataError.problems)")
+        return "\n".join(lines)
+
+
+def format_problem(rec: dict) -> str:
+    """One problem as a sentence: where, what was found, what was expected, how to fix it."""
+    where = str(rec.get("file") or "")
+    row = rec.get("row")
+    if row is not None and not pd.isna(row):
+        where += f" row {int(row)}"
+    column = rec.get("column")
+    if column:
+        where += f", column '{column}'"
+    text = f"{where}: " if where else ""
+    value = rec.get("value")
+    if value is not None and not (isinstance(value, float) and pd.isna(value)) and value != "":
+        text += f"{value!r} {rec['problem']}"
+    else:
+        text += str(rec["problem"])
+    if rec.get("fix"):
+        text += f" ({rec['fix']})"
+    return text
+
+
+class ConfigError(StudylibError):
+    """study.yml or a codebook is missing something or says something studylib cannot use."""
+
+
+class ParameterError(StudylibError):
+    """A notebook parameter is unknown or of the wrong type."""
+
+
+class StudylibWarning(UserWarning):
+    """Something a user should see that need not stop the study."""

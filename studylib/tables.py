@@ -1,0 +1,302 @@
+"""Reading a table from a study folder, and parsing its values, collecting every problem.
+
+Nothing here raises on a bad *value*: parsers return what they could parse and a list of
+problem records (see :data:`studylib.errors.PROBLEM_COLUMNS`) so that the caller can report every
+problem at once. File-level problems (missing, empty, undecodable) raise :class:`DataError` at once,
+because nothing below them can be checked.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError
+
+__all__ = [
+    "read_raw_table",
+    "parse_timestamps",
+    "parse_booleans",
+    "parse_numbers",
+    "normalise_channels",
+    "DEFAULT_CHANNELS",
+    "ISO8601",
+]
+
+ISO8601 = "ISO8601"
+
+#: Built-in spellings of each channel. study.yml ``channels:`` adds to these (and wins).
+DEFAULT_CHANNELS: dict[str, list[str]] = {
+    "phone": ["phone", "telephone", "tel", "call", "calls", "phone call", "voicemail",
+              "call centre", "call center", "contact centre", "contact center"],
+    "email": ["email", "e-mail", "e mail", "mail (electronic)"],
+    "web": ["web", "web form", "webform", "online", "online form", "website", "internet",
+            "self service", "self-service", "portal"],
+    "app": ["app", "mobile app", "mobile", "mobile/open311", "open311", "smartphone app"],
+    "face_to_face": ["face to face", "face-to-face", "f2f", "in person", "walk-in", "walk in",
+                     "visit", "counter", "reception", "front desk"],
+    "letter": ["letter", "post", "paper", "written"],
+    "social": ["social", "social media", "twitter", "x", "facebook", "instagram"],
+    "chat": ["chat", "webchat", "web chat", "live chat"],
+}
+
+_SEPARATORS = re.compile(r"[\s_\-/]+")
+
+
+def _spelling_key(value: str) -> str:
+    return _SEPARATORS.sub(" ", str(value).strip().lower()).strip()
+
+
+def read_raw_table(path: Path, *, label: str, encoding: str = "utf-8",
+                   delimiter: str | None = None, sheet: str | int | None = None,
+                   expected_columns: list[str] | None = None) -> pd.DataFrame:
+    """Read a CSV, Excel or Parquet file with every value as a string.
+
+    Ids stay strings and nothing is turned into a missing value by guessing: the id ``NA`` is an
+    id. Missing cells are empty strings. The index is the spreadsheet row number (header = 1).
+
+    Raises
+    ------
+    DataError
+        The file is missing, empty, not UTF-8 (or the configured encoding), or cannot be parsed.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DataError([_file_problem(label, "does not exist",
+                                       f"check the path in study.yml (looked for {path})")])
+    suffix = "".join(path.suffixes[-2:]).lower() if path.suffix.lower() == ".gz" else path.suffix.lower()
+    if path.stat().st_size == 0:
+        raise DataError([_file_problem(label, "is empty (0 bytes, not even a header row)",
+                                       "export the data again, or remove the file from study.yml")])
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        frame = pd.read_excel(path, sheet_name=sheet or 0, dtype=str, na_filter=False)
+        frame = frame.astype(str)
+    elif suffix == ".parquet":
+        frame = pd.read_parquet(path)
+        for col in frame.columns:
+            if isinstance(frame[col].dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(frame[col]):
+                frame[col] = frame[col].map(lambda t: "" if pd.isna(t) else t.isoformat())
+            else:
+                frame[col] = frame[col].map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
+    else:
+        frame = _read_csv(path, label=label, encoding=encoding, delimiter=delimiter,
+                          expected_columns=expected_columns)
+    frame.columns = [str(c).strip() for c in frame.columns]
+    frame.index = pd.RangeIndex(2, 2 + len(frame), name="row")
+    return frame
+
+
+def _read_csv(path: Path, *, label: str, encoding: str, delimiter: str | None,
+              expected_columns: list[str] | None) -> pd.DataFrame:
+    raw = path.read_bytes()
+    if path.suffix.lower() == ".gz":
+        import gzip
+        raw = gzip.decompress(raw)
+    codec = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+    try:
+        text = raw.decode(codec)
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        bad = raw[exc.start: exc.start + 1]
+        raise DataError([{
+            "file": label, "row": line, "column": None, "value": None,
+            "problem": (f"is not {encoding} text: byte {bad!r} at position {exc.start} "
+                        f"cannot be decoded"),
+            "fix": ("save the file as UTF-8, or set encoding: cp1252 (or latin-1) for this "
+                    "table in study.yml"),
+        }]) from None
+    if not text.strip():
+        raise DataError([_file_problem(label, "is empty (no header row)",
+                                       "export the data again, or remove the file from study.yml")])
+    sep = delimiter or ","
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
+                            na_filter=False, skipinitialspace=False, engine="c")
+    except pd.errors.ParserError as exc:
+        raise DataError([_file_problem(label, f"cannot be read as a table: {exc}",
+                                       "check the delimiter and quoting; set delimiter: in study.yml")]) from None
+    if expected_columns and delimiter is None:
+        header = text.splitlines()[0]
+        present = {c.strip() for c in frame.columns}
+        if not any(c in present for c in expected_columns):
+            for other in (";", "\t", "|"):
+                if other in header and any(c.strip() in expected_columns for c in header.split(other)):
+                    shown = "\\t" if other == "\t" else other
+                    raise DataError([_file_problem(
+                        label,
+                        f"looks delimited by '{shown}', not ',': its header reads {header[:120]!r}",
+                        f"set delimiter: '{shown}' for this table in study.yml, or re-export as CSV",
+                    )])
+    return frame
+
+
+def _file_problem(label: str, problem: str, fix: str) -> dict:
+    return {"file": label, "row": None, "column": None, "value": None, "problem": problem, "fix": fix}
+
+
+_TZ_SUFFIX = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
+# Formats we try only to *explain* a failure ("this looks day-first"), never to parse silently.
+_HINT_FORMATS = {
+    "day-first (e.g. 28/02/2024)": ["%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y"],
+    "month-first (e.g. 02/28/2024)": ["%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y"],
+    "ISO 8601 (e.g. 2024-02-28 14:05)": [ISO8601],
+}
+DAYFIRST_FORMATS = [ISO8601, "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y"]
+
+
+def _describe_formats(formats: list[str]) -> str:
+    return " or ".join("ISO 8601 (e.g. 2024-02-28 14:05)" if f == ISO8601 else repr(f) for f in formats)
+
+
+def parse_timestamps(values: pd.Series, *, formats: list[str] | None, dayfirst: bool,
+                     timezone: str | None, label: str, column: str
+                     ) -> tuple[pd.Series, list[dict]]:
+    """Parse strings into timezone-aware timestamps with explicit formats.
+
+    Each value is parsed by the first of ``formats`` that fits (default ISO 8601; with
+    ``dayfirst`` also ``dd/mm/yyyy [HH:MM[:SS]]``). Values with a UTC offset keep their instant;
+    values without one are local times in ``timezone`` (ambiguous autumn hours are taken as
+    standard time, spring-forward gaps are shifted forward). The result is in ``timezone``
+    (UTC when none is set). Empty values become NaT with no problem: the caller decides.
+
+    Returns
+    -------
+    (Series of datetime64[ns, tz], list of problem records)
+    """
+    if formats is None:
+        formats = list(DAYFIRST_FORMATS) if dayfirst else [ISO8601]
+    tz = timezone or "UTC"
+    text = values.astype(str).str.strip()
+    present = text != ""
+    has_offset = text.str.contains(_TZ_SUFFIX) & present
+    out = pd.Series(pd.NaT, index=values.index, dtype=f"datetime64[ns, {tz}]")
+    problems: list[dict] = []
+
+    if timezone is None and (present & ~has_offset).any():
+        first = text[present & ~has_offset]
+        problems.append({
+            "file": label, "row": int(first.index[0]), "column": column, "value": first.iloc[0],
+            "problem": (f"has no UTC offset, and study.yml sets no timezone "
+                        f"({len(first)} such value{'s' if len(first) != 1 else ''})"),
+            "fix": "add timezone: Europe/London (or the service's zone) to study.yml, "
+                   "or export timestamps with their offset, e.g. 2024-02-28T14:05:00+00:00",
+        })
+        return out, problems
+
+    remaining = present.copy()
+    for fmt in formats:
+        if not remaining.any():
+            break
+        for aware in (True, False):
+            mask = remaining & (has_offset if aware else ~has_offset)
+            if not mask.any():
+                continue
+            kwargs = {"format": fmt} if fmt != ISO8601 else {"format": "ISO8601"}
+            parsed = pd.to_datetime(text[mask], errors="coerce", utc=aware, **kwargs)
+            ok = parsed.notna()
+            if not ok.any():
+                continue
+            good = parsed[ok]
+            if aware:
+                good = good.dt.tz_convert(tz)
+            else:
+                good = good.dt.tz_localize(tz, ambiguous=np.zeros(len(good), dtype=bool),
+                                           nonexistent="shift_forward")
+            out.loc[good.index] = good
+            remaining.loc[good.index] = False
+
+    if remaining.any():
+        bad = text[remaining]
+        hints = []
+        for name, fmts in _HINT_FORMATS.items():
+            if any(fmt in formats for fmt in fmts):
+                continue
+            n_fit = sum(pd.to_datetime(bad, errors="coerce", format=f if f != ISO8601 else "ISO8601").notna().sum()
+                        for f in fmts)
+            if n_fit:
+                hints.append(name)
+        n_ok = int((present & ~remaining).sum())
+        if hints and n_ok:
+            fix = (f"the column mixes formats: {n_ok} values fit {_describe_formats(formats)} and "
+                   f"{len(bad)} look {' or '.join(hints)}; list every format used under "
+                   f"timestamp_formats: in study.yml (or set dayfirst: true), or correct these rows")
+        elif hints:
+            fix = (f"these look {' or '.join(hints)}; set timestamp_formats: (or dayfirst: true) for "
+                   f"this table in study.yml")
+        else:
+            fix = f"expected {_describe_formats(formats)}; correct the value or list its format under timestamp_formats: in study.yml"
+        for row, value in bad.items():
+            problems.append({"file": label, "row": int(row), "column": column, "value": value,
+                             "problem": "is not a date", "fix": fix})
+    return out, problems
+
+
+_TRUE = {"yes", "y", "true", "t", "1"}
+_FALSE = {"no", "n", "false", "f", "0"}
+
+
+def parse_booleans(values: pd.Series, *, label: str, column: str) -> tuple[pd.Series, list[dict]]:
+    """yes/no, y/n, true/false, 1/0 (any case) into a nullable boolean; empty is missing."""
+    key = values.astype(str).str.strip().str.lower()
+    out = pd.Series(pd.NA, index=values.index, dtype="boolean")
+    out[key.isin(_TRUE)] = True
+    out[key.isin(_FALSE)] = False
+    bad = key[(key != "") & ~key.isin(_TRUE | _FALSE)]
+    problems = [{"file": label, "row": int(r), "column": column, "value": values[r],
+                 "problem": "is not yes or no", "fix": "use yes/no, true/false or 1/0, or leave it empty"}
+                for r in bad.index]
+    return out, problems
+
+
+def parse_numbers(values: pd.Series, *, label: str, column: str, low: float | None = None,
+                  high: float | None = None) -> tuple[pd.Series, list[dict]]:
+    """Decimal numbers; empty is missing; values outside [low, high] are problems."""
+    text = values.astype(str).str.strip()
+    out = pd.to_numeric(text.where(text != ""), errors="coerce").astype("float64")
+    problems = []
+    for r in text[(text != "") & out.isna()].index:
+        problems.append({"file": label, "row": int(r), "column": column, "value": values[r],
+                         "problem": "is not a number", "fix": "use a decimal number such as 51.5074, or leave it empty"})
+    if low is not None and high is not None:
+        for r in out[(out < low) | (out > high)].index:
+            problems.append({"file": label, "row": int(r), "column": column, "value": values[r],
+                             "problem": f"is outside {low:g} to {high:g}",
+                             "fix": "check the latitude and longitude are not swapped or in another unit"})
+    return out, problems
+
+
+def normalise_channels(values: pd.Series, extra: dict[str, list[str]] | None, *, label: str,
+                       column: str = "channel") -> tuple[pd.Series, pd.DataFrame, list[dict]]:
+    """Map each spelling of a channel to its canonical name.
+
+    Returns the canonical channels, the mapping table actually used (``spelling, channel, rows``),
+    and one problem per unknown spelling (with its count and first row).
+    """
+    lookup: dict[str, str] = {}
+    for channel, spellings in DEFAULT_CHANNELS.items():
+        for s in spellings:
+            lookup[_spelling_key(s)] = channel
+    for channel, spellings in (extra or {}).items():
+        lookup[_spelling_key(channel)] = str(channel)
+        for s in ([spellings] if isinstance(spellings, str) else spellings or []):
+            lookup[_spelling_key(s)] = str(channel)
+    text = values.astype(str)
+    keys = text.map(_spelling_key)
+    out = keys.map(lookup)
+    used = (pd.DataFrame({"spelling": text, "channel": out})
+            .groupby(["spelling", "channel"], dropna=False, sort=True).size()
+            .rename("rows").reset_index())
+    problems = []
+    unknown = text[out.isna() & (keys != "")]
+    for spelling, rows in unknown.groupby(unknown, sort=True):
+        problems.append({
+            "file": label, "row": int(rows.index[0]), "column": column, "value": spelling,
+            "problem": f"is not a known channel ({len(rows)} row{'s' if len(rows) != 1 else ''})",
+            "fix": (f"add it under channels: in study.yml, e.g. channels: {{phone: [{spelling!r}]}}; "
+                    f"known channels: {', '.join(sorted(set(lookup.values())))}"),
+        })
+    return out, used, problems

@@ -1,0 +1,45 @@
+"""environment.yml must agree with pyproject.toml, so a conda user gets what pip users get."""
+from __future__ import annotations
+
+import re
+import tomllib
+
+import yaml
+
+from conftest import ROOT
+
+
+def _name_spec(req: str) -> tuple[str, str]:
+    m = re.match(r"^\s*([A-Za-z0-9_.\-]+)\s*(.*)$", req)
+    return m.group(1).lower().replace("_", "-"), m.group(2).replace(" ", "")
+
+
+def test_environment_yml_matches_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    conda = dict(_name_spec(d) for d in env["dependencies"] if isinstance(d, str))
+    assert conda.pop("python") == project["requires-python"]
+    conda.pop("pip")
+    pip = dict(_name_spec(d) for d in project["dependencies"])
+    assert conda == pip
+    pip_section = next(d for d in env["dependencies"] if isinstance(d, dict))["pip"]
+    assert "-e ." in pip_section
+
+
+def test_design_packages_are_runtime_dependencies():
+    deps = {_name_spec(d)[0] for d in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]}
+    for name in ["jupyterlab", "pandas", "matplotlib", "seaborn", "ipywidgets", "papermill",
+                 "nbconvert", "ipykernel", "pyyaml"]:
+        assert name in deps
+
+
+def test_console_command_is_declared():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["scripts"]["studylib"] == "studylib.cli:main"
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text()
+    command = "pip install -e '.[test]' && python -m pytest"
+    assert command in readme
+    assert command in (ROOT / ".ci" / "run").read_text()
