@@ -1,0 +1,82 @@
+"""The ``studylib`` command: parse the arguments, call the library, say what happened."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .errors import StudylibError
+
+__all__ = ["main"]
+
+
+def _check(args) -> int:
+    from .runner import parse_cli_value, run_check
+    params = {name: parse_cli_value(value) for name, value in (args.parameter or [])}
+    table = run_check(args.study, args.out, notebooks_dir=args.notebooks, parameters=params,
+                      progress=not args.quiet)
+    failed = table[table["status"] != "ok"]
+    out = Path(args.out).resolve()
+    print(f"Reports: {out / 'index.html'}")
+    for rec in failed.to_dict("records"):
+        print(f"FAILED {rec['notebook']}: {rec['error']}", file=sys.stderr)
+    return 1 if len(failed) else 0
+
+
+def _validate(args) -> int:
+    from .study import load_study, quality_summary
+    study = load_study(args.study)
+    print(repr(study))
+    print(study.quality.to_string(index=False))
+    print(quality_summary(study))
+    if len(study.set_aside):
+        print("\nRows set aside:")
+        print(study.set_aside.to_string(index=False, max_rows=200))
+    return 0
+
+
+def _new(args) -> int:
+    from .scaffold import new_study
+    written = new_study(args.dir)
+    print(f"Created a study folder in {args.dir}: " + ", ".join(p.name for p in written))
+    return 0
+
+
+def _sample(args) -> int:
+    from .sample import SAMPLE_SEED, generate_sample
+    written = generate_sample(args.dir, seed=args.seed if args.seed is not None else SAMPLE_SEED)
+    print(f"Wrote the sample study to {args.dir}: " + ", ".join(sorted(written)))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="studylib", description="Study a service the systems-thinking way.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("check", help="run every stage on a study folder and write HTML reports")
+    p.add_argument("study", nargs="?", default=None, help="the study folder (default: the sample study)")
+    p.add_argument("--out", default="reports", help="where the reports go (default: reports/)")
+    p.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"),
+                   help="a notebook parameter: NAME for every stage that has it, or STAGE.NAME")
+    p.add_argument("--notebooks", default=None, help=argparse.SUPPRESS)
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_check)
+    p = sub.add_parser("validate", help="read a study folder and print its data-quality table")
+    p.add_argument("study")
+    p.set_defaults(func=_validate)
+    p = sub.add_parser("new", help="create an empty study folder with commented templates")
+    p.add_argument("dir")
+    p.set_defaults(func=_new)
+    p = sub.add_parser("sample", help="write the sample study (the same bytes every time)")
+    p.add_argument("dir")
+    p.add_argument("--seed", type=int, default=None, help=argparse.SUPPRESS)
+    p.set_defaults(func=_sample)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except StudylibError as exc:
+        print(f"studylib {args.command}: {exc}", file=sys.stderr)
+        return 2

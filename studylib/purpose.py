@@ -1,0 +1,89 @@
+"""Stage 1, purpose: what the service is for in the customer's terms, and what matters to them.
+
+The team writes the purpose in findings.yml; the demand tells how often each "what matters" was
+heard. Putting the two next to the *de facto* purpose (what the organisation's measures say) is
+the start of every check.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+__all__ = ["purpose_statements", "what_matters", "plot_what_matters", "purpose_summary"]
+
+
+def purpose_statements(findings: dict) -> pd.DataFrame:
+    """The purpose in the customer's terms beside the de facto purpose.
+
+    Returns
+    -------
+    DataFrame with columns ``statement, words``: one row each for the purpose and the de facto
+    purpose, with "(not written yet)" where findings.yml has none.
+
+    Examples
+    --------
+    >>> purpose_statements({"purpose": "Fix it first time"})["words"].tolist()
+    ['Fix it first time', '(not written yet)']
+    """
+    rows = [("Purpose, in the customer's terms", findings.get("purpose")),
+            ("De facto purpose, as the measures imply", findings.get("de_facto_purpose"))]
+    return pd.DataFrame([{"statement": s, "words": (w or "(not written yet)").strip()} for s, w in rows],
+                        columns=["statement", "words"])
+
+
+def what_matters(demand: pd.DataFrame, *, by: str | None = None) -> pd.DataFrame:
+    """How often each "what matters" was heard, among contacts where the team recorded one.
+
+    Parameters
+    ----------
+    demand : DataFrame
+        Demand records (``Study.demand``).
+    by : str, optional
+        A column to break the tally down by (e.g. ``"service"``).
+
+    Returns
+    -------
+    DataFrame with columns ``[by,] what_matters, contacts, share`` sorted by contacts, descending.
+    ``share`` is a fraction of the contacts with a recorded what-matters (within ``by``).
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"what_matters": ["fixed first time", "fixed first time", None]})
+    >>> what_matters(d)[["what_matters", "contacts"]].values.tolist()
+    [['fixed first time', 2]]
+    """
+    keys = ([by] if by else []) + ["what_matters"]
+    heard = demand.dropna(subset=["what_matters"])
+    heard = heard[heard["what_matters"].astype(str).str.strip() != ""]
+    counts = heard.groupby(keys, sort=False).size().rename("contacts").reset_index()
+    if by:
+        total = counts.groupby(by)["contacts"].transform("sum")
+    else:
+        total = counts["contacts"].sum()
+    counts["share"] = counts["contacts"] / total
+    order = ([by] if by else []) + ["contacts", "what_matters"]
+    ascending = ([True] if by else []) + [False, True]
+    return counts.sort_values(order, ascending=ascending, kind="stable").reset_index(drop=True)
+
+
+def purpose_summary(table: pd.DataFrame, n_contacts: int) -> str:
+    """A sentence about what matters, from the :func:`what_matters` table."""
+    if table.empty:
+        return ("No contact has a 'what matters' recorded yet: listen to demand and write down "
+                "what matters to each customer.")
+    heard = int(table["contacts"].sum())
+    top = table.iloc[0]
+    return (f"What matters was recorded for {heard:,} of {n_contacts:,} contacts. "
+            f"Most often heard: \u201c{top['what_matters']}\u201d ({top['share']:.0%} of them).")
+
+
+def plot_what_matters(table: pd.DataFrame, *, top: int = 12, ax=None):
+    """Horizontal bars of the :func:`what_matters` tally (most heard at the top)."""
+    import matplotlib.pyplot as plt
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 0.35 * min(top, len(table)) + 1.2))
+    shown = table.head(top).iloc[::-1]
+    ax.barh(shown["what_matters"].astype(str), shown["contacts"], color="#2b6ca3")
+    ax.set_xlabel("contacts where this was what mattered")
+    ax.set_title("What matters to customers, in their words")
+    ax.spines[["top", "right"]].set_visible(False)
+    return ax

@@ -1,0 +1,266 @@
+"""Running the check: every stage notebook, in order, on one study folder, into HTML reports.
+
+Parameters are checked against each notebook's ``parameters`` cell before any kernel starts.
+A failing stage does not hide the others: the run goes on, the index marks the failed stage with
+the failing cell and error, and :func:`run_check` reports it so that the command exits non-zero.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import platform
+import re
+import time
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import ParameterError, StudylibError
+from .report import escape, page, render_report
+
+__all__ = ["run_check", "stage_notebooks", "notebook_parameters", "check_parameters",
+           "default_notebooks_dir", "default_study_dir"]
+
+_PACKAGE = Path(__file__).resolve().parent
+_STAGE_FILE = re.compile(r"^\d\d[a-z]?_[A-Za-z0-9_]+\.ipynb$")
+
+
+def _first_existing(*candidates: Path) -> Path:
+    for c in candidates:
+        if c.exists():
+            return c
+    return candidates[-1]
+
+
+def default_notebooks_dir() -> Path:
+    """The stage notebooks: inside an installed wheel, else the source checkout's notebooks/."""
+    return _first_existing(_PACKAGE / "_notebooks", _PACKAGE.parent / "notebooks")
+
+
+def default_study_dir() -> Path:
+    """The bundled sample study."""
+    return _first_existing(_PACKAGE / "_sample", _PACKAGE.parent / "data" / "sample")
+
+
+def stage_notebooks(notebooks_dir: str | Path | None = None) -> list[Path]:
+    """The stage notebooks (``NN_name.ipynb``), in order."""
+    folder = Path(notebooks_dir) if notebooks_dir else default_notebooks_dir()
+    found = sorted(p for p in folder.glob("*.ipynb") if _STAGE_FILE.match(p.name))
+    if not found:
+        raise StudylibError(f"no stage notebooks (NN_name.ipynb) in {folder}")
+    return found
+
+
+def notebook_parameters(notebook: str | Path) -> pd.DataFrame:
+    """The parameters a notebook declares: ``name, type, default, help``.
+
+    Read from the cell tagged ``parameters`` with papermill's Python translator, the same reading
+    ``papermill --help-notebook`` gives (stage notebooks are Python whatever their kernelspec says).
+    """
+    import nbformat
+    from papermill.translators import PythonTranslator
+    nb = nbformat.read(str(notebook), as_version=4)
+    cells = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    spec = PythonTranslator.inspect(cells[0]) if cells else []
+    return pd.DataFrame([{"name": p.name, "type": p.inferred_type_name, "default": p.default,
+                          "help": p.help} for p in spec],
+                        columns=["name", "type", "default", "help"])
+
+
+_TYPES = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,)}
+
+
+def check_parameters(notebook: str | Path, parameters: dict) -> None:
+    """Raise :class:`ParameterError` for a parameter the notebook does not declare or of the wrong type."""
+    declared = notebook_parameters(notebook).set_index("name")
+    name = Path(notebook).name
+    accepted = ", ".join(f"{n} ({t})" for n, t in declared["type"].items()) or "none"
+    for key, value in parameters.items():
+        if key not in declared.index:
+            raise ParameterError(f"{name} has no parameter {key!r}; it accepts: {accepted}")
+        want = str(declared.at[key, "type"]).replace(" ", "")
+        allowed = []
+        for part in want.split("|"):
+            if part == "None":
+                allowed.append(type(None))
+            allowed.extend(_TYPES.get(part, (object,)))
+        if isinstance(value, bool) and bool not in allowed and object not in allowed:
+            ok = False
+        else:
+            ok = isinstance(value, tuple(allowed))
+        if not ok:
+            raise ParameterError(f"{name} parameter {key!r} must be {want}, got {value!r} "
+                                 f"({type(value).__name__}); it accepts: {accepted}")
+
+
+def parse_cli_value(text: str):
+    """A CLI parameter value as the literal it looks like: 80 -> int, 0.5 -> float, true -> bool."""
+    low = text.strip().lower()
+    if low in ("true", "false"):
+        return low == "true"
+    if low in ("none", "null"):
+        return None
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return text
+
+
+@contextlib.contextmanager
+def _kernel_environment():
+    """A backend forced on the parent (MPLBACKEND=Agg in CI) must not reach the kernel:
+    charts would silently vanish from the reports."""
+    saved = os.environ.pop("MPLBACKEND", None)
+    try:
+        yield
+    finally:
+        if saved is not None:
+            os.environ["MPLBACKEND"] = saved
+
+
+def _title(notebook: Path) -> str:
+    import nbformat
+    nb = nbformat.read(str(notebook), as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return notebook.stem.split("_", 1)[1].replace("_", " ").capitalize()
+
+
+def _checksums(study: Path) -> dict:
+    out = {}
+    for p in sorted(study.iterdir()):
+        if p.is_file():
+            out[p.name] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return out
+
+
+def _versions() -> dict:
+    names = ["studylib", "pandas", "numpy", "matplotlib", "seaborn", "papermill", "nbconvert",
+             "ipykernel", "pyyaml"]
+    out = {"python": platform.python_version()}
+    for n in names:
+        try:
+            out[n] = metadata.version(n)
+        except metadata.PackageNotFoundError:
+            out[n] = None
+    return out
+
+
+def split_stage_parameters(parameters: dict, notebooks: list[Path]) -> dict[Path, dict]:
+    """Route parameters to stages: ``NN_name.key`` goes to that stage only; a bare ``key`` goes to
+    every stage that declares it (and is an error if none does)."""
+    declared = {nb: set(notebook_parameters(nb)["name"]) for nb in notebooks}
+    routed = {nb: {} for nb in notebooks}
+    for key, value in parameters.items():
+        if "." in key:
+            stage, name = key.split(".", 1)
+            match = [nb for nb in notebooks if nb.stem == stage or nb.stem.split("_", 1)[0] == stage]
+            if not match:
+                raise ParameterError(f"no stage {stage!r} for parameter {key!r}; stages: "
+                                     f"{', '.join(nb.stem for nb in notebooks)}")
+            routed[match[0]][name] = value
+        else:
+            takers = [nb for nb in notebooks if key in declared[nb]]
+            if not takers:
+                accepted = sorted(set().union(*declared.values()))
+                raise ParameterError(f"no stage notebook has a parameter {key!r}; accepted: {accepted}")
+            for nb in takers:
+                routed[nb][key] = value
+    return routed
+
+
+def run_check(study: str | Path | None = None, out: str | Path = "reports", *,
+              notebooks_dir: str | Path | None = None, parameters: dict | None = None,
+              progress: bool = True, kernel_name: str = "python3") -> pd.DataFrame:
+    """Run every stage notebook on a study folder and write HTML reports.
+
+    Parameters
+    ----------
+    study : path, optional
+        The study folder (default: the bundled sample study).
+    out : path
+        Where the reports go: ``index.html``, one HTML file per stage, the executed notebooks
+        under ``notebooks/``, and ``run_manifest.json``.
+    parameters : dict, optional
+        Extra notebook parameters: ``{"radius_m": 80}`` for every stage that declares it, or
+        ``{"02_demand.radius_m": 80}`` for one stage.
+
+    Returns
+    -------
+    DataFrame, one row per stage: ``stage, notebook, status, seconds, report, error``.
+
+    Raises
+    ------
+    ParameterError
+        Before any kernel starts, for an unknown or mistyped parameter.
+    """
+    import papermill as pm
+    from tqdm.auto import tqdm
+
+    study = Path(study or default_study_dir()).resolve()
+    from .study import read_config
+    read_config(study)   # a missing or broken study.yml fails here, before any kernel starts
+    out = Path(out).resolve()
+    (out / "notebooks").mkdir(parents=True, exist_ok=True)
+    notebooks = stage_notebooks(notebooks_dir)
+    routed = split_stage_parameters(dict(parameters or {}), notebooks)
+    for nb in notebooks:
+        routed[nb] = {"study": str(study), **routed[nb]}
+        check_parameters(nb, routed[nb])
+
+    titles = {nb: _title(nb) for nb in notebooks}
+    nav = "<nav class=\"stage-nav\"><a href=\"index.html\">All stages</a></nav>"
+    results = []
+    bar = tqdm(notebooks, desc="check", unit="stage", disable=not progress)
+    for nb in bar:
+        bar.set_postfix_str(nb.stem)
+        executed = out / "notebooks" / nb.name
+        html_path = out / f"{nb.stem}.html"
+        started = time.perf_counter()
+        status, error = "ok", ""
+        try:
+            with _kernel_environment():
+                pm.execute_notebook(str(nb), str(executed), parameters=routed[nb],
+                                    kernel_name=kernel_name, language="python", cwd=str(nb.parent),
+                                    progress_bar=False, log_output=False)
+        except pm.PapermillExecutionError as exc:
+            status = "failed"
+            error = f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}"
+        except Exception as exc:   # a kernel that dies must not hide the other stages
+            status = "failed"
+            error = f"{type(exc).__name__}: {exc}"
+        if executed.exists():
+            render_report(executed, html_path, title=titles[nb], parameters=routed[nb], nav=nav)
+        results.append({"stage": titles[nb], "notebook": nb.name, "status": status,
+                        "seconds": round(time.perf_counter() - started, 2),
+                        "report": html_path.name if html_path.exists() else "", "error": error})
+    table = pd.DataFrame(results, columns=["stage", "notebook", "status", "seconds", "report", "error"])
+    _write_index(out, study, table)
+    manifest = {"study": str(study), "parameters": {nb.name: routed[nb] for nb in notebooks},
+                "inputs_sha256": _checksums(study), "versions": _versions(),
+                "stages": table.to_dict("records")}
+    (out / "run_manifest.json").write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
+    return table
+
+
+def _write_index(out: Path, study: Path, table: pd.DataFrame) -> None:
+    from .study import read_config
+    name = read_config(study).get("name") or study.name
+    items = []
+    for rec in table.to_dict("records"):
+        link = (f"<a href=\"{escape(rec['report'])}\">{escape(rec['stage'])}</a>" if rec["report"]
+                else escape(rec["stage"]))
+        if rec["status"] == "ok":
+            items.append(f"<li>{link}</li>")
+        else:
+            items.append(f"<li class=\"failed\">{link}: <strong>failed</strong> ({escape(rec['error'])})</li>")
+    body = f"<h2>Stages</h2><ol>{''.join(items)}</ol>"
+    (out / "index.html").write_text(page(f"Check: {name}", body), encoding="utf-8")

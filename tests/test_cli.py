@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from conftest import SAMPLE
+from studylib import load_study
+from studylib.cli import main
+
+
+def test_new_scaffolds_a_loadable_study(tmp_path, capsys):
+    assert main(["new", str(tmp_path / "s")]) == 0
+    s = load_study(tmp_path / "s")
+    assert len(s.demand) == 0 and len(s.events) == 0
+    assert s.demand_codebook is not None and s.flow_codebook is not None
+    text = (tmp_path / "s" / "study.yml").read_text()
+    assert "# study.yml" in text and "columns:" in text
+    # never overwrites
+    assert main(["new", str(tmp_path / "s")]) == 2
+    assert "already holds study.yml" in capsys.readouterr().err
+
+
+def test_validate_prints_the_quality_table(capsys):
+    assert main(["validate", str(SAMPLE)]) == 0
+    out = capsys.readouterr().out
+    assert "duplicate contact_id" in out and "rows_read" in out
+    assert "demand.csv: 5,307 rows read, 5,302 kept, 5 set aside" in out
+
+
+def test_validate_reports_data_errors_and_exits_nonzero(tmp_path, capsys):
+    (tmp_path / "study.yml").write_text("timezone: UTC\ndemand: {file: demand.csv}\n")
+    (tmp_path / "demand.csv").write_text("contact_id,received_at\n1,2025-01-01\n")
+    assert main(["validate", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "column 'channel': is a required column and is missing" in err
+
+
+def test_sample_command_and_module_entry_point(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "studylib", "sample", str(tmp_path)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "demand.csv").read_bytes() == (SAMPLE / "demand.csv").read_bytes()

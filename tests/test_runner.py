@@ -1,0 +1,102 @@
+"""The check runs the way users run it: papermill with the real kernel, then HTML, then assertions."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import nbformat
+import pytest
+
+from conftest import ROOT, SAMPLE
+from studylib import ParameterError
+from studylib.runner import check_parameters, notebook_parameters, run_check, stage_notebooks
+
+NOTEBOOKS = ROOT / "notebooks"
+
+
+def test_stage_notebooks_are_committed_clean_with_one_parameters_cell():
+    for nb_path in stage_notebooks(NOTEBOOKS):
+        nb = nbformat.read(str(nb_path), as_version=4)
+        tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+        assert len(tagged) == 1, nb_path.name
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                assert cell.outputs == [] and cell.execution_count is None, nb_path.name
+        params = notebook_parameters(nb_path)
+        assert "study" in set(params["name"])
+        assert params["help"].str.len().min() > 0, "every parameter has a help comment"
+        assert params["type"].notna().all()
+
+
+def test_unknown_and_mistyped_parameters_are_refused_before_any_kernel(tmp_path):
+    nb = NOTEBOOKS / "01_purpose.ipynb"
+    with pytest.raises(ParameterError, match=r"01_purpose.ipynb has no parameter 'radius'; it accepts: study \(str\)"):
+        check_parameters(nb, {"radius": 5})
+    with pytest.raises(ParameterError, match=r"01_purpose.ipynb parameter 'study' must be str, got 3 \(int\)"):
+        check_parameters(nb, {"study": 3})
+    with pytest.raises(ParameterError, match="no stage notebook has a parameter 'radius'"):
+        run_check(SAMPLE, tmp_path / "out", notebooks_dir=NOTEBOOKS, parameters={"radius": 5}, progress=False)
+    assert not (tmp_path / "out" / "index.html").exists()
+
+
+@pytest.fixture(scope="module")
+def sample_reports(tmp_path_factory):
+    out = tmp_path_factory.mktemp("reports")
+    table = run_check(SAMPLE, out, notebooks_dir=NOTEBOOKS, progress=False)
+    return out, table
+
+
+def _visible_text(html: str) -> str:
+    html = re.sub(r"<style.*?</style>", "", html, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+def test_check_on_sample_writes_reports_without_code(sample_reports, monkeypatch):
+    out, table = sample_reports
+    assert table["status"].tolist() == ["ok"] * len(table)
+    assert (out / "index.html").exists()
+    for nb in stage_notebooks(NOTEBOOKS):
+        html = (out / f"{nb.stem}.html").read_text()
+        assert "<script" not in html
+        assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html), "external URL"
+        assert "jp-InputArea" not in html and "input_area" not in html
+        text = _visible_text(html)
+        assert "load_study" not in text and "import studylib" not in text
+        assert "injected" not in text.lower()
+    purpose = (out / "01_purpose.html").read_text()
+    # figures and the chart made it into the report
+    assert "What matters was recorded for 2,1" in purpose
+    assert purpose.count("data:image/png;base64") >= 1
+    assert "rows read = rows kept + rows set aside" in purpose
+    assert "case closed before it was opened" in purpose
+
+
+def test_manifest_records_the_run(sample_reports):
+    out, table = sample_reports
+    manifest = json.loads((out / "run_manifest.json").read_text())
+    assert set(manifest["inputs_sha256"]) >= {"demand.csv", "events.csv", "study.yml"}
+    assert manifest["versions"]["pandas"]
+    assert [s["notebook"] for s in manifest["stages"]] == table["notebook"].tolist()
+
+
+def test_failing_stage_does_not_hide_the_others(tmp_path, monkeypatch):
+    nbs = tmp_path / "nbs"
+    nbs.mkdir()
+    shutil.copy(NOTEBOOKS / "01_purpose.ipynb", nbs / "01_purpose.ipynb")
+    bad = nbformat.v4.new_notebook()
+    p = nbformat.v4.new_code_cell('study: str = "x"  # the study folder')
+    p.metadata["tags"] = ["parameters"]
+    bad.cells = [nbformat.v4.new_markdown_cell("# Broken stage"), p,
+                 nbformat.v4.new_code_cell("raise ValueError('the codebook is wrong')")]
+    nbformat.write(bad, str(nbs / "02_broken.ipynb"))
+    shutil.copy(NOTEBOOKS / "01_purpose.ipynb", nbs / "03_after.ipynb")
+    # MPLBACKEND=Agg in the parent must not reach the kernel: the chart must still be in the report
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    table = run_check(SAMPLE, tmp_path / "out", notebooks_dir=nbs, progress=False)
+    assert table["status"].tolist() == ["ok", "failed", "ok"]
+    assert "ValueError: the codebook is wrong" in table.loc[1, "error"]
+    index = (tmp_path / "out" / "index.html").read_text()
+    assert "Broken stage</a>: <strong>failed</strong>" in index
+    assert "ValueError: the codebook is wrong" in index
+    assert "data:image/png;base64" in (tmp_path / "out" / "03_after.html").read_text()
