@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from .errors import ConfigError, DataError, ParameterError, StudylibError, StudylibWarning
 from .study import Study, load_study, quality_summary
+from .xmr import runs_analysis, xmr, xmr_summary
 
 __all__ = [
     "load_study",
     "Study",
     "quality_summary",
+    "xmr",
+    "xmr_summary",
+    "runs_analysis",
     "StudylibError",
     "DataError",
     "ConfigError",
