@@ -11,7 +11,6 @@ import html
 from pathlib import Path
 
 import nbformat
-import pandas as pd
 
 __all__ = ["render_report", "page", "say", "escape"]
 
@@ -91,7 +90,3 @@ def render_report(notebook: str | Path, out_html: str | Path, *, title: str,
     out_html.write_text(page(title, body, nav=nav, heading=False), encoding="utf-8")
     return out_html
 
-
-def table_html(frame: pd.DataFrame) -> str:
-    """A DataFrame as an escaped HTML table."""
-    return frame.to_html(index=False, escape=True, border=0, na_rep="")
