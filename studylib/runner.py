@@ -207,7 +207,7 @@ def run_check(study: str | Path | None = None, out: str | Path = "reports", *,
 
     study = Path(study or default_study_dir()).resolve()
     from .study import read_config
-    read_config(study)   # a missing or broken study.yml fails here, before any kernel starts
+    config = read_config(study)   # a missing or broken study.yml fails here, before any kernel starts
     out = Path(out).resolve()
     (out / "notebooks").mkdir(parents=True, exist_ok=True)
     notebooks = stage_notebooks(notebooks_dir)
@@ -243,7 +243,7 @@ def run_check(study: str | Path | None = None, out: str | Path = "reports", *,
                         "seconds": round(time.perf_counter() - started, 2),
                         "report": html_path.name if html_path.exists() else "", "error": error})
     table = pd.DataFrame(results, columns=["stage", "notebook", "status", "seconds", "report", "error"])
-    _write_index(out, study, table)
+    _write_index(out, config.get("name") or study.name, table)
     manifest = {"study": str(study), "parameters": {nb.name: routed[nb] for nb in notebooks},
                 "inputs_sha256": _checksums(study), "versions": _versions(),
                 "stages": table.to_dict("records")}
@@ -251,9 +251,7 @@ def run_check(study: str | Path | None = None, out: str | Path = "reports", *,
     return table
 
 
-def _write_index(out: Path, study: Path, table: pd.DataFrame) -> None:
-    from .study import read_config
-    name = read_config(study).get("name") or study.name
+def _write_index(out: Path, name: str, table: pd.DataFrame) -> None:
     items = []
     for rec in table.to_dict("records"):
         link = (f"<a href=\"{escape(rec['report'])}\">{escape(rec['stage'])}</a>" if rec["report"]

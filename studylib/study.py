@@ -297,6 +297,29 @@ def _aside_frame(label: str, frame: pd.DataFrame, id_col: str, reason: str, deta
                          "reason": reason, "detail": detail})
 
 
+def _set_aside_missing(frame: pd.DataFrame, label: str, id_col: str, required: list[str]):
+    """Set aside rows with an empty required value, the first such column naming the reason."""
+    aside, keep = [], pd.Series(True, index=frame.index)
+    for col in required:
+        empty = keep & (frame[col].isna() | (frame[col].astype(str) == ""))
+        if empty.any():
+            aside.append(_aside_frame(label, frame[empty], id_col, f"missing {col}",
+                                      f"{col} is empty; fill it in or remove the row"))
+            keep &= ~empty
+    return aside, keep
+
+
+def _split_kept(frame: pd.DataFrame, keep: pd.Series, aside: list[pd.DataFrame],
+                columns: list[str], label: str, rows_read: int):
+    """The kept rows (canonical columns plus their source ``row``), the quality rows, and the
+    rows set aside, as one frame."""
+    aside_frame = pd.concat(aside, ignore_index=True) if aside else pd.DataFrame(columns=SET_ASIDE_COLUMNS)
+    kept = frame[keep].copy()
+    kept["row"] = kept.index.astype(int)
+    kept = kept.reset_index(drop=True)[columns + ["row"]]
+    return kept, _quality(label, rows_read, aside_frame), aside_frame
+
+
 def _quality(label: str, rows_read: int, aside: pd.DataFrame) -> list[dict]:
     kept = rows_read - len(aside)
     if len(aside) == 0:
@@ -371,14 +394,8 @@ def _load_demand(path: Path, config: dict):
         if col not in DEMAND_REQUIRED:
             frame[col] = frame[col].where(frame[col] != "", None)
 
-    aside, keep = [], pd.Series(True, index=frame.index)
-    for col, reason in (("contact_id", "missing contact_id"), ("received_at", "missing received_at"),
-                        ("channel", "missing channel"), ("service", "missing service")):
-        empty = keep & (frame[col].isna() | (frame[col].astype(str) == ""))
-        if empty.any():
-            aside.append(_aside_frame(label, frame[empty], "contact_id", reason,
-                                      f"{col} is empty; fill it in or remove the row"))
-            keep &= ~empty
+    aside, keep = _set_aside_missing(frame, label, "contact_id",
+                                     ["contact_id", "received_at", "channel", "service"])
     if not keep_empty_verbatim:
         empty = keep & (frame["verbatim"] == "")
         if empty.any():
@@ -394,11 +411,8 @@ def _load_demand(path: Path, config: dict):
         aside.append(_aside_frame(label, frame[dup], "contact_id", "duplicate contact_id",
                                   [f"same contact_id as row {int(first_row[r])}" for r in frame.index[dup]]))
         keep &= ~dup
-    aside_frame = pd.concat(aside, ignore_index=True) if aside else pd.DataFrame(columns=SET_ASIDE_COLUMNS)
-    kept = frame[keep].copy()
-    kept["row"] = kept.index.astype(int)
-    kept = kept.reset_index(drop=True)[DEMAND_COLUMNS + ["row"]]
-    return kept, channel_map, _quality(label, rows_read, aside_frame), aside_frame, []
+    kept, quality, aside_frame = _split_kept(frame, keep, aside, DEMAND_COLUMNS, label, rows_read)
+    return kept, channel_map, quality, aside_frame, []
 
 
 def _load_events(path: Path, config: dict, codebook: FlowCodebook | None):
@@ -422,14 +436,7 @@ def _load_events(path: Path, config: dict, codebook: FlowCodebook | None):
     for col in ("resource", "lifecycle"):
         frame[col] = frame[col].where(frame[col] != "", None)
 
-    aside, keep = [], pd.Series(True, index=frame.index)
-    for col, reason in (("case_id", "missing case_id"), ("activity", "missing activity"),
-                        ("timestamp", "missing timestamp")):
-        empty = keep & (frame[col].isna() | (frame[col].astype(str) == ""))
-        if empty.any():
-            aside.append(_aside_frame(label, frame[empty], "case_id", reason,
-                                      f"{col} is empty; fill it in or remove the row"))
-            keep &= ~empty
+    aside, keep = _set_aside_missing(frame, label, "case_id", ["case_id", "activity", "timestamp"])
     key = ["case_id", "activity", "timestamp", "resource"]
     dup = keep & frame[key].astype(str).duplicated(keep="first")
     if dup.any():
@@ -450,11 +457,8 @@ def _load_events(path: Path, config: dict, codebook: FlowCodebook | None):
             aside.append(_aside_frame(label, frame[rows], "case_id", "case closed before it was opened",
                                       detail.values))
             keep &= ~rows
-    aside_frame = pd.concat(aside, ignore_index=True) if aside else pd.DataFrame(columns=SET_ASIDE_COLUMNS)
-    kept = frame[keep].copy()
-    kept["row"] = kept.index.astype(int)
-    kept = kept.reset_index(drop=True)[EVENT_COLUMNS + ["row"]]
-    return kept, _quality(label, rows_read, aside_frame), aside_frame, []
+    kept, quality, aside_frame = _split_kept(frame, keep, aside, EVENT_COLUMNS, label, rows_read)
+    return kept, quality, aside_frame, []
 
 
 def quality_summary(study: Study) -> str:
