@@ -428,6 +428,7 @@ demand:
 events:
   file: events.csv
   timestamp_formats: ["%Y-%m-%d %H:%M"]
+  values: {service: Housing repairs}      # every case in this log is a repair
 
 demand_codebook: demand_codebook.yml
 flow_codebook: flow_codebook.yml

@@ -41,7 +41,7 @@ DEMAND_COLUMNS = ["contact_id", "received_at", "channel", "service", "verbatim",
                   "value_or_failure", "failure_subtype", "resolved_first_contact", "what_matters",
                   "problem_ref", "customer_ref", "latitude", "longitude", "address", "handled_by"]
 DEMAND_REQUIRED = ["contact_id", "received_at", "channel", "service", "verbatim"]
-EVENT_COLUMNS = ["case_id", "activity", "timestamp", "resource", "lifecycle"]
+EVENT_COLUMNS = ["case_id", "activity", "timestamp", "resource", "lifecycle", "service"]
 EVENT_REQUIRED = ["case_id", "activity", "timestamp"]
 QUALITY_COLUMNS = ["file", "rows_read", "rows_kept", "reason", "rows_set_aside"]
 SET_ASIDE_COLUMNS = ["file", "row", "id", "reason", "detail"]
@@ -49,7 +49,7 @@ SET_ASIDE_COLUMNS = ["file", "row", "id", "reason", "detail"]
 _TEXT_COLUMNS = {"demand": ["contact_id", "channel", "service", "verbatim", "demand_type",
                             "failure_subtype", "what_matters", "problem_ref", "customer_ref",
                             "address", "handled_by"],
-                 "events": ["case_id", "activity", "resource", "lifecycle"]}
+                 "events": ["case_id", "activity", "resource", "lifecycle", "service"]}
 _VALUE_OR_FAILURE = {"value": "value", "v": "value", "value demand": "value",
                      "failure": "failure", "f": "failure", "failure demand": "failure"}
 
@@ -433,7 +433,7 @@ def _load_events(path: Path, config: dict, codebook: FlowCodebook | None):
     if problems:
         return _empty(EVENT_COLUMNS), [], pd.DataFrame(columns=SET_ASIDE_COLUMNS), problems
     frame["timestamp"] = ts
-    for col in ("resource", "lifecycle"):
+    for col in ("resource", "lifecycle", "service"):
         frame[col] = frame[col].where(frame[col] != "", None)
 
     aside, keep = _set_aside_missing(frame, label, "case_id", ["case_id", "activity", "timestamp"])

@@ -1,0 +1,658 @@
+"""Flow: how cases run end to end, on the customer's clock and on the organisation's.
+
+Process-mining tools compute a case's duration from its first to its last event. That counts an
+open case as finished at its last event, depends on row order when they take "first" and "last"
+literally, and knows one clock only. Here:
+
+- rows are ordered by timestamp within each case, whatever order they arrive in (ties broken by
+  activity and resource, so shuffled rows give identical results);
+- with a flow codebook, a case ends when the customer's problem is *solved*; a case with no solving
+  event by ``as_of`` is open, and its age at ``as_of`` is a lower bound, never a finished time;
+- the customer's clock starts at the first event; the organisation's at its official start event;
+  the difference is the hidden wait the organisation's measures never see.
+"""
+from __future__ import annotations
+
+import gzip
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .codebooks import FlowCodebook
+from .errors import DataError, ParameterError, StudylibWarning
+from .survival import KaplanMeier
+from .tables import parse_timestamps
+
+__all__ = [
+    "read_xes",
+    "read_event_log",
+    "case_times",
+    "CASE_TIME_COLUMNS",
+    "end_to_end_survival",
+    "open_case_effect",
+    "open_case_sentence",
+    "variants",
+    "transitions",
+    "step_times",
+    "around_target",
+    "target_sentence",
+]
+
+CASE_TIME_COLUMNS = ["case_id", "service", "customer_start", "official_start", "official_end", "end",
+                     "is_open", "end_to_end_days", "official_days", "hidden_days", "n_events",
+                     "value_steps", "waste_steps", "handoffs", "rework", "clean"]
+
+_NS_PER_DAY = 86_400 * 10**9
+_NEVER = np.iinfo(np.int64).max
+
+
+def read_xes(path: str | Path, *, timezone: str | None = None) -> pd.DataFrame:
+    """Read the events of an XES event log (``.xes`` or ``.xes.gz``), streaming.
+
+    The file is parsed trace by trace with ``lxml.etree.iterparse`` and each trace is freed once
+    read, so memory stays flat however large the log.
+
+    Parameters
+    ----------
+    path : str or Path
+        An ``.xes`` file, or a gzipped one (``.xes.gz``).
+    timezone : str, optional
+        Convert timestamps to this zone (e.g. ``"Europe/London"``); by default they are in UTC.
+
+    Returns
+    -------
+    DataFrame
+        One row per event, in file order: ``case_id`` (the trace's ``concept:name``), ``activity``
+        (the event's ``concept:name``), ``timestamp`` (timezone-aware), ``resource``
+        (``org:resource``) and ``lifecycle`` (``lifecycle:transition``), missing where the log has
+        none.
+
+    Raises
+    ------
+    DataError
+        If an event has no timestamp or no activity, or a trace has no name; every such event is
+        listed.
+
+    Examples
+    --------
+    >>> events = read_xes("../shared/data/eventlogs/roadtraffic100traces.xes")  # doctest: +SKIP
+    >>> events["case_id"].nunique(), len(events)                                 # doctest: +SKIP
+    (100, 390)
+    """
+    from lxml import etree
+
+    path = Path(path)
+    if not path.exists():
+        raise DataError([{"file": path.name, "row": None, "column": None, "value": None,
+                          "problem": "does not exist", "fix": f"check the path {path}"}])
+    opener = gzip.open if path.suffix == ".gz" else open
+    cases: list = []
+    events: list[dict] = []
+    problems: list[dict] = []
+    n_trace = 0
+    with opener(path, "rb") as handle:
+        for _, trace in etree.iterparse(handle, events=("end",), tag="{*}trace", huge_tree=True,
+                                        remove_comments=True, remove_blank_text=True,
+                                        collect_ids=False):
+            n_trace += 1
+            case = None
+            n_before = len(events)
+            for child in trace:
+                key = child.get("key")
+                if key is None:  # an event (a trace's other children are keyed attributes)
+                    events.append({a.get("key"): a.get("value") for a in child})
+                elif key == "concept:name":
+                    case = child.get("value")
+            if case is None:
+                problems.append({"file": path.name, "row": None, "column": "concept:name",
+                                 "value": None, "problem": f"trace {n_trace} has no concept:name",
+                                 "fix": "every trace needs a case id"})
+            cases.extend([case] * (len(events) - n_before))
+            trace.clear()
+            parent = trace.getparent()
+            while trace.getprevious() is not None:
+                del parent[0]
+    frame = pd.DataFrame({"case_id": pd.Series(cases, dtype=object)})
+    for name, key in (("activity", "concept:name"), ("timestamp", "time:timestamp"),
+                      ("resource", "org:resource"), ("lifecycle", "lifecycle:transition")):
+        frame[name] = pd.Series([e.get(key) for e in events], dtype=object)
+    for key in ("activity", "timestamp"):
+        missing = frame[key].isna()
+        if missing.any():
+            for case in frame.loc[missing, "case_id"].head(20):
+                problems.append({"file": path.name, "row": None, "column": key, "value": None,
+                                 "problem": f"an event of case {case!r} has no {key}",
+                                 "fix": f"every event needs {'time:timestamp' if key == 'timestamp' else 'concept:name'}"})
+    if problems:
+        raise DataError(problems)
+    stamps = pd.to_datetime(frame["timestamp"], format="ISO8601", utc=True)
+    frame["timestamp"] = stamps.dt.tz_convert(timezone) if timezone else stamps
+    for key in ("case_id", "activity", "resource", "lifecycle"):
+        frame[key] = pd.Series(frame[key].tolist(), dtype="str")
+    return frame
+
+
+def read_event_log(path: str | Path, *, case_id: str = "case_id", activity: str = "activity",
+                   timestamp: str = "timestamp", resource: str | None = None,
+                   timezone: str | None = None) -> pd.DataFrame:
+    """Read an event log from XES or from a CSV with one row per event.
+
+    CSV values are read as text with no missing-value guessing, so a case id such as ``NA`` stays
+    an id. Timestamps must carry a UTC offset unless ``timezone`` says where the times are local.
+
+    Returns
+    -------
+    DataFrame
+        ``case_id, activity, timestamp, resource`` (and ``lifecycle`` from XES).
+    """
+    path = Path(path)
+    if path.name.endswith((".xes", ".xes.gz")):
+        return read_xes(path, timezone=timezone)
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    wanted = {"case_id": case_id, "activity": activity, "timestamp": timestamp}
+    if resource:
+        wanted["resource"] = resource
+    missing = [src for src in wanted.values() if src not in raw.columns]
+    if missing:
+        raise DataError([{"file": path.name, "row": None, "column": src, "value": None,
+                          "problem": "is not in the file",
+                          "fix": f"name the column with case_id=/activity=/timestamp=; columns: {list(raw.columns)}"}
+                         for src in missing])
+    frame = pd.DataFrame({name: raw[src] for name, src in wanted.items()})
+    raw_ts = frame["timestamp"]
+    frame.index = frame.index + 2  # spreadsheet row numbers in problems
+    ts, problems = parse_timestamps(frame["timestamp"], formats=None, dayfirst=False, timezone=timezone,
+                                    label=path.name, column=timestamp)
+    empty = raw_ts.str.strip().eq("").to_numpy()
+    if empty.any():
+        problems += [{"file": path.name, "row": int(r), "column": timestamp, "value": "",
+                      "problem": "is empty", "fix": "every event needs a timestamp"}
+                     for r in frame.index[empty][:20]]
+    if problems:
+        raise DataError(problems)
+    frame["timestamp"] = ts
+    if "resource" in frame:
+        frame["resource"] = frame["resource"].replace("", None)
+    return frame.reset_index(drop=True)
+
+
+def _timestamps_ns(ts: pd.Series) -> np.ndarray:
+    """Epoch nanoseconds of tz-aware or naive timestamps, whatever their stored unit."""
+    return pd.DatetimeIndex(ts).as_unit("ns").asi8
+
+
+def _as_of_ns(as_of, tz) -> int:
+    stamp = pd.Timestamp(as_of)
+    if stamp.tzinfo is None and tz is not None:
+        stamp = stamp.tz_localize(tz)
+    elif stamp.tzinfo is not None and tz is None:
+        raise ParameterError("as_of has a timezone but the event timestamps do not")
+    return int(stamp.as_unit("ns").value)
+
+
+def _check_events(events: pd.DataFrame) -> None:
+    missing = [c for c in ("case_id", "activity", "timestamp") if c not in events.columns]
+    if missing:
+        raise ParameterError(f"events need the columns case_id, activity, timestamp; missing {missing} "
+                             f"(columns: {list(events.columns)})")
+    if not pd.api.types.is_datetime64_any_dtype(events["timestamp"]):
+        raise ParameterError("events['timestamp'] must be datetimes; read the log with load_study, "
+                             "read_event_log or read_xes, or parse it with pandas.to_datetime")
+    bad = events["case_id"].isna() | events["activity"].isna() | events["timestamp"].isna()
+    if bad.any():
+        raise ParameterError(f"{int(bad.sum())} events have no case_id, activity or timestamp "
+                             f"(first at index {events.index[bad.to_numpy()][0]!r}); load_study sets "
+                             "such rows aside with their reason")
+
+
+def _order(case_code: np.ndarray, t: np.ndarray, act_code: np.ndarray, res_code: np.ndarray) -> np.ndarray | None:
+    """Row order by case, time, activity, resource; None when the rows are in that order already."""
+    same_case = case_code[1:] == case_code[:-1]
+    same_t = same_case & (t[1:] == t[:-1])
+    same_act = same_t & (act_code[1:] == act_code[:-1])
+    in_order = ((case_code[1:] > case_code[:-1]) | (same_case & (t[1:] > t[:-1]))
+                | (same_t & (act_code[1:] > act_code[:-1])) | (same_act & (res_code[1:] >= res_code[:-1])))
+    if in_order.all():
+        return None
+    return np.lexsort((res_code, act_code, t, case_code))
+
+
+def _activity_flags(names: pd.Index, codebook: FlowCodebook) -> dict[str, np.ndarray]:
+    acts = codebook.activities.set_index("activity")["kind"] if len(codebook.activities) else pd.Series(dtype=object)
+    kind = pd.Series(names, index=names).map(acts)
+    return {
+        "value": (kind == "value").to_numpy(),
+        "waste": (kind == "waste").to_numpy(),
+        "known": kind.notna().to_numpy(),
+        "official_start": names.isin(codebook.official_start),
+        "solved": names.isin(codebook.solved),
+        "official_end": names.isin(codebook.official_end),
+        "dirty": names.isin(codebook.dirty),
+    }
+
+
+def case_times(events: pd.DataFrame, *, codebook: FlowCodebook | None = None, as_of=None,
+               business_days: bool = False, holidays=None) -> pd.DataFrame:
+    """One row per case: when it started on each clock, when it ended, and how the work went.
+
+    Parameters
+    ----------
+    events : DataFrame
+        ``case_id, activity, timestamp`` (timezone-aware or all naive), optionally ``resource``
+        (a person or team, for hand-offs) and ``service``. Any row order.
+    codebook : FlowCodebook, optional
+        Says which activities solve the customer's problem, start and stop the organisation's
+        clock, make a case dirty, and are value or waste. Without one, a case runs from its first
+        to its last event and counts as closed (what process-mining tools do).
+    as_of : date or timestamp, optional
+        The end of the data. Events after it are ignored (the case as it stood then), and a case
+        with no solving event by then is open: its age at ``as_of`` is a lower bound. A date
+        without a zone is read in the events' zone. Default: the latest timestamp in the log.
+    business_days : bool
+        Count ``*_days`` in working days instead of calendar days: the number of weekdays, not in
+        ``holidays``, from the local date the clock starts up to (not including) the local date it
+        stops, as ``numpy.busday_count`` does. A case started and finished on one day takes 0.
+    holidays : list of dates, optional
+        Non-working days for ``business_days`` (study.yml ``holidays:``).
+
+    Returns
+    -------
+    DataFrame
+        Sorted by ``case_id``, with columns :data:`CASE_TIME_COLUMNS`:
+
+        - ``customer_start``: the first event (the customer's first contact);
+        - ``official_start``: the first official-start event (``customer_start`` when the codebook
+          names none; missing when the case has none);
+        - ``official_end``: the first official-end event (``end`` when the codebook names none);
+        - ``end``: the first solving event, or the last event without a codebook; missing when open;
+        - ``is_open``: no solving event by ``as_of``;
+        - ``end_to_end_days``: customer_start to end, or to ``as_of`` when open (a lower bound);
+        - ``official_days``: official_start to official_end, or to ``as_of`` if the organisation's
+          clock has not stopped; ``hidden_days`` = ``end_to_end_days - official_days``;
+        - ``n_events``; ``value_steps`` and ``waste_steps`` (events of each kind; missing without a
+          codebook); ``handoffs``: changes of resource from one event to the next (events without a
+          resource skipped); ``rework``: events repeating an activity already done in the case;
+        - ``clean``: no dirty event (missing when the codebook names no dirty activity).
+
+        ``attrs`` holds ``as_of``, ``unit`` ("days" or "business days"), ``events_after_as_of``
+        and ``unknown_activities``.
+
+    Examples
+    --------
+    >>> study = load_study("data/sample")                                      # doctest: +SKIP
+    >>> times = case_times(study.events, codebook=study.flow_codebook, as_of=study.as_of)  # doctest: +SKIP
+    """
+    _check_events(events)
+    tz = events["timestamp"].dt.tz
+    t_all = _timestamps_ns(events["timestamp"])
+    keep = np.ones(len(events), dtype=bool)
+    as_of_ns = None
+    if as_of is not None:
+        as_of_ns = _as_of_ns(as_of, tz)
+        keep = t_all <= as_of_ns
+    n_after = int((~keep).sum())
+    if n_after:
+        warnings.warn(f"{n_after:,} events after as_of are ignored: cases are shown as they stood "
+                      f"at as_of", StudylibWarning, stacklevel=2)
+        events = events[keep]
+        t_all = t_all[keep]
+    if as_of_ns is None:
+        as_of_ns = int(t_all.max()) if len(t_all) else 0
+
+    case_code, case_ids = pd.factorize(events["case_id"], sort=True)
+    act_code, act_names = pd.factorize(events["activity"], sort=True)
+    if "resource" in events.columns:
+        res_code, _ = pd.factorize(events["resource"], sort=True)
+    else:
+        res_code = np.full(len(events), -1, dtype=np.int64)
+    order = _order(case_code, t_all, act_code, res_code)
+    if order is not None:
+        case_code, t_all, act_code, res_code = case_code[order], t_all[order], act_code[order], res_code[order]
+    n = len(case_code)
+    n_cases = len(case_ids)
+    if n == 0:
+        return _empty_case_times(tz)
+    boundary = np.empty(n, dtype=bool)
+    boundary[0] = True
+    np.not_equal(case_code[1:], case_code[:-1], out=boundary[1:])
+    starts = np.flatnonzero(boundary)
+    ends = np.r_[starts[1:], n]
+
+    first = t_all[starts]
+    last = t_all[ends - 1]
+    n_events = ends - starts
+
+    # Rework: repeats of an activity within a case; independent of order.
+    pair = case_code.astype(np.int64) * len(act_names) + act_code
+    repeat = pd.Series(pair).duplicated().to_numpy()
+    rework = np.add.reduceat(repeat.astype(np.int64), starts)
+
+    # Hand-offs: consecutive events (with a resource) done by different resources.
+    known = res_code >= 0
+    kc, kr = case_code[known], res_code[known]
+    change = np.zeros(len(kc), dtype=np.int64)
+    change[1:] = (kc[1:] == kc[:-1]) & (kr[1:] != kr[:-1])
+    handoffs = np.bincount(kc, weights=change, minlength=n_cases).astype(np.int64)
+
+    unknown: list[str] = []
+    if codebook is None:
+        end = last
+        is_open = np.zeros(n_cases, dtype=bool)
+        official_start = first.copy()
+        official_end = last.copy()
+        value_steps = pd.array([pd.NA] * n_cases, dtype="Int64")
+        waste_steps = value_steps.copy()
+        clean = pd.array([pd.NA] * n_cases, dtype="boolean")
+    else:
+        flags = _activity_flags(pd.Index(act_names), codebook)
+        unknown = [str(a) for a, k in zip(act_names, flags["known"]) if not k]
+        if unknown and len(codebook.activities):
+            warnings.warn(f"{len(unknown)} activities are not in the flow codebook, so count as neither "
+                          f"value nor waste: {unknown[:8]}{' ...' if len(unknown) > 8 else ''}",
+                          StudylibWarning, stacklevel=2)
+
+        def first_time(flag_name: str) -> np.ndarray:
+            hit = flags[flag_name][act_code]
+            return np.minimum.reduceat(np.where(hit, t_all, _NEVER), starts)
+
+        if codebook.solved:
+            end = first_time("solved")
+            is_open = end == _NEVER
+        else:
+            end, is_open = last.copy(), np.zeros(n_cases, dtype=bool)
+        official_start = first_time("official_start") if codebook.official_start else first.copy()
+        official_end = first_time("official_end") if codebook.official_end else end.copy()
+        value_steps = np.add.reduceat(flags["value"][act_code].astype(np.int64), starts)
+        waste_steps = np.add.reduceat(flags["waste"][act_code].astype(np.int64), starts)
+        if codebook.dirty:
+            clean = np.add.reduceat(flags["dirty"][act_code].astype(np.int64), starts) == 0
+        else:
+            clean = pd.array([pd.NA] * n_cases, dtype="boolean")
+
+    end_for_clock = np.where(is_open, as_of_ns, end)
+    official_running = official_end == _NEVER
+    official_stop = np.where(official_running, as_of_ns, official_end)
+    no_official = official_start == _NEVER
+    if business_days:
+        e2e = _busdays(first, end_for_clock, tz, holidays)
+        off = _busdays(np.where(no_official, first, official_start), official_stop, tz, holidays)
+    else:
+        e2e = (end_for_clock - first) / _NS_PER_DAY
+        off = (official_stop - np.where(no_official, first, official_start)) / _NS_PER_DAY
+    off = np.where(no_official, np.nan, off)
+
+    def stamps(ns: np.ndarray) -> pd.Series:
+        missing = ns == _NEVER
+        out = pd.to_datetime(np.where(missing, 0, ns), unit="ns", utc=tz is not None)
+        out = out.tz_convert(tz) if tz is not None else out
+        return pd.Series(out).mask(missing)
+
+    if "service" in events.columns:
+        svc = events["service"].to_numpy(dtype=object)
+        if order is not None:
+            svc = svc[order]
+        service = pd.Series(svc).groupby(case_code).first().reindex(range(n_cases)).to_numpy()
+    else:
+        service = np.full(n_cases, None, dtype=object)
+
+    out = pd.DataFrame({
+        "case_id": case_ids,
+        "service": service,
+        "customer_start": stamps(first),
+        "official_start": stamps(official_start),
+        "official_end": stamps(official_end),
+        "end": stamps(end),
+        "is_open": is_open,
+        "end_to_end_days": e2e.astype(float),
+        "official_days": off.astype(float),
+        "hidden_days": (e2e - off).astype(float),
+        "n_events": n_events.astype(np.int64),
+        "value_steps": value_steps,
+        "waste_steps": waste_steps,
+        "handoffs": handoffs,
+        "rework": rework.astype(np.int64),
+        "clean": clean,
+    })
+    out.attrs.update(as_of=stamps(np.array([as_of_ns])).iloc[0],
+                     unit="business days" if business_days else "days",
+                     events_after_as_of=n_after, unknown_activities=unknown)
+    return out
+
+
+def _busdays(start_ns: np.ndarray, stop_ns: np.ndarray, tz, holidays) -> np.ndarray:
+    def local_dates(ns):
+        idx = pd.to_datetime(ns, unit="ns", utc=tz is not None)
+        if tz is not None:
+            idx = idx.tz_convert(tz).tz_localize(None)
+        return idx.to_numpy().astype("datetime64[D]")
+
+    hol = np.array([np.datetime64(pd.Timestamp(h).date(), "D") for h in (holidays or [])],
+                   dtype="datetime64[D]")
+    return np.busday_count(local_dates(start_ns), local_dates(stop_ns), holidays=hol).astype(float)
+
+
+def _empty_case_times(tz) -> pd.DataFrame:
+    out = pd.DataFrame({c: pd.Series(dtype=object) for c in CASE_TIME_COLUMNS})
+    return out
+
+
+# -- open cases: survival of end-to-end times ---------------------------------------------------
+
+def end_to_end_survival(times: pd.DataFrame, *, alpha: float = 0.05) -> KaplanMeier:
+    """Kaplan-Meier fit of ``end_to_end_days`` with open cases censored at their age.
+
+    Examples
+    --------
+    >>> km = end_to_end_survival(case_times(events, codebook=cb, as_of=as_of))  # doctest: +SKIP
+    >>> km.summary                                                               # doctest: +SKIP
+    """
+    return KaplanMeier(alpha=alpha).fit(times["end_to_end_days"], observed=~times["is_open"].astype(bool))
+
+
+def open_case_effect(times: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:
+    """How far closed-only figures understate the end-to-end time, with open cases counted right.
+
+    Returns
+    -------
+    DataFrame
+        One row per statistic (median, 85th percentile): ``statistic, closed_only, estimate,
+        lower, upper, understated_by_days``. ``closed_only`` ignores open cases (what a report
+        of finished jobs shows); ``estimate`` is the Kaplan-Meier figure with its confidence
+        interval ``lower`` to ``upper``. ``attrs`` holds ``n_cases`` and ``n_open``.
+    """
+    km = end_to_end_survival(times, alpha=alpha)
+    closed = times.loc[~times["is_open"].astype(bool), "end_to_end_days"].to_numpy(dtype=float)
+    out = km.summary.rename(columns={})
+    out.insert(1, "closed_only", [_lower_quantile(closed, 0.5), _lower_quantile(closed, 0.85)])
+    out["understated_by_days"] = out["estimate"] - out["closed_only"]
+    out.attrs.update(n_cases=km.n_, n_open=km.n_censored_)
+    return out
+
+
+def _lower_quantile(values: np.ndarray, q: float) -> float:
+    """The smallest value with at least a share q of values at or below it (the KM convention)."""
+    if len(values) == 0:
+        return float("nan")
+    ordered = np.sort(values)
+    return float(ordered[int(np.ceil(q * len(ordered))) - 1])
+
+
+def open_case_sentence(effect: pd.DataFrame, *, unit: str = "days") -> str:
+    """Plain words for :func:`open_case_effect`."""
+    n_open, n = effect.attrs.get("n_open", 0), effect.attrs.get("n_cases", 0)
+    if n_open == 0:
+        return f"All {n:,} cases were finished by the end of the data, so no case is left out of the figures."
+    med = effect.iloc[0]
+    p85 = effect.iloc[1]
+
+    def fmt(x):
+        return "more than the data can show" if not np.isfinite(x) else f"{x:.1f} {unit}"
+
+    text = (f"{n_open:,} of {n:,} cases were still open at the end of the data. Counting only finished "
+            f"cases gives a median of {med['closed_only']:.1f} {unit} and an 85th percentile of "
+            f"{p85['closed_only']:.1f}; counting open cases for as long as they have waited gives "
+            f"{fmt(med['estimate'])} (95% interval {fmt(med['lower'])} to {fmt(med['upper'])}) and "
+            f"{fmt(p85['estimate'])}.")
+    gap = p85["understated_by_days"]
+    if np.isfinite(gap) and gap > 0:
+        text += f" Finished-only figures understate the 85th percentile by {gap:.1f} {unit}."
+    elif not np.isfinite(gap):
+        text += " Too many cases are open to say how long the slowest 15% take."
+    return text
+
+
+# -- paths through the work ---------------------------------------------------------------------
+
+def _ordered(events: pd.DataFrame) -> pd.DataFrame:
+    _check_events(events)
+    cols = ["case_id", "timestamp", "activity"] + (["resource"] if "resource" in events.columns else [])
+    frame = events[cols].copy()
+    frame["_t"] = _timestamps_ns(frame["timestamp"])
+    keys = ["case_id", "_t", "activity"] + (["resource"] if "resource" in cols else [])
+    return frame.sort_values(keys, kind="stable", na_position="first").reset_index(drop=True)
+
+
+def variants(events: pd.DataFrame, times: pd.DataFrame | None = None, *, top: int | None = 10,
+             separator: str = " → ") -> pd.DataFrame:
+    """The most common paths through the work.
+
+    Returns
+    -------
+    DataFrame
+        One row per variant, most common first: ``variant`` (activities in order), ``n_steps``,
+        ``cases``, ``share`` (of all cases), ``median_end_to_end_days`` and ``open_cases`` (when
+        ``times`` from :func:`case_times` is given). ``attrs["n_variants"]`` counts all variants.
+    """
+    frame = _ordered(events)
+    paths = frame.groupby("case_id", sort=True)["activity"].agg(lambda s: separator.join(s))
+    steps = frame.groupby("case_id", sort=True).size()
+    table = pd.DataFrame({"variant": paths, "n_steps": steps})
+    agg = {"cases": ("n_steps", "size"), "n_steps": ("n_steps", "first")}
+    if times is not None:
+        t = times.set_index("case_id")
+        table["end_to_end_days"] = t["end_to_end_days"].reindex(table.index)
+        table["is_open"] = t["is_open"].reindex(table.index).astype(bool)
+        agg.update(median_end_to_end_days=("end_to_end_days", "median"), open_cases=("is_open", "sum"))
+    out = table.groupby("variant", sort=False).agg(**agg).reset_index()
+    out["share"] = out["cases"] / len(table)
+    out = out.sort_values(["cases", "variant"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    cols = ["variant", "n_steps", "cases", "share"] + (["median_end_to_end_days", "open_cases"] if times is not None else [])
+    out = out[cols]
+    out.attrs["n_variants"] = len(out)
+    return out.head(top) if top else out
+
+
+def transitions(events: pd.DataFrame) -> pd.DataFrame:
+    """Step-to-step moves within cases, with the wait between them.
+
+    Returns
+    -------
+    DataFrame
+        One row per (``from_activity``, ``to_activity``) pair, most frequent first: ``cases``
+        (distinct cases making the move), ``count``, ``median_wait_days``, ``mean_wait_days``.
+        Cases start from "(start)" and end at "(end)" so the map shows where work enters and leaves.
+    """
+    frame = _ordered(events)
+    nxt_case = frame["case_id"].shift(-1)
+    same = nxt_case.eq(frame["case_id"]).to_numpy()
+    wait = (frame["_t"].shift(-1) - frame["_t"]) / _NS_PER_DAY
+    moves = pd.DataFrame({"case_id": frame["case_id"], "from_activity": frame["activity"],
+                          "to_activity": frame["activity"].shift(-1), "wait_days": wait})[same]
+    first = frame.groupby("case_id", sort=False).head(1)
+    last = frame.groupby("case_id", sort=False).tail(1)
+    edges = pd.concat([
+        pd.DataFrame({"case_id": first["case_id"], "from_activity": "(start)",
+                      "to_activity": first["activity"], "wait_days": 0.0}),
+        moves,
+        pd.DataFrame({"case_id": last["case_id"], "from_activity": last["activity"],
+                      "to_activity": "(end)", "wait_days": 0.0}),
+    ], ignore_index=True)
+    out = (edges.groupby(["from_activity", "to_activity"], sort=True)
+           .agg(cases=("case_id", "nunique"), count=("case_id", "size"),
+                median_wait_days=("wait_days", "median"), mean_wait_days=("wait_days", "mean"))
+           .reset_index()
+           .sort_values(["count", "from_activity", "to_activity"], ascending=[False, True, True], kind="stable")
+           .reset_index(drop=True))
+    return out
+
+
+def step_times(events: pd.DataFrame, codebook: FlowCodebook) -> pd.DataFrame:
+    """Where the time goes: the wait before each step, by the kind of step it leads to.
+
+    The time between two events is charged to the later one: the wait for an inspection is
+    inspection time, the wait for a chasing call is time the customer spent chasing.
+
+    Returns
+    -------
+    DataFrame
+        One row per kind (``value``, each waste kind, ``unknown``): ``kind, steps, days``,
+        ``share_of_time``.
+    """
+    frame = _ordered(events)
+    acts = codebook.activities.set_index("activity")
+    kind = frame["activity"].map(acts["kind"])
+    waste_kind = frame["activity"].map(acts["waste_kind"])
+    label = kind.where(kind != "waste", "waste: " + waste_kind.fillna("other").astype(str)).fillna("unknown")
+    prev_same = frame["case_id"].eq(frame["case_id"].shift(1)).to_numpy()
+    wait = ((frame["_t"] - frame["_t"].shift(1)) / _NS_PER_DAY).where(prev_same, 0.0)
+    out = (pd.DataFrame({"kind": label, "days": wait}).groupby("kind", sort=True)
+           .agg(steps=("days", "size"), days=("days", "sum")).reset_index())
+    out["share_of_time"] = out["days"] / out["days"].sum() if out["days"].sum() > 0 else 0.0
+    return out.sort_values("days", ascending=False, kind="stable").reset_index(drop=True)
+
+
+# -- target gaming ------------------------------------------------------------------------------
+
+def around_target(times: pd.DataFrame, target: float, *, bin_days: float = 1.0, window: float = 2.0,
+                  clocks: tuple[str, ...] = ("end_to_end_days", "official_days")) -> pd.DataFrame:
+    """Finished cases per time bin on each clock, to show a spike just before a target.
+
+    Returns
+    -------
+    DataFrame
+        One row per bin and clock: ``clock, bin_start, bin_end, cases``. ``attrs["spike"]`` is a
+        table per clock: ``clock, just_before, just_after, ratio`` where ``just_before`` counts
+        cases finishing in ``[target - window, target)`` and ``just_after`` in
+        ``[target, target + window)``. Open cases are left out: they have not finished.
+    """
+    if target <= 0 or bin_days <= 0 or window <= 0:
+        raise ParameterError("target, bin_days and window must be positive")
+    closed = times[~times["is_open"].astype(bool)]
+    rows, spikes = [], []
+    for clock in clocks:
+        values = closed[clock].dropna().to_numpy(dtype=float)
+        top = max(float(values.max()) if len(values) else 0.0, target + window)
+        edges = np.arange(0.0, top + bin_days, bin_days)
+        counts, _ = np.histogram(values, bins=edges)
+        rows.append(pd.DataFrame({"clock": clock, "bin_start": edges[:-1], "bin_end": edges[1:],
+                                  "cases": counts}))
+        before = int(((values >= target - window) & (values < target)).sum())
+        after = int(((values >= target) & (values < target + window)).sum())
+        spikes.append({"clock": clock, "just_before": before, "just_after": after,
+                       "ratio": before / after if after else float("inf") if before else float("nan")})
+    out = pd.concat(rows, ignore_index=True)
+    out.attrs.update(target=target, window=window, spike=pd.DataFrame(spikes))
+    return out
+
+
+def target_sentence(table: pd.DataFrame, *, clock_names: dict | None = None) -> str:
+    """Plain words for :func:`around_target`: is there a spike just before the target?"""
+    names = {"end_to_end_days": "the customer's clock", "official_days": "the organisation's clock"}
+    names.update(clock_names or {})
+    target, window = table.attrs["target"], table.attrs["window"]
+    parts = []
+    for rec in table.attrs["spike"].to_dict("records"):
+        lo, hi = target - window, target + window
+        parts.append(f"on {names.get(rec['clock'], rec['clock'])}, {rec['just_before']:,} cases finished "
+                     f"between day {lo:g} and day {target:g} against {rec['just_after']:,} between day "
+                     f"{target:g} and day {hi:g}")
+    text = "; ".join(parts) + "."
+    text = text[:1].upper() + text[1:]
+    spiky = [r for r in table.attrs["spike"].to_dict("records")
+             if r["just_before"] >= 10 and (r["ratio"] >= 3)]
+    if spiky:
+        text += (f" Work is being finished to the {target:g}-day target on "
+                 f"{names.get(spiky[0]['clock'], spiky[0]['clock'])}, not to the customer's need.")
+    return text

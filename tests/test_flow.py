@@ -1,0 +1,253 @@
+"""Flow: case times on two clocks, open cases, real logs, paths, target gaming."""
+from __future__ import annotations
+
+import gzip
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from studylib import DataError, ParameterError, StudylibWarning
+from studylib.codebooks import flow_codebook_from_dict
+from studylib.flow import (around_target, case_times, open_case_effect, open_case_sentence,
+                           read_event_log, read_xes, step_times, target_sentence, transitions,
+                           variants)
+from studylib.survival import KaplanMeier
+
+from conftest import shared_file
+
+# Cases and events of the real logs, as published with them (../shared/data/README.md).
+REAL_LOGS = {
+    "receipt_wabo.csv": (1_434, 8_577),
+    "bpic15_1.csv": (1_199, 52_217),
+    "traffic_fines_10k.csv": (10_000, 34_724),
+    "sepsis.csv": (1_050, 15_214),
+    "roadtraffic100traces.xes": (100, 390),
+    "helpdesk.xes.gz": (4_580, 21_348),
+}
+
+CODEBOOK = {
+    "customer_start": ["Reported"],
+    "official_start": ["Registered"],
+    "solved": ["Fixed"],
+    "official_end": ["Closed"],
+    "dirty": ["More info"],
+    "activities": {"Reported": "value", "Registered": {"waste": "waiting"},
+                   "More info": {"waste": "rework"}, "Visit": "value", "Fixed": "value",
+                   "Closed": {"waste": "inspection"}},
+}
+
+
+def _events(rows, tz="Europe/London"):
+    frame = pd.DataFrame(rows, columns=["case_id", "activity", "timestamp", "resource"])
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"]).dt.tz_localize(tz)
+    return frame
+
+
+@pytest.fixture
+def small():
+    return _events([
+        # A: reported, registered 2 days later, fixed day 5, closed on paper day 4 (before the fix).
+        ("A", "Reported", "2025-01-06 09:00", "Contact centre"),
+        ("A", "Registered", "2025-01-08 09:00", "Admin"),
+        ("A", "Visit", "2025-01-09 09:00", "Trade"),
+        ("A", "Closed", "2025-01-10 09:00", "Admin"),
+        ("A", "Visit", "2025-01-11 09:00", "Trade"),
+        ("A", "Fixed", "2025-01-11 09:00", "Trade"),
+        # B: dirty, never fixed: open at as_of.
+        ("B", "Reported", "2025-01-07 12:00", "Contact centre"),
+        ("B", "Registered", "2025-01-07 12:00", "Admin"),
+        ("B", "More info", "2025-01-08 12:00", "Admin"),
+        # C: clean and quick, no resource on one event.
+        ("C", "Reported", "2025-01-10 08:00", None),
+        ("C", "Registered", "2025-01-10 09:00", "Admin"),
+        ("C", "Fixed", "2025-01-10 15:00", "Trade"),
+        ("C", "Closed", "2025-01-10 16:00", "Admin"),
+    ])
+
+
+def test_case_times_on_both_clocks(small):
+    cb = flow_codebook_from_dict(CODEBOOK)
+    t = case_times(small, codebook=cb, as_of="2025-01-20").set_index("case_id")
+    assert list(t.index) == ["A", "B", "C"]
+    a, b, c = t.loc["A"], t.loc["B"], t.loc["C"]
+    assert a["end_to_end_days"] == 5.0 and a["official_days"] == 2.0 and a["hidden_days"] == 3.0
+    assert not a["is_open"] and a["n_events"] == 6 and a["rework"] == 1  # the second visit
+    assert a["value_steps"] == 4 and a["waste_steps"] == 2 and a["clean"]
+    # Contact centre -> Admin -> Trade -> Admin -> Trade (x2): four changes of hands.
+    assert a["handoffs"] == 4
+    # B is open: its age at as_of is a lower bound; the organisation's clock is still running too.
+    assert b["is_open"] and pd.isna(b["end"])
+    assert b["end_to_end_days"] == pytest.approx(12.5)
+    assert b["official_days"] == pytest.approx(12.5) and not b["clean"]
+    # C: the event with no resource is skipped for hand-offs (Admin -> Trade -> Admin).
+    assert c["end_to_end_days"] == pytest.approx(7 / 24) and c["handoffs"] == 2
+    assert c["official_days"] == pytest.approx(7 / 24)
+    assert t.attrs["unit"] == "days"
+
+
+def test_row_order_does_not_change_anything(small):
+    cb = flow_codebook_from_dict(CODEBOOK)
+    expected = case_times(small, codebook=cb, as_of="2025-01-20")
+    for seed in range(5):
+        shuffled = small.sample(frac=1, random_state=seed)
+        pd.testing.assert_frame_equal(case_times(shuffled, codebook=cb, as_of="2025-01-20"), expected)
+
+
+def test_without_codebook_first_to_last_event_and_closed(small):
+    t = case_times(small.sample(frac=1, random_state=1)).set_index("case_id")
+    assert not t["is_open"].any()
+    assert t.loc["A", "end_to_end_days"] == 5.0          # 6 Jan 09:00 to 11 Jan 09:00
+    assert t.loc["B", "end_to_end_days"] == 1.0
+    assert t["value_steps"].isna().all() and t["clean"].isna().all()
+
+
+def test_events_after_as_of_are_ignored_with_a_warning(small):
+    cb = flow_codebook_from_dict(CODEBOOK)
+    with pytest.warns(StudylibWarning, match="after as_of"):
+        t = case_times(small, codebook=cb, as_of="2025-01-10 12:00").set_index("case_id")
+    assert t.loc["A", "is_open"]                          # fixed on the 11th: not yet at as_of
+    assert t.loc["A", "end_to_end_days"] == pytest.approx(4.125)
+    assert t.attrs["events_after_as_of"] == 4
+
+
+def test_business_days_skip_weekends_and_holidays(small):
+    cb = flow_codebook_from_dict(CODEBOOK)
+    t = case_times(small, codebook=cb, as_of="2025-01-20", business_days=True,
+                   holidays=["2025-01-08"]).set_index("case_id")
+    # A: Mon 6 Jan to Sat 11 Jan: Mon, Tue, Thu, Fri count (Wed 8th is a holiday).
+    assert t.loc["A", "end_to_end_days"] == 4
+    # B: Tue 7 Jan to Mon 20 Jan (as_of): 9 weekdays less the holiday.
+    assert t.loc["B", "end_to_end_days"] == 8
+    assert t.attrs["unit"] == "business days"
+
+
+def test_bad_events_get_clear_errors(small):
+    with pytest.raises(ParameterError, match="missing \\['activity'\\]"):
+        case_times(small.drop(columns="activity"))
+    text = small.assign(timestamp=small["timestamp"].astype(str))
+    with pytest.raises(ParameterError, match="must be datetimes"):
+        case_times(text)
+    gap = small.copy()
+    gap.loc[3, "timestamp"] = pd.NaT
+    with pytest.raises(ParameterError, match="1 events have no"):
+        case_times(gap)
+
+
+@pytest.mark.parametrize("name", sorted(REAL_LOGS))
+def test_real_logs_counts(name):
+    events = read_event_log(shared_file(f"eventlogs/{name}"))
+    n_cases, n_events = REAL_LOGS[name]
+    assert events["case_id"].nunique() == n_cases
+    assert len(events) == n_events
+    t = case_times(events)
+    assert len(t) == n_cases and t["n_events"].sum() == n_events
+    assert (t["end_to_end_days"] >= 0).all()
+
+
+def test_sepsis_case_id_na_is_a_case():
+    events = read_event_log(shared_file("eventlogs/sepsis.csv"))
+    t = case_times(events)
+    assert "NA" in set(t["case_id"]) and t["case_id"].notna().all()
+
+
+@pytest.mark.parametrize("name", ["bpic15_1.csv", "sepsis.csv"])
+def test_real_logs_shuffled_give_identical_results(name):
+    events = read_event_log(shared_file(f"eventlogs/{name}"))
+    expected = case_times(events)
+    shuffled = events.sample(frac=1, random_state=7).reset_index(drop=True)
+    pd.testing.assert_frame_equal(case_times(shuffled), expected)
+    # Durations are max - min whatever the order (what pm4py calls case duration).
+    direct = events.groupby("case_id")["timestamp"].agg(lambda s: (s.max() - s.min()).total_seconds() / 86400)
+    np.testing.assert_allclose(expected.set_index("case_id")["end_to_end_days"], direct.sort_index(), rtol=0, atol=1e-9)
+
+
+def test_xes_and_its_normalised_csv_agree(tmp_path):
+    xes = read_xes(shared_file("eventlogs/roadtraffic100traces.xes"))
+    csv = tmp_path / "roadtraffic.csv"
+    xes[["case_id", "activity", "timestamp"]].to_csv(csv, index=False)
+    back = read_event_log(csv)
+    pd.testing.assert_frame_equal(case_times(back), case_times(xes[["case_id", "activity", "timestamp"]]))
+
+
+def test_receipt_log_in_two_formats_agrees():
+    ours = read_event_log(shared_file("eventlogs/receipt_wabo.csv"))
+    pm4py_style = read_event_log(shared_file("eventlogs/receipt_pm4py_format.csv"),
+                                 case_id="case:concept:name", activity="concept:name",
+                                 timestamp="time:timestamp", resource="org:resource")
+    a, b = case_times(ours), case_times(pm4py_style)
+    pd.testing.assert_series_equal(a["end_to_end_days"], b["end_to_end_days"])
+    assert (b["handoffs"] > 0).any()
+
+
+def test_read_xes_gz_and_plain_agree(tmp_path):
+    src = shared_file("eventlogs/roadtraffic100traces.xes")
+    packed = tmp_path / "road.xes.gz"
+    packed.write_bytes(gzip.compress(src.read_bytes()))
+    pd.testing.assert_frame_equal(read_xes(packed), read_xes(src))
+
+
+def test_read_xes_reports_events_without_timestamps(tmp_path):
+    bad = tmp_path / "bad.xes"
+    bad.write_text('<?xml version="1.0"?><log xmlns="http://www.xes-standard.org/">'
+                   '<trace><string key="concept:name" value="c1"/>'
+                   '<event><string key="concept:name" value="a"/></event></trace></log>')
+    with pytest.raises(DataError, match="'c1' has no timestamp"):
+        read_xes(bad)
+
+
+def test_kaplan_meier_matches_freireich():
+    data = pd.read_csv(shared_file("survival/freireich_6mp.csv"))
+    expected = pd.read_csv(shared_file("survival/freireich_6mp_km_expected.csv"))
+    km = KaplanMeier().fit(data["weeks"], observed=data["remission_ended"])
+    sf = km.survival_function_.set_index("time")
+    got = sf.loc[expected["time"].astype(float)]
+    np.testing.assert_allclose(got["survival"], expected["survival"], atol=1e-12)
+    np.testing.assert_array_equal(got["at_risk"], expected["at_risk"])
+    np.testing.assert_array_equal(got["events"], expected["events"])
+    assert km.median_ == 23
+    # R: survfit(Surv(weeks, remission_ended) ~ 1, conf.type = "log-log"): at 6 weeks
+    # std.err 0.0764, 95% CI 0.620 to 0.952; at 23 weeks 0.1346, 0.188 to 0.680. Median CI (13, NA).
+    assert sf.loc[6.0, "std_err"] == pytest.approx(0.0764, abs=5e-5)
+    assert (round(sf.loc[6.0, "lower"], 3), round(sf.loc[6.0, "upper"], 3)) == (0.620, 0.952)
+    assert (round(sf.loc[23.0, "lower"], 3), round(sf.loc[23.0, "upper"], 3)) == (0.188, 0.680)
+    assert km.percentile_interval(0.5) == (13.0, float("inf"))
+    assert "21 cases, 12 open" in repr(km)
+
+
+def test_open_cases_are_censored_not_dropped(sample_study):
+    t = case_times(sample_study.events, codebook=sample_study.flow_codebook, as_of=sample_study.as_of)
+    assert t["is_open"].sum() == 17 and len(t) == 722
+    effect = open_case_effect(t)
+    assert effect.attrs == {"n_cases": 722, "n_open": 17}
+    # Open cases have waited at least their age: counting them cannot make the service faster.
+    assert (effect["estimate"] >= effect["closed_only"]).all()
+    sentence = open_case_sentence(effect)
+    assert "17 of 722 cases were still open" in sentence
+
+
+def test_sample_repairs_figures(sample_study):
+    t = case_times(sample_study.events, codebook=sample_study.flow_codebook, as_of=sample_study.as_of)
+    before = t[(t["customer_start"] < pd.Timestamp("2025-03-10", tz="Europe/London")) & ~t["is_open"]]
+    assert before["end_to_end_days"].mean() == pytest.approx(24.85, abs=0.01)
+    assert before["official_days"].mean() == pytest.approx(19.77, abs=0.01)
+    spike = around_target(before, 28).attrs["spike"].set_index("clock")
+    assert spike.loc["official_days", "just_before"] == 67 and spike.loc["official_days", "just_after"] == 5
+    assert "finished to the 28-day target on the organisation's clock" in target_sentence(around_target(before, 28))
+
+
+def test_variants_and_transitions(small):
+    cb = flow_codebook_from_dict(CODEBOOK)
+    t = case_times(small, codebook=cb, as_of="2025-01-20")
+    v = variants(small.sample(frac=1, random_state=3), t, top=None)
+    assert v["cases"].sum() == 3 and v.attrs["n_variants"] == 3
+    a_path = "Reported → Registered → Visit → Closed → Fixed → Visit"
+    assert a_path in set(v["variant"])  # ties at 11 Jan 09:00 are broken by activity name
+    moves = transitions(small).set_index(["from_activity", "to_activity"])
+    # B's first two events share a timestamp: ties go by activity name, so B starts "Registered".
+    assert moves.loc[("(start)", "Reported"), "count"] == 2
+    assert moves.loc[("(start)", "Registered"), "count"] == 1
+    assert moves.loc[("Reported", "Registered"), "median_wait_days"] == pytest.approx((2 + 1 / 24) / 2)  # A, C
+    assert moves.loc[("Registered", "Visit"), "mean_wait_days"] == pytest.approx(1.0)
+    steps = step_times(small, cb).set_index("kind")
+    assert steps["days"].sum() == pytest.approx(5 + 1 + 8 / 24)
