@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .errors import ConfigError, DataError, ParameterError, StudylibError, StudylibWarning
 from .study import Study, load_study, quality_summary
+from .flow import case_times, read_event_log, read_xes
 from .xmr import runs_analysis, xmr, xmr_summary
 
 __all__ = [
@@ -17,6 +18,9 @@ __all__ = [
     "xmr",
     "xmr_summary",
     "runs_analysis",
+    "case_times",
+    "read_xes",
+    "read_event_log",
     "StudylibError",
     "DataError",
     "ConfigError",

@@ -84,6 +84,7 @@ def render_report(notebook: str | Path, out_html: str | Path, *, title: str,
     config.HTMLExporter.exclude_input_prompt = True
     config.HTMLExporter.exclude_output_prompt = True
     config.HTMLExporter.template_name = "basic"
+    config.HTMLExporter.anchor_link_text = ""   # no pilcrow beside every heading in a manager's report
     body, _ = HTMLExporter(config=config).from_notebook_node(nb)
     body = _parameters_table(parameters or {}) + body
     out_html = Path(out_html)

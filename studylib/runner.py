@@ -21,7 +21,7 @@ import pandas as pd
 from .errors import ParameterError, StudylibError
 from .report import escape, page, render_report
 
-__all__ = ["run_check", "stage_notebooks", "notebook_parameters", "check_parameters",
+__all__ = ["run_check", "run_notebook", "stage_notebooks", "notebook_parameters", "check_parameters",
            "default_notebooks_dir", "default_study_dir"]
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -202,7 +202,6 @@ def run_check(study: str | Path | None = None, out: str | Path = "reports", *,
     ParameterError
         Before any kernel starts, for an unknown or mistyped parameter.
     """
-    import papermill as pm
     from tqdm.auto import tqdm
 
     study = Path(study or default_study_dir()).resolve()
@@ -225,20 +224,8 @@ def run_check(study: str | Path | None = None, out: str | Path = "reports", *,
         executed = out / "notebooks" / nb.name
         html_path = out / f"{nb.stem}.html"
         started = time.perf_counter()
-        status, error = "ok", ""
-        try:
-            with _kernel_environment():
-                pm.execute_notebook(str(nb), str(executed), parameters=routed[nb],
-                                    kernel_name=kernel_name, language="python", cwd=str(nb.parent),
-                                    progress_bar=False, log_output=False)
-        except pm.PapermillExecutionError as exc:
-            status = "failed"
-            error = f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}"
-        except Exception as exc:   # a kernel that dies must not hide the other stages
-            status = "failed"
-            error = f"{type(exc).__name__}: {exc}"
-        if executed.exists():
-            render_report(executed, html_path, title=titles[nb], parameters=routed[nb], nav=nav)
+        status, error = run_notebook(nb, executed, html_path, parameters=routed[nb], title=titles[nb],
+                                     nav=nav, kernel_name=kernel_name)
         results.append({"stage": titles[nb], "notebook": nb.name, "status": status,
                         "seconds": round(time.perf_counter() - started, 2),
                         "report": html_path.name if html_path.exists() else "", "error": error})
@@ -249,6 +236,39 @@ def run_check(study: str | Path | None = None, out: str | Path = "reports", *,
                 "stages": table.to_dict("records")}
     (out / "run_manifest.json").write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
     return table
+
+
+def run_notebook(notebook: str | Path, executed: str | Path, html_path: str | Path, *,
+                 parameters: dict, title: str | None = None, nav: str = "",
+                 kernel_name: str = "python3") -> tuple[str, str]:
+    """Execute one notebook with papermill and render its report; never raises for a failing cell.
+
+    The kernel starts in the notebook's folder (so relative paths in its parameters work), with
+    ``MPLBACKEND`` removed from its environment so that charts reach the report.
+
+    Returns
+    -------
+    (status, error): ``("ok", "")`` or ``("failed", "cell N: Error: message")``.
+    """
+    import papermill as pm
+
+    notebook, executed, html_path = Path(notebook), Path(executed), Path(html_path)
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    status, error = "ok", ""
+    try:
+        with _kernel_environment():
+            pm.execute_notebook(str(notebook), str(executed), parameters=parameters,
+                                kernel_name=kernel_name, language="python", cwd=str(notebook.parent),
+                                progress_bar=False, log_output=False)
+    except pm.PapermillExecutionError as exc:
+        status = "failed"
+        error = f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}"
+    except Exception as exc:   # a kernel that dies must not hide the other stages
+        status = "failed"
+        error = f"{type(exc).__name__}: {exc}"
+    if executed.exists():
+        render_report(executed, html_path, title=title or _title(notebook), parameters=parameters, nav=nav)
+    return status, error
 
 
 def _write_index(out: Path, name: str, table: pd.DataFrame) -> None:

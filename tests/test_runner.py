@@ -70,6 +70,13 @@ def test_check_on_sample_writes_reports_without_code(sample_reports, monkeypatch
     assert purpose.count("data:image/png;base64") >= 1
     assert "rows read = rows kept + rows set aside" in purpose
     assert "case closed before it was opened" in purpose
+    capability = (out / "03_capability.html").read_text()
+    assert capability.count("data:image/png;base64") == 1   # one service with cases in the sample
+    assert "Since the change of 10 March 2025" in capability
+    assert "on average 4.4. Before it, between 0 and 50; on average 25." in capability
+    assert "17 open cases are not charted" in capability
+    for part in ("What", "So what", "Now what", "Then what"):
+        assert f">{part}</h3>" in capability
 
 
 def test_manifest_records_the_run(sample_reports):

@@ -1,0 +1,195 @@
+"""Capability: the chart of end-to-end times, its caption and prose, the chart drawn, real A&E data."""
+from __future__ import annotations
+
+import re
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import ROOT, shared_file
+from studylib import ParameterError, xmr, xmr_summary
+from studylib.capability import (POINT_COLOURS, capability, capability_caption, capability_charts,
+                                 capability_prose, plot_xmr, study_target)
+from studylib.flow import case_times
+from studylib.nhs import FOUR_HOUR_STANDARD, four_hour_performance, read_ae_attendances
+from studylib.runner import run_notebook
+
+TZ = "Europe/London"
+
+
+def _times(rows):
+    """rows: (case_id, service, arrived, finished or None, days, official_days)."""
+    frame = pd.DataFrame(rows, columns=["case_id", "service", "customer_start", "end", "end_to_end_days",
+                                        "official_days"])
+    frame["customer_start"] = pd.to_datetime(frame["customer_start"]).dt.tz_localize(TZ)
+    frame["end"] = pd.to_datetime(frame["end"]).dt.tz_localize(TZ)
+    frame["official_end"] = frame["end"]
+    frame["is_open"] = frame["end"].isna()
+    return frame
+
+
+@pytest.fixture
+def two_systems():
+    rng = np.random.default_rng(3)
+    rows = []
+    start = pd.Timestamp("2025-01-01")
+    for i in range(40):          # old system: ~20 days
+        arrived = start + pd.Timedelta(days=i)
+        days = 80.0 if i == 10 else float(rng.integers(12, 29))   # one case far beyond the limits
+        rows.append((f"A{i:02d}", "Repairs", arrived, arrived + pd.Timedelta(days=days), days, days - 3))
+    for i in range(30):          # new system from 20 Feb: ~4 days
+        arrived = pd.Timestamp("2025-02-20") + pd.Timedelta(days=i)
+        days = float(rng.integers(2, 7))
+        rows.append((f"B{i:02d}", "Repairs", arrived, arrived + pd.Timedelta(days=days), days, days))
+    rows.append(("OPEN", "Repairs", pd.Timestamp("2025-03-01"), None, 30.0, 30.0))
+    rows.append(("H1", "Highways", pd.Timestamp("2025-01-05"), pd.Timestamp("2025-01-09"), 4.0, 4.0))
+    return _times(rows)
+
+
+CHANGE = [{"date": pd.Timestamp("2025-02-20"), "service": "Repairs", "what": "Redesign"}]
+
+
+def test_limits_split_by_the_system_each_case_entered(two_systems):
+    r = capability(two_systems, service="Repairs", system_changes=CHANGE, target=28)
+    assert len(r) == 70 and r.attrs["open_left_out"] == 1
+    old, new = r[r["group"] == 0], r[r["group"] == 1]
+    # Every old-system case comes first, even those finishing after the new system started.
+    assert set(old["case_id"].str[0]) == {"A"} and set(new["case_id"].str[0]) == {"B"}
+    assert r["x"].tolist() == list(range(1, 71))
+    # Each group's limits are exactly xmr's on that group's values alone, in completion order.
+    for part in (old, new):
+        alone = xmr(part["value"].to_numpy(), improvement="decrease")
+        np.testing.assert_allclose(part[["mean", "lower_limit", "upper_limit"]].to_numpy(),
+                                   alone[["mean", "lower_limit", "upper_limit"]].to_numpy())
+        assert part["finished"].is_monotonic_increasing
+    assert (r["lower_limit_shown"] == r["lower_limit"].clip(lower=0)).all()
+    assert r.attrs["changes"][0]["starts_at"] == 41
+
+
+def test_arrival_order_and_other_services(two_systems):
+    r = capability(two_systems, service="Repairs", order="arrival", system_changes=CHANGE)
+    assert r[r["group"] == 0]["arrived"].is_monotonic_increasing
+    # A change for Repairs does not split the Highways chart.
+    h = capability(two_systems, service="Highways", system_changes=CHANGE)
+    assert len(h) == 1 and h.attrs["changes"] == []
+    with pytest.raises(ParameterError, match="clock must be"):
+        capability(two_systems, clock="wall")
+    with pytest.raises(ParameterError, match="order must be"):
+        capability(two_systems, order="random")
+
+
+def test_caption_is_computed_from_the_limits(two_systems):
+    r = capability(two_systems, service="Repairs", system_changes=CHANGE, target=28)
+    new = r[r["group"] == 1].iloc[0]
+    old = r[r["group"] == 0].iloc[0]
+    text = capability_caption(r)
+    assert text.startswith("Since the change of 20 February 2025 (Redesign), this system will deliver")
+    now = re.search(r"between ([\d.]+) and ([\d.]+) days; on average ([\d.]+)\.", text).groups()
+    assert [float(v) for v in now] == pytest.approx([max(new["lower_limit"], 0), new["upper_limit"], new["mean"]], abs=0.05)
+    before = re.search(r"Before it, between ([\d.]+) and ([\d.]+); on average ([\d.]+)\.", text).groups()
+    # values of 10 or more are given to the nearest day
+    assert [float(v) for v in before] == pytest.approx([max(old["lower_limit"], 0), old["upper_limit"], old["mean"]], abs=0.5)
+    assert "1 open case is not charted" in text
+    assert "Cases will meet the 28-day target" in text
+
+
+@pytest.mark.parametrize("target, words", [
+    (3, "No case can be expected to meet the 3-day target"),
+    (20, "The 20-day target says nothing about what it delivers."),
+    (60, "Cases will meet the 60-day target"),
+])
+def test_caption_says_what_the_target_means(two_systems, target, words):
+    old_only = two_systems[two_systems["case_id"].str.startswith("A")]
+    r = capability(old_only, target=target)
+    assert r["lower_limit"].iloc[0] > 3 and r["upper_limit"].iloc[0] < 60
+    assert words in capability_caption(r)
+
+
+def test_prose_has_four_parts_from_the_numbers(two_systems):
+    r = capability(two_systems, service="Repairs", system_changes=CHANGE, target=28)
+    prose = capability_prose(r, name="repairs")
+    assert list(prose) == ["what", "so what", "now what", "then what"]
+    old_mean = r.loc[r["group"] == 0, "mean"].iloc[0]
+    new_mean = r.loc[r["group"] == 1, "mean"].iloc[0]
+    assert f"{1 - new_mean / old_mean:.0%} less" in prose["so what"]
+    n_signals = int((r.loc[r["group"] == 1, "special_cause"] != "none").sum())
+    if n_signals:
+        assert prose["now what"].startswith(f"{n_signals} cases since the last change are signals")
+    else:
+        assert prose["now what"].startswith("No case since the last change is a signal")
+
+
+def test_plot_draws_what_the_result_says(two_systems):
+    r = capability(two_systems, service="Repairs", system_changes=CHANGE, target=28)
+    ax = plot_xmr(r, floor=0)
+    by_gid = {}
+    for line in ax.lines:
+        by_gid.setdefault(line.get_gid(), []).append(line)
+    np.testing.assert_array_equal(by_gid["values"][0].get_ydata(), r["value"])
+    assert len(by_gid["mean"]) == 2 and len(by_gid["upper limit"]) == 2
+    for line, (_, g) in zip(by_gid["lower limit"], r.groupby("group")):
+        np.testing.assert_allclose(line.get_ydata(), g["lower_limit"].clip(lower=0))
+        assert min(line.get_ydata()) >= 0
+    for line, (_, g) in zip(by_gid["upper limit"], r.groupby("group")):
+        np.testing.assert_allclose(line.get_ydata(), g["upper_limit"])
+    assert list(by_gid["target"][0].get_ydata()) == [28, 28]
+    special = r[r["point_type"] != "common_cause"]
+    assert len(special) > 0
+    signals = [c for c in ax.collections if c.get_gid() == "signals"][0]
+    np.testing.assert_allclose(signals.get_offsets()[:, 1], special["value"])
+    colours = [matplotlib.colors.to_hex(c) for c in signals.get_facecolors()]
+    assert colours == [POINT_COLOURS[p].lower() for p in special["point_type"].astype(str)]
+    assert ax.get_xlabel() == "cases, in order of completion"
+    plt.close(ax.figure)
+
+
+def test_sample_study_capability(sample_study):
+    times = case_times(sample_study.events, codebook=sample_study.flow_codebook, as_of=sample_study.as_of)
+    charts = capability_charts(times, sample_study.config)
+    assert list(charts) == ["Housing repairs"]   # one service: the whole is that service
+    r = charts["Housing repairs"]
+    assert r.attrs["target"] == 28 and r.attrs["open_left_out"] == 17 and len(r) == 705
+    stats = r.groupby("group")["mean"].first()
+    assert stats[0] == pytest.approx(24.85, abs=0.01) and stats[1] == pytest.approx(4.39, abs=0.01)
+    assert study_target(sample_study.config, service="Housing repairs")["value"] == 28
+    assert study_target(sample_study.config, service="Highways") is None
+
+
+def test_ae_rrk_through_the_nhs_reader():
+    """RRK's type-1 breaches via read_ae_attendances give NHSRplotthedots' limits."""
+    ae = read_ae_attendances(shared_file("nhs/ae_attendances.csv"))
+    rrk = ae[(ae["org_code"] == "RRK") & (ae["type"] == "1") & (ae["period"] < "2018-04-01")]
+    ref = pd.read_csv(shared_file("spc/nhsrplotthedots/ae_RRK_type1_breaches_stable_decrease.csv"))
+    r = xmr(rrk["breaches"], rrk["period"], improvement="decrease")
+    np.testing.assert_allclose(r[["mean", "lower_limit", "upper_limit"]].to_numpy(),
+                               ref[["mean_col", "lpl", "upl"]].to_numpy(), atol=1e-9)
+    assert r["point_type"].tolist() == ref["point_type"].tolist()
+
+
+def test_four_hour_performance_and_assurance():
+    ae = read_ae_attendances(shared_file("nhs/ae_attendances.csv"))
+    england = four_hour_performance(ae, types=["1"])
+    assert len(england) == 36
+    # Study guide: England's type-1 departments ran at 76-86% in 2016-2019.
+    share = england["within_four_hours"] * 100
+    assert (round(share.min()), round(share.max())) == (76, 86)
+    r = xmr(england["within_four_hours"] * 100, england["period"], target=FOUR_HOUR_STANDARD * 100)
+    assert xmr_summary(r)["assurance"].iloc[0] == "consistent_fail"
+    with pytest.raises(ParameterError, match="no rows for org_code 'XXX'"):
+        four_hour_performance(ae, org_code="XXX")
+
+
+def test_ae_example_notebook_runs(tmp_path):
+    shared_file("nhs/ae_attendances.csv")
+    nb = ROOT / "examples" / "ae" / "ae_four_hours.ipynb"
+    status, error = run_notebook(nb, tmp_path / "ae.ipynb", tmp_path / "ae.html", parameters={})
+    assert (status, error) == ("ok", "")
+    html = (tmp_path / "ae.html").read_text()
+    assert html.count("data:image/png;base64") == 2
+    assert len(re.findall(r"it will consistently fail the 95% standard", html)) == 2
