@@ -38,6 +38,14 @@ __all__ = [
     "step_times",
     "around_target",
     "target_sentence",
+    "process_map_layout",
+    "flow_prose",
+    "plot_two_clocks",
+    "plot_step_times",
+    "plot_handoffs_rework",
+    "plot_variants",
+    "plot_process_map",
+    "plot_around_target",
 ]
 
 CASE_TIME_COLUMNS = ["case_id", "service", "customer_start", "official_start", "official_end", "end",
@@ -656,3 +664,234 @@ def target_sentence(table: pd.DataFrame, *, clock_names: dict | None = None) -> 
         text += (f" Work is being finished to the {target:g}-day target on "
                  f"{names.get(spiky[0]['clock'], spiky[0]['clock'])}, not to the customer's need.")
     return text
+
+
+# -- the process map: layout computed here, drawn by plot_process_map ---------------------------
+
+def process_map_layout(events: pd.DataFrame, moves: pd.DataFrame | None = None, *,
+                       min_share: float = 0.02) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Where to put each activity on a process map, and which moves to draw.
+
+    Activities are stacked top to bottom in the order work usually reaches them (their median
+    position in the cases that contain them; ties by how common they are). Moves made by fewer
+    than ``min_share`` of cases are left off the picture (they stay in :func:`transitions`).
+
+    Returns
+    -------
+    (nodes, edges)
+        ``nodes``: ``activity, row, median_position, events``, with ``(start)`` first and
+        ``(end)`` last; ``edges``: the rows of :func:`transitions` that are drawn.
+    """
+    frame = _ordered(events)
+    frame["position"] = frame.groupby("case_id", sort=False).cumcount()
+    stats = (frame.groupby("activity").agg(median_position=("position", "median"), events=("position", "size"))
+             .reset_index())
+    moves = transitions(events) if moves is None else moves
+    n_cases = frame["case_id"].nunique()
+    edges = moves[moves["cases"] >= max(1, min_share * n_cases)].reset_index(drop=True)
+    shown = set(edges["from_activity"]) | set(edges["to_activity"])
+    stats = stats[stats["activity"].isin(shown)]
+    stats = stats.sort_values(["median_position", "events", "activity"], ascending=[True, False, True], kind="stable")
+    ends = pd.DataFrame({"activity": ["(start)", "(end)"], "median_position": [-1.0, np.inf],
+                         "events": [n_cases, n_cases]})
+    nodes = pd.concat([ends.iloc[:1], stats, ends.iloc[1:]], ignore_index=True)
+    nodes["row"] = np.arange(len(nodes))
+    return nodes[["activity", "row", "median_position", "events"]], edges
+
+
+# -- prose --------------------------------------------------------------------------------------
+
+def flow_prose(times: pd.DataFrame, *, steps: pd.DataFrame | None = None,
+               effect: pd.DataFrame | None = None, spike: pd.DataFrame | None = None,
+               name: str = "the service") -> dict[str, str]:
+    """What / so what / now what / then what for the flow stage, from the numbers."""
+    unit = times.attrs.get("unit", "days")
+    n = len(times)
+    closed = times[~times["is_open"].astype(bool)]
+    what = [f"{n:,} {name} cases followed end to end; {int(times['is_open'].sum()):,} still open."]
+    if len(closed):
+        what.append(f"Customers waited on average {closed['end_to_end_days'].mean():.1f} {unit} from first "
+                    f"contact to the problem solved; the organisation's clock recorded "
+                    f"{closed['official_days'].mean():.1f}.")
+    hidden = times["hidden_days"].dropna()
+    before_start = (times["official_start"] - times["customer_start"]).dt.total_seconds() / 86400
+    if before_start.notna().any() and before_start.mean() > 0.05:
+        what.append(f"Customers wait on average {before_start.mean():.1f} days before the organisation's clock starts.")
+    clean = times["clean"].dropna()
+    if len(clean):
+        what.append(f"Only {clean.mean():.0%} of cases flow clean." if clean.mean() < 0.5
+                    else f"{clean.mean():.0%} of cases flow clean; {1 - clean.mean():.0%} arrive dirty.")
+    so_what = []
+    if steps is not None and len(steps):
+        waste = steps[steps["kind"].str.startswith("waste")]
+        if len(waste):
+            top = waste.iloc[0]
+            so_what.append(f"{waste['share_of_time'].sum():.0%} of the time cases spend in the system goes on "
+                           f"waste; the largest part is {top['kind'].removeprefix('waste: ')} "
+                           f"({top['share_of_time']:.0%}).")
+    so_what.append(f"A case is handed from one person or team to another {times['handoffs'].mean():.1f} times on "
+                   f"average, and {(times['rework'] > 0).mean():.0%} of cases repeat a step.")
+    if len(hidden) and hidden.mean() > 0.05:
+        so_what.append(f"The organisation's measures leave out {hidden.mean():.1f} days of every case on average.")
+    now_what = ["Study the cases behind the largest waste and the hand-offs: who passes the work on, and why?"]
+    if spike is not None:
+        spiky = spike.attrs["spike"]
+        official = spiky[spiky["clock"] == "official_days"]
+        if len(official) and official["just_before"].iloc[0] >= 10 and official["ratio"].iloc[0] >= 3:
+            now_what.append("Work is being closed to the target: measure the customer's clock instead.")
+    then_what = "Re-run this stage after each change and compare the customer's clock, the share of clean cases and the hand-offs."
+    if effect is not None and effect.attrs.get("n_open"):
+        then_what += " Keep open cases in the figures (as here) so that a backlog cannot make the service look faster."
+    return {"what": " ".join(what), "so what": " ".join(so_what), "now what": " ".join(now_what),
+            "then what": then_what}
+
+
+# -- charts: thin, over the tables above --------------------------------------------------------
+
+VALUE_COLOUR, WASTE_COLOUR = "#2a7f2a", "#d9822b"
+
+
+def plot_two_clocks(times: pd.DataFrame, *, ax=None):
+    """Each finished case at its arrival date: the customer's clock (dark) and the organisation's
+    (light), joined by a line: the gap is the time the organisation does not count."""
+    import matplotlib.pyplot as plt
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 4))
+    done = times[~times["is_open"].astype(bool)].sort_values("customer_start", kind="stable")
+    ax.vlines(done["customer_start"], done["official_days"], done["end_to_end_days"], color="#bbb", lw=0.6, gid="gap")
+    ax.scatter(done["customer_start"], done["official_days"], s=8, color="#9ecae1", label="organisation's clock", gid="official")
+    ax.scatter(done["customer_start"], done["end_to_end_days"], s=8, color="#08519c", label="customer's clock", gid="customer")
+    ax.set_ylabel(times.attrs.get("unit", "days"))
+    import matplotlib.dates as mdates
+    locator = mdates.AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.set_xlabel("date the customer first made contact")
+    ax.set_title("Two clocks: how long each case took")
+    ax.legend(frameon=False, fontsize=8)
+    ax.spines[["top", "right"]].set_visible(False)
+    return ax
+
+
+def plot_step_times(steps: pd.DataFrame, *, ax=None):
+    """Bars of the time charged to each kind of step (:func:`step_times`): value green, waste orange."""
+    import matplotlib.pyplot as plt
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 0.4 * len(steps) + 1.2))
+    shown = steps.iloc[::-1]
+    colours = [VALUE_COLOUR if k == "value" else WASTE_COLOUR if k.startswith("waste") else "#999" for k in shown["kind"]]
+    ax.barh(shown["kind"], shown["days"], color=colours, gid="days")
+    ax.set_xlabel("days of case time, all cases")
+    ax.set_title("Where the time goes")
+    ax.spines[["top", "right"]].set_visible(False)
+    return ax
+
+
+def plot_handoffs_rework(times: pd.DataFrame, *, ax=None):
+    """How many cases had 0, 1, 2, ... hand-offs, and repeated steps."""
+    import matplotlib.pyplot as plt
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 3.5))
+    top = int(max(times["handoffs"].max(), times["rework"].max(), 0))
+    counts = np.arange(top + 1)
+    hand = times["handoffs"].value_counts().reindex(counts, fill_value=0)
+    rework = times["rework"].value_counts().reindex(counts, fill_value=0)
+    ax.bar(counts - 0.2, hand.to_numpy(), width=0.4, color="#6a51a3", label="hand-offs", gid="handoffs")
+    ax.bar(counts + 0.2, rework.to_numpy(), width=0.4, color=WASTE_COLOUR, label="repeated steps", gid="rework")
+    ax.set_xlabel("number in the case")
+    ax.set_ylabel("cases")
+    ax.set_title("Hand-offs and rework per case")
+    ax.legend(frameon=False, fontsize=8)
+    ax.spines[["top", "right"]].set_visible(False)
+    return ax
+
+
+def plot_variants(table: pd.DataFrame, *, ax=None, width: int = 70):
+    """Horizontal bars of the commonest paths (:func:`variants`), most common at the top."""
+    import textwrap
+
+    import matplotlib.pyplot as plt
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 0.75 * len(table) + 1))
+    shown = table.iloc[::-1]
+    labels = ["\n".join(textwrap.wrap(v, width)) for v in shown["variant"]]
+    ax.barh(range(len(shown)), shown["cases"], color="#4a7fb0", gid="cases")
+    ax.set_yticks(range(len(shown)), labels, fontsize=7)
+    if "median_end_to_end_days" in shown:
+        for i, (c, d) in enumerate(zip(shown["cases"], shown["median_end_to_end_days"])):
+            ax.annotate(f"median {d:.1f} d", (c, i), xytext=(3, 0), textcoords="offset points", va="center", fontsize=7)
+    ax.set_xlabel("cases")
+    ax.set_title("The commonest paths through the work")
+    ax.spines[["top", "right"]].set_visible(False)
+    return ax
+
+
+def plot_process_map(nodes: pd.DataFrame, edges: pd.DataFrame, *, ax=None,
+                     codebook: FlowCodebook | None = None, label_share: float = 0.1):
+    """Draw :func:`process_map_layout`: activities top to bottom, moves as arcs as wide as the
+    cases making them (forward moves on the right, moves back up on the left), the busiest
+    labelled with cases and median wait. Pure matplotlib: no Graphviz binary needed.
+
+    Each arc carries ``gid`` "from -> to"; each box the activity's name.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyArrowPatch
+
+    n = len(nodes)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(11, 0.55 * n + 1))
+    kinds = {}
+    if codebook is not None and len(codebook.activities):
+        kinds = dict(zip(codebook.activities["activity"], codebook.activities["kind"]))
+    row = dict(zip(nodes["activity"], nodes["row"]))
+    n_cases = int(nodes["events"].iloc[0]) if n else 1
+    biggest = max(edges["cases"].max() if len(edges) else 1, 1)
+    for rec in edges.sort_values("cases").to_dict("records"):
+        if rec["from_activity"] not in row or rec["to_activity"] not in row:
+            continue
+        r0, r1 = row[rec["from_activity"]], row[rec["to_activity"]]
+        forward = r1 > r0
+        side = 1 if forward else -1
+        start, stop = (side * 2.3, -r0), (side * 2.3, -r1)
+        rad = -0.5 * side * (1 if forward else -1) * min(1.0, 0.25 + 0.08 * abs(r1 - r0))
+        arrow = FancyArrowPatch(start, stop, arrowstyle="-|>", mutation_scale=8,
+                                lw=0.4 + 5 * rec["cases"] / biggest, alpha=0.55,
+                                color="#555" if forward else WASTE_COLOUR,
+                                connectionstyle=f"arc3,rad={rad}", gid=f"{rec['from_activity']} -> {rec['to_activity']}")
+        ax.add_patch(arrow)
+        if rec["cases"] >= label_share * n_cases and abs(r1 - r0) >= 1:
+            x = side * (2.3 + 0.3 + 0.15 * abs(r1 - r0))
+            ax.annotate(f"{rec['cases']:,} cases, median wait {rec['median_wait_days']:.1f} d",
+                        (x, -(r0 + r1) / 2), fontsize=6, ha="left" if forward else "right", va="center", color="#333")
+    for rec in nodes.to_dict("records"):
+        face = {"value": "#d8efd8", "waste": "#fbe0c6"}.get(kinds.get(rec["activity"]), "#eeeeee")
+        ax.text(0, -rec["row"], f"{rec['activity']}  ({rec['events']:,})" if not rec["activity"].startswith("(") else rec["activity"],
+                ha="center", va="center", fontsize=8, gid=rec["activity"],
+                bbox={"boxstyle": "round,pad=0.35", "facecolor": face, "edgecolor": "#777"})
+    ax.set_xlim(-7, 7)
+    ax.set_ylim(-(n - 1) - 0.8, 0.8)
+    ax.set_axis_off()
+    ax.set_title("Process map: moves between steps (green: value, orange: waste; orange arcs go back)")
+    return ax
+
+
+def plot_around_target(table: pd.DataFrame, *, ax=None):
+    """Cases finishing in each day-bin on each clock (:func:`around_target`), with the target."""
+    import matplotlib.pyplot as plt
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 3.8))
+    names = {"end_to_end_days": "customer's clock", "official_days": "organisation's clock"}
+    colours = {"end_to_end_days": "#08519c", "official_days": "#9ecae1"}
+    for clock, part in table.groupby("clock", sort=False):
+        ax.step(part["bin_start"], part["cases"], where="post", label=names.get(clock, clock),
+                color=colours.get(clock), gid=clock)
+    target = table.attrs["target"]
+    ax.axvline(target, color="#a00", ls="--", lw=1, gid="target")
+    ax.annotate(f"target: {target:g} days", (target, 1), xycoords=("data", "axes fraction"),
+                xytext=(3, -10), textcoords="offset points", fontsize=8, color="#a00")
+    ax.set_xlabel("days to finish")
+    ax.set_ylabel("cases")
+    ax.set_title("When cases finish, on each clock")
+    ax.legend(frameon=False, fontsize=8)
+    ax.spines[["top", "right"]].set_visible(False)
+    return ax

@@ -251,3 +251,67 @@ def test_variants_and_transitions(small):
     assert moves.loc[("Registered", "Visit"), "mean_wait_days"] == pytest.approx(1.0)
     steps = step_times(small, cb).set_index("kind")
     assert steps["days"].sum() == pytest.approx(5 + 1 + 8 / 24)
+
+
+# -- charts are tested through their data; prose through the numbers ------------------------------
+
+def test_flow_charts_draw_the_tables(sample_study):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from studylib.flow import (plot_around_target, plot_handoffs_rework, plot_process_map,
+                               plot_step_times, plot_two_clocks, plot_variants, process_map_layout)
+
+    s = sample_study
+    t = case_times(s.events, codebook=s.flow_codebook, as_of=s.as_of)
+    done = t[~t["is_open"]].sort_values("customer_start", kind="stable")
+    ax = plot_two_clocks(t)
+    coll = {c.get_gid(): c for c in ax.collections}
+    np.testing.assert_allclose(coll["customer"].get_offsets()[:, 1], done["end_to_end_days"])
+    np.testing.assert_allclose(coll["official"].get_offsets()[:, 1], done["official_days"])
+
+    steps = step_times(s.events, s.flow_codebook)
+    ax = plot_step_times(steps)
+    widths = [p.get_width() for p in ax.patches]
+    np.testing.assert_allclose(widths, steps["days"].iloc[::-1])
+
+    ax = plot_handoffs_rework(t)
+    handoffs, rework = ([p.get_height() for p in bars] for bars in ax.containers)
+    top = int(max(t["handoffs"].max(), t["rework"].max()))
+    assert handoffs == t["handoffs"].value_counts().reindex(range(top + 1), fill_value=0).tolist()
+    assert rework == t["rework"].value_counts().reindex(range(top + 1), fill_value=0).tolist()
+
+    v = variants(s.events, t, top=5)
+    ax = plot_variants(v)
+    assert [p.get_width() for p in ax.patches] == v["cases"].iloc[::-1].tolist()
+
+    nodes, edges = process_map_layout(s.events)
+    assert nodes["activity"].iloc[0] == "(start)" and nodes["activity"].iloc[-1] == "(end)"
+    assert nodes["activity"].iloc[1] == "Repair reported"   # every case starts with the report
+    assert (edges["cases"] >= 0.02 * 722).all()
+    ax = plot_process_map(nodes, edges, codebook=s.flow_codebook)
+    arcs = {p.get_gid() for p in ax.patches}
+    assert arcs == {f"{a} -> {b}" for a, b in zip(edges["from_activity"], edges["to_activity"])}
+
+    spike = around_target(t, 28)
+    ax = plot_around_target(spike)
+    official = [ln for ln in ax.lines if ln.get_gid() == "official_days"][0]
+    np.testing.assert_array_equal(official.get_ydata(), spike[spike["clock"] == "official_days"]["cases"])
+    assert [ln for ln in ax.lines if ln.get_gid() == "target"][0].get_xdata()[0] == 28
+    plt.close("all")
+
+
+def test_flow_prose_is_computed(sample_study):
+    from studylib.flow import flow_prose
+    s = sample_study
+    t = case_times(s.events, codebook=s.flow_codebook, as_of=s.as_of)
+    steps = step_times(s.events, s.flow_codebook)
+    prose = flow_prose(t, steps=steps, effect=open_case_effect(t), spike=around_target(t, 28), name="repairs")
+    assert list(prose) == ["what", "so what", "now what", "then what"]
+    closed = t[~t["is_open"]]
+    assert f"on average {closed['end_to_end_days'].mean():.1f} days from first contact" in prose["what"]
+    assert f"{t['clean'].mean():.0%} of cases flow clean" in prose["what"]
+    waste = steps[steps["kind"].str.startswith("waste")]
+    assert f"{waste['share_of_time'].sum():.0%} of the time" in prose["so what"]
+    assert "closed to the target" in prose["now what"]

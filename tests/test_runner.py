@@ -77,6 +77,12 @@ def test_check_on_sample_writes_reports_without_code(sample_reports, monkeypatch
     assert "17 open cases are not charted" in capability
     for part in ("What", "So what", "Now what", "Then what"):
         assert f">{part}</h3>" in capability
+    flow = (out / "04_flow.html").read_text()
+    assert flow.count("data:image/png;base64") == 6   # two clocks, time, hand-offs, paths, map, target
+    assert "17 of 722 cases were still open" in flow
+    assert "67 cases finished between day 26 and day 28" in flow
+    for part in ("What", "So what", "Now what", "Then what"):
+        assert f">{part}</h3>" in flow
 
 
 def test_manifest_records_the_run(sample_reports):
