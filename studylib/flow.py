@@ -215,16 +215,86 @@ def _check_events(events: pd.DataFrame) -> None:
                              "such rows aside with their reason")
 
 
-def _order(case_code: np.ndarray, t: np.ndarray, act_code: np.ndarray, res_code: np.ndarray) -> np.ndarray | None:
-    """Row order by case, time, activity, resource; None when the rows are in that order already."""
-    same_case = case_code[1:] == case_code[:-1]
-    same_t = same_case & (t[1:] == t[:-1])
-    same_act = same_t & (act_code[1:] == act_code[:-1])
-    in_order = ((case_code[1:] > case_code[:-1]) | (same_case & (t[1:] > t[:-1]))
-                | (same_t & (act_code[1:] > act_code[:-1])) | (same_act & (res_code[1:] >= res_code[:-1])))
-    if in_order.all():
-        return None
-    return np.lexsort((res_code, act_code, t, case_code))
+def _bits(n: int) -> int:
+    return max(int(n).bit_length(), 1)
+
+
+def _codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes in sorted order of the values (-1 for missing), and the values.
+
+    Sorted, so that ties are broken the same way whether a column is text or categorical.
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        cats = values.cat.categories
+        order = np.argsort(np.asarray(cats.astype(str)), kind="stable")
+        raw = values.cat.codes.to_numpy()
+        used = np.bincount(raw + 1, minlength=len(cats) + 1)[1:] > 0
+        keep = order[used[order]]                # categories present, in sorted order
+        remap = np.full(len(cats) + 1, -1, dtype=np.int64)   # the last slot maps code -1 (missing)
+        remap[keep] = np.arange(len(keep))
+        return remap[raw], pd.Index(cats[keep])
+    codes, uniques = pd.factorize(values, sort=True)
+    return codes, pd.Index(uniques)
+
+
+class _Order:
+    """How to put rows in (case, time, activity, resource) order.
+
+    ``full`` is a permutation of all rows, or None. ``ties`` lists (start, stop, permutation) for
+    short runs of rows with the same case and timestamp that only need reordering among
+    themselves: the usual shape of a log already sorted by case and time.
+    """
+
+    def __init__(self, full=None, ties=()):
+        self.full, self.ties = full, list(ties)
+
+    def apply(self, values: np.ndarray) -> np.ndarray:
+        if self.full is not None:
+            return values[self.full]
+        if self.ties:
+            values = values.copy()
+            for lo, hi, perm in self.ties:
+                values[lo:hi] = values[lo:hi][perm]
+        return values
+
+
+def _order(case_code: np.ndarray, t: np.ndarray, act_code: np.ndarray, res_code: np.ndarray) -> _Order:
+    """Row order by case, time, activity, resource.
+
+    When the four keys fit in 63 bits (times at their coarsest exact resolution), they are packed
+    into one integer, so that checking the order and sorting take one pass each. A log already in
+    case and time order, but for a few tied timestamps, is fixed tie by tie.
+    """
+    if len(t) == 0:
+        return _Order()
+    rel = t - t.min()
+    for unit in (10**9, 10**6, 10**3, 1):
+        coarse = rel // unit
+        if (coarse * unit == rel).all():
+            rel = coarse
+            break
+    res = res_code + 1  # missing resource (-1) sorts first
+    widths = [_bits(case_code.max()), _bits(rel.max()), _bits(act_code.max()), _bits(res.max())]
+    if sum(widths) > 63:
+        return _Order(np.lexsort((res_code, act_code, t, case_code)))
+    key = np.array(case_code, dtype=np.int64)
+    for part, width in zip((rel, act_code, res), widths[1:]):
+        key <<= width
+        key |= part
+    falls = np.flatnonzero(key[1:] < key[:-1])
+    if len(falls) == 0:
+        return _Order()
+    tail_bits = widths[2] + widths[3]
+    prefix = key >> tail_bits          # case and time only
+    if len(falls) <= 10_000 and not (prefix[falls + 1] != prefix[falls]).any() \
+            and (prefix[1:] >= prefix[:-1]).all():
+        ties = []
+        for p in np.unique(prefix[falls]):
+            lo, hi = np.searchsorted(prefix, p, "left"), np.searchsorted(prefix, p, "right")
+            ties.append((lo, hi, np.argsort(key[lo:hi], kind="stable")))
+        return _Order(ties=ties)
+    # Keys are distinct unless whole rows repeat, so stability is moot.
+    return _Order(np.argsort(key))
 
 
 def _activity_flags(names: pd.Index, codebook: FlowCodebook) -> dict[str, np.ndarray]:
@@ -309,15 +379,16 @@ def case_times(events: pd.DataFrame, *, codebook: FlowCodebook | None = None, as
     if as_of_ns is None:
         as_of_ns = int(t_all.max()) if len(t_all) else 0
 
-    case_code, case_ids = pd.factorize(events["case_id"], sort=True)
-    act_code, act_names = pd.factorize(events["activity"], sort=True)
+    case_code, case_ids = _codes(events["case_id"])
+    act_code, act_names = _codes(events["activity"])
     if "resource" in events.columns:
-        res_code, _ = pd.factorize(events["resource"], sort=True)
+        res_code, _ = _codes(events["resource"])
     else:
         res_code = np.full(len(events), -1, dtype=np.int64)
     order = _order(case_code, t_all, act_code, res_code)
-    if order is not None:
-        case_code, t_all, act_code, res_code = case_code[order], t_all[order], act_code[order], res_code[order]
+    if order.full is not None:
+        case_code, t_all = case_code[order.full], t_all[order.full]
+    act_code, res_code = order.apply(act_code), order.apply(res_code)
     n = len(case_code)
     n_cases = len(case_ids)
     if n == 0:
@@ -332,27 +403,32 @@ def case_times(events: pd.DataFrame, *, codebook: FlowCodebook | None = None, as
     last = t_all[ends - 1]
     n_events = ends - starts
 
-    # Rework: repeats of an activity within a case; independent of order.
-    pair = case_code.astype(np.int64) * len(act_names) + act_code
-    repeat = pd.Series(pair).duplicated().to_numpy()
-    rework = np.add.reduceat(repeat.astype(np.int64), starts)
+    # Rework: repeats of an activity within a case = events - distinct activities; order-free.
+    n_act = max(len(act_names), 1)
+    if n_cases * n_act <= 200_000_000:     # a bitmap of (case, activity) pairs: no hashing
+        seen = np.zeros((n_cases, n_act), dtype=bool)
+        seen[case_code, act_code] = True
+        rework = n_events - seen.sum(axis=1)
+        del seen
+    else:
+        pair = np.asarray(case_code, dtype=np.int64) * n_act + act_code
+        rework = np.add.reduceat(pd.Series(pair).duplicated().to_numpy(), starts, dtype=np.int64)
 
     # Hand-offs: consecutive events (with a resource) done by different resources.
     known = res_code >= 0
     kc, kr = case_code[known], res_code[known]
-    change = np.zeros(len(kc), dtype=np.int64)
-    change[1:] = (kc[1:] == kc[:-1]) & (kr[1:] != kr[:-1])
-    handoffs = np.bincount(kc, weights=change, minlength=n_cases).astype(np.int64)
+    change = (kc[1:] == kc[:-1]) & (kr[1:] != kr[:-1])
+    handoffs = np.bincount(kc[1:][change], minlength=n_cases).astype(np.int64)
 
     unknown: list[str] = []
     if codebook is None:
         end = last
         is_open = np.zeros(n_cases, dtype=bool)
-        official_start = first.copy()
-        official_end = last.copy()
-        value_steps = pd.array([pd.NA] * n_cases, dtype="Int64")
+        official_start = first
+        official_end = last
+        value_steps = pd.arrays.IntegerArray(np.zeros(n_cases, np.int64), np.ones(n_cases, bool))
         waste_steps = value_steps.copy()
-        clean = pd.array([pd.NA] * n_cases, dtype="boolean")
+        clean = pd.arrays.BooleanArray(np.zeros(n_cases, bool), np.ones(n_cases, bool))
     else:
         flags = _activity_flags(pd.Index(act_names), codebook)
         unknown = [str(a) for a, k in zip(act_names, flags["known"]) if not k]
@@ -369,15 +445,15 @@ def case_times(events: pd.DataFrame, *, codebook: FlowCodebook | None = None, as
             end = first_time("solved")
             is_open = end == _NEVER
         else:
-            end, is_open = last.copy(), np.zeros(n_cases, dtype=bool)
-        official_start = first_time("official_start") if codebook.official_start else first.copy()
-        official_end = first_time("official_end") if codebook.official_end else end.copy()
-        value_steps = np.add.reduceat(flags["value"][act_code].astype(np.int64), starts)
-        waste_steps = np.add.reduceat(flags["waste"][act_code].astype(np.int64), starts)
+            end, is_open = last, np.zeros(n_cases, dtype=bool)
+        official_start = first_time("official_start") if codebook.official_start else first
+        official_end = first_time("official_end") if codebook.official_end else end
+        value_steps = np.add.reduceat(flags["value"][act_code], starts, dtype=np.int64)
+        waste_steps = np.add.reduceat(flags["waste"][act_code], starts, dtype=np.int64)
         if codebook.dirty:
-            clean = np.add.reduceat(flags["dirty"][act_code].astype(np.int64), starts) == 0
+            clean = np.add.reduceat(flags["dirty"][act_code], starts, dtype=np.int64) == 0
         else:
-            clean = pd.array([pd.NA] * n_cases, dtype="boolean")
+            clean = pd.arrays.BooleanArray(np.zeros(n_cases, bool), np.ones(n_cases, bool))
 
     end_for_clock = np.where(is_open, as_of_ns, end)
     official_running = official_end == _NEVER
@@ -392,15 +468,13 @@ def case_times(events: pd.DataFrame, *, codebook: FlowCodebook | None = None, as
     off = np.where(no_official, np.nan, off)
 
     def stamps(ns: np.ndarray) -> pd.Series:
-        missing = ns == _NEVER
-        out = pd.to_datetime(np.where(missing, 0, ns), unit="ns", utc=tz is not None)
-        out = out.tz_convert(tz) if tz is not None else out
-        return pd.Series(out).mask(missing)
+        # NaT is the smallest int64; a view costs nothing where a parse would cost a pass.
+        values = np.where(ns == _NEVER, np.iinfo(np.int64).min, ns).view("M8[ns]")
+        out = pd.DatetimeIndex(values)
+        return pd.Series(out.tz_localize("UTC").tz_convert(tz) if tz is not None else out)
 
     if "service" in events.columns:
-        svc = events["service"].to_numpy(dtype=object)
-        if order is not None:
-            svc = svc[order]
+        svc = order.apply(events["service"].to_numpy(dtype=object))
         service = pd.Series(svc).groupby(case_code).first().reindex(range(n_cases)).to_numpy()
     else:
         service = np.full(n_cases, None, dtype=object)

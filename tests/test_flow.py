@@ -315,3 +315,13 @@ def test_flow_prose_is_computed(sample_study):
     waste = steps[steps["kind"].str.startswith("waste")]
     assert f"{waste['share_of_time'].sum():.0%} of the time" in prose["so what"]
     assert "closed to the target" in prose["now what"]
+
+
+def test_categorical_and_text_columns_give_identical_results(small):
+    cb = flow_codebook_from_dict(CODEBOOK)
+    as_text = case_times(small, codebook=cb, as_of="2025-01-20")
+    cats = small.assign(activity=pd.Categorical(small["activity"], categories=sorted(set(small["activity"]))[::-1] + ["Unused"]),
+                        resource=small["resource"].astype("category"))
+    pd.testing.assert_frame_equal(case_times(cats, codebook=cb, as_of="2025-01-20"), as_text)
+    # Ties broken the same way: B's "Registered" and "Reported" share a timestamp.
+    assert variants(cats, top=None)["variant"].tolist() == variants(small, top=None)["variant"].tolist()

@@ -1,0 +1,120 @@
+"""Flow benchmarks: reading XES, and case_times at scale.
+
+1. read_xes on ../shared/data/eventlogs/bpic2012.xes.gz (262,200 events); target <= 2 s. With a
+   Python that has pm4py (AGPL: never a dependency of studylib, so it lives in its own venv), the
+   same run times pm4py.read_xes on the same file and checks that pm4py's case durations equal
+   studylib's end_to_end_days:
+
+       python -m venv /tmp/pm4pyenv && /tmp/pm4pyenv/bin/pip install pm4py
+       python benchmarks/bench_flow.py --pm4py-python /tmp/pm4pyenv/bin/python
+
+2. case_times on 1,000,000 cases / 10,000,000 events, against a bare pandas
+   groupby("case_id")["timestamp"] max() - min() in the same run (target: within 2x),
+   for events in log order and shuffled.
+
+    python benchmarks/bench_flow.py [--cases 1000000] [--events-per-case 10]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from studylib.flow import case_times, read_xes
+
+ROOT = Path(__file__).resolve().parent.parent
+BPIC2012 = ROOT.parent / "shared" / "data" / "eventlogs" / "bpic2012.xes.gz"
+
+PM4PY_SCRIPT = """
+import json, sys, time
+import pm4py
+t = time.perf_counter()
+log = pm4py.read_xes(sys.argv[1])
+seconds = time.perf_counter() - t
+durations = log.groupby("case:concept:name")["time:timestamp"].agg(lambda s: (s.max() - s.min()).total_seconds())
+print(json.dumps({"seconds": seconds, "version": pm4py.__version__, "events": len(log),
+                  "durations": {str(k): float(v) for k, v in durations.items()}}))
+"""
+
+
+def best_of(fn, repeat=3):
+    times, result = [], None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t)
+    return min(times), result
+
+
+def bench_xes(pm4py_python: str | None) -> None:
+    if not BPIC2012.exists():
+        print(f"skipped read_xes: {BPIC2012} is missing")
+        return
+    seconds, events = best_of(lambda: read_xes(BPIC2012))
+    print(f"read_xes bpic2012.xes.gz: {len(events):,} events, best of 3: {seconds:.2f} s (target <= 2 s)")
+    if not pm4py_python:
+        print("pm4py: not run (pass --pm4py-python PATH to a Python with pm4py)")
+        return
+    out = subprocess.run([pm4py_python, "-c", PM4PY_SCRIPT, str(BPIC2012)], capture_output=True,
+                         text=True, check=True)
+    ref = json.loads(out.stdout.strip().splitlines()[-1])
+    print(f"pm4py {ref['version']} read_xes: {ref['events']:,} events, {ref['seconds']:.2f} s "
+          f"(studylib is {ref['seconds'] / seconds:.1f}x faster)")
+    ours = case_times(events).set_index("case_id")["end_to_end_days"] * 86400
+    theirs = pd.Series(ref["durations"]).reindex(ours.index)
+    worst = float(np.abs(ours - theirs).max())
+    print(f"case durations vs pm4py: {len(ours):,} cases, largest difference {worst:.6f} s")
+
+
+def synthetic_events(n_cases: int, per_case: int, seed: int = 1) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    n = n_cases * per_case
+    case = np.repeat(np.arange(n_cases), per_case)
+    start = rng.integers(0, 365 * 86400, n_cases)[case]
+    offset = np.cumsum(rng.integers(0, 5 * 86400, n).reshape(n_cases, per_case), axis=1).ravel()
+    ts = pd.to_datetime((start + offset) * 10**9, utc=True)
+    activities = np.array([f"Step {i}" for i in range(20)])
+    resources = np.array([f"Team {i}" for i in range(8)])
+    return pd.DataFrame({
+        "case_id": pd.array(pd.Series(case).map("C{:07d}".format), dtype="str"),
+        "activity": pd.Categorical.from_codes(rng.integers(0, 20, n), categories=activities),
+        "timestamp": ts,
+        "resource": pd.Categorical.from_codes(rng.integers(0, 8, n), categories=resources),
+    })
+
+
+def bench_case_times(n_cases: int, per_case: int) -> None:
+    t = time.perf_counter()
+    events = synthetic_events(n_cases, per_case)
+    print(f"\nsynthetic log: {n_cases:,} cases, {len(events):,} events (built in {time.perf_counter() - t:.1f} s)")
+    for label, frame in (("in log order", events),
+                         ("shuffled", events.sample(frac=1, random_state=2).reset_index(drop=True))):
+        def bare():
+            grouped = frame.groupby("case_id")["timestamp"]
+            return grouped.max() - grouped.min()
+
+        base, _ = best_of(bare, repeat=2)
+        ours, result = best_of(lambda: case_times(frame), repeat=2)
+        assert len(result) == n_cases
+        print(f"{label:>12}: bare groupby max - min {base:.2f} s; case_times {ours:.2f} s "
+              f"({ours / base:.2f}x the baseline; target <= 2x)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pm4py-python", help="a Python interpreter that has pm4py installed")
+    parser.add_argument("--cases", type=int, default=1_000_000)
+    parser.add_argument("--events-per-case", type=int, default=10)
+    args = parser.parse_args()
+    bench_xes(args.pm4py_python)
+    bench_case_times(args.cases, args.events_per_case)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
