@@ -588,12 +588,15 @@ def open_case_sentence(effect: pd.DataFrame, *, unit: str = "days") -> str:
 # -- paths through the work ---------------------------------------------------------------------
 
 def _ordered(events: pd.DataFrame) -> pd.DataFrame:
+    """Events in (case, time, activity, resource) order, exactly as :func:`case_times` orders them."""
     _check_events(events)
-    cols = ["case_id", "timestamp", "activity"] + (["resource"] if "resource" in events.columns else [])
-    frame = events[cols].copy()
-    frame["_t"] = _timestamps_ns(frame["timestamp"])
-    keys = ["case_id", "_t", "activity"] + (["resource"] if "resource" in cols else [])
-    return frame.sort_values(keys, kind="stable", na_position="first").reset_index(drop=True)
+    cols = [c for c in ("case_id", "timestamp", "activity", "resource") if c in events.columns]
+    frame = events[cols].reset_index(drop=True)
+    frame["activity"] = frame["activity"].astype(str)
+    frame["_t"] = _timestamps_ns(events["timestamp"])
+    keys = [_codes(events[c])[0] for c in ("resource", "activity") if c in events.columns]
+    order = np.lexsort(keys + [frame["_t"].to_numpy(), _codes(events["case_id"])[0]])
+    return frame.iloc[order].reset_index(drop=True)
 
 
 def variants(events: pd.DataFrame, times: pd.DataFrame | None = None, *, top: int | None = 10,
