@@ -122,24 +122,27 @@ def read_xes(path: str | Path, *, timezone: str | None = None) -> pd.DataFrame:
             parent = trace.getparent()
             while trace.getprevious() is not None:
                 del parent[0]
-    frame = pd.DataFrame({"case_id": pd.Series(cases, dtype=object)})
-    for name, key in (("activity", "concept:name"), ("timestamp", "time:timestamp"),
-                      ("resource", "org:resource"), ("lifecycle", "lifecycle:transition")):
-        frame[name] = pd.Series([e.get(key) for e in events], dtype=object)
-    for key in ("activity", "timestamp"):
-        missing = frame[key].isna()
-        if missing.any():
-            for case in frame.loc[missing, "case_id"].head(20):
-                problems.append({"file": path.name, "row": None, "column": key, "value": None,
-                                 "problem": f"an event of case {case!r} has no {key}",
-                                 "fix": f"every event needs {'time:timestamp' if key == 'timestamp' else 'concept:name'}"})
+    columns = {name: [e.get(key) for e in events]
+               for name, key in (("activity", "concept:name"), ("timestamp", "time:timestamp"),
+                                 ("resource", "org:resource"), ("lifecycle", "lifecycle:transition"))}
+    for name in ("activity", "timestamp"):
+        if None in columns[name]:
+            bad = [c for c, v in zip(cases, columns[name]) if v is None][:20]
+            problems += [{"file": path.name, "row": None, "column": name, "value": None,
+                          "problem": f"an event of case {case!r} has no {name}",
+                          "fix": f"every event needs {'time:timestamp' if name == 'timestamp' else 'concept:name'}"}
+                         for case in bad]
     if problems:
         raise DataError(problems)
-    stamps = pd.to_datetime(frame["timestamp"], format="ISO8601", utc=True)
-    frame["timestamp"] = stamps.dt.tz_convert(timezone) if timezone else stamps
-    for key in ("case_id", "activity", "resource", "lifecycle"):
-        frame[key] = pd.Series(frame[key].tolist(), dtype="str")
-    return frame
+    stamps = pd.to_datetime(pd.Series(columns["timestamp"], dtype=object), format="ISO8601", utc=True)
+    return pd.DataFrame({
+        "case_id": pd.Series(cases, dtype="str"),
+        # few distinct values: categories are lean and fast to group by
+        "activity": pd.Categorical(columns["activity"]),
+        "timestamp": stamps.dt.tz_convert(timezone) if timezone else stamps,
+        "resource": pd.Categorical(columns["resource"]),
+        "lifecycle": pd.Categorical(columns["lifecycle"]),
+    })
 
 
 def read_event_log(path: str | Path, *, case_id: str = "case_id", activity: str = "activity",
