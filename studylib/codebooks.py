@@ -27,6 +27,7 @@ __all__ = [
     "load_flow_codebook",
     "FAILURE_SUBTYPES",
     "WASTE_KINDS",
+    "pattern_problem",
 ]
 
 #: Failure-demand sub-types of the study guide; a codebook may add its own.
@@ -34,6 +35,30 @@ FAILURE_SUBTYPES = ["progress chasing", "not done", "not done right", "clarifica
                     "wrong place", "repeat information"]
 #: Kinds of waste a flow codebook may name.
 WASTE_KINDS = ["handoff", "rework", "inspection", "waiting", "chasing", "duplication"]
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """Why a demand pattern cannot be used, or None.
+
+    Patterns are matched with RE2 (through pyarrow), which runs in time linear in the text, so no
+    verbatim, however hostile, can make classification hang. RE2 has no look-arounds and no
+    back-references (the features that allow catastrophic backtracking); a pattern using them
+    is refused here rather than run with a backtracking engine.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    if not pattern.strip():
+        return "is empty"
+    try:
+        re.compile(pattern, re.IGNORECASE)
+    except re.error as exc:
+        return f"is not a valid regular expression ({exc})"
+    try:
+        pc.match_substring_regex(pa.array([""]), pattern, ignore_case=True)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        return (f"uses a feature studylib does not run ({str(exc).split(': ', 1)[-1]}): look-arounds "
+                "and back-references can make matching hang on hostile text; rewrite it without them")
+    return None
 
 
 def _read_yaml(path: Path, what: str) -> dict:
@@ -105,10 +130,9 @@ def demand_codebook_from_dict(data: dict, *, source: str = "demand_codebook.yml"
         if isinstance(patterns, str):
             patterns = [patterns]
         for p in patterns:
-            try:
-                re.compile(str(p), re.IGNORECASE)
-            except re.error as exc:
-                problems.append(f"{where}: pattern {p!r} is not a valid regular expression ({exc})")
+            problem = pattern_problem(str(p))
+            if problem:
+                problems.append(f"{where}: pattern {p!r} {problem}")
         try:
             priority = int(entry.get("priority", 0))
         except (TypeError, ValueError):
