@@ -27,6 +27,19 @@ __all__ = [
     "link_problems",
     "problem_table",
     "problems_headline",
+    "demand_frequency",
+    "failure_share",
+    "weekly_demand",
+    "demand_predictability",
+    "failure_cost",
+    "cost_sentence",
+    "demand_prose",
+    "DEFAULT_CHANNEL_COSTS",
+    "plot_demand_pareto",
+    "plot_failure_subtypes",
+    "plot_channel_mix",
+    "plot_contacts_per_problem",
+    "plot_problem_map",
 ]
 
 _EARTH_RADIUS_M = 6_371_008.8
@@ -321,3 +334,274 @@ def problems_headline(problems: pd.DataFrame) -> str:
     many = int((problems["contacts"] >= 3).sum())
     return (f"{n_contacts:,} contacts were about {len(problems):,} problems; "
             f"{many:,} problem{'s' if many != 1 else ''} drew 3 or more contacts.")
+
+
+# -- frequency and predictability ---------------------------------------------------------------
+
+def demand_frequency(classified: pd.DataFrame, by: str | list[str]) -> pd.DataFrame:
+    """Contacts by one or more columns (type, value/failure, sub-type, channel, service, ...).
+
+    ``by`` may also be ``"week"``, ``"weekday"`` or ``"hour"``, taken from ``received_at`` in
+    the study's timezone.
+
+    Returns
+    -------
+    DataFrame
+        The ``by`` columns, ``contacts`` and ``share`` (of all contacts), most contacts first
+        (calendar order for week, weekday and hour).
+    """
+    frame = _with_time_parts(classified)
+    cols = [by] if isinstance(by, str) else list(by)
+    counts = frame.groupby(cols, dropna=False, observed=True).size().rename("contacts").reset_index()
+    counts["share"] = counts["contacts"] / len(frame) if len(frame) else 0.0
+    if set(cols) & {"week", "weekday", "hour"}:
+        return counts.sort_values(cols, kind="stable").reset_index(drop=True)
+    return counts.sort_values(["contacts"] + cols, ascending=[False] + [True] * len(cols),
+                              kind="stable").reset_index(drop=True)
+
+
+_WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+def _with_time_parts(classified: pd.DataFrame) -> pd.DataFrame:
+    frame = classified.copy()
+    t = frame["received_at"]
+    frame["week"] = (t.dt.tz_localize(None) if t.dt.tz is not None else t).dt.to_period("W-SUN").dt.start_time
+    frame["weekday"] = pd.Categorical(t.dt.day_name(), categories=_WEEKDAYS, ordered=True)
+    frame["hour"] = t.dt.hour
+    return frame
+
+
+def failure_share(classified: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+    """The share of failure demand, overall or by a column (channel, service, ...).
+
+    The share is of contacts labelled value or failure; unlabelled contacts are counted apart,
+    never guessed.
+
+    Returns
+    -------
+    DataFrame
+        ``[by], contacts, labelled, failure, value, failure_share``, largest share first.
+    """
+    frame = classified.assign(_failure=classified["value_or_failure"].eq("failure"),
+                              _value=classified["value_or_failure"].eq("value"))
+    keys = [by] if by else (lambda _: 0)
+    out = frame.groupby(keys, dropna=False, observed=True).agg(
+        contacts=("_failure", "size"), failure=("_failure", "sum"), value=("_value", "sum"))
+    out["labelled"] = out["failure"] + out["value"]
+    out["failure_share"] = out["failure"] / out["labelled"].where(out["labelled"] > 0)
+    out = out[["contacts", "labelled", "failure", "value", "failure_share"]]
+    if by:
+        return out.reset_index().sort_values("failure_share", ascending=False, kind="stable").reset_index(drop=True)
+    return out.reset_index(drop=True)
+
+
+def weekly_demand(classified: pd.DataFrame, *, top: int = 5, types: list[str] | None = None,
+                  period: tuple | None = None) -> pd.DataFrame:
+    """Weekly contacts of the main demand types (zero weeks included), for XmR charts.
+
+    Only whole weeks (Monday to Sunday) inside ``period`` (default: the data's first to last
+    contact) are kept: a part week would look like a drop in demand.
+
+    Returns
+    -------
+    DataFrame
+        ``week, demand_type, contacts``, one row per week and type.
+    """
+    frame = _with_time_parts(classified[classified["demand_type"].notna()])
+    if types is None:
+        types = frame["demand_type"].value_counts().head(top).index.tolist()
+    t = frame["received_at"]
+    start = pd.Timestamp(period[0]) if period else t.min()
+    end = pd.Timestamp(period[1]) if period else t.max()
+    start, end = (x.tz_localize(None) if x.tzinfo else x for x in (start, end))
+    first_week = start.normalize() + pd.offsets.Week(weekday=0) * (0 if start.weekday() == 0 else 1)
+    last_week = (end.normalize() - pd.Timedelta(days=6)) - pd.offsets.Week(weekday=0) * (0 if end.weekday() == 6 else 1)
+    weeks = pd.date_range(first_week, last_week, freq="W-MON") if last_week >= first_week else pd.DatetimeIndex([])
+    counts = frame[frame["demand_type"].isin(types)].groupby(["week", "demand_type"]).size()
+    grid = pd.MultiIndex.from_product([weeks, types], names=["week", "demand_type"])
+    return counts.reindex(grid, fill_value=0).rename("contacts").reset_index()
+
+
+def demand_predictability(weekly: pd.DataFrame) -> pd.DataFrame:
+    """XmR results of weekly demand per type (facet = demand type): is demand predictable?"""
+    from .xmr import xmr
+    return xmr(weekly["contacts"].to_numpy(dtype=float), weekly["week"], facet=weekly["demand_type"],
+               improvement="neutral")
+
+
+# -- cost of failure demand ---------------------------------------------------------------------
+
+#: Published channel unit costs quoted in the study guide (GBP per contact). They disagree
+#: widely, which is why costs are always shown as ranges; replace them with your own in study.yml
+#: (``channel_costs: {phone: {low: .., high: .., source: ..}}``).
+DEFAULT_CHANNEL_COSTS = {
+    "phone": {"low": 1.34, "high": 3.21, "source": "two UK reports quoted in the study guide (GBP 1.34 and 3.21)"},
+    "face_to_face": {"low": 20.0, "high": 20.0, "source": "one published figure (GBP 20): a range of one"},
+    "web": {"low": 0.08, "high": 0.08, "source": "one published figure for a kiosk (GBP 0.08): a range of one"},
+}
+
+
+def failure_cost(classified: pd.DataFrame, channel_costs: dict | None = None, *,
+                 by: str = "channel") -> pd.DataFrame:
+    """What failure demand costs, as a range, by channel or by service.
+
+    Parameters
+    ----------
+    channel_costs : dict, optional
+        ``{channel: {low, high, source}}`` (study.yml ``channel_costs``); default
+        :data:`DEFAULT_CHANNEL_COSTS`. A channel with no cost is shown with its contacts and no
+        cost, never priced at zero.
+
+    Returns
+    -------
+    DataFrame
+        ``[by], failure_contacts, cost_low, cost_high`` (and, by channel, ``unit_low, unit_high,
+        source``). ``attrs`` holds ``total_low``, ``total_high`` and ``unpriced_contacts``.
+    """
+    costs = DEFAULT_CHANNEL_COSTS if not channel_costs else channel_costs
+    table = pd.DataFrame([{"channel": ch, "unit_low": float(c.get("low", np.nan)),
+                           "unit_high": float(c.get("high", c.get("low", np.nan))),
+                           "source": c.get("source", "")} for ch, c in costs.items()])
+    failure = classified[classified["value_or_failure"].eq("failure")]
+    priced = failure.merge(table, on="channel", how="left")
+    priced["cost_low"] = priced["unit_low"]
+    priced["cost_high"] = priced["unit_high"]
+    if by == "channel":
+        out = priced.groupby("channel", dropna=False).agg(
+            failure_contacts=("channel", "size"), unit_low=("unit_low", "first"), unit_high=("unit_high", "first"),
+            source=("source", "first"), cost_low=("cost_low", lambda s: s.sum(min_count=1)),
+            cost_high=("cost_high", lambda s: s.sum(min_count=1))).reset_index()
+    else:
+        out = priced.groupby(by, dropna=False).agg(
+            failure_contacts=(by, "size"), cost_low=("cost_low", "sum"), cost_high=("cost_high", "sum"),
+            unpriced_contacts=("unit_low", lambda s: int(s.isna().sum()))).reset_index()
+    out = out.sort_values("cost_high", ascending=False, kind="stable", na_position="last").reset_index(drop=True)
+    out.attrs.update(total_low=float(priced["cost_low"].sum()), total_high=float(priced["cost_high"].sum()),
+                     unpriced_contacts=int(priced["unit_low"].isna().sum()))
+    return out
+
+
+def cost_sentence(costs: pd.DataFrame, *, days: float | None = None, currency: str = "£") -> str:
+    """'Failure demand cost between £X and £Y over the study (N contacts in channels with no cost).'"""
+    low, high = costs.attrs["total_low"], costs.attrs["total_high"]
+    span = f" over the {days:.0f} days of the study" if days else ""
+    text = f"Failure demand cost between {currency}{low:,.0f} and {currency}{high:,.0f}{span}"
+    if days:
+        text += f" (between {currency}{low * 365 / days:,.0f} and {currency}{high * 365 / days:,.0f} a year at this rate)"
+    text += "."
+    if costs.attrs["unpriced_contacts"]:
+        text += (f" {costs.attrs['unpriced_contacts']:,} failure contacts came through channels with no cost "
+                 "in study.yml and are not priced.")
+    return text
+
+
+def demand_prose(classified: pd.DataFrame, problems: pd.DataFrame | None = None,
+                 costs: pd.DataFrame | None = None, *, predictability: pd.DataFrame | None = None,
+                 days: float | None = None) -> dict[str, str]:
+    """What / so what / now what / then what for the demand stage, from the numbers."""
+    overall = failure_share(classified).iloc[0]
+    what = [f"{len(classified):,} contacts; {int(overall['labelled']):,} labelled value or failure."]
+    if overall["labelled"]:
+        what.append(f"{overall['failure_share']:.0%} of demand is failure demand.")
+        sub = demand_frequency(classified[classified["value_or_failure"].eq("failure")], "failure_subtype")
+        sub = sub[sub["failure_subtype"].notna()]
+        if len(sub):
+            what.append(f"{str(sub.iloc[0]['failure_subtype']).capitalize()} is the largest kind "
+                        f"({int(sub.iloc[0]['contacts']):,} contacts).")
+    if problems is not None:
+        what.append(problems_headline(problems))
+    so_what = []
+    if overall["labelled"]:
+        so_what.append(f"Roughly {overall['failure_share'] * 10:.0f} in every 10 contacts exist only because something "
+                       "was not done, or not done right, for the customer the first time.")
+    if costs is not None:
+        so_what.append(cost_sentence(costs, days=days))
+    by_channel = failure_share(classified, "channel")
+    by_channel = by_channel[by_channel["labelled"] >= 30]
+    if len(by_channel):
+        top = by_channel.iloc[0]
+        so_what.append(f"Failure demand is highest by {top['channel']} ({top['failure_share']:.0%}).")
+    now_what = ["Take the largest kinds of failure demand, follow some of those contacts back to where the work "
+                "failed, and study that flow."]
+    if problems is not None and (problems["contacts"] >= 3).any():
+        now_what.append("Treat problems, not contacts, as the unit of work: one pot-hole reported five times "
+                        "is one job.")
+    then_what = "Re-run the demand stage after each change: failure demand should fall in share and in number."
+    if predictability is not None and len(predictability):
+        stable = predictability.groupby("facet", observed=True)["special_cause"].apply(lambda s: (s == "none").all())
+        then_what += (f" {int(stable.sum())} of the {len(stable)} main demand types are predictable week to week "
+                      "(no signals), so the service can be designed around them.")
+    return {"what": " ".join(what), "so what": " ".join(so_what), "now what": " ".join(now_what),
+            "then what": then_what}
+
+
+# -- charts: thin, over the tables above --------------------------------------------------------
+
+_VALUE, _FAILURE = "#2a7f2a", "#d9822b"
+
+
+def _finish(ax, title: str, *, xlabel: str = "", ylabel: str | None = None):
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    if ylabel is not None:
+        ax.set_ylabel(ylabel)
+    ax.spines[["top", "right"]].set_visible(False)
+    return ax
+
+
+def plot_demand_pareto(by_type: pd.DataFrame, *, top: int = 15, ax=None):
+    """Bars of contacts per demand type (:func:`demand_frequency` by ``[demand_type,
+    value_or_failure]``), value green and failure orange, with the cumulative share."""
+    import matplotlib.pyplot as plt
+    shown = by_type.head(top)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 0.35 * len(shown) + 1.5))
+    colours = [_FAILURE if v == "failure" else _VALUE for v in shown["value_or_failure"]]
+    ax.barh(shown["demand_type"].astype(str).iloc[::-1], shown["contacts"].iloc[::-1], color=colours[::-1], gid="contacts")
+    return _finish(ax, "Demand by type (green: value, orange: failure)", xlabel="contacts")
+
+
+def plot_failure_subtypes(subtypes: pd.DataFrame, *, ax=None):
+    """Bars of failure contacts per sub-type (:func:`demand_frequency` by ``failure_subtype``)."""
+    import matplotlib.pyplot as plt
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 0.4 * len(subtypes) + 1.2))
+    ax.barh(subtypes["failure_subtype"].astype(str).iloc[::-1], subtypes["contacts"].iloc[::-1], color=_FAILURE, gid="contacts")
+    return _finish(ax, "Failure demand by kind", xlabel="contacts")
+
+
+def plot_channel_mix(by_channel: pd.DataFrame, *, ax=None):
+    """Stacked bars of value and failure contacts per channel (:func:`failure_share` by channel)."""
+    import matplotlib.pyplot as plt
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 0.45 * len(by_channel) + 1.2))
+    shown = by_channel.sort_values("contacts", kind="stable")
+    ax.barh(shown["channel"].astype(str), shown["value"], color=_VALUE, label="value", gid="value")
+    ax.barh(shown["channel"].astype(str), shown["failure"], left=shown["value"], color=_FAILURE, label="failure", gid="failure")
+    ax.legend(frameon=False, fontsize=8)
+    return _finish(ax, "Value and failure demand by channel", xlabel="contacts")
+
+
+def plot_contacts_per_problem(problems: pd.DataFrame, *, ax=None, most: int = 10):
+    """How many problems drew 1, 2, 3, ... contacts (the last bar is ``most`` or more)."""
+    import matplotlib.pyplot as plt
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 3.5))
+    capped = problems["contacts"].clip(upper=most)
+    counts = capped.value_counts().reindex(range(1, most + 1), fill_value=0)
+    ax.bar(counts.index, counts.to_numpy(), color="#4a7fb0", gid="problems")
+    ax.set_xticks(range(1, most + 1), [str(i) for i in range(1, most)] + [f"{most}+"])
+    return _finish(ax, "Contacts per problem", xlabel="contacts about the problem", ylabel="problems")
+
+
+def plot_problem_map(problems: pd.DataFrame, *, ax=None):
+    """Problems on a plain latitude/longitude scatter, sized by contacts (no map tiles: offline)."""
+    import matplotlib.pyplot as plt
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 6))
+    placed = problems.dropna(subset=["latitude", "longitude"]) if {"latitude", "longitude"} <= set(problems) else problems.iloc[:0]
+    ax.scatter(placed["longitude"], placed["latitude"], s=6 + 10 * (placed["contacts"] - 1), alpha=0.5,
+               color="#4a7fb0", gid="problems")
+    ax.set_aspect(1 / np.cos(np.deg2rad(placed["latitude"].mean())) if len(placed) else "auto")
+    return _finish(ax, "Where the problems are (bigger: more contacts)", xlabel="longitude", ylabel="latitude")

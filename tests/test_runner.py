@@ -70,6 +70,11 @@ def test_check_on_sample_writes_reports_without_code(sample_reports, monkeypatch
     assert purpose.count("data:image/png;base64") >= 1
     assert "rows read = rows kept + rows set aside" in purpose
     assert "case closed before it was opened" in purpose
+    demand = (out / "02_demand.html").read_text()
+    assert "49% of demand is failure demand" in demand
+    assert "5,302 contacts were about 4,470 problems" in demand
+    assert "Failure demand cost between £" in demand
+    assert demand.count("data:image/png;base64") >= 10
     capability = (out / "03_capability.html").read_text()
     assert capability.count("data:image/png;base64") == 1   # one service with cases in the sample
     assert "Since the change of 10 March 2025" in capability
