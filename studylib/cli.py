@@ -13,8 +13,10 @@ __all__ = ["main"]
 def _check(args) -> int:
     from .runner import parse_cli_value, run_check
     params = {name: parse_cli_value(value) for name, value in (args.parameter or [])}
+    if args.no_redact:
+        params["redact"] = False
     table = run_check(args.study, args.out, notebooks_dir=args.notebooks, parameters=params,
-                      progress=not args.quiet)
+                      progress=not args.quiet, jobs=args.jobs)
     failed = table[table["status"] != "ok"]
     out = Path(args.out).resolve()
     print(f"Reports: {out / 'index.html'}")
@@ -59,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a notebook parameter: NAME for every stage that has it, or STAGE.NAME")
     p.add_argument("--notebooks", default=None, help=argparse.SUPPRESS)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.add_argument("-j", "--jobs", type=int, default=None, help="stages run at once (default: one per CPU core)")
+    p.add_argument("--no-redact", action="store_true",
+                   help="show e-mails, phone numbers, postcodes and card numbers (a team's internal copy only)")
     p.set_defaults(func=_check)
     p = sub.add_parser("validate", help="read a study folder and print its data-quality table")
     p.add_argument("study")

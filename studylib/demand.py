@@ -40,6 +40,7 @@ __all__ = [
     "plot_channel_mix",
     "plot_contacts_per_problem",
     "plot_problem_map",
+    "example_verbatims",
 ]
 
 _EARTH_RADIUS_M = 6_371_008.8
@@ -515,8 +516,11 @@ def demand_prose(classified: pd.DataFrame, problems: pd.DataFrame | None = None,
     if overall["labelled"]:
         so_what.append(f"Roughly {overall['failure_share'] * 10:.0f} in every 10 contacts exist only because something "
                        "was not done, or not done right, for the customer the first time.")
-    if costs is not None:
+    if costs is not None and overall["failure"] > 0:
         so_what.append(cost_sentence(costs, days=days))
+    if not overall["labelled"]:
+        so_what.append("No contact is labelled value or failure yet: listen to the verbatims and label them, "
+                       "or grow the demand codebook, before judging how much demand is failure.")
     by_channel = failure_share(classified, "channel")
     by_channel = by_channel[by_channel["labelled"] >= 30]
     if len(by_channel):
@@ -605,3 +609,27 @@ def plot_problem_map(problems: pd.DataFrame, *, ax=None):
                color="#4a7fb0", gid="problems")
     ax.set_aspect(1 / np.cos(np.deg2rad(placed["latitude"].mean())) if len(placed) else "auto")
     return _finish(ax, "Where the problems are (bigger: more contacts)", xlabel="longitude", ylabel="latitude")
+
+
+def example_verbatims(classified: pd.DataFrame, *, types: list[str] | None = None, top: int = 3,
+                      per_type: int = 3, value_or_failure: str | None = "failure", seed: int = 0) -> pd.DataFrame:
+    """A few contacts in the customers' own words for the main demand types.
+
+    Picked at random with a fixed ``seed`` (so a report is reproducible), from the ``top`` types
+    of ``value_or_failure`` demand (all demand with None). Show them through
+    :func:`studylib.report.table`, which escapes and redacts them.
+
+    Returns
+    -------
+    DataFrame
+        ``demand_type, channel, verbatim``.
+    """
+    frame = classified[classified["verbatim"].notna() & classified["verbatim"].astype(str).str.strip().ne("")]
+    if value_or_failure is not None:
+        frame = frame[frame["value_or_failure"] == value_or_failure]
+    if types is None:
+        types = frame["demand_type"].value_counts().head(top).index.tolist()
+    rows = [frame[frame["demand_type"] == t].sample(n=min(per_type, int((frame["demand_type"] == t).sum())),
+                                                    random_state=seed) for t in types]
+    cols = [c for c in ("demand_type", "channel", "verbatim") if c in frame.columns]
+    return pd.concat(rows)[cols].reset_index(drop=True) if rows else pd.DataFrame(columns=cols)

@@ -8,11 +8,83 @@ rendered with the ``basic`` template and wrapped in a page of our own.
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 
 import nbformat
 
-__all__ = ["render_report", "page", "say", "escape"]
+__all__ = ["render_report", "page", "say", "escape", "redact", "private", "table", "configure_privacy",
+           "PERSONAL_DATA"]
+
+#: What is redacted from reports by default, in the order the patterns are applied: the label
+#: that replaces it, and the pattern. Card-like numbers first, so that a card number is not read
+#: as a phone number.
+PERSONAL_DATA = [
+    ("[card number]", re.compile(r"\b(?:\d[ -]?){12,18}\d\b")),
+    ("[email]", re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")),
+    ("[phone]", re.compile(r"(?:(?<![\w+])\+44\s?(?:\(0\)\s?)?|(?<!\w)0)\d(?:[\s-]?\d){8,9}(?!\d)")),
+    ("[postcode]", re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.IGNORECASE)),
+]
+
+# What reports show. Notebooks set it once, from their ``redact`` parameter and study.yml's
+# ``never_show``; a team's internal working copy is made with ``studylib check --no-redact``.
+_PRIVACY = {"redact": True, "never_show": frozenset()}
+
+
+def configure_privacy(*, redact: bool = True, never_show=()) -> None:
+    """Set what every later :func:`say`, :func:`table` and :func:`private` in this kernel hides."""
+    _PRIVACY["redact"] = bool(redact)
+    _PRIVACY["never_show"] = frozenset(str(c) for c in (never_show or ()))
+
+
+def redact(text):
+    """Text with e-mail addresses, phone numbers, UK postcodes and card-like numbers replaced.
+
+    >>> redact("Call 07700 900123 or mail jo@example.org, NB1 2AB")
+    'Call [phone] or mail [email], [postcode]'
+    """
+    if text is None or not _PRIVACY["redact"]:
+        return text
+    out = str(text)
+    for label, pattern in PERSONAL_DATA:
+        out = pattern.sub(label, out)
+    return out
+
+
+def private(frame):
+    """A copy of a table safe to show or chart: never-show columns dropped, text redacted."""
+    import pandas as pd
+    out = frame.drop(columns=[c for c in frame.columns if str(c) in _PRIVACY["never_show"]])
+    if _PRIVACY["redact"]:
+        for col in out.columns:
+            if pd.api.types.is_string_dtype(out[col]) or out[col].dtype == object:
+                values = out[col]
+                out[col] = values.map(lambda v: redact(v) if isinstance(v, str) else v)
+        if isinstance(out.index, pd.Index) and (pd.api.types.is_string_dtype(out.index) or out.index.dtype == object):
+            out.index = out.index.map(lambda v: redact(v) if isinstance(v, str) else v)
+    return out
+
+
+def table(frame, *, formats: dict | None = None, max_rows: int | None = 50, index: bool = False):
+    """Show a table in a report: private (see :func:`private`), every cell escaped.
+
+    ``formats`` maps columns to format strings (``"{:.0%}"``) or functions. pandas' Styler does
+    not escape cell text, so customer words could become markup; this does.
+    """
+    from IPython.display import HTML
+    shown = private(frame)
+    if max_rows is not None and len(shown) > max_rows:
+        note = f"<p class=\"run-parameters\">First {max_rows:,} of {len(shown):,} rows.</p>"
+        shown = shown.head(max_rows)
+    else:
+        note = ""
+    formatters = {}
+    for col, fmt in (formats or {}).items():
+        if col in shown.columns:
+            formatters[col] = (fmt if callable(fmt) else
+                               (lambda f: lambda v: "" if v is None or (isinstance(v, float) and v != v) else f.format(v))(fmt))
+    html_table = shown.to_html(index=index, escape=True, na_rep="", formatters=formatters or None, border=0)
+    return HTML(html_table + note)
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:60rem;margin:0 auto;
@@ -43,9 +115,9 @@ def say(text: str, *, heading: str | None = None, level: int = 3):
     from IPython.display import HTML
     parts = []
     if heading:
-        parts.append(f"<h{level}>{escape(heading)}</h{level}>")
+        parts.append(f"<h{level}>{escape(redact(heading))}</h{level}>")
     if text:
-        parts.append(f"<p>{escape(text)}</p>")
+        parts.append(f"<p>{escape(redact(text))}</p>")
     return HTML("".join(parts))
 
 

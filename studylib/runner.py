@@ -10,6 +10,7 @@ import contextlib
 import hashlib
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor, as_completed
 import platform
 import re
 import time
@@ -179,7 +180,7 @@ def split_stage_parameters(parameters: dict, notebooks: list[Path]) -> dict[Path
 
 def run_check(study: str | Path | None = None, out: str | Path = "reports", *,
               notebooks_dir: str | Path | None = None, parameters: dict | None = None,
-              progress: bool = True, kernel_name: str = "python3") -> pd.DataFrame:
+              progress: bool = True, kernel_name: str = "python3", jobs: int | None = None) -> pd.DataFrame:
     """Run every stage notebook on a study folder and write HTML reports.
 
     Parameters
@@ -192,6 +193,8 @@ def run_check(study: str | Path | None = None, out: str | Path = "reports", *,
     parameters : dict, optional
         Extra notebook parameters: ``{"radius_m": 80}`` for every stage that declares it, or
         ``{"02_demand.radius_m": 80}`` for one stage.
+    jobs : int, optional
+        Stages run at once (default: one per CPU core).
 
     Returns
     -------
@@ -217,18 +220,29 @@ def run_check(study: str | Path | None = None, out: str | Path = "reports", *,
 
     titles = {nb: _title(nb) for nb in notebooks}
     nav = "<nav class=\"stage-nav\"><a href=\"index.html\">All stages</a></nav>"
-    results = []
-    bar = tqdm(notebooks, desc="check", unit="stage", disable=not progress)
-    for nb in bar:
-        bar.set_postfix_str(nb.stem)
-        executed = out / "notebooks" / nb.name
-        html_path = out / f"{nb.stem}.html"
+    def one(nb: Path) -> dict:
         started = time.perf_counter()
-        status, error = run_notebook(nb, executed, html_path, parameters=routed[nb], title=titles[nb],
-                                     nav=nav, kernel_name=kernel_name)
-        results.append({"stage": titles[nb], "notebook": nb.name, "status": status,
-                        "seconds": round(time.perf_counter() - started, 2),
-                        "report": html_path.name if html_path.exists() else "", "error": error})
+        status, error = run_notebook(nb, out / "notebooks" / nb.name, out / f"{nb.stem}.html",
+                                     parameters=routed[nb], title=titles[nb], nav=nav, kernel_name=kernel_name)
+        html_path = out / f"{nb.stem}.html"
+        return {"stage": titles[nb], "notebook": nb.name, "status": status,
+                "seconds": round(time.perf_counter() - started, 2),
+                "report": html_path.name if html_path.exists() else "", "error": error}
+
+    # Stages are independent (each reads the study itself), so they run side by side: each
+    # kernel is its own process, and the threads here only wait on them.
+    workers = max(1, min(len(notebooks), jobs or os.cpu_count() or 1))
+    bar = tqdm(total=len(notebooks), desc="check", unit="stage", disable=not progress)
+    done: dict[Path, dict] = {}
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {pool.submit(one, nb): nb for nb in notebooks}
+        for future in as_completed(futures):
+            nb = futures[future]
+            done[nb] = future.result()
+            bar.set_postfix_str(nb.stem)
+            bar.update()
+    bar.close()
+    results = [done[nb] for nb in notebooks]
     table = pd.DataFrame(results, columns=["stage", "notebook", "status", "seconds", "report", "error"])
     _write_index(out, config.get("name") or study.name, table)
     manifest = {"study": str(study), "parameters": {nb.name: routed[nb] for nb in notebooks},

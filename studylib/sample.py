@@ -592,6 +592,11 @@ system_conditions:
 thinking:
   - belief: Targets drive performance.
     consequence: Work is managed to the clock, not to the tenant's problem.
+    behind: [28-day target on registered repairs]
   - belief: Specialists in separate teams are cheaper.
     consequence: Hand-offs and repeat visits cost more than they save.
+    behind: [Pre-inspection of every repair by a surveyor]
+  - belief: Customers should read what the system prints.
+    consequence: Bills are written for the billing system, and people ring to ask what they mean.
+    behind: [Annual council tax bill written in system language]
 """

@@ -82,6 +82,13 @@ def test_check_on_sample_writes_reports_without_code(sample_reports, monkeypatch
     assert "17 open cases are not charted" in capability
     for part in ("What", "So what", "Now what", "Then what"):
         assert f">{part}</h3>" in capability
+    summary = (out / "00_summary.html").read_text()
+    assert summary.count("data:image/png;base64") == 4   # one chart per stage
+    for report in ("01_purpose.html", "02_demand.html", "03_capability.html", "04_flow.html", "05_system_conditions.html"):
+        assert f'href="{report}"' in summary
+    register = (out / "05_system_conditions.html").read_text()
+    assert "67 cases finished in the 2 days before the 28-day target" in register
+    assert "What in the design of the system causes" in register
     flow = (out / "04_flow.html").read_text()
     assert flow.count("data:image/png;base64") == 6   # two clocks, time, hand-offs, paths, map, target
     assert "17 of 722 cases were still open" in flow

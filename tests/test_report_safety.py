@@ -1,0 +1,171 @@
+"""Reports are safe to send: customer text escaped, personal data redacted, nothing leaves the
+machine, no script runs. The browser test opens every report in headless Chromium with the
+network cut."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import ROOT, SAMPLE
+from studylib.report import configure_privacy, private, redact, say, table
+from studylib.runner import run_check, stage_notebooks
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+HOSTILE = [
+    "<script>window.__pwned = 1</script> hello, is anyone there?",
+    "<img src=x onerror=\"window.__pwned = 2\"> is this thing on",
+    "Ring me on 07700 900123 or e-mail jo.bloggs@example.org, postcode NB4 7XY",
+    "I paid with card 4111 1111 1111 1111 and want it back",
+]
+
+
+@pytest.fixture(autouse=True)
+def _privacy_defaults():
+    configure_privacy(redact=True, never_show=())
+    yield
+    configure_privacy(redact=True, never_show=())
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Call 07700 900123 today", "Call [phone] today"),
+    ("ring 020 7946 0018.", "ring [phone]."),
+    ("+44 7700 900456", "[phone]"),
+    ("+44 (0)20 7946 0018", "[phone]"),
+    ("mail jo.bloggs+x@example.co.uk now", "mail [email] now"),
+    ("postcode SW1A 1AA and nb4 7xy", "postcode [postcode] and [postcode]"),
+    ("card 4111-1111-1111-1111", "card [card number]"),
+    ("card 4111111111111111", "card [card number]"),
+    # Not personal data: references, dates, money and counts stay.
+    ("ref HR-00012 on 2025-01-06, £96, 3 visits, order 12345", "ref HR-00012 on 2025-01-06, £96, 3 visits, order 12345"),
+])
+def test_redaction(text, expected):
+    assert redact(text) == expected
+
+
+def test_tables_escape_and_hide():
+    configure_privacy(redact=True, never_show=["customer_ref"])
+    frame = pd.DataFrame({"verbatim": [HOSTILE[0], HOSTILE[2]], "customer_ref": ["C1", "C2"], "share": [0.5, 0.25]})
+    html = table(frame, formats={"share": "{:.0%}"}).data
+    assert "<script>" not in html and "&lt;script&gt;window.__pwned = 1&lt;/script&gt;" in html
+    assert "07700" not in html and "[phone]" in html and "[email]" in html and "[postcode]" in html
+    assert "customer_ref" not in html and "C1" not in html
+    assert "50%" in html
+    assert list(private(frame).columns) == ["verbatim", "share"]
+    assert "&lt;img src=x" in say(HOSTILE[1], heading="<b>x</b>").data
+    configure_privacy(redact=False)
+    assert "07700 900123" in table(frame).data
+
+
+@pytest.fixture(scope="module")
+def hostile_reports(tmp_path_factory):
+    """The sample study with hostile verbatims added, checked end to end."""
+    root = tmp_path_factory.mktemp("hostile")
+    study = root / "study"
+    shutil.copytree(SAMPLE, study)
+    demand = pd.read_csv(study / "demand.csv", dtype=str, keep_default_na=False)
+    extra = pd.DataFrame({col: "" for col in demand.columns}, index=range(len(HOSTILE)))
+    extra["contact_id"] = [f"X-{i}" for i in range(len(HOSTILE))]
+    extra["received_at"] = "2025-03-03 10:00"
+    extra["channel"] = "web"
+    extra["service"] = "Waste and recycling"
+    extra["verbatim"] = HOSTILE
+    extra["what_matters"] = "<script>window.__pwned = 3</script>"
+    pd.concat([demand, extra]).to_csv(study / "demand.csv", index=False)
+    out = root / "reports"
+    table = run_check(study, out, progress=False)
+    plain = root / "plain"
+    run_check(study, plain, progress=False, parameters={"redact": False},
+              notebooks_dir=_only(root / "nb", "02_demand.ipynb"))
+    return out, table, plain
+
+
+def _only(folder: Path, name: str) -> Path:
+    folder.mkdir()
+    shutil.copy(ROOT / "notebooks" / name, folder / name)
+    return folder
+
+
+def test_hostile_text_is_shown_as_text_and_personal_data_hidden(hostile_reports):
+    out, table, plain = hostile_reports
+    assert table["status"].tolist() == ["ok"] * len(table)
+    reports = {p.name: p.read_text() for p in out.glob("*.html")}
+    joined = "\n".join(reports.values())
+    # No live tag: every < of customer text is escaped, so no element carries a handler.
+    assert "<script" not in joined and not re.search(r"<[^>]*onerror", joined)
+    assert "&lt;script&gt;window.__pwned = 1&lt;/script&gt;" in reports["02_demand.html"]
+    assert "&lt;img src=x onerror=" in reports["02_demand.html"]
+    assert "&lt;script&gt;window.__pwned = 3&lt;/script&gt;" in reports["01_purpose.html"]
+    for secret in ("07700 900123", "jo.bloggs@example.org", "NB4 7XY", "4111 1111 1111 1111"):
+        assert secret not in joined
+    assert "[phone]" in reports["02_demand.html"] and "[card number]" in reports["02_demand.html"]
+    # never_show (customer_ref in the sample's study.yml) appears in no report.
+    assert "customer_ref" not in joined
+    # --no-redact (redact=False) is for the team's own working copy.
+    assert "07700 900123" in (plain / "02_demand.html").read_text()
+
+
+def _browser():
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail("Debian's chromium is missing: .ci/run must apt-get install chromium")
+        pytest.skip("no /usr/bin/chromium on this machine")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail("playwright is missing: it is in the test extra")
+        pytest.skip("playwright is not installed")
+    return sync_playwright
+
+
+def test_reports_in_a_browser_offline(hostile_reports):
+    sync_playwright = _browser()
+    out, table, _ = hostile_reports
+    pages = ["index.html"] + [f"{nb.stem}.html" for nb in stage_notebooks(ROOT / "notebooks")]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        context = browser.new_context(offline=True)
+        outside: list[str] = []
+
+        def guard(route):
+            if not route.request.url.startswith("file://"):
+                outside.append(route.request.url)
+                return route.abort()
+            return route.continue_()
+
+        context.route("**/*", guard)
+        for name in pages:
+            page = context.new_page()
+            errors: list[str] = []
+            dialogs: list[str] = []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            page.goto((out / name).as_uri())
+            page.wait_for_load_state("load")
+            assert errors == [], (name, errors)
+            assert dialogs == [], name
+            assert page.evaluate("window.__pwned === undefined"), f"a script ran in {name}"
+            broken = page.evaluate("Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0).length")
+            assert broken == 0, f"{broken} images did not load in {name}"
+            text = page.inner_text("body")
+            assert "import studylib" not in text and "load_study(" not in text, name
+            if name != "index.html":
+                assert page.evaluate("document.images.length") >= 1 or name == "05_system_conditions.html", name
+            # Readable on a phone: the page declares a viewport and nothing but tables scrolls sideways.
+            assert page.evaluate("!!document.querySelector('meta[name=viewport]')"), name
+            page.close()
+        assert outside == [], outside
+        # The index links every stage report.
+        page = context.new_page()
+        page.goto((out / "index.html").as_uri())
+        links = page.eval_on_selector_all("a", "els => els.map(e => e.getAttribute('href'))")
+        assert sorted(links) == sorted(pages[1:])
+        browser.close()
