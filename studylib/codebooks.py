@@ -28,6 +28,7 @@ __all__ = [
     "FAILURE_SUBTYPES",
     "WASTE_KINDS",
     "pattern_problem",
+    "add_pattern",
 ]
 
 #: Failure-demand sub-types of the study guide; a codebook may add its own.
@@ -226,3 +227,81 @@ def load_flow_codebook(path: str | Path) -> FlowCodebook:
     """Read and check ``flow_codebook.yml``."""
     path = Path(path)
     return flow_codebook_from_dict(_read_yaml(path, "flow codebook"), source=path.name, path=path)
+
+
+def add_pattern(path: str | Path, demand_type: str, pattern: str) -> Path:
+    """Add a pattern to a demand type in ``demand_codebook.yml``, safely.
+
+    The pattern is refused (:class:`ConfigError`) if it is empty, invalid, or uses a feature that
+    could hang matching (see :func:`pattern_problem`), or if the type is not in the codebook. The
+    file is rewritten atomically (a temporary file replaced in one step) after a backup of the
+    previous version is kept beside it as ``demand_codebook.yml.bak``. Comments survive when the
+    type's patterns are written on one line (``patterns: [...]``), as the templates write them.
+
+    Returns
+    -------
+    Path of the backup.
+    """
+    import os
+    import shutil
+    import tempfile
+
+    path = Path(path)
+    problem = pattern_problem(str(pattern))
+    if problem:
+        raise ConfigError(f"pattern {pattern!r} {problem}")
+    text = path.read_text(encoding="utf-8")
+    data = yaml.safe_load(text) or {}
+    entries = data.get("types") or []
+    target = next((e for e in entries if isinstance(e, dict) and str(e.get("type", "")).strip() == demand_type), None)
+    if target is None:
+        raise ConfigError(f"{path.name} has no demand type {demand_type!r}; add the type first")
+    current = target.get("patterns") or []
+    current = [current] if isinstance(current, str) else list(current)
+    if pattern in current:
+        return path.with_name(path.name + ".bak")
+    target["patterns"] = current + [pattern]
+    demand_codebook_from_dict(data, source=path.name)   # the new codebook must still be valid
+
+    new_text = _insert_pattern(text, demand_type, pattern)
+    if new_text is None or yaml.safe_load(new_text) != data:
+        new_text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    backup = path.with_name(path.name + ".bak")
+    shutil.copy2(path, backup)
+    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(new_text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    return backup
+
+
+def _insert_pattern(text: str, demand_type: str, pattern: str) -> str | None:
+    """The codebook text with ``pattern`` appended to the type's one-line ``patterns: [...]``."""
+    lines = text.splitlines(keepends=True)
+    start = None
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped.startswith("- type:") and yaml.safe_load(stripped[len("- type:"):].split(" #")[0] or "''") == demand_type:
+            start = i
+            break
+    if start is None:
+        return None
+    indent = len(lines[start]) - len(lines[start].lstrip())
+    for j in range(start + 1, len(lines)):
+        line = lines[j]
+        if line.strip().startswith("- ") and len(line) - len(line.lstrip()) <= indent:
+            return None   # the next entry: this type has no one-line patterns
+        if line.strip().startswith("patterns:"):
+            head, _, rest = line.partition("patterns:")
+            body = rest.rstrip("\n")
+            close = body.rfind("]")
+            if "[" not in body or close < 0:
+                return None
+            inner = body[body.index("[") + 1:close].strip()
+            quoted = yaml.safe_dump([pattern], default_flow_style=True, width=10_000).strip()[1:-1]
+            new_body = body[:close].rstrip() + (", " if inner else "") + quoted + body[close:]
+            lines[j] = head + "patterns:" + new_body + "\n"
+            return "".join(lines)
+    return None

@@ -47,12 +47,21 @@ def default_study_dir() -> Path:
 
 
 def stage_notebooks(notebooks_dir: str | Path | None = None) -> list[Path]:
-    """The stage notebooks (``NN_name.ipynb``), in order."""
+    """The stage notebooks (``NN_name.ipynb``), in order.
+
+    A notebook whose metadata says ``{"studylib": {"report": false}}`` (the interactive capture
+    notebook) is for working in JupyterLab, not for a report, and is left out.
+    """
     folder = Path(notebooks_dir) if notebooks_dir else default_notebooks_dir()
-    found = sorted(p for p in folder.glob("*.ipynb") if _STAGE_FILE.match(p.name))
+    found = sorted(p for p in folder.glob("*.ipynb") if _STAGE_FILE.match(p.name) and _is_report(p))
     if not found:
         raise StudylibError(f"no stage notebooks (NN_name.ipynb) in {folder}")
     return found
+
+
+def _is_report(notebook: Path) -> bool:
+    meta = json.loads(notebook.read_text(encoding="utf-8")).get("metadata", {})
+    return (meta.get("studylib") or {}).get("report", True) is not False
 
 
 def notebook_parameters(notebook: str | Path) -> pd.DataFrame:

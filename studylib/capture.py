@@ -1,0 +1,268 @@
+"""Capturing demand while sitting with the people who answer the phones: a store that loses nothing.
+
+:class:`CaptureStore` is one SQLite file in the study folder. Every :meth:`CaptureStore.add` is
+its own committed transaction in WAL mode, so a record is on disk before the form clears; two
+kernels (or processes) adding at once wait for each other rather than fail (a busy timeout), and a
+process killed mid-run loses no committed row. Records are checked field by field before they are
+stored; a malformed one is refused with a message naming the field and why.
+
+Labels given later (the review queue, a second rater) go to their own table, one row per
+contact and rater, so a first label is never overwritten by a second person's.
+"""
+from __future__ import annotations
+
+import math
+import sqlite3
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from .codebooks import FAILURE_SUBTYPES
+from .errors import StudylibError
+from .tables import DEFAULT_CHANNELS
+
+__all__ = ["CaptureStore", "CaptureError", "CAPTURE_FIELDS"]
+
+#: Fields a captured contact may carry (the demand contract, less customer_ref, plus who captured it).
+CAPTURE_FIELDS = ["contact_id", "received_at", "channel", "service", "verbatim", "demand_type",
+                  "value_or_failure", "failure_subtype", "resolved_first_contact", "what_matters",
+                  "problem_ref", "latitude", "longitude", "address", "handled_by", "captured_by"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS contacts (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    contact_id TEXT NOT NULL UNIQUE,
+    received_at TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    service TEXT NOT NULL,
+    verbatim TEXT NOT NULL,
+    demand_type TEXT, value_or_failure TEXT, failure_subtype TEXT,
+    resolved_first_contact INTEGER, what_matters TEXT, problem_ref TEXT,
+    latitude REAL, longitude REAL, address TEXT, handled_by TEXT, captured_by TEXT,
+    stored_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS labels (
+    contact_id TEXT NOT NULL,
+    rater TEXT NOT NULL,
+    demand_type TEXT NOT NULL,
+    value_or_failure TEXT NOT NULL,
+    failure_subtype TEXT,
+    labelled_at TEXT NOT NULL,
+    PRIMARY KEY (contact_id, rater)
+);
+"""
+
+
+class CaptureError(StudylibError):
+    """A captured record that cannot be stored; the message names the field and why."""
+
+
+def _text(record: dict, key: str) -> str | None:
+    value = record.get(key)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    value = str(value).strip()
+    return value or None
+
+
+class CaptureStore:
+    """Durable capture of contacts (SQLite, WAL, one committed transaction per record).
+
+    Parameters
+    ----------
+    path : str or Path
+        The SQLite file, e.g. ``my-study/capture.sqlite`` (created if missing).
+    timezone : str
+        Where naive ``received_at`` times are local (default Europe/London).
+    channels : dict, optional
+        Extra channel spellings, as study.yml ``channels:``.
+    failure_subtypes : list of str, optional
+        Accepted failure sub-types (default the study guide's).
+
+    Examples
+    --------
+    >>> store = CaptureStore(tmp_path / "capture.sqlite")                      # doctest: +SKIP
+    >>> store.add({"channel": "phone", "service": "Repairs", "received_at": "2025-03-03 10:00",
+    ...            "verbatim": "My boiler has gone again"})                     # doctest: +SKIP
+    'CAP-...'
+    """
+
+    def __init__(self, path: str | Path, *, timezone: str = "Europe/London", channels: dict | None = None,
+                 failure_subtypes: list[str] | None = None, busy_timeout_s: float = 30.0):
+        self.path = Path(path)
+        self.timezone = timezone
+        self.failure_subtypes = [s.lower() for s in (failure_subtypes or FAILURE_SUBTYPES)]
+        self._channels = {}
+        for channel, spellings in {**DEFAULT_CHANNELS, **(channels or {})}.items():
+            self._channels[channel.lower()] = channel
+            for s in ([spellings] if isinstance(spellings, str) else spellings or []):
+                self._channels[str(s).strip().lower()] = channel
+        self._timeout = busy_timeout_s
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as conn:
+            conn.executescript(_SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=self._timeout, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")   # a committed row survives a crash of the machine too
+        conn.execute(f"PRAGMA busy_timeout={int(self._timeout * 1000)}")
+        return conn
+
+    # -- checking ---------------------------------------------------------------------------------
+
+    def check(self, record: dict) -> dict:
+        """The record as it would be stored, or :class:`CaptureError` naming the field and why."""
+        unknown = set(record) - set(CAPTURE_FIELDS)
+        if unknown:
+            raise CaptureError(f"unknown field(s) {sorted(unknown)}; a captured contact has {CAPTURE_FIELDS}")
+        out = {key: _text(record, key) for key in CAPTURE_FIELDS}
+        for key in ("verbatim", "service"):
+            if out[key] is None:
+                raise CaptureError(f"{key}: is empty; write down what the customer said, in their words"
+                                   if key == "verbatim" else f"{key}: is empty; say which service the contact was for")
+        if out["channel"] is None:
+            raise CaptureError(f"channel: is empty; one of {sorted(set(self._channels.values()))}")
+        channel = self._channels.get(out["channel"].lower())
+        if channel is None:
+            raise CaptureError(f"channel: {out['channel']!r} is not a known channel; one of "
+                               f"{sorted(set(self._channels.values()))}")
+        out["channel"] = channel
+        when = record.get("received_at")
+        if when is None or (isinstance(when, str) and not when.strip()):
+            raise CaptureError("received_at: is empty; the form fills it in with the time of the contact")
+        try:
+            stamp = pd.Timestamp(when)
+        except (ValueError, TypeError):
+            raise CaptureError(f"received_at: {when!r} is not a date and time (e.g. 2025-03-03 10:15)") from None
+        if pd.isna(stamp):
+            raise CaptureError(f"received_at: {when!r} is not a date and time (e.g. 2025-03-03 10:15)")
+        stamp = stamp.tz_localize(self.timezone) if stamp.tzinfo is None else stamp
+        out["received_at"] = stamp.isoformat()
+        vof = (out["value_or_failure"] or "").lower() or None
+        if vof not in (None, "value", "failure"):
+            raise CaptureError(f"value_or_failure: {out['value_or_failure']!r}; expected 'value', 'failure' or empty")
+        out["value_or_failure"] = vof
+        sub = (out["failure_subtype"] or "").lower() or None
+        if sub is not None and vof != "failure":
+            raise CaptureError("failure_subtype: only failure demand has a sub-type; set value_or_failure to 'failure'")
+        if sub is not None and sub not in self.failure_subtypes:
+            raise CaptureError(f"failure_subtype: {sub!r} is not one of {self.failure_subtypes}")
+        out["failure_subtype"] = sub
+        rfc = record.get("resolved_first_contact")
+        if rfc in (None, ""):
+            out["resolved_first_contact"] = None
+        elif isinstance(rfc, bool) or rfc in (0, 1):
+            out["resolved_first_contact"] = int(bool(rfc))
+        elif str(rfc).strip().lower() in ("yes", "y", "true", "no", "n", "false"):
+            out["resolved_first_contact"] = int(str(rfc).strip().lower() in ("yes", "y", "true"))
+        else:
+            raise CaptureError(f"resolved_first_contact: {rfc!r}; expected yes or no")
+        for key, low, high in (("latitude", -90, 90), ("longitude", -180, 180)):
+            value = record.get(key)
+            if value in (None, ""):
+                out[key] = None
+                continue
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                raise CaptureError(f"{key}: {value!r} is not a number") from None
+            if not low <= number <= high or math.isnan(number):
+                raise CaptureError(f"{key}: {number} is outside {low} to {high}")
+            out[key] = number
+        if (out["latitude"] is None) != (out["longitude"] is None):
+            raise CaptureError("latitude and longitude: give both or neither")
+        if out["contact_id"] is None:
+            out["contact_id"] = f"CAP-{uuid.uuid4().hex[:12]}"
+        return out
+
+    # -- writing ----------------------------------------------------------------------------------
+
+    def add(self, record: dict) -> str:
+        """Check and store one contact; returns its id once it is committed to disk."""
+        row = self.check(record)
+        row["stored_at"] = datetime.now().astimezone().isoformat()
+        cols = list(row)
+        with self._connect() as conn:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                conn.execute(f"INSERT INTO contacts ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                             [row[c] for c in cols])
+                conn.execute("COMMIT")
+            except sqlite3.IntegrityError:
+                conn.execute("ROLLBACK")
+                raise CaptureError(f"contact_id: {row['contact_id']!r} is already in the store") from None
+        return row["contact_id"]
+
+    def label(self, contact_id: str, demand_type: str, value_or_failure: str, failure_subtype: str | None = None,
+              *, rater: str = "first") -> None:
+        """Store (or replace) one rater's label of a contact."""
+        demand_type = (demand_type or "").strip()
+        vof = (value_or_failure or "").strip().lower()
+        sub = (failure_subtype or "").strip().lower() or None
+        if not demand_type:
+            raise CaptureError("demand_type: is empty")
+        if vof not in ("value", "failure"):
+            raise CaptureError(f"value_or_failure: {value_or_failure!r}; expected 'value' or 'failure'")
+        if sub is not None and (vof != "failure" or sub not in self.failure_subtypes):
+            raise CaptureError(f"failure_subtype: {sub!r} needs failure demand and one of {self.failure_subtypes}")
+        with self._connect() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("INSERT OR REPLACE INTO labels VALUES (?, ?, ?, ?, ?, ?)",
+                         (contact_id, rater, demand_type, vof, sub, datetime.now().astimezone().isoformat()))
+            conn.execute("COMMIT")
+
+    # -- reading ----------------------------------------------------------------------------------
+
+    def to_frame(self) -> pd.DataFrame:
+        """Every stored contact, in the order stored, with the first rater's label applied where
+        the capture itself had none. Columns: :data:`CAPTURE_FIELDS`."""
+        with self._connect() as conn:
+            frame = pd.read_sql_query("SELECT * FROM contacts ORDER BY seq", conn)
+            labels = pd.read_sql_query("SELECT * FROM labels WHERE rater = 'first'", conn)
+        if len(labels):
+            lab = labels.set_index("contact_id")
+            missing = frame["demand_type"].isna() & frame["contact_id"].isin(lab.index)
+            for col in ("demand_type", "value_or_failure", "failure_subtype"):
+                frame.loc[missing, col] = frame.loc[missing, "contact_id"].map(lab[col])
+        frame["resolved_first_contact"] = frame["resolved_first_contact"].map({1: "yes", 0: "no"})
+        return frame[CAPTURE_FIELDS]
+
+    def labels(self, rater: str | None = None) -> pd.DataFrame:
+        """Labels given after capture: ``contact_id, rater, demand_type, value_or_failure, failure_subtype, labelled_at``."""
+        with self._connect() as conn:
+            if rater is None:
+                return pd.read_sql_query("SELECT * FROM labels ORDER BY labelled_at", conn)
+            return pd.read_sql_query("SELECT * FROM labels WHERE rater = ? ORDER BY labelled_at", conn, params=(rater,))
+
+    def __len__(self) -> int:
+        with self._connect() as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM contacts").fetchone()[0])
+
+    def recent(self, n: int = 5) -> pd.DataFrame:
+        """The last ``n`` contacts stored, newest first."""
+        return self.to_frame().tail(n).iloc[::-1].reset_index(drop=True)
+
+    def export_csv(self, path: str | Path, *, timestamp_format: str | None = None) -> Path:
+        """Write the contacts as a demand.csv in the study contract.
+
+        Timestamps are ISO 8601 with their UTC offset by default (what a study reads with no
+        ``timestamp_formats``); with ``timestamp_format`` (e.g. ``"%Y-%m-%d %H:%M"``, as the study's
+        study.yml names) they are local times in the store's timezone, written that way.
+        """
+        from .study import DEMAND_COLUMNS
+        frame = self.to_frame().drop(columns=["captured_by"])
+        if timestamp_format:
+            local = pd.to_datetime(frame["received_at"], utc=True).dt.tz_convert(self.timezone)
+            frame["received_at"] = local.dt.strftime(timestamp_format)
+        frame["customer_ref"] = None
+        path = Path(path)
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        frame[DEMAND_COLUMNS].to_csv(tmp, index=False)
+        tmp.replace(path)
+        return path
+
+    def __repr__(self) -> str:
+        return f"<CaptureStore {self.path.name}: {len(self):,} contacts>"
