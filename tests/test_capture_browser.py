@@ -1,0 +1,106 @@
+"""One real-browser test: JupyterLab on 127.0.0.1, Debian's chromium driven by Playwright, the
+capture form filled in and submitted, and the row found in the store."""
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, SAMPLE
+from studylib.capture import CaptureStore
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _need_browser():
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail("Debian's chromium is missing: .ci/run must apt-get install chromium")
+        pytest.skip("no /usr/bin/chromium on this machine")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail("playwright is missing: it is in the test extra")
+        pytest.skip("playwright is not installed")
+    return sync_playwright
+
+
+@pytest.fixture
+def lab(tmp_path):
+    """JupyterLab serving a folder with the capture notebook, pointed at a copy of the sample study."""
+    import papermill as pm
+    study = tmp_path / "study"
+    shutil.copytree(SAMPLE, study)
+    work = tmp_path / "lab"
+    work.mkdir()
+    pm.execute_notebook(str(ROOT / "notebooks" / "02a_capture.ipynb"), str(work / "capture.ipynb"),
+                        parameters={"study": str(study), "captured_by": "browser-test"}, prepare_only=True)
+    port, token = _free_port(), secrets.token_hex(16)
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    env["JUPYTER_CONFIG_DIR"] = str(tmp_path / "jupyter-config")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
+         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}",
+         "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+         "--ServerApp.open_browser=False", "--LabApp.extension_manager=readonly"]
+        + (["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=work)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("JupyterLab did not start within 60 s")
+    yield url, token, study
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def test_capture_form_in_jupyterlab(lab):
+    sync_playwright = _need_browser()
+    url, token, study = lab
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{url}/lab/tree/capture.ipynb?token={token}")
+        page.wait_for_selector(".jp-Notebook", timeout=90_000)
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
+        page.click(".lm-MenuBar-itemLabel:text-is('Run')", timeout=30_000)
+        page.click(".lm-Menu-itemLabel:text-is('Run All Cells')", timeout=30_000)
+        verbatim = page.wait_for_selector("textarea[placeholder='What the customer said, in their words']",
+                                          timeout=120_000)
+        verbatim.fill("Typed in the browser: my kitchen tap is still dripping")
+        page.fill("input[placeholder='the service this contact was for']", "Housing repairs")
+        page.click(".widget-toggle-button:has-text('failure')")
+        page.click("button:has-text('Save contact')")
+        page.wait_for_selector("text=/Saved CAP-/", timeout=60_000)
+        browser.close()
+    rows = CaptureStore(study / "capture.sqlite").to_frame()
+    typed = rows[rows["verbatim"] == "Typed in the browser: my kitchen tap is still dripping"]
+    assert len(typed) == 1
+    assert typed.iloc[0]["value_or_failure"] == "failure" and typed.iloc[0]["captured_by"] == "browser-test"
+    assert typed.iloc[0]["service"] == "Housing repairs"
