@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ParameterError
-from .xmr import xmr, xmr_summary
+from .xmr import xmr
 
 __all__ = [
     "capability",

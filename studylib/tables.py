@@ -7,7 +7,6 @@ because nothing below them can be checked.
 """
 from __future__ import annotations
 
-import csv
 import io
 import re
 from pathlib import Path

@@ -21,6 +21,24 @@ def shared_file(relative: str) -> Path:
     return path
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def need_browser():
+    """Playwright's sync API and Debian's chromium; fail under CI if either is missing, else skip."""
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail("Debian's chromium is missing: .ci/run must apt-get install chromium")
+        pytest.skip("no /usr/bin/chromium on this machine")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail("playwright is missing: it is in the test extra")
+        pytest.skip("playwright is not installed")
+    return sync_playwright
+
+
 @pytest.fixture(scope="session")
 def sample_study():
     from studylib import load_study

@@ -3,7 +3,6 @@ machine, no script runs. The browser test opens every report in headless Chromiu
 network cut."""
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from pathlib import Path
@@ -11,11 +10,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import ROOT, SAMPLE
+from conftest import CHROMIUM, ROOT, SAMPLE, need_browser
 from studylib.report import configure_privacy, private, redact, say, table
 from studylib.runner import run_check, stage_notebooks
 
-CHROMIUM = Path("/usr/bin/chromium")
 
 HOSTILE = [
     "<script>window.__pwned = 1</script> hello, is anyone there?",
@@ -110,22 +108,8 @@ def test_hostile_text_is_shown_as_text_and_personal_data_hidden(hostile_reports)
     assert "07700 900123" in (plain / "02_demand.html").read_text()
 
 
-def _browser():
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail("Debian's chromium is missing: .ci/run must apt-get install chromium")
-        pytest.skip("no /usr/bin/chromium on this machine")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        if os.environ.get("CI"):
-            pytest.fail("playwright is missing: it is in the test extra")
-        pytest.skip("playwright is not installed")
-    return sync_playwright
-
-
 def test_reports_in_a_browser_offline(hostile_reports):
-    sync_playwright = _browser()
+    sync_playwright = need_browser()
     out, table, _ = hostile_reports
     pages = ["index.html"] + [f"{nb.stem}.html" for nb in stage_notebooks(ROOT / "notebooks")]
     with sync_playwright() as p:

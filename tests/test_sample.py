@@ -1,7 +1,6 @@
 """The sample study is believable, regenerates byte for byte, and holds what every stage needs."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from conftest import SAMPLE

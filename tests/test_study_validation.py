@@ -1,7 +1,6 @@
 """Bad input gets a clear error or a row-by-row report, and nothing is lost."""
 from __future__ import annotations
 
-import warnings
 
 import pandas as pd
 import pytest

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import SHARED, shared_file
+from conftest import shared_file
 from studylib import StudylibError
 from studylib.xmr import (_extend_back, _seven_point_one_side, _seven_point_trend, _two_in_three,
                           anhoej_limits, runs_analysis, xmr, xmr_summary)
