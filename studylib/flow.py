@@ -419,7 +419,7 @@ def case_times(events: pd.DataFrame, *, codebook: FlowCodebook | None = None, as
 
     # Hand-offs: consecutive events (with a resource) done by different resources.
     known = res_code >= 0
-    kc, kr = case_code[known], res_code[known]
+    kc, kr = (case_code, res_code) if known.all() else (case_code[known], res_code[known])
     change = (kc[1:] == kc[:-1]) & (kr[1:] != kr[:-1])
     handoffs = np.bincount(kc[1:][change], minlength=n_cases).astype(np.int64)
 
