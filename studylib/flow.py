@@ -245,37 +245,77 @@ class _Order:
 
     ``full`` is a permutation of all rows, or None. ``ties`` lists (start, stop, permutation) for
     short runs of rows with the same case and timestamp that only need reordering among
-    themselves: the usual shape of a log already sorted by case and time.
+    themselves: the usual shape of a log already sorted by case and time. ``arrays`` holds the
+    sorted case, time, activity and resource columns themselves, when they were sorted by value.
     """
 
-    def __init__(self, full=None, ties=()):
-        self.full, self.ties = full, list(ties)
+    def __init__(self, full=None, ties=(), arrays=None):
+        self.full, self.ties, self.arrays = full, list(ties), arrays
 
-    def apply(self, values: np.ndarray) -> np.ndarray:
+    def apply(self, values: np.ndarray, *, copy: bool = True) -> np.ndarray:
+        """Values in the new order; ``copy=False`` reorders ties in place (for our own arrays)."""
         if self.full is not None:
             return values[self.full]
         if self.ties:
-            values = values.copy()
+            values = values.copy() if copy else values
             for lo, hi, perm in self.ties:
                 values[lo:hi] = values[lo:hi][perm]
         return values
 
 
-def _order(case_code: np.ndarray, t: np.ndarray, act_code: np.ndarray, res_code: np.ndarray) -> _Order:
+def _in_case_time_order(case_code, t, act_code, res_code) -> _Order | None:
+    """The usual log: rows already grouped by case (in code order) and in time order within it.
+
+    Checked with comparisons only (no sort key is built); rows sharing a case and a timestamp
+    are put in activity and resource order among themselves. None when the log is not like that.
+    """
+    if not (case_code[1:] >= case_code[:-1]).all():
+        return None
+    same_case = case_code[1:] == case_code[:-1]
+    if not ((t[1:] >= t[:-1]) | ~same_case).all():
+        return None
+    ties = np.flatnonzero(same_case & (t[1:] == t[:-1]))
+    if len(ties) == 0:
+        return _Order()
+    a0, a1, r0, r1 = act_code[ties], act_code[ties + 1], res_code[ties], res_code[ties + 1]
+    bad = ~((a1 > a0) | ((a1 == a0) & (r1 >= r0)))
+    if not bad.any():
+        return _Order()
+    # Runs of consecutive tied pairs: pairs i, i+1, ..., j tie rows i..j+1.
+    run = np.r_[0, np.cumsum(np.diff(ties) != 1)]
+    to_fix = np.unique(run[bad])
+    if len(to_fix) > 10_000:
+        return None                      # many ties out of order: one full sort is quicker
+    first = ties[np.searchsorted(run, to_fix, "left")]
+    last = ties[np.searchsorted(run, to_fix, "right") - 1]
+    fixes = [(int(lo), int(hi) + 2, np.lexsort((res_code[lo:hi + 2], act_code[lo:hi + 2])))
+             for lo, hi in zip(first, last)]
+    return _Order(ties=fixes)
+
+
+def _order(case_code: np.ndarray, t: np.ndarray, act_code: np.ndarray, res_code: np.ndarray, *,
+           need_permutation: bool = False) -> _Order:
     """Row order by case, time, activity, resource.
 
-    When the four keys fit in 63 bits (times at their coarsest exact resolution), they are packed
-    into one integer, so that checking the order and sorting take one pass each. A log already in
-    case and time order, but for a few tied timestamps, is fixed tie by tie.
+    A log already in case and time order (the usual export) is recognised by comparisons alone,
+    its tied timestamps put in order in place. Otherwise, when the four keys fit in 63 bits (times
+    at their coarsest exact resolution), they are packed into one integer and sorted by value;
+    the sorted columns are unpacked from it, so no column is gathered through a permutation
+    (unless ``need_permutation``, for columns that cannot be packed, such as the service).
     """
     if len(t) == 0:
         return _Order()
-    rel = t - t.min()
+    fast = _in_case_time_order(case_code, t, act_code, res_code)
+    if fast is not None:
+        return fast
+    t0 = int(t.min())
+    rel = t - t0
+    unit = 1
     for unit in (10**9, 10**6, 10**3, 1):
-        coarse = rel // unit
-        if (coarse * unit == rel).all():
-            rel = coarse
+        if unit == 1 or not (rel % unit).any():
             break
+    if unit > 1:
+        rel //= unit
     res = res_code + 1  # missing resource (-1) sorts first
     widths = [_bits(case_code.max()), _bits(rel.max()), _bits(act_code.max()), _bits(res.max())]
     if sum(widths) > 63:
@@ -284,20 +324,17 @@ def _order(case_code: np.ndarray, t: np.ndarray, act_code: np.ndarray, res_code:
     for part, width in zip((rel, act_code, res), widths[1:]):
         key <<= width
         key |= part
-    falls = np.flatnonzero(key[1:] < key[:-1])
-    if len(falls) == 0:
-        return _Order()
-    tail_bits = widths[2] + widths[3]
-    prefix = key >> tail_bits          # case and time only
-    if len(falls) <= 10_000 and not (prefix[falls + 1] != prefix[falls]).any() \
-            and (prefix[1:] >= prefix[:-1]).all():
-        ties = []
-        for p in np.unique(prefix[falls]):
-            lo, hi = np.searchsorted(prefix, p, "left"), np.searchsorted(prefix, p, "right")
-            ties.append((lo, hi, np.argsort(key[lo:hi], kind="stable")))
-        return _Order(ties=ties)
-    # Keys are distinct unless whole rows repeat, so stability is moot.
-    return _Order(np.argsort(key))
+    del rel, res
+    if need_permutation:
+        # Keys are distinct unless whole rows repeat, so stability is moot.
+        return _Order(np.argsort(key))
+    key.sort()
+    w_case, w_t, w_act, w_res = widths
+    res_sorted = (key & ((1 << w_res) - 1)) - 1
+    act_sorted = (key >> w_res) & ((1 << w_act) - 1)
+    t_sorted = ((key >> (w_res + w_act)) & ((1 << w_t) - 1)) * unit + t0
+    case_sorted = key >> (w_res + w_act + w_t)
+    return _Order(arrays=(case_sorted, t_sorted, act_sorted, res_sorted))
 
 
 def _activity_flags(names: pd.Index, codebook: FlowCodebook) -> dict[str, np.ndarray]:
@@ -388,10 +425,14 @@ def case_times(events: pd.DataFrame, *, codebook: FlowCodebook | None = None, as
         res_code, _ = _codes(events["resource"])
     else:
         res_code = np.full(len(events), -1, dtype=np.int64)
-    order = _order(case_code, t_all, act_code, res_code)
-    if order.full is not None:
-        case_code, t_all = case_code[order.full], t_all[order.full]
-    act_code, res_code = order.apply(act_code), order.apply(res_code)
+    order = _order(case_code, t_all, act_code, res_code, need_permutation="service" in events.columns)
+    if order.arrays is not None:
+        case_code, t_all, act_code, res_code = order.arrays
+    else:
+        if order.full is not None:
+            case_code, t_all = case_code[order.full], t_all[order.full]
+        # The code arrays are ours (fresh from _codes), so ties are reordered in place.
+        act_code, res_code = order.apply(act_code, copy=False), order.apply(res_code, copy=False)
     n = len(case_code)
     n_cases = len(case_ids)
     if n == 0:

@@ -325,3 +325,12 @@ def test_categorical_and_text_columns_give_identical_results(small):
     pd.testing.assert_frame_equal(case_times(cats, codebook=cb, as_of="2025-01-20"), as_text)
     # Ties broken the same way: B's "Registered" and "Reported" share a timestamp.
     assert variants(cats, top=None)["variant"].tolist() == variants(small, top=None)["variant"].tolist()
+
+
+def test_sample_log_shuffled_with_services_gives_identical_results(sample_study):
+    s = sample_study
+    expected = case_times(s.events, codebook=s.flow_codebook, as_of=s.as_of)
+    shuffled = s.events.sample(frac=1, random_state=11)
+    pd.testing.assert_frame_equal(case_times(shuffled, codebook=s.flow_codebook, as_of=s.as_of), expected)
+    no_service = case_times(shuffled.drop(columns="service"), codebook=s.flow_codebook, as_of=s.as_of)
+    pd.testing.assert_frame_equal(no_service.drop(columns="service"), expected.drop(columns="service"))
