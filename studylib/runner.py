@@ -282,7 +282,10 @@ def run_notebook(notebook: str | Path, executed: str | Path, html_path: str | Pa
         with _kernel_environment():
             pm.execute_notebook(str(notebook), str(executed), parameters=parameters,
                                 kernel_name=kernel_name, language="python", cwd=str(notebook.parent),
-                                progress_bar=False, log_output=False)
+                                progress_bar=False, log_output=False,
+                                # the kernel's own log (TCP warnings, shutdown noise) is not for users;
+                                # errors in cells reach the report and the index
+                                extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
     except pm.PapermillExecutionError as exc:
         status = "failed"
         error = f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}"
