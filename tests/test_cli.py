@@ -3,14 +3,19 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from conftest import SAMPLE
-from studylib import load_study
+from studylib import StudylibWarning, load_study
 from studylib.cli import main
 
 
 def test_new_scaffolds_a_loadable_study(tmp_path, capsys):
     assert main(["new", str(tmp_path / "s")]) == 0
-    s = load_study(tmp_path / "s")
+    # The templates hold headers only: loading says so rather than staying silent.
+    with pytest.warns(StudylibWarning, match="has a header but no rows") as caught:
+        s = load_study(tmp_path / "s")
+    assert {str(w.message).split()[0] for w in caught} == {"demand.csv", "events.csv"}
     assert len(s.demand) == 0 and len(s.events) == 0
     assert s.demand_codebook is not None and s.flow_codebook is not None
     text = (tmp_path / "s" / "study.yml").read_text()
