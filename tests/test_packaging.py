@@ -43,3 +43,20 @@ def test_ci_runs_the_readme_test_command():
     command = "pip install -e '.[test]' && python -m pytest"
     assert command in readme
     assert command in (ROOT / ".ci" / "run").read_text()
+
+
+def test_wheel_carries_every_notebook_and_the_sample(tmp_path):
+    """A wheel install (not editable) must run `studylib check` without the checkout."""
+    import subprocess
+    import sys
+    import zipfile
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", str(ROOT), "-w", str(tmp_path)],
+                   check=True)
+    wheel = next(tmp_path.glob("studylib-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for nb in (ROOT / "notebooks").glob("*.ipynb"):
+        assert f"studylib/_notebooks/{nb.name}" in names
+    for f in (ROOT / "data" / "sample").iterdir():
+        assert f"studylib/_sample/{f.name}" in names
+    for f in (ROOT / "studylib" / "templates").iterdir():
+        assert f"studylib/templates/{f.name}" in names

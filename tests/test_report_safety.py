@@ -147,6 +147,15 @@ def test_reports_in_a_browser_offline(hostile_reports):
             assert page.evaluate("!!document.querySelector('meta[name=viewport]')"), name
             page.close()
         assert outside == [], outside
+        # On a phone (375 px wide) no page scrolls sideways: wide tables scroll inside themselves.
+        phone = browser.new_context(offline=True, viewport={"width": 375, "height": 800})
+        for name in pages:
+            page = phone.new_page()
+            page.goto((out / name).as_uri())
+            width, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+            assert width <= inner, (name, width, inner)
+            page.close()
+        phone.close()
         # The index links every stage report.
         page = context.new_page()
         page.goto((out / "index.html").as_uri())
