@@ -65,7 +65,7 @@ class CaptureForm:
         self.captured_by = captured_by
         self.n_recent = recent
         types = sorted(codebook.types["demand_type"]) if codebook is not None and len(codebook.types) else []
-        subtypes = codebook.failure_subtypes if codebook is not None else store.failure_subtypes
+        subtypes = [str(x).lower() for x in (codebook.failure_subtypes if codebook is not None else store.failure_subtypes)]
         channels = sorted(set(store._channels.values()))
         self.fields = {
             "channel": w.Dropdown(options=channels, value="phone" if "phone" in channels else channels[0],
@@ -86,12 +86,25 @@ class CaptureForm:
             "problem_ref": w.Text(description="Problem ref", placeholder="a case or job number, if given"),
             "location": w.Text(description="Location", placeholder="52.41, -1.51  or an address"),
         }
+        self.fields["demand_type"].observe(self._type_chosen, names="value")
         self.submit_button = w.Button(description="Save contact", button_style="primary", icon="check")
         self.submit_button.on_click(lambda _: self.submit())
         self.message = w.HTML()
         self.recent = w.HTML(_recent_html(store.recent(recent)))
         self.widget = w.VBox(list(self.fields.values()) + [self.submit_button, self.message,
                                                           w.HTML("<h4>Last captured</h4>"), self.recent])
+
+    def _type_chosen(self, change) -> None:
+        """A type from the codebook brings its value/failure and sub-type (which can be changed)."""
+        if self.codebook is None or not len(self.codebook.types):
+            return
+        known = self.codebook.types.set_index("demand_type")
+        if change["new"] in known.index:
+            entry = known.loc[change["new"]]
+            vof, sub = entry["value_or_failure"], entry["failure_subtype"]
+            self.fields["value_or_failure"].value = "" if pd.isna(vof) else str(vof)
+            options = {str(o).lower(): o for o in self.fields["failure_subtype"].options}
+            self.fields["failure_subtype"].value = "" if pd.isna(sub) else options.get(str(sub).lower(), "")
 
     def record(self) -> dict:
         """The record the form would store now."""

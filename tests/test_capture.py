@@ -146,6 +146,11 @@ def test_capture_form_saves_before_clearing_and_keeps_a_refused_record(store):
     assert row["failure_subtype"] == "progress chasing"
     assert form.fields["verbatim"].value == "" and form.fields["location"].value == ""
     assert "&lt;b&gt;still&lt;/b&gt;" in form.recent.value and "<b>still" not in form.recent.value
+    # Choosing a codebook type brings its value/failure and sub-type.
+    form.fields["demand_type"].value = "Chasing a repair"
+    assert (form.fields["value_or_failure"].value, form.fields["failure_subtype"].value) == ("failure", "progress chasing")
+    form.fields["demand_type"].value = "Report a pot-hole"
+    assert (form.fields["value_or_failure"].value, form.fields["failure_subtype"].value) == ("value", "")
     form.fields["verbatim"].value = "Flat 3, no heating"
     form.fields["location"].value = "3 Mill Lane"
     form.submit()
