@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from .errors import ConfigError, DataError, ParameterError, StudylibError, StudylibWarning
 from .study import Study, load_study, quality_summary
+from .capture import CaptureStore
+from .demand import classify_demand, link_problems
 from .flow import case_times, read_event_log, read_xes
 from .xmr import runs_analysis, xmr, xmr_summary
 
@@ -21,6 +23,9 @@ __all__ = [
     "case_times",
     "read_xes",
     "read_event_log",
+    "classify_demand",
+    "link_problems",
+    "CaptureStore",
     "StudylibError",
     "DataError",
     "ConfigError",

@@ -60,3 +60,10 @@ def test_wheel_carries_every_notebook_and_the_sample(tmp_path):
         assert f"studylib/_sample/{f.name}" in names
     for f in (ROOT / "studylib" / "templates").iterdir():
         assert f"studylib/templates/{f.name}" in names
+
+
+def test_public_names_from_the_issues():
+    import studylib
+    for name in ("xmr", "runs_analysis", "classify_demand", "link_problems", "read_xes", "case_times",
+                 "CaptureStore", "load_study"):
+        assert name in studylib.__all__ and callable(getattr(studylib, name))
