@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .codebooks import DemandCodebook
+from ._plot import finish
 from .errors import ParameterError
 
 __all__ = [
@@ -545,15 +546,6 @@ def demand_prose(classified: pd.DataFrame, problems: pd.DataFrame | None = None,
 _VALUE, _FAILURE = "#2a7f2a", "#d9822b"
 
 
-def _finish(ax, title: str, *, xlabel: str = "", ylabel: str | None = None):
-    ax.set_title(title)
-    ax.set_xlabel(xlabel)
-    if ylabel is not None:
-        ax.set_ylabel(ylabel)
-    ax.spines[["top", "right"]].set_visible(False)
-    return ax
-
-
 def plot_demand_pareto(by_type: pd.DataFrame, *, top: int = 15, ax=None):
     """Bars of contacts per demand type (:func:`demand_frequency` by ``[demand_type,
     value_or_failure]``), value green and failure orange, with the cumulative share."""
@@ -563,7 +555,7 @@ def plot_demand_pareto(by_type: pd.DataFrame, *, top: int = 15, ax=None):
         _, ax = plt.subplots(figsize=(10, 0.35 * len(shown) + 1.5))
     colours = [_FAILURE if v == "failure" else _VALUE for v in shown["value_or_failure"]]
     ax.barh(shown["demand_type"].astype(str).iloc[::-1], shown["contacts"].iloc[::-1], color=colours[::-1], gid="contacts")
-    return _finish(ax, "Demand by type (green: value, orange: failure)", xlabel="contacts")
+    return finish(ax, "Demand by type (green: value, orange: failure)", xlabel="contacts")
 
 
 def plot_failure_subtypes(subtypes: pd.DataFrame, *, ax=None):
@@ -572,7 +564,7 @@ def plot_failure_subtypes(subtypes: pd.DataFrame, *, ax=None):
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 0.4 * len(subtypes) + 1.2))
     ax.barh(subtypes["failure_subtype"].astype(str).iloc[::-1], subtypes["contacts"].iloc[::-1], color=_FAILURE, gid="contacts")
-    return _finish(ax, "Failure demand by kind", xlabel="contacts")
+    return finish(ax, "Failure demand by kind", xlabel="contacts")
 
 
 def plot_channel_mix(by_channel: pd.DataFrame, *, ax=None):
@@ -584,7 +576,7 @@ def plot_channel_mix(by_channel: pd.DataFrame, *, ax=None):
     ax.barh(shown["channel"].astype(str), shown["value"], color=_VALUE, label="value", gid="value")
     ax.barh(shown["channel"].astype(str), shown["failure"], left=shown["value"], color=_FAILURE, label="failure", gid="failure")
     ax.legend(frameon=False, fontsize=8)
-    return _finish(ax, "Value and failure demand by channel", xlabel="contacts")
+    return finish(ax, "Value and failure demand by channel", xlabel="contacts")
 
 
 def plot_contacts_per_problem(problems: pd.DataFrame, *, ax=None, most: int = 10):
@@ -596,7 +588,7 @@ def plot_contacts_per_problem(problems: pd.DataFrame, *, ax=None, most: int = 10
     counts = capped.value_counts().reindex(range(1, most + 1), fill_value=0)
     ax.bar(counts.index, counts.to_numpy(), color="#4a7fb0", gid="problems")
     ax.set_xticks(range(1, most + 1), [str(i) for i in range(1, most)] + [f"{most}+"])
-    return _finish(ax, "Contacts per problem", xlabel="contacts about the problem", ylabel="problems")
+    return finish(ax, "Contacts per problem", xlabel="contacts about the problem", ylabel="problems")
 
 
 def plot_problem_map(problems: pd.DataFrame, *, ax=None):
@@ -608,7 +600,7 @@ def plot_problem_map(problems: pd.DataFrame, *, ax=None):
     ax.scatter(placed["longitude"], placed["latitude"], s=6 + 10 * (placed["contacts"] - 1), alpha=0.5,
                color="#4a7fb0", gid="problems")
     ax.set_aspect(1 / np.cos(np.deg2rad(placed["latitude"].mean())) if len(placed) else "auto")
-    return _finish(ax, "Where the problems are (bigger: more contacts)", xlabel="longitude", ylabel="latitude")
+    return finish(ax, "Where the problems are (bigger: more contacts)", xlabel="longitude", ylabel="latitude")
 
 
 def example_verbatims(classified: pd.DataFrame, *, types: list[str] | None = None, top: int = 3,

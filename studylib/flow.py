@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .codebooks import FlowCodebook
+from ._plot import finish
 from .errors import DataError, ParameterError, StudylibWarning
 from .survival import KaplanMeier
 from .tables import parse_timestamps
@@ -872,17 +873,6 @@ def flow_prose(times: pd.DataFrame, *, steps: pd.DataFrame | None = None,
 VALUE_COLOUR, WASTE_COLOUR = "#2a7f2a", "#d9822b"
 
 
-def _finish(ax, title: str, *, xlabel: str = "", ylabel: str | None = None, legend: bool = False):
-    ax.set_title(title)
-    ax.set_xlabel(xlabel)
-    if ylabel is not None:
-        ax.set_ylabel(ylabel)
-    if legend:
-        ax.legend(frameon=False, fontsize=8)
-    ax.spines[["top", "right"]].set_visible(False)
-    return ax
-
-
 def plot_two_clocks(times: pd.DataFrame, *, ax=None):
     """Each finished case at its arrival date: the customer's clock (dark) and the organisation's
     (light), joined by a line: the gap is the time the organisation does not count."""
@@ -898,7 +888,7 @@ def plot_two_clocks(times: pd.DataFrame, *, ax=None):
     locator = mdates.AutoDateLocator()
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-    return _finish(ax, "Two clocks: how long each case took", xlabel="date the customer first made contact",
+    return finish(ax, "Two clocks: how long each case took", xlabel="date the customer first made contact",
                    legend=True)
 
 
@@ -910,7 +900,7 @@ def plot_step_times(steps: pd.DataFrame, *, ax=None):
     shown = steps.iloc[::-1]
     colours = [VALUE_COLOUR if k == "value" else WASTE_COLOUR if k.startswith("waste") else "#999" for k in shown["kind"]]
     ax.barh(shown["kind"], shown["days"], color=colours, gid="days")
-    return _finish(ax, "Where the time goes", xlabel="days of case time, all cases")
+    return finish(ax, "Where the time goes", xlabel="days of case time, all cases")
 
 
 def plot_handoffs_rework(times: pd.DataFrame, *, ax=None):
@@ -924,7 +914,7 @@ def plot_handoffs_rework(times: pd.DataFrame, *, ax=None):
     rework = times["rework"].value_counts().reindex(counts, fill_value=0)
     ax.bar(counts - 0.2, hand.to_numpy(), width=0.4, color="#6a51a3", label="hand-offs", gid="handoffs")
     ax.bar(counts + 0.2, rework.to_numpy(), width=0.4, color=WASTE_COLOUR, label="repeated steps", gid="rework")
-    return _finish(ax, "Hand-offs and rework per case", xlabel="number in the case", ylabel="cases", legend=True)
+    return finish(ax, "Hand-offs and rework per case", xlabel="number in the case", ylabel="cases", legend=True)
 
 
 def plot_variants(table: pd.DataFrame, *, ax=None, width: int = 70):
@@ -941,7 +931,7 @@ def plot_variants(table: pd.DataFrame, *, ax=None, width: int = 70):
     if "median_end_to_end_days" in shown:
         for i, (c, d) in enumerate(zip(shown["cases"], shown["median_end_to_end_days"])):
             ax.annotate(f"median {d:.1f} d", (c, i), xytext=(3, 0), textcoords="offset points", va="center", fontsize=7)
-    return _finish(ax, "The commonest paths through the work", xlabel="cases")
+    return finish(ax, "The commonest paths through the work", xlabel="cases")
 
 
 def plot_process_map(nodes: pd.DataFrame, edges: pd.DataFrame, *, ax=None,
@@ -1007,4 +997,4 @@ def plot_around_target(table: pd.DataFrame, *, ax=None):
     ax.axvline(target, color="#a00", ls="--", lw=1, gid="target")
     ax.annotate(f"target: {target:g} days", (target, 1), xycoords=("data", "axes fraction"),
                 xytext=(3, -10), textcoords="offset points", fontsize=8, color="#a00")
-    return _finish(ax, "When cases finish, on each clock", xlabel="days to finish", ylabel="cases", legend=True)
+    return finish(ax, "When cases finish, on each clock", xlabel="days to finish", ylabel="cases", legend=True)

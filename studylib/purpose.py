@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ._plot import finish
+
 __all__ = ["purpose_statements", "what_matters", "plot_what_matters", "purpose_summary"]
 
 
@@ -83,7 +85,4 @@ def plot_what_matters(table: pd.DataFrame, *, top: int = 12, ax=None):
         _, ax = plt.subplots(figsize=(8, 0.35 * min(top, len(table)) + 1.2))
     shown = table.head(top).iloc[::-1]
     ax.barh(shown["what_matters"].astype(str), shown["contacts"], color="#2b6ca3")
-    ax.set_xlabel("contacts where this was what mattered")
-    ax.set_title("What matters to customers, in their words")
-    ax.spines[["top", "right"]].set_visible(False)
-    return ax
+    return finish(ax, "What matters to customers, in their words", xlabel="contacts where this was what mattered")
