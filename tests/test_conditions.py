@@ -78,3 +78,15 @@ def test_la311_check_runs_and_says_what_is_missing(tmp_path):
     demand = (tmp_path / "02_demand.html").read_text()
     assert "9,999 contacts were about 8,855 problems" in demand
     assert "No contact is labelled value or failure yet" in demand
+
+
+def test_demand_results_select_period_and_service(sample_study):
+    from studylib.summary import demand_results, select_contacts
+    contacts, start, end = select_contacts(sample_study, period_start="2025-03-10", period_end="2025-03-16",
+                                           service="Highways")
+    assert (contacts["service"] == "Highways").all() and len(contacts) > 0
+    assert contacts["received_at"].min() >= pd.Timestamp("2025-03-10", tz="Europe/London")
+    assert contacts["received_at"].max() < pd.Timestamp("2025-03-17", tz="Europe/London")
+    results = demand_results(sample_study, period_start="2025-03-10", period_end="2025-03-16", service="Highways")
+    assert len(results.classified) == len(contacts) and results.problems["contacts"].sum() == len(contacts)
+    assert results.period == (start, end)
