@@ -437,7 +437,7 @@ def case_times(events: pd.DataFrame, *, codebook: FlowCodebook | None = None, as
     n = len(case_code)
     n_cases = len(case_ids)
     if n == 0:
-        return _empty_case_times(tz)
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in CASE_TIME_COLUMNS})
     boundary = np.empty(n, dtype=bool)
     boundary[0] = True
     np.not_equal(case_code[1:], case_code[:-1], out=boundary[1:])
@@ -560,11 +560,6 @@ def _busdays(start_ns: np.ndarray, stop_ns: np.ndarray, tz, holidays) -> np.ndar
     return np.busday_count(local_dates(start_ns), local_dates(stop_ns), holidays=hol).astype(float)
 
 
-def _empty_case_times(tz) -> pd.DataFrame:
-    out = pd.DataFrame({c: pd.Series(dtype=object) for c in CASE_TIME_COLUMNS})
-    return out
-
-
 # -- open cases: survival of end-to-end times ---------------------------------------------------
 
 def end_to_end_survival(times: pd.DataFrame, *, alpha: float = 0.05) -> KaplanMeier:
@@ -639,9 +634,12 @@ def _ordered(events: pd.DataFrame) -> pd.DataFrame:
     frame = events[cols].reset_index(drop=True)
     frame["activity"] = frame["activity"].astype(str)
     frame["_t"] = _timestamps_ns(events["timestamp"])
-    keys = [_codes(events[c])[0] for c in ("resource", "activity") if c in events.columns]
-    order = np.lexsort(keys + [frame["_t"].to_numpy(), _codes(events["case_id"])[0]])
-    return frame.iloc[order].reset_index(drop=True)
+    res_code = (_codes(events["resource"])[0] if "resource" in events.columns
+                else np.full(len(events), -1, dtype=np.int64))
+    # The same ordering mechanism as case_times, asked for a row permutation.
+    order = _order(_codes(events["case_id"])[0], frame["_t"].to_numpy(), _codes(events["activity"])[0], res_code,
+                   need_permutation=True)
+    return frame.iloc[order.apply(np.arange(len(frame)))].reset_index(drop=True)
 
 
 def variants(events: pd.DataFrame, times: pd.DataFrame | None = None, *, top: int | None = 10,
