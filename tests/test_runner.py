@@ -15,8 +15,11 @@ from studylib.runner import check_parameters, notebook_parameters, run_check, st
 NOTEBOOKS = ROOT / "notebooks"
 
 
-def test_stage_notebooks_are_committed_clean_with_one_parameters_cell():
-    for nb_path in stage_notebooks(NOTEBOOKS):
+def test_every_notebook_is_committed_clean_with_one_parameters_cell():
+    # Stage notebooks, the interactive capture notebook (not a report) and the examples.
+    notebooks = sorted(NOTEBOOKS.glob("*.ipynb")) + sorted((ROOT / "examples").rglob("*.ipynb"))
+    assert set(stage_notebooks(NOTEBOOKS)) < set(notebooks) and len(notebooks) >= 8
+    for nb_path in notebooks:
         nb = nbformat.read(str(nb_path), as_version=4)
         tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
         assert len(tagged) == 1, nb_path.name
@@ -24,7 +27,7 @@ def test_stage_notebooks_are_committed_clean_with_one_parameters_cell():
             if cell.cell_type == "code":
                 assert cell.outputs == [] and cell.execution_count is None, nb_path.name
         params = notebook_parameters(nb_path)
-        assert "study" in set(params["name"])
+        assert nb_path.parent != NOTEBOOKS or "study" in set(params["name"]), nb_path.name
         assert params["help"].str.len().min() > 0, "every parameter has a help comment"
         assert params["type"].notna().all()
 
