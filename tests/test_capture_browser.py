@@ -75,16 +75,21 @@ def test_capture_form_in_jupyterlab(lab):
         page.wait_for_selector(".jp-Notebook", timeout=90_000)
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
         verbatim = None
+        dialogs = []
         for _ in range(4):   # a busy machine can swallow a click made while the kernel starts
-            page.click(".lm-MenuBar-itemLabel:text-is('Run')", timeout=30_000)
-            page.click(".lm-Menu-itemLabel:text-is('Run All Cells')", timeout=30_000)
+            for dialog in page.query_selector_all(".jp-Dialog"):
+                # e.g. JupyterLab asking which kernel to start while the first one is slow to come up
+                dialogs.append(dialog.inner_text())
+                dialog.query_selector(".jp-Dialog-button.jp-mod-accept").click()
             try:
+                page.click(".lm-MenuBar-itemLabel:text-is('Run')", timeout=30_000)
+                page.click(".lm-Menu-itemLabel:text-is('Run All Cells')", timeout=30_000)
                 verbatim = page.wait_for_selector("textarea[placeholder='What the customer said, in their words']",
                                                   timeout=45_000)
                 break
-            except PlaywrightTimeout:
+            except PlaywrightTimeout:   # a dialog came up, or the click was lost: look again
                 continue
-        assert verbatim is not None, "the capture form never appeared"
+        assert verbatim is not None, f"the capture form never appeared (dialogs: {dialogs})"
         verbatim.fill("Typed in the browser: my kitchen tap is still dripping")
         page.fill("input[placeholder='the service this contact was for']", "Housing repairs")
         page.click(".widget-toggle-button:has-text('failure')")
