@@ -8,15 +8,20 @@ from __future__ import annotations
 
 from .errors import ConfigError, DataError, ParameterError, StudylibError, StudylibWarning
 from .study import Study, load_study, quality_summary
+from .results import CheckResults, check_results, compute_check
 from .capture import CaptureStore
 from .demand import classify_demand, link_problems
-from .flow import case_times, read_event_log, read_xes
+from .eventlog import read_event_log, read_xes
+from .flow import case_times
 from .xmr import runs_analysis, xmr, xmr_summary
 
 __all__ = [
     "load_study",
     "Study",
     "quality_summary",
+    "check_results",
+    "compute_check",
+    "CheckResults",
     "xmr",
     "xmr_summary",
     "runs_analysis",

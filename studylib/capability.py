@@ -18,22 +18,12 @@ from .xmr import xmr
 
 __all__ = [
     "capability",
-    "capability_caption",
-    "capability_prose",
     "capability_charts",
     "study_target",
-    "plot_xmr",
-    "POINT_COLOURS",
+    "limits_by_system",
+    "capability_limits",
 ]
 
-#: Making Data Count colours: grey common cause, blue improvement, orange concern, purple neutral.
-POINT_COLOURS = {
-    "common_cause": "#7B7D7D",
-    "special_cause_improvement": "#289de0",
-    "special_cause_concern": "#fab428",
-    "special_cause_neutral_high": "#361475",
-    "special_cause_neutral_low": "#361475",
-}
 _CLOCKS = {"customer": ("end_to_end_days", "end", "the customer's clock"),
            "organisation": ("official_days", "official_end", "the organisation's clock")}
 
@@ -129,7 +119,7 @@ def capability(times: pd.DataFrame, *, clock: str = "customer", order: str = "co
     return result
 
 
-def _group_stats(result: pd.DataFrame) -> pd.DataFrame:
+def limits_by_system(result: pd.DataFrame) -> pd.DataFrame:
     g = result.groupby("group", sort=True)
     stats = g.agg(n=("value", "count"), mean=("mean", "first"), lower=("lower_limit_shown", "first"),
                   upper=("upper_limit", "first"), start=("x", "min"), end=("x", "max"),
@@ -137,132 +127,12 @@ def _group_stats(result: pd.DataFrame) -> pd.DataFrame:
     return stats
 
 
-def _days(x: float) -> str:
-    return f"{x:.0f}" if abs(x) >= 10 or x == 0 else f"{x:.1f}"
 
 
-def capability_caption(result: pd.DataFrame) -> str:
-    """The chart in plain words, computed from the result.
-
-    e.g. "This system will deliver anywhere between 3 and 61 days; on average 24. The 28-day
-    target says nothing about what it delivers."
-    """
-    if result["value"].notna().sum() == 0:
-        return "No case has finished yet, so there is nothing to chart."
-    unit = result.attrs.get("unit", "days")
-    stats = _group_stats(result)
-    current = stats.iloc[-1]
-    if np.isnan(current["upper"]):
-        text = (f"Every case took the same time ({_days(current['mean'])} {unit}), so no limits can "
-                f"be computed.")
-    else:
-        lead = "This system will deliver"
-        if len(stats) > 1:
-            change = result.attrs["changes"][-1]
-            what = f" ({change['what']})" if change.get("what") else ""
-            lead = f"Since the change of {change['date']:%d %B %Y}{what}, this system will deliver"
-        text = (f"{lead} anywhere between {_days(current['lower'])} and {_days(current['upper'])} "
-                f"{unit}; on average {_days(current['mean'])}.")
-        if len(stats) > 1:
-            before = stats.iloc[-2]
-            text += (f" Before it, between {_days(before['lower'])} and {_days(before['upper'])}; "
-                     f"on average {_days(before['mean'])}.")
-    target = result.attrs.get("target")
-    if target is not None and not np.isnan(current["upper"]):
-        if target < current["lower"]:
-            text += f" No case can be expected to meet the {target:g}-day target while the system stays as it is."
-        elif target >= current["upper"]:
-            text += (f" Cases will meet the {target:g}-day target while the system stays as it is, "
-                     f"but the target says nothing about what the system delivers.")
-        else:
-            text += f" The {target:g}-day target says nothing about what it delivers."
-    n_open = result.attrs.get("open_left_out", 0)
-    if n_open:
-        text += (f" {n_open:,} open case{'s are' if n_open != 1 else ' is'} not charted: "
-                 f"{'they have' if n_open != 1 else 'it has'} not finished yet.")
-    return text
 
 
-def capability_prose(result: pd.DataFrame, *, name: str = "the service") -> dict[str, str]:
-    """What / so what / now what / then what, from the numbers of a capability chart."""
-    unit = result.attrs.get("unit", "days")
-    stats = _group_stats(result)
-    if stats.empty:
-        return {"what": f"No {name} case has finished yet.", "so what": "", "now what": "", "then what": ""}
-    current = stats.iloc[-1]
-    n = int(result["value"].notna().sum())
-    signals = result[result["special_cause"] != "none"]
-    latest_signals = int(current["signals"])
-    what = f"{n:,} finished {name} cases. {capability_caption(result)}"
-    if len(stats) > 1:
-        before = stats.iloc[-2]
-        change = (before["mean"] - current["mean"]) / before["mean"] if before["mean"] else 0
-        so_what = (f"Customers of {name} now wait {_days(current['mean'])} {unit} on average against "
-                   f"{_days(before['mean'])} before the change ({change:.0%} less), and the slowest "
-                   f"predictable case {_days(current['upper'])} {unit} against {_days(before['upper'])}.")
-    else:
-        so_what = (f"A customer of {name} can expect anything up to {_days(current['upper'])} {unit}. "
-                   f"That range, not the average and not the target, is what the system delivers.")
-    if latest_signals:
-        kinds = signals[signals["group"] == stats.index[-1]]["special_cause"].astype(str).value_counts()
-        named = ", ".join(f"{k} ({v})" for k, v in kinds.items())
-        now_what = (f"{latest_signals} cases since the last change are signals ({named}): find out what "
-                    f"happened to them before changing anything else.")
-    else:
-        now_what = ("No case since the last change is a signal: the variation is the system's own, so "
-                    "improvement means changing the system, not chasing individual cases.")
-    then_what = (f"Keep plotting each finished case in order. If the system is improved, expect a run of "
-                 f"points below the mean of {_days(current['mean'])} {unit}; recalculate the limits only "
-                 f"at a dated change.")
-    return {"what": what, "so what": so_what, "now what": now_what, "then what": then_what}
 
 
-def plot_xmr(result: pd.DataFrame, *, ax=None, target: float | None = None, floor: float | None = None,
-             title: str | None = None, ylabel: str | None = None, annotate_changes: bool = True):
-    """Draw an XmR result: the values, mean and limits per group, coloured special causes, target.
-
-    Lines carry a ``gid`` for tests: ``values``, ``mean``, ``upper limit``, ``lower limit``,
-    ``target``; the special-cause points are a scatter with gid ``signals``. ``floor`` (0 for
-    times) draws the lower limit no lower than it. Nothing is computed here.
-    """
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(10, 4.2))
-    if target is None:
-        target = result.attrs.get("target")
-    ax.plot(result["x"], result["value"], color=POINT_COLOURS["common_cause"], lw=1, marker="o",
-            ms=3, gid="values", label="value", zorder=2)
-    for i, (_, g) in enumerate(result.groupby("group", sort=True)):
-        lower = g["lower_limit"] if floor is None else g["lower_limit"].clip(lower=floor)
-        ax.plot(g["x"], g["mean"], color="black", lw=1.2, gid="mean", label="mean" if i == 0 else None)
-        ax.plot(g["x"], g["upper_limit"], color="#a00", lw=1, ls="--", gid="upper limit",
-                label="natural process limits" if i == 0 else None)
-        ax.plot(g["x"], lower, color="#a00", lw=1, ls="--", gid="lower limit")
-    special = result[result["point_type"] != "common_cause"]
-    if len(special):
-        ax.scatter(special["x"], special["value"], c=special["point_type"].astype(str).map(POINT_COLOURS).tolist(),
-                   s=22, zorder=3, gid="signals", label="signal")
-    if target is not None:
-        ax.plot([result["x"].min(), result["x"].max()], [target, target], color="#2a7f2a", lw=1.2,
-                ls=":", gid="target", label=f"target ({target:g})")
-    if annotate_changes:
-        for change in result.attrs.get("changes", []):
-            ax.axvline(change["starts_at"], color="#555", lw=0.8, ls="-.")
-            label = change.get("what") or "system change"
-            label = label if len(label) <= 40 else label[:39].rstrip() + "\u2026"
-            ax.annotate(f"{change['date']:%d %b %Y}: {label}", (change["starts_at"], 1),
-                        xycoords=("data", "axes fraction"), xytext=(3, 4), textcoords="offset points",
-                        fontsize=8, color="#555")
-    if title:
-        ax.set_title(title, pad=18 if result.attrs.get("changes") else 6)
-    if ylabel:
-        ax.set_ylabel(ylabel)
-    if "order" in result.attrs:
-        ax.set_xlabel(f"cases, in order of {result.attrs['order']}")
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.14), ncol=5, fontsize=8, frameon=False)
-    return ax
 
 
 def capability_charts(times: pd.DataFrame, config: dict, *, clock: str = "customer",
@@ -293,3 +163,25 @@ def capability_charts(times: pd.DataFrame, config: dict, *, clock: str = "custom
         charts[service] = capability(times, clock=clock, order=order, system_changes=changes,
                                      service=service, target=target_for(service))
     return charts
+
+
+def capability_limits(charts: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The current system's limits and Making Data Count icons of each chart, one row per chart.
+
+    Returns
+    -------
+    DataFrame
+        ``chart, cases, mean, lower limit`` (floored at 0), ``upper limit, latest case``
+        (variation), ``target, assurance``; charts with no finished case are left out.
+    """
+    from .xmr import xmr_summary
+    rows = []
+    for name, result in charts.items():
+        if result["value"].notna().sum() == 0:
+            continue
+        row = xmr_summary(result[result["group"] == result["group"].max()]).iloc[0].to_dict()
+        rows.append({"chart": name, "cases": int(result["value"].notna().sum()), "mean": row["mean"],
+                     "lower limit": max(row["lower_limit"], 0), "upper limit": row["upper_limit"],
+                     "latest case": row["variation"], "target": row["target"], "assurance": row["assurance"]})
+    return pd.DataFrame(rows, columns=["chart", "cases", "mean", "lower limit", "upper limit", "latest case",
+                                       "target", "assurance"])

@@ -10,25 +10,45 @@ from .errors import StudylibError
 __all__ = ["main"]
 
 
+def _say_caveats(caveats: list[str]) -> None:
+    if caveats:
+        print("Bear in mind:")
+        for text in dict.fromkeys(caveats):
+            print(f"  - {text}")
+
+
 def _check(args) -> int:
-    from .runner import parse_cli_value, run_check
-    params = {name: parse_cli_value(value) for name, value in (args.parameter or [])}
+    from .runner import run_check
+    from .settings import settings_help
+    if args.list_settings:
+        print("Settings of a check (study.yml check: section, or -p NAME VALUE):\n" + settings_help())
+        return 0
+    params = {name: value for name, value in (args.parameter or [])}
     if args.no_redact:
         params["redact"] = False
     table = run_check(args.study, args.out, notebooks_dir=args.notebooks, parameters=params,
                       progress=not args.quiet, jobs=args.jobs)
-    failed = table[table["status"] != "ok"]
+    _say_caveats(table.attrs.get("caveats", []))
     out = Path(args.out).resolve()
+    for rec in table[table["status"] == "skipped"].to_dict("records"):
+        print(f"skipped {rec['notebook']}: {rec['error']}")
     print(f"Reports: {out / 'index.html'}")
+    failed = table[table["status"] == "failed"]
     for rec in failed.to_dict("records"):
         print(f"FAILED {rec['notebook']}: {rec['error']}", file=sys.stderr)
     return 1 if len(failed) else 0
 
 
 def _validate(args) -> int:
+    import warnings
+
+    from .errors import StudylibWarning
     from .study import load_study, quality_summary
-    study = load_study(args.study)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always", StudylibWarning)
+        study = load_study(args.study)
     print(repr(study))
+    _say_caveats([str(w.message) for w in seen if issubclass(w.category, StudylibWarning)])
     print(study.quality.to_string(index=False))
     print(quality_summary(study))
     if len(study.set_aside):
@@ -58,7 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("study", nargs="?", default=None, help="the study folder (default: the sample study)")
     p.add_argument("--out", default="reports", help="where the reports go (default: reports/)")
     p.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"),
-                   help="a notebook parameter: NAME for every stage that has it, or STAGE.NAME")
+                   help="a setting of the check, for every stage alike (see --list-settings)")
+    p.add_argument("--list-settings", action="store_true", help="list the settings a check takes, and stop")
     p.add_argument("--notebooks", default=None, help=argparse.SUPPRESS)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.add_argument("-j", "--jobs", type=int, default=None, help="stages run at once (default: one per CPU core)")

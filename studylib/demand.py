@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 
 from .codebooks import DemandCodebook
-from ._plot import finish
 from .errors import ParameterError
 
 __all__ = [
@@ -27,21 +26,14 @@ __all__ = [
     "rater_agreement",
     "link_problems",
     "problem_table",
-    "problems_headline",
     "demand_frequency",
     "failure_share",
     "weekly_demand",
     "demand_predictability",
     "failure_cost",
-    "cost_sentence",
-    "demand_prose",
     "DEFAULT_CHANNEL_COSTS",
-    "plot_demand_pareto",
-    "plot_failure_subtypes",
-    "plot_channel_mix",
-    "plot_contacts_per_problem",
-    "plot_problem_map",
     "example_verbatims",
+    "demand_by_system",
 ]
 
 _EARTH_RADIUS_M = 6_371_008.8
@@ -330,12 +322,6 @@ def problem_table(linked: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["contacts", "first_contact"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
-def problems_headline(problems: pd.DataFrame) -> str:
-    """'N contacts were about M problems; K problems drew 3 or more contacts.'"""
-    n_contacts = int(problems["contacts"].sum())
-    many = int((problems["contacts"] >= 3).sum())
-    return (f"{n_contacts:,} contacts were about {len(problems):,} problems; "
-            f"{many:,} problem{'s' if many != 1 else ''} drew 3 or more contacts.")
 
 
 # -- frequency and predictability ---------------------------------------------------------------
@@ -484,123 +470,22 @@ def failure_cost(classified: pd.DataFrame, channel_costs: dict | None = None, *,
     return out
 
 
-def cost_sentence(costs: pd.DataFrame, *, days: float | None = None, currency: str = "£") -> str:
-    """'Failure demand cost between £X and £Y over the study (N contacts in channels with no cost).'"""
-    low, high = costs.attrs["total_low"], costs.attrs["total_high"]
-    span = f" over the {days:.0f} days of the study" if days else ""
-    text = f"Failure demand cost between {currency}{low:,.0f} and {currency}{high:,.0f}{span}"
-    if days:
-        text += f" (between {currency}{low * 365 / days:,.0f} and {currency}{high * 365 / days:,.0f} a year at this rate)"
-    text += "."
-    if costs.attrs["unpriced_contacts"]:
-        text += (f" {costs.attrs['unpriced_contacts']:,} failure contacts came through channels with no cost "
-                 "in study.yml and are not priced.")
-    return text
 
 
-def demand_prose(classified: pd.DataFrame, problems: pd.DataFrame | None = None,
-                 costs: pd.DataFrame | None = None, *, predictability: pd.DataFrame | None = None,
-                 days: float | None = None) -> dict[str, str]:
-    """What / so what / now what / then what for the demand stage, from the numbers."""
-    overall = failure_share(classified).iloc[0]
-    what = [f"{len(classified):,} contacts; {int(overall['labelled']):,} labelled value or failure."]
-    if overall["labelled"]:
-        what.append(f"{overall['failure_share']:.0%} of demand is failure demand.")
-        sub = demand_frequency(classified[classified["value_or_failure"].eq("failure")], "failure_subtype")
-        sub = sub[sub["failure_subtype"].notna()]
-        if len(sub):
-            what.append(f"{str(sub.iloc[0]['failure_subtype']).capitalize()} is the largest kind "
-                        f"({int(sub.iloc[0]['contacts']):,} contacts).")
-    if problems is not None:
-        what.append(problems_headline(problems))
-    so_what = []
-    if overall["labelled"]:
-        so_what.append(f"Roughly {overall['failure_share'] * 10:.0f} in every 10 contacts exist only because something "
-                       "was not done, or not done right, for the customer the first time.")
-    if costs is not None and overall["failure"] > 0:
-        so_what.append(cost_sentence(costs, days=days))
-    if not overall["labelled"]:
-        so_what.append("No contact is labelled value or failure yet: listen to the verbatims and label them, "
-                       "or grow the demand codebook, before judging how much demand is failure.")
-    by_channel = failure_share(classified, "channel")
-    by_channel = by_channel[by_channel["labelled"] >= 30]
-    if len(by_channel):
-        top = by_channel.iloc[0]
-        so_what.append(f"Failure demand is highest by {top['channel']} ({top['failure_share']:.0%}).")
-    now_what = ["Take the largest kinds of failure demand, follow some of those contacts back to where the work "
-                "failed, and study that flow."]
-    if problems is not None and (problems["contacts"] >= 3).any():
-        now_what.append("Treat problems, not contacts, as the unit of work: one pot-hole reported five times "
-                        "is one job.")
-    then_what = "Re-run the demand stage after each change: failure demand should fall in share and in number."
-    if predictability is not None and len(predictability):
-        stable = predictability.groupby("facet", observed=True)["special_cause"].apply(lambda s: (s == "none").all())
-        then_what += (f" {int(stable.sum())} of the {len(stable)} main demand types are predictable week to week "
-                      "(no signals), so the service can be designed around them.")
-    return {"what": " ".join(what), "so what": " ".join(so_what), "now what": " ".join(now_what),
-            "then what": then_what}
 
 
 # -- charts: thin, over the tables above --------------------------------------------------------
 
-_VALUE, _FAILURE = "#2a7f2a", "#d9822b"
 
 
-def plot_demand_pareto(by_type: pd.DataFrame, *, top: int = 15, ax=None):
-    """Bars of contacts per demand type (:func:`demand_frequency` by ``[demand_type,
-    value_or_failure]``), value green and failure orange, with the cumulative share."""
-    import matplotlib.pyplot as plt
-    shown = by_type.head(top)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(10, 0.35 * len(shown) + 1.5))
-    colours = [_FAILURE if v == "failure" else _VALUE for v in shown["value_or_failure"]]
-    ax.barh(shown["demand_type"].astype(str).iloc[::-1], shown["contacts"].iloc[::-1], color=colours[::-1], gid="contacts")
-    return finish(ax, "Demand by type (green: value, orange: failure)", xlabel="contacts")
 
 
-def plot_failure_subtypes(subtypes: pd.DataFrame, *, ax=None):
-    """Bars of failure contacts per sub-type (:func:`demand_frequency` by ``failure_subtype``)."""
-    import matplotlib.pyplot as plt
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 0.4 * len(subtypes) + 1.2))
-    ax.barh(subtypes["failure_subtype"].astype(str).iloc[::-1], subtypes["contacts"].iloc[::-1], color=_FAILURE, gid="contacts")
-    return finish(ax, "Failure demand by kind", xlabel="contacts")
 
 
-def plot_channel_mix(by_channel: pd.DataFrame, *, ax=None):
-    """Stacked bars of value and failure contacts per channel (:func:`failure_share` by channel)."""
-    import matplotlib.pyplot as plt
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 0.45 * len(by_channel) + 1.2))
-    shown = by_channel.sort_values("contacts", kind="stable")
-    ax.barh(shown["channel"].astype(str), shown["value"], color=_VALUE, label="value", gid="value")
-    ax.barh(shown["channel"].astype(str), shown["failure"], left=shown["value"], color=_FAILURE, label="failure", gid="failure")
-    ax.legend(frameon=False, fontsize=8)
-    return finish(ax, "Value and failure demand by channel", xlabel="contacts")
 
 
-def plot_contacts_per_problem(problems: pd.DataFrame, *, ax=None, most: int = 10):
-    """How many problems drew 1, 2, 3, ... contacts (the last bar is ``most`` or more)."""
-    import matplotlib.pyplot as plt
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 3.5))
-    capped = problems["contacts"].clip(upper=most)
-    counts = capped.value_counts().reindex(range(1, most + 1), fill_value=0)
-    ax.bar(counts.index, counts.to_numpy(), color="#4a7fb0", gid="problems")
-    ax.set_xticks(range(1, most + 1), [str(i) for i in range(1, most)] + [f"{most}+"])
-    return finish(ax, "Contacts per problem", xlabel="contacts about the problem", ylabel="problems")
 
 
-def plot_problem_map(problems: pd.DataFrame, *, ax=None):
-    """Problems on a plain latitude/longitude scatter, sized by contacts (no map tiles: offline)."""
-    import matplotlib.pyplot as plt
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7, 6))
-    placed = problems.dropna(subset=["latitude", "longitude"]) if {"latitude", "longitude"} <= set(problems) else problems.iloc[:0]
-    ax.scatter(placed["longitude"], placed["latitude"], s=6 + 10 * (placed["contacts"] - 1), alpha=0.5,
-               color="#4a7fb0", gid="problems")
-    ax.set_aspect(1 / np.cos(np.deg2rad(placed["latitude"].mean())) if len(placed) else "auto")
-    return finish(ax, "Where the problems are (bigger: more contacts)", xlabel="longitude", ylabel="latitude")
 
 
 def example_verbatims(classified: pd.DataFrame, *, types: list[str] | None = None, top: int = 3,
@@ -625,3 +510,41 @@ def example_verbatims(classified: pd.DataFrame, *, types: list[str] | None = Non
                                                     random_state=seed) for t in types]
     cols = [c for c in ("demand_type", "channel", "verbatim") if c in frame.columns]
     return pd.concat(rows)[cols].reset_index(drop=True) if rows else pd.DataFrame(columns=cols)
+
+
+def demand_by_system(classified: pd.DataFrame, systems: pd.DataFrame) -> pd.DataFrame:
+    """Volumes and failure share for each service and system (split at its dated changes).
+
+    Parameters
+    ----------
+    classified : DataFrame
+        Classified contacts with ``era`` and ``system`` (:func:`studylib.systems.assign_systems`).
+    systems : DataFrame
+        :func:`studylib.systems.system_periods`, for each system's dates.
+
+    Returns
+    -------
+    DataFrame
+        One row per service and system: ``service, era, system, contacts, days, contacts_per_week,
+        labelled, failure, failure_share`` (of labelled contacts). ``days`` is the length of the
+        system's part of the data (first to last contact of the whole study, cut at the changes).
+    """
+    cols = ["service", "era", "system", "contacts", "days", "contacts_per_week", "labelled", "failure",
+            "failure_share"]
+    if classified.empty:
+        return pd.DataFrame(columns=cols)
+    first, last = classified["received_at"].min(), classified["received_at"].max()
+    rows = []
+    for (service, era, system), part in classified.groupby(["service", "era", "system"], sort=True):
+        when = systems[(systems["service"] == service) & (systems["era"] == era)]
+        start = when["start"].iloc[0] if len(when) and pd.notna(when["start"].iloc[0]) else None
+        end = when["end"].iloc[0] if len(when) and pd.notna(when["end"].iloc[0]) else None
+        lo = max(first, start.tz_localize(first.tz) if start is not None and start.tzinfo is None else start) if start is not None else first
+        hi = min(last, end.tz_localize(last.tz) if end is not None and end.tzinfo is None else end) if end is not None else last
+        days = max((hi - lo).total_seconds() / 86400, 1.0)
+        labelled = int(part["value_or_failure"].isin(["value", "failure"]).sum())
+        failure = int((part["value_or_failure"] == "failure").sum())
+        rows.append({"service": service, "era": int(era), "system": system, "contacts": len(part), "days": days,
+                     "contacts_per_week": len(part) / days * 7, "labelled": labelled, "failure": failure,
+                     "failure_share": failure / labelled if labelled else np.nan})
+    return pd.DataFrame(rows, columns=cols)

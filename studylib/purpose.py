@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ._plot import finish
 
-__all__ = ["purpose_statements", "what_matters", "plot_what_matters", "purpose_summary"]
+__all__ = ["purpose_statements", "what_matters"]
 
 
 def purpose_statements(findings: dict) -> pd.DataFrame:
@@ -67,22 +66,5 @@ def what_matters(demand: pd.DataFrame, *, by: str | None = None) -> pd.DataFrame
     return counts.sort_values(order, ascending=ascending, kind="stable").reset_index(drop=True)
 
 
-def purpose_summary(table: pd.DataFrame, n_contacts: int) -> str:
-    """A sentence about what matters, from the :func:`what_matters` table."""
-    if table.empty:
-        return ("No contact has a 'what matters' recorded yet: listen to demand and write down "
-                "what matters to each customer.")
-    heard = int(table["contacts"].sum())
-    top = table.iloc[0]
-    return (f"What matters was recorded for {heard:,} of {n_contacts:,} contacts. "
-            f"Most often heard: \u201c{top['what_matters']}\u201d ({top['share']:.0%} of them).")
 
 
-def plot_what_matters(table: pd.DataFrame, *, top: int = 12, ax=None):
-    """Horizontal bars of the :func:`what_matters` tally (most heard at the top)."""
-    import matplotlib.pyplot as plt
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 0.35 * min(top, len(table)) + 1.2))
-    shown = table.head(top).iloc[::-1]
-    ax.barh(shown["what_matters"].astype(str), shown["contacts"], color="#2b6ca3")
-    return finish(ax, "What matters to customers, in their words", xlabel="contacts where this was what mattered")

@@ -11,10 +11,8 @@ import html
 import re
 from pathlib import Path
 
-import nbformat
-
 __all__ = ["render_report", "page", "say", "escape", "redact", "private", "table", "configure_privacy",
-           "PERSONAL_DATA"]
+           "PERSONAL_DATA", "four_parts", "caveats", "open_stage", "skipped_page", "stage_heading"]
 
 #: What is redacted from reports by default, in the order the patterns are applied: the label
 #: that replaces it, and the pattern. Card-like numbers first, so that a card number is not read
@@ -121,6 +119,56 @@ def say(text: str, *, heading: str | None = None, level: int = 3):
     return HTML("".join(parts))
 
 
+def four_parts(parts: dict[str, str], *, level: int = 3):
+    """What / so what / now what / then what, as headings and paragraphs (the same in every report)."""
+    from IPython.display import HTML
+    return HTML("".join(say(text, heading=name.capitalize(), level=level).data for name, text in parts.items() if text))
+
+
+def caveats(results, stage: str):
+    """What a reader should bear in mind for a stage, in words (the study's warnings), or nothing."""
+    from IPython.display import HTML
+    notes = results.stage_caveats(stage)
+    if not notes:
+        return HTML("")
+    items = "".join(f"<li>{escape(redact(n))}</li>" for n in notes)
+    return HTML(f"<h3>Bear in mind</h3><ul class=\"caveats\">{items}</ul>")
+
+
+def open_stage(results, notebook: str):
+    """Set up a stage notebook from the check's results: privacy from the settings, and a sentence
+    saying why the stage has nothing to show when its data is missing. Returns whether it has."""
+    from IPython.display import display
+    configure_privacy(redact=results.settings.get("redact", True), never_show=results.study.config.get("never_show"))
+    rec = results.stages[results.stages["notebook"] == notebook]
+    if len(rec) and rec["status"].iloc[0] == "skipped":
+        from .results import NEEDS, STAGES
+        need = next(n for stem, _, n in STAGES if stem == notebook)
+        reason, text, lines = NEEDS[need]
+        display(say(f"This stage was skipped: {reason}. {text} Add to study.yml:"))
+        from IPython.display import HTML
+        display(HTML(f"<pre>{escape(lines)}</pre>"))
+        return False
+    return True
+
+
+def stage_heading(results, notebook: str, title: str):
+    """A stage's heading in the summary, linking to its report, with "skipped: why" when it has no data."""
+    from IPython.display import HTML
+    rec = results.stages[results.stages["notebook"] == notebook]
+    skipped = f" <em>(skipped: {escape(rec['reason'].iloc[0])})</em>" if len(rec) and rec["status"].iloc[0] == "skipped" else ""
+    return HTML(f'<h2>{escape(title)}</h2><p><a href="{escape(notebook)}.html">The {escape(title.lower())} report</a>'
+                f"{skipped}</p>")
+
+
+def skipped_page(title: str, reason: str, needs: str, lines: str, *, nav: str = "") -> str:
+    """The short page of a stage skipped for lack of data: what it needs and the study.yml lines."""
+    body = (f"<h1>{escape(title)}</h1><p><strong>Skipped: {escape(reason)}.</strong> {escape(needs)}</p>"
+            f"<p>Add to study.yml (and the file it names to the study folder), then run the check again:</p>"
+            f"<pre>{escape(lines)}</pre>")
+    return page(title, body, nav=nav, heading=False)
+
+
 def page(title: str, body: str, *, subtitle: str = "", nav: str = "", heading: bool = True) -> str:
     """A complete, offline HTML page (``heading=False`` when the body brings its own h1)."""
     return (
@@ -138,6 +186,20 @@ def _parameters_table(parameters: dict) -> str:
     return f"<details class=\"run-parameters\"><summary>Run parameters</summary><table>{rows}</table></details>"
 
 
+def _is_noise(output) -> bool:
+    """Python's warning text (stderr) is not for a manager: caveats are said in words instead."""
+    return output.get("output_type") == "stream" and output.get("name") == "stderr"
+
+
+def _plain(output):
+    """A failed cell's traceback becomes one sentence: the error, without source lines or paths."""
+    if output.get("output_type") != "error":
+        return output
+    import nbformat
+    text = f"This stage stopped here: {output.get('ename', 'Error')}: {output.get('evalue', '')}"
+    return nbformat.v4.new_output("display_data", data={"text/html": f"<p class=\"failed\">{escape(redact(text))}</p>"})
+
+
 def render_report(notebook: str | Path, out_html: str | Path, *, title: str,
                   parameters: dict | None = None, nav: str = "") -> Path:
     """Render an executed notebook to a self-contained HTML report with no code.
@@ -145,12 +207,15 @@ def render_report(notebook: str | Path, out_html: str | Path, *, title: str,
     Parameter cells (the notebook's own and papermill's injected one) are left out; a small
     "run parameters" table says what the run was given instead.
     """
+    import nbformat
     from nbconvert import HTMLExporter
     from traitlets.config import Config
 
     nb = nbformat.read(str(notebook), as_version=4)
     nb.cells = [c for c in nb.cells
                 if not {"parameters", "injected-parameters"} & set(c.get("metadata", {}).get("tags", []))]
+    for cell in nb.cells:
+        cell["outputs"] = [_plain(o) for o in cell.get("outputs", []) if not _is_noise(o)]
     config = Config()
     config.HTMLExporter.exclude_input = True
     config.HTMLExporter.exclude_input_prompt = True

@@ -106,21 +106,6 @@ def check_parameters(notebook: str | Path, parameters: dict) -> None:
                                  f"({type(value).__name__}); it accepts: {accepted}")
 
 
-def parse_cli_value(text: str):
-    """A CLI parameter value as the literal it looks like: 80 -> int, 0.5 -> float, true -> bool."""
-    low = text.strip().lower()
-    if low in ("true", "false"):
-        return low == "true"
-    if low in ("none", "null"):
-        return None
-    for cast in (int, float):
-        try:
-            return cast(text)
-        except ValueError:
-            pass
-    return text
-
-
 @contextlib.contextmanager
 def _kernel_environment():
     """A backend forced on the parent (MPLBACKEND=Agg in CI) must not reach the kernel:
@@ -164,33 +149,19 @@ def _versions() -> dict:
     return out
 
 
-def split_stage_parameters(parameters: dict, notebooks: list[Path]) -> dict[Path, dict]:
-    """Route parameters to stages: ``NN_name.key`` goes to that stage only; a bare ``key`` goes to
-    every stage that declares it (and is an error if none does)."""
-    declared = {nb: set(notebook_parameters(nb)["name"]) for nb in notebooks}
-    routed = {nb: {} for nb in notebooks}
-    for key, value in parameters.items():
-        if "." in key:
-            stage, name = key.split(".", 1)
-            match = [nb for nb in notebooks if nb.stem == stage or nb.stem.split("_", 1)[0] == stage]
-            if not match:
-                raise ParameterError(f"no stage {stage!r} for parameter {key!r}; stages: "
-                                     f"{', '.join(nb.stem for nb in notebooks)}")
-            routed[match[0]][name] = value
-        else:
-            takers = [nb for nb in notebooks if key in declared[nb]]
-            if not takers:
-                accepted = sorted(set().union(*declared.values()))
-                raise ParameterError(f"no stage notebook has a parameter {key!r}; accepted: {accepted}")
-            for nb in takers:
-                routed[nb][key] = value
-    return routed
+def _stage_of(notebook: Path) -> tuple[str, str | None]:
+    """(title, needs) of a stage notebook from :data:`studylib.results.STAGES`, by its stem."""
+    from .results import STAGES
+    for stem, title, needs in STAGES:
+        if notebook.stem == stem:
+            return title, needs
+    return _title(notebook), None
 
 
 def run_check(study: str | Path | None = None, out: str | Path = "reports", *,
               notebooks_dir: str | Path | None = None, parameters: dict | None = None,
               progress: bool = True, kernel_name: str = "python3", jobs: int | None = None) -> pd.DataFrame:
-    """Run every stage notebook on a study folder and write HTML reports.
+    """Compute the check once, then run every stage notebook on its results and write HTML reports.
 
     Parameters
     ----------
@@ -198,48 +169,85 @@ def run_check(study: str | Path | None = None, out: str | Path = "reports", *,
         The study folder (default: the bundled sample study).
     out : path
         Where the reports go: ``index.html``, one HTML file per stage, the executed notebooks
-        under ``notebooks/``, and ``run_manifest.json``.
+        under ``notebooks/``, the results every stage read under ``.results/``, and
+        ``run_manifest.json``.
     parameters : dict, optional
-        Extra notebook parameters: ``{"radius_m": 80}`` for every stage that declares it, or
-        ``{"02_demand.radius_m": 80}`` for one stage.
+        Settings of the check (:data:`studylib.settings.SETTINGS`), overriding study.yml's
+        ``check:`` section: ``{"radius_m": 80}``. They apply to every stage alike.
     jobs : int, optional
         Stages run at once (default: one per CPU core).
 
     Returns
     -------
-    DataFrame, one row per stage: ``stage, notebook, status, seconds, report, error``.
+    DataFrame, one row per stage: ``stage, notebook, status, seconds, report, error``; ``status``
+    is "ok", "skipped" (``error`` then says what data is missing) or "failed". ``attrs["caveats"]``
+    lists what a reader should bear in mind, in words.
 
     Raises
     ------
     ParameterError
-        Before any kernel starts, for an unknown or mistyped parameter.
+        Before any kernel starts, for an unknown setting or a bad value.
+    DataError, ConfigError
+        Before any kernel starts, when the study's data or study.yml cannot be used.
     """
+    import warnings
+
     from tqdm.auto import tqdm
 
+    from .errors import StudylibWarning
+    from .report import skipped_page
+    from .results import NEEDS, compute_check, load_results, results_key, save_results
+    from .settings import resolve_settings
+    from .study import load_study
+
     study = Path(study or default_study_dir()).resolve()
-    from .study import read_config
-    config = read_config(study)   # a missing or broken study.yml fails here, before any kernel starts
+    started_all = time.perf_counter()
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always", StudylibWarning)
+        loaded = load_study(study)    # a data or study.yml problem stops here, once, before any kernel
+    load_notes = [str(w.message) for w in seen if issubclass(w.category, StudylibWarning)]
+    settings = resolve_settings(loaded.config, parameters)
     out = Path(out).resolve()
     (out / "notebooks").mkdir(parents=True, exist_ok=True)
+    results_file = out / ".results" / f"{results_key(study, settings)}.pkl"
+    computed_in = 0.0
+    if results_file.exists():
+        results = load_results(results_file)
+    else:
+        for old in (out / ".results").glob("*.pkl"):
+            old.unlink()
+        t0 = time.perf_counter()
+        results = compute_check(loaded, settings, load_caveats=load_notes)
+        save_results(results, results_file)
+        computed_in = time.perf_counter() - t0
     notebooks = stage_notebooks(notebooks_dir)
-    routed = split_stage_parameters(dict(parameters or {}), notebooks)
+    routed = {}
     for nb in notebooks:
-        routed[nb] = {"study": str(study), **routed[nb]}
+        declared = set(notebook_parameters(nb)["name"])
+        routed[nb] = {"study": str(study), **({"results": str(results_file)} if "results" in declared else {})}
         check_parameters(nb, routed[nb])
 
     titles = {nb: _title(nb) for nb in notebooks}
     nav = "<nav class=\"stage-nav\"><a href=\"index.html\">All stages</a></nav>"
+    shown_settings = {k: (f"{v:%Y-%m-%d}" if isinstance(v, pd.Timestamp) else v) for k, v in settings.items()}
+
     def one(nb: Path) -> dict:
         started = time.perf_counter()
-        status, error = run_notebook(nb, out / "notebooks" / nb.name, out / f"{nb.stem}.html",
-                                     parameters=routed[nb], title=titles[nb], nav=nav, kernel_name=kernel_name)
         html_path = out / f"{nb.stem}.html"
+        _, needs = _stage_of(nb)
+        if needs is not None and results.status(nb.stem) == "skipped":
+            reason, text, lines = NEEDS[needs]
+            html_path.write_text(skipped_page(titles[nb], reason, text, lines, nav=nav), encoding="utf-8")
+            status, error = "skipped", reason
+        else:
+            status, error = run_notebook(nb, out / "notebooks" / nb.name, html_path, parameters=routed[nb],
+                                         title=titles[nb], nav=nav, kernel_name=kernel_name,
+                                         shown_parameters=shown_settings)
         return {"stage": titles[nb], "notebook": nb.name, "status": status,
                 "seconds": round(time.perf_counter() - started, 2),
                 "report": html_path.name if html_path.exists() else "", "error": error}
 
-    # Stages are independent (each reads the study itself), so they run side by side: each
-    # kernel is its own process, and the threads here only wait on them.
+    # The results are computed; each kernel only reads and draws them, so stages run side by side.
     workers = max(1, min(len(notebooks), jobs or os.cpu_count() or 1))
     bar = tqdm(total=len(notebooks), desc="check", unit="stage", disable=not progress)
     done: dict[Path, dict] = {}
@@ -251,11 +259,15 @@ def run_check(study: str | Path | None = None, out: str | Path = "reports", *,
             bar.set_postfix_str(nb.stem)
             bar.update()
     bar.close()
-    results = [done[nb] for nb in notebooks]
-    table = pd.DataFrame(results, columns=["stage", "notebook", "status", "seconds", "report", "error"])
-    _write_index(out, config.get("name") or study.name, table)
-    manifest = {"study": str(study), "parameters": {nb.name: routed[nb] for nb in notebooks},
-                "inputs_sha256": _checksums(study), "versions": _versions(),
+    table = pd.DataFrame([done[nb] for nb in notebooks],
+                         columns=["stage", "notebook", "status", "seconds", "report", "error"])
+    caveats = results.caveats.to_dict("records")
+    table.attrs["caveats"] = [c["caveat"] for c in caveats]
+    _write_index(out, results.study.name, table)
+    manifest = {"study": results.study.name, "study_folder": str(study), "settings": shown_settings,
+                "parameters": {nb.name: routed[nb] for nb in notebooks},
+                "inputs_sha256": _checksums(study), "versions": _versions(), "caveats": caveats,
+                "seconds": {"compute": round(computed_in, 2), "total": round(time.perf_counter() - started_all, 2)},
                 "stages": table.to_dict("records")}
     (out / "run_manifest.json").write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
     return table
@@ -263,7 +275,7 @@ def run_check(study: str | Path | None = None, out: str | Path = "reports", *,
 
 def run_notebook(notebook: str | Path, executed: str | Path, html_path: str | Path, *,
                  parameters: dict, title: str | None = None, nav: str = "",
-                 kernel_name: str = "python3") -> tuple[str, str]:
+                 kernel_name: str = "python3", shown_parameters: dict | None = None) -> tuple[str, str]:
     """Execute one notebook with papermill and render its report; never raises for a failing cell.
 
     The kernel starts in the notebook's folder (so relative paths in its parameters work), with
@@ -293,7 +305,8 @@ def run_notebook(notebook: str | Path, executed: str | Path, html_path: str | Pa
         status = "failed"
         error = f"{type(exc).__name__}: {exc}"
     if executed.exists():
-        render_report(executed, html_path, title=title or _title(notebook), parameters=parameters, nav=nav)
+        render_report(executed, html_path, title=title or _title(notebook), nav=nav,
+                      parameters=shown_parameters if shown_parameters is not None else parameters)
     return status, error
 
 
@@ -304,6 +317,8 @@ def _write_index(out: Path, name: str, table: pd.DataFrame) -> None:
                 else escape(rec["stage"]))
         if rec["status"] == "ok":
             items.append(f"<li>{link}</li>")
+        elif rec["status"] == "skipped":
+            items.append(f"<li class=\"skipped\">{link}: skipped ({escape(rec['error'])})</li>")
         else:
             items.append(f"<li class=\"failed\">{link}: <strong>failed</strong> ({escape(rec['error'])})</li>")
     body = f"<h2>Stages</h2><ol>{''.join(items)}</ol>"

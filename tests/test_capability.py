@@ -14,8 +14,9 @@ import pytest
 
 from conftest import ROOT, shared_file
 from studylib import ParameterError, xmr, xmr_summary
-from studylib.capability import (POINT_COLOURS, capability, capability_caption, capability_charts,
-                                 capability_prose, plot_xmr, study_target)
+from studylib.capability import capability, capability_charts, study_target
+from studylib.charts.capability import POINT_COLOURS, plot_xmr
+from studylib.prose.capability import capability_caption, capability_prose
 from studylib.flow import case_times
 from studylib.nhs import FOUR_HOUR_STANDARD, four_hour_performance, read_ae_attendances
 from studylib.runner import run_notebook

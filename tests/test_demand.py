@@ -11,7 +11,8 @@ from conftest import ROOT, shared_file
 from studylib import ConfigError, load_study
 from studylib.codebooks import demand_codebook_from_dict
 from studylib.demand import (classify_demand, codebook_agreement, link_problems, problem_table,
-                             problems_headline, rater_agreement)
+                             rater_agreement)
+from studylib.prose.demand import problems_headline
 
 CODEBOOK = {"types": [
     {"type": "Report a pot-hole", "value_or_failure": "value", "patterns": ["pot ?-?holes?", "crater"]},
@@ -244,7 +245,8 @@ def test_weekly_demand_keeps_whole_weeks_with_zeros(labelled):
 
 
 def test_failure_cost_is_a_range_and_unpriced_channels_are_said(labelled):
-    from studylib.demand import DEFAULT_CHANNEL_COSTS, cost_sentence, failure_cost
+    from studylib.demand import DEFAULT_CHANNEL_COSTS, failure_cost
+    from studylib.prose.demand import cost_sentence
     costs = {"phone": {"low": 1.34, "high": 3.21, "source": "two reports"},
              "web": {"low": 0.1, "high": 0.5, "source": "guess"}}
     by_channel = failure_cost(labelled, costs).set_index("channel")
@@ -266,8 +268,9 @@ def test_demand_charts_draw_the_tables(sample_study):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from studylib.demand import (demand_frequency, failure_share, plot_channel_mix, plot_contacts_per_problem,
-                                 plot_demand_pareto, plot_failure_subtypes, plot_problem_map)
+    from studylib.charts.demand import (plot_channel_mix, plot_contacts_per_problem, plot_demand_pareto,
+                                        plot_failure_subtypes, plot_problem_map)
+    from studylib.demand import demand_frequency, failure_share
     c = classify_demand(sample_study.demand, sample_study.demand_codebook)
     by_type = demand_frequency(c, ["demand_type", "value_or_failure"])
     ax = plot_demand_pareto(by_type, top=10)
@@ -293,15 +296,24 @@ def test_demand_charts_draw_the_tables(sample_study):
 
 
 def test_demand_prose_from_the_numbers(sample_study):
-    from studylib.demand import demand_prose, failure_cost, failure_share
-    c = classify_demand(sample_study.demand, sample_study.demand_codebook)
-    problems = problem_table(link_problems(c))
-    prose = demand_prose(c, problems, failure_cost(c, sample_study.config["channel_costs"]))
+    from studylib.demand import failure_share
+    from studylib.prose.demand import demand_prose
+    from studylib.results import compute_check
+    demand = compute_check(sample_study).demand
+    c, problems = demand["classified"], demand["problems"]
+    assert problems_headline(problem_table(link_problems(classify_demand(sample_study.demand, sample_study.demand_codebook)))) \
+        == problems_headline(problems)
+    prose = demand_prose(demand)
     share = failure_share(c).iloc[0]["failure_share"]
     assert f"{share:.0%} of demand is failure demand" in prose["what"]
     assert "Progress chasing is the largest kind" in prose["what"]
     assert problems_headline(problems) in prose["what"]
     assert prose["so what"].count("£") >= 2
+    # Housing repairs was redesigned on 10 March 2025: its demand is split there, now first.
+    repairs = c[c["service"] == "Housing repairs"]
+    since = repairs[repairs["received_at"] >= pd.Timestamp("2025-03-10", tz="Europe/London")]
+    share = (since["value_or_failure"] == "failure").sum() / since["value_or_failure"].isin(["value", "failure"]).sum()
+    assert f"Housing repairs since 10 March 2025: {share:.0%} failure demand" in prose["what"]
 
 
 def test_banking77_codebook_coverage_and_accuracy():

@@ -9,9 +9,10 @@ import pytest
 
 from studylib import DataError, ParameterError, StudylibWarning
 from studylib.codebooks import flow_codebook_from_dict
-from studylib.flow import (around_target, case_times, open_case_effect, open_case_sentence,
-                           read_event_log, read_xes, step_times, target_sentence, transitions,
-                           variants)
+from studylib.eventlog import read_event_log, read_xes
+from studylib.flow import around_target, case_times, open_case_effect, step_times
+from studylib.paths import transitions, variants
+from studylib.prose.flow import open_case_sentence, target_sentence
 from studylib.survival import KaplanMeier
 
 from conftest import shared_file
@@ -260,8 +261,9 @@ def test_flow_charts_draw_the_tables(sample_study):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from studylib.flow import (plot_around_target, plot_handoffs_rework, plot_process_map,
-                               plot_step_times, plot_two_clocks, plot_variants, process_map_layout)
+    from studylib.charts.flow import (plot_around_target, plot_handoffs_rework, plot_process_map,
+                                      plot_step_times, plot_two_clocks, plot_variants)
+    from studylib.paths import process_map_layout
 
     s = sample_study
     t = case_times(s.events, codebook=s.flow_codebook, as_of=s.as_of)
@@ -303,18 +305,22 @@ def test_flow_charts_draw_the_tables(sample_study):
 
 
 def test_flow_prose_is_computed(sample_study):
-    from studylib.flow import flow_prose
+    from studylib.flow import flow_by_system
+    from studylib.prose.flow import flow_prose
     s = sample_study
     t = case_times(s.events, codebook=s.flow_codebook, as_of=s.as_of)
     steps = step_times(s.events, s.flow_codebook)
-    prose = flow_prose(t, steps=steps, effect=open_case_effect(t), spike=around_target(t, 28), name="repairs")
+    # One system (no dated change): the figures are over every case.
+    t = t.assign(era=0, system="whole period")
+    prose = flow_prose({"times": t, **flow_by_system(t, s.events, s.flow_codebook, targets={"Housing repairs": 28})})
     assert list(prose) == ["what", "so what", "now what", "then what"]
     closed = t[~t["is_open"]]
     assert f"on average {closed['end_to_end_days'].mean():.1f} days from first contact" in prose["what"]
     assert f"{t['clean'].mean():.0%} of cases flow clean" in prose["what"]
+    assert not prose["what"].startswith("Since")
     waste = steps[steps["kind"].str.startswith("waste")]
     assert f"{waste['share_of_time'].sum():.0%} of the time" in prose["so what"]
-    assert "closed to the target" in prose["now what"]
+    assert "closed to the 28-day target" in prose["now what"]
 
 
 def test_categorical_and_text_columns_give_identical_results(small):

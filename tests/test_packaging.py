@@ -58,8 +58,8 @@ def test_wheel_carries_every_notebook_and_the_sample(tmp_path):
         assert f"studylib/_notebooks/{nb.name}" in names
     for f in (ROOT / "data" / "sample").iterdir():
         assert f"studylib/_sample/{f.name}" in names
-    for f in (ROOT / "studylib" / "templates").iterdir():
-        assert f"studylib/templates/{f.name}" in names
+    for f in (ROOT / "studylib" / "templates").rglob("*.*"):
+        assert f"studylib/templates/{f.relative_to(ROOT / 'studylib' / 'templates').as_posix()}" in names
 
 
 def test_public_names_from_the_issues():

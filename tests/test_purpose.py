@@ -4,6 +4,8 @@ import matplotlib
 import pandas as pd
 
 from studylib import purpose
+from studylib.charts.purpose import plot_what_matters
+from studylib.prose.purpose import purpose_summary
 
 matplotlib.use("Agg")
 
@@ -20,9 +22,9 @@ def test_what_matters_counts_and_shares():
 
 def test_summary_sentence_from_numbers():
     t = purpose.what_matters(pd.DataFrame({"what_matters": ["x", "x", "y", None]}))
-    assert purpose.purpose_summary(t, 4) == ("What matters was recorded for 3 of 4 contacts. "
+    assert purpose_summary(t, 4) == ("What matters was recorded for 3 of 4 contacts. "
                                               "Most often heard: \u201cx\u201d (67% of them).")
-    assert "No contact" in purpose.purpose_summary(t.iloc[0:0], 4)
+    assert "No contact" in purpose_summary(t.iloc[0:0], 4)
 
 
 def test_purpose_statements_say_what_is_missing():
@@ -32,7 +34,7 @@ def test_purpose_statements_say_what_is_missing():
 
 def test_plot_draws_the_table():
     t = purpose.what_matters(pd.DataFrame({"what_matters": ["x", "x", "y"]}))
-    ax = purpose.plot_what_matters(t)
+    ax = plot_what_matters(t)
     widths = [p.get_width() for p in ax.patches]
     labels = [l.get_text() for l in ax.get_yticklabels()]
     assert widths == [1, 2] and labels == ["y", "x"]   # most heard on top

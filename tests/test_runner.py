@@ -38,8 +38,13 @@ def test_unknown_and_mistyped_parameters_are_refused_before_any_kernel(tmp_path)
         check_parameters(nb, {"radius": 5})
     with pytest.raises(ParameterError, match=r"01_purpose.ipynb parameter 'study' must be str, got 3 \(int\)"):
         check_parameters(nb, {"study": 3})
-    with pytest.raises(ParameterError, match="no stage notebook has a parameter 'radius'"):
+    # Settings are for the whole check: an unknown one is refused with every setting and its meaning.
+    with pytest.raises(ParameterError, match=r"-p has no setting 'radius'. The settings are:\n  period_start .*\n(.*\n)*  radius_m +contacts of one kind"):
         run_check(SAMPLE, tmp_path / "out", notebooks_dir=NOTEBOOKS, parameters={"radius": 5}, progress=False)
+    with pytest.raises(ParameterError, match="settings apply to the whole check.*write radius_m without the stage"):
+        run_check(SAMPLE, tmp_path / "out", notebooks_dir=NOTEBOOKS, parameters={"02_demand.radius_m": 5}, progress=False)
+    with pytest.raises(ParameterError, match="-p as_of: 'soon' is not a date"):
+        run_check(SAMPLE, tmp_path / "out", notebooks_dir=NOTEBOOKS, parameters={"as_of": "soon"}, progress=False)
     assert not (tmp_path / "out" / "index.html").exists()
 
 
@@ -90,12 +95,15 @@ def test_check_on_sample_writes_reports_without_code(sample_reports, monkeypatch
     for report in ("01_purpose.html", "02_demand.html", "03_capability.html", "04_flow.html", "05_system_conditions.html"):
         assert f'href="{report}"' in summary
     register = (out / "05_system_conditions.html").read_text()
-    assert "67 cases finished in the 2 days before the 28-day target" in register
+    assert "67 cases closed in the 2 days before the 28-day target" in register
+    assert "ended by the change of 10 March 2025" in register
     assert "What in the design of the system causes" in register
     flow = (out / "04_flow.html").read_text()
-    assert flow.count("data:image/png;base64") == 6   # two clocks, time, hand-offs, paths, map, target
-    assert "17 of 722 cases were still open" in flow
-    assert "67 cases finished between day 26 and day 28" in flow
+    # two clocks, where the time goes (each system), hand-offs, paths, map, target (each system)
+    assert flow.count("data:image/png;base64") == 8
+    assert "17 of 370 cases were still open" in flow
+    assert "Since 10 March 2025 (Repairs redesign" in flow
+    assert "Before 10 March 2025, work was closed to the 28-day target (67 cases in the 2 days before it" in flow
     for part in ("What", "So what", "Now what", "Then what"):
         assert f">{part}</h3>" in flow
 

@@ -1,0 +1,73 @@
+"""Demand charts: thin, over the tables the demand functions return.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ._finish import finish
+
+__all__ = ["plot_demand_pareto", "plot_failure_subtypes", "plot_channel_mix", "plot_contacts_per_problem", "plot_problem_map"]
+
+
+_VALUE, _FAILURE = "#2a7f2a", "#d9822b"
+
+
+_VALUE, _FAILURE = "#2a7f2a", "#d9822b"
+
+
+def plot_demand_pareto(by_type: pd.DataFrame, *, top: int = 15, ax=None):
+    """Bars of contacts per demand type (:func:`demand_frequency` by ``[demand_type,
+    value_or_failure]``), value green and failure orange, with the cumulative share."""
+    import matplotlib.pyplot as plt
+    shown = by_type.head(top)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 0.35 * len(shown) + 1.5))
+    colours = [_FAILURE if v == "failure" else _VALUE for v in shown["value_or_failure"]]
+    ax.barh(shown["demand_type"].astype(str).iloc[::-1], shown["contacts"].iloc[::-1], color=colours[::-1], gid="contacts")
+    return finish(ax, "Demand by type (green: value, orange: failure)", xlabel="contacts")
+
+
+def plot_failure_subtypes(subtypes: pd.DataFrame, *, ax=None):
+    """Bars of failure contacts per sub-type (:func:`demand_frequency` by ``failure_subtype``)."""
+    import matplotlib.pyplot as plt
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 0.4 * len(subtypes) + 1.2))
+    ax.barh(subtypes["failure_subtype"].astype(str).iloc[::-1], subtypes["contacts"].iloc[::-1], color=_FAILURE, gid="contacts")
+    return finish(ax, "Failure demand by kind", xlabel="contacts")
+
+
+def plot_channel_mix(by_channel: pd.DataFrame, *, ax=None):
+    """Stacked bars of value and failure contacts per channel (:func:`failure_share` by channel)."""
+    import matplotlib.pyplot as plt
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 0.45 * len(by_channel) + 1.2))
+    shown = by_channel.sort_values("contacts", kind="stable")
+    ax.barh(shown["channel"].astype(str), shown["value"], color=_VALUE, label="value", gid="value")
+    ax.barh(shown["channel"].astype(str), shown["failure"], left=shown["value"], color=_FAILURE, label="failure", gid="failure")
+    ax.legend(frameon=False, fontsize=8)
+    return finish(ax, "Value and failure demand by channel", xlabel="contacts")
+
+
+def plot_contacts_per_problem(problems: pd.DataFrame, *, ax=None, most: int = 10):
+    """How many problems drew 1, 2, 3, ... contacts (the last bar is ``most`` or more)."""
+    import matplotlib.pyplot as plt
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 3.5))
+    capped = problems["contacts"].clip(upper=most)
+    counts = capped.value_counts().reindex(range(1, most + 1), fill_value=0)
+    ax.bar(counts.index, counts.to_numpy(), color="#4a7fb0", gid="problems")
+    ax.set_xticks(range(1, most + 1), [str(i) for i in range(1, most)] + [f"{most}+"])
+    return finish(ax, "Contacts per problem", xlabel="contacts about the problem", ylabel="problems")
+
+
+def plot_problem_map(problems: pd.DataFrame, *, ax=None):
+    """Problems on a plain latitude/longitude scatter, sized by contacts (no map tiles: offline)."""
+    import matplotlib.pyplot as plt
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 6))
+    placed = problems.dropna(subset=["latitude", "longitude"]) if {"latitude", "longitude"} <= set(problems) else problems.iloc[:0]
+    ax.scatter(placed["longitude"], placed["latitude"], s=6 + 10 * (placed["contacts"] - 1), alpha=0.5,
+               color="#4a7fb0", gid="problems")
+    ax.set_aspect(1 / np.cos(np.deg2rad(placed["latitude"].mean())) if len(placed) else "auto")
+    return finish(ax, "Where the problems are (bigger: more contacts)", xlabel="longitude", ylabel="latitude")

@@ -1,0 +1,150 @@
+"""Flow charts: thin, over the tables the flow functions return.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..codebooks import FlowCodebook
+from ._finish import finish
+
+__all__ = ["plot_two_clocks", "plot_step_times", "plot_handoffs_rework", "plot_variants", "plot_process_map", "plot_around_target"]
+
+
+VALUE_COLOUR, WASTE_COLOUR = "#2a7f2a", "#d9822b"
+
+
+VALUE_COLOUR, WASTE_COLOUR = "#2a7f2a", "#d9822b"
+
+
+def plot_two_clocks(times: pd.DataFrame, *, ax=None, changes: pd.DataFrame | None = None):
+    """Each finished case at its arrival date: the customer's clock (dark) and the organisation's
+    (light), joined by a line: the gap is the time the organisation does not count. ``changes``
+    (:func:`studylib.systems.system_periods` rows) are drawn as dated lines."""
+    import matplotlib.pyplot as plt
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 4))
+    done = times[~times["is_open"].astype(bool)].sort_values("customer_start", kind="stable")
+    ax.vlines(done["customer_start"], done["official_days"], done["end_to_end_days"], color="#bbb", lw=0.6, gid="gap")
+    ax.scatter(done["customer_start"], done["official_days"], s=8, color="#9ecae1", label="organisation's clock", gid="official")
+    ax.scatter(done["customer_start"], done["end_to_end_days"], s=8, color="#08519c", label="customer's clock", gid="customer")
+    ax.set_ylabel(times.attrs.get("unit", "days"))
+    for rec in ([] if changes is None else changes[changes["era"] > 0].to_dict("records")):
+        when = rec["start"] if rec["start"].tzinfo or done["customer_start"].dt.tz is None else rec["start"].tz_localize(done["customer_start"].dt.tz)
+        ax.axvline(when, color="#333", ls=":", lw=1, gid="change")
+        ax.annotate(f"change: {rec['system']}", (when, 1), xycoords=("data", "axes fraction"), xytext=(3, -10),
+                    textcoords="offset points", fontsize=8, color="#333")
+    import matplotlib.dates as mdates
+    locator = mdates.AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    return finish(ax, "Two clocks: how long each case took", xlabel="date the customer first made contact",
+                   legend=True)
+
+
+def plot_step_times(steps: pd.DataFrame, *, ax=None):
+    """Bars of the time charged to each kind of step (:func:`step_times`): value green, waste orange."""
+    import matplotlib.pyplot as plt
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 0.4 * len(steps) + 1.2))
+    shown = steps.iloc[::-1]
+    colours = [VALUE_COLOUR if k == "value" else WASTE_COLOUR if k.startswith("waste") else "#999" for k in shown["kind"]]
+    ax.barh(shown["kind"], shown["days"], color=colours, gid="days")
+    return finish(ax, "Where the time goes", xlabel="days of case time, all cases")
+
+
+def plot_handoffs_rework(times: pd.DataFrame, *, ax=None):
+    """How many cases had 0, 1, 2, ... hand-offs, and repeated steps."""
+    import matplotlib.pyplot as plt
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 3.5))
+    top = int(max(times["handoffs"].max(), times["rework"].max(), 0))
+    counts = np.arange(top + 1)
+    hand = times["handoffs"].value_counts().reindex(counts, fill_value=0)
+    rework = times["rework"].value_counts().reindex(counts, fill_value=0)
+    ax.bar(counts - 0.2, hand.to_numpy(), width=0.4, color="#6a51a3", label="hand-offs", gid="handoffs")
+    ax.bar(counts + 0.2, rework.to_numpy(), width=0.4, color=WASTE_COLOUR, label="repeated steps", gid="rework")
+    return finish(ax, "Hand-offs and rework per case", xlabel="number in the case", ylabel="cases", legend=True)
+
+
+def plot_variants(table: pd.DataFrame, *, ax=None, width: int = 70):
+    """Horizontal bars of the commonest paths (:func:`variants`), most common at the top."""
+    import textwrap
+
+    import matplotlib.pyplot as plt
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 0.75 * len(table) + 1))
+    shown = table.iloc[::-1]
+    labels = ["\n".join(textwrap.wrap(v, width)) for v in shown["variant"]]
+    ax.barh(range(len(shown)), shown["cases"], color="#4a7fb0", gid="cases")
+    ax.set_yticks(range(len(shown)), labels, fontsize=7)
+    if "median_end_to_end_days" in shown:
+        for i, (c, d) in enumerate(zip(shown["cases"], shown["median_end_to_end_days"])):
+            ax.annotate(f"median {d:.1f} d", (c, i), xytext=(3, 0), textcoords="offset points", va="center", fontsize=7)
+    return finish(ax, "The commonest paths through the work", xlabel="cases")
+
+
+def plot_process_map(nodes: pd.DataFrame, edges: pd.DataFrame, *, ax=None,
+                     codebook: FlowCodebook | None = None, label_share: float = 0.1):
+    """Draw :func:`process_map_layout`: activities top to bottom, moves as arcs as wide as the
+    cases making them (forward moves on the right, moves back up on the left), the busiest
+    labelled with cases and median wait. Pure matplotlib: no Graphviz binary needed.
+
+    Each arc carries ``gid`` "from -> to"; each box the activity's name.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyArrowPatch
+
+    n = len(nodes)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(11, 0.55 * n + 1))
+    kinds = {}
+    if codebook is not None and len(codebook.activities):
+        kinds = dict(zip(codebook.activities["activity"], codebook.activities["kind"]))
+    row = dict(zip(nodes["activity"], nodes["row"]))
+    n_cases = int(nodes["events"].iloc[0]) if n else 1
+    biggest = max(edges["cases"].max() if len(edges) else 1, 1)
+    for rec in edges.sort_values("cases").to_dict("records"):
+        if rec["from_activity"] not in row or rec["to_activity"] not in row:
+            continue
+        r0, r1 = row[rec["from_activity"]], row[rec["to_activity"]]
+        forward = r1 > r0
+        side = 1 if forward else -1
+        start, stop = (side * 2.3, -r0), (side * 2.3, -r1)
+        rad = -0.5 * side * (1 if forward else -1) * min(1.0, 0.25 + 0.08 * abs(r1 - r0))
+        arrow = FancyArrowPatch(start, stop, arrowstyle="-|>", mutation_scale=8,
+                                lw=0.4 + 5 * rec["cases"] / biggest, alpha=0.55,
+                                color="#555" if forward else WASTE_COLOUR,
+                                connectionstyle=f"arc3,rad={rad}", gid=f"{rec['from_activity']} -> {rec['to_activity']}")
+        ax.add_patch(arrow)
+        if rec["cases"] >= label_share * n_cases and abs(r1 - r0) >= 1:
+            x = side * (2.3 + 0.3 + 0.15 * abs(r1 - r0))
+            ax.annotate(f"{rec['cases']:,} cases, median wait {rec['median_wait_days']:.1f} d",
+                        (x, -(r0 + r1) / 2), fontsize=6, ha="left" if forward else "right", va="center", color="#333")
+    for rec in nodes.to_dict("records"):
+        face = {"value": "#d8efd8", "waste": "#fbe0c6"}.get(kinds.get(rec["activity"]), "#eeeeee")
+        ax.text(0, -rec["row"], f"{rec['activity']}  ({rec['events']:,})" if not rec["activity"].startswith("(") else rec["activity"],
+                ha="center", va="center", fontsize=8, gid=rec["activity"],
+                bbox={"boxstyle": "round,pad=0.35", "facecolor": face, "edgecolor": "#777"})
+    ax.set_xlim(-7, 7)
+    ax.set_ylim(-(n - 1) - 0.8, 0.8)
+    ax.set_axis_off()
+    ax.set_title("Process map: moves between steps (green: value, orange: waste; orange arcs go back)")
+    return ax
+
+
+def plot_around_target(table: pd.DataFrame, *, ax=None):
+    """Cases finishing in each day-bin on each clock (:func:`around_target`), with the target."""
+    import matplotlib.pyplot as plt
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 3.8))
+    names = {"end_to_end_days": "customer's clock", "official_days": "organisation's clock"}
+    colours = {"end_to_end_days": "#08519c", "official_days": "#9ecae1"}
+    for clock, part in table.groupby("clock", sort=False):
+        ax.step(part["bin_start"], part["cases"], where="post", label=names.get(clock, clock),
+                color=colours.get(clock), gid=clock)
+    target = table.attrs["target"] if "target" in table.attrs else float(table["target"].iloc[0])
+    ax.axvline(target, color="#a00", ls="--", lw=1, gid="target")
+    ax.annotate(f"target: {target:g} days", (target, 1), xycoords=("data", "axes fraction"),
+                xytext=(3, -10), textcoords="offset points", fontsize=8, color="#a00")
+    return finish(ax, "When cases finish, on each clock", xlabel="days to finish", ylabel="cases", legend=True)

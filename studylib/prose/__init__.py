@@ -1,0 +1,76 @@
+"""Report prose: modules that turn computed results into words, and compute nothing of their own.
+
+:func:`summary_prose` gives every stage's four parts (what, so what, now what, then what) from
+one :class:`studylib.results.CheckResults`; the summary and each stage report show the same words.
+"""
+from __future__ import annotations
+
+__all__ = ["summary_prose", "purpose_prose", "conditions_prose"]
+
+
+def purpose_prose(results) -> dict[str, str]:
+    from .purpose import purpose_summary
+    s = results.study
+    purpose = (s.findings or {}).get("purpose")
+    de_facto = (s.findings or {}).get("de_facto_purpose")
+    what = (f"Purpose in the customer's terms: {str(purpose).strip()}" if purpose else
+            "The team has not yet written the purpose in the customer's terms.")
+    if s.has_demand:
+        what += " " + purpose_summary(results.purpose["matters"], len(s.demand))
+    return {
+        "what": what,
+        "so what": (f"The organisation's measures imply another purpose: {str(de_facto).strip()}" if de_facto
+                    else "Compare the purpose with what the organisation's measures reward."),
+        "now what": "Judge every measure and change below against what matters to customers.",
+        "then what": "Keep listening to demand: what matters may differ by service and over time.",
+    }
+
+
+def conditions_prose(results) -> dict[str, str]:
+    """The register in words: waste found now, conditions that stand, and what a change removed."""
+    c = results.conditions
+    wastes, register = c["wastes"], c["register"]
+    now = wastes[wastes["current"]] if len(wastes) else wastes
+    conditions = register.drop_duplicates("condition") if len(register) else register
+    ended = conditions[conditions["status"] != "stands"] if len(conditions) else conditions
+    what = (f"{now['waste'].nunique():,} kinds of waste found in the system as it is now; "
+            f"{len(conditions):,} system condition{'s' if len(conditions) != 1 else ''} recorded"
+            + (f", {len(ended):,} of them ended by a change." if len(ended) else "."))
+    so_what = []
+    for cond in ended.to_dict("records"):
+        rows = register[register["condition"] == cond["condition"]]
+        figures = "; ".join(f"{r['cause']}: {r['before'] or 'not measured'} before, {r['found']} since"
+                            for r in rows.to_dict("records"))
+        so_what.append(f"{cond['status'][0].upper()}{cond['status'][1:]}: {cond['condition']} ({figures}).")
+    standing = conditions[conditions["status"] == "stands"]["condition"].tolist() if len(conditions) else []
+    if standing:
+        so_what.append("Still standing: " + "; ".join(standing) + ".")
+    questions = c["questions"]
+    now_what = (f"{len(questions):,} kind{'s' if len(questions) != 1 else ''} of waste found "
+                f"{'have' if len(questions) != 1 else 'has'} no recorded cause yet: study "
+                f"{'them' if len(questions) != 1 else 'it'} before redesigning." if len(questions)
+                else "Every kind of waste found has a recorded cause: redesign against those conditions.")
+    return {"what": what, "so what": " ".join(so_what) or "No recorded condition has been ended by a change.",
+            "now what": now_what,
+            "then what": "After each change, re-run the check: the waste a condition causes should fall, "
+                         "and findings.yml should say which change ended it (ended_by)."}
+
+
+def summary_prose(results) -> dict[str, dict[str, str]]:
+    """Stage title -> what / so what / now what / then what, for every stage with data."""
+    from .capability import capability_prose
+    from .demand import demand_prose
+    from .flow import flow_prose
+    out = {"Purpose": purpose_prose(results)}
+    if results.demand:
+        out["Demand"] = demand_prose(results.demand)
+    charts = results.capability.get("charts") if results.capability else None
+    if charts:
+        name, chart = next(reversed(charts.items()))
+        out["Capability"] = capability_prose(chart, name=name.lower())
+    if results.flow:
+        whats = {(r["service"], r["era"]): r["what"] for r in results.systems.to_dict("records")}
+        out["Flow"] = flow_prose(results.flow, whats=whats)
+    if results.status("05_system_conditions") == "ok" or len(results.conditions.get("wastes", [])):
+        out["System conditions"] = conditions_prose(results)
+    return out

@@ -1,0 +1,118 @@
+"""Demand in words: sentences from the demand stage's computed results.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+
+__all__ = ["demand_prose", "cost_sentence", "problems_headline", "system_sentence", "left_out_sentence"]
+
+
+def problems_headline(problems: pd.DataFrame) -> str:
+    """'N contacts were about M problems; K problems drew 3 or more contacts.'"""
+    n_contacts = int(problems["contacts"].sum())
+    many = int((problems["contacts"] >= 3).sum())
+    return (f"{n_contacts:,} contacts were about {len(problems):,} problems; "
+            f"{many:,} problem{'s' if many != 1 else ''} drew 3 or more contacts.")
+
+
+def cost_sentence(costs: pd.DataFrame, *, days: float | None = None, currency: str = "£") -> str:
+    """'Failure demand cost between £X and £Y over the study (N contacts in channels with no cost).'"""
+    low, high = costs.attrs["total_low"], costs.attrs["total_high"]
+    span = f" over the {days:.0f} days of the study" if days else ""
+    text = f"Failure demand cost between {currency}{low:,.0f} and {currency}{high:,.0f}{span}"
+    if days:
+        text += f" (between {currency}{low * 365 / days:,.0f} and {currency}{high * 365 / days:,.0f} a year at this rate)"
+    text += "."
+    if costs.attrs["unpriced_contacts"]:
+        text += (f" {costs.attrs['unpriced_contacts']:,} failure contacts came through channels with no cost "
+                 "in study.yml and are not priced.")
+    return text
+
+
+def _pct(x: float) -> str:
+    return f"{x:.0%}"
+
+
+def system_sentence(by_system: pd.DataFrame) -> str:
+    """Each changed service's demand now, beside its earlier system: "Housing repairs since 10 March
+    2025: 31% failure demand, 120 contacts a week; before it, 58% and 150 a week."."""
+    parts = []
+    for service, part in by_system.groupby("service", sort=True):
+        if len(part) < 2:
+            continue
+        part = part.sort_values("era")
+        now, earlier = part.iloc[-1], part.iloc[:-1]
+        text = f"{service} {now['system']}: "
+        text += (f"{_pct(now['failure_share'])} failure demand, " if pd.notna(now["failure_share"]) else "")
+        text += f"{now['contacts_per_week']:,.0f} contacts a week"
+        before = []
+        for rec in earlier.iloc[::-1].to_dict("records"):
+            share = f"{_pct(rec['failure_share'])} and " if pd.notna(rec["failure_share"]) else ""
+            before.append(f"{rec['system']}, {share}{rec['contacts_per_week']:,.0f} a week")
+        parts.append(text + "; " + "; ".join(before) + ".")
+    return " ".join(parts)
+
+
+def left_out_sentence(left_out: pd.DataFrame) -> str:
+    """What the demand stage left out, and why."""
+    if left_out is None or left_out.empty:
+        return ""
+    n = int(left_out["contacts"].sum())
+    reasons = "; ".join(f"{int(r['contacts']):,} {r['reason']}" for r in left_out.to_dict("records"))
+    return f"{n:,} contact{'s are' if n != 1 else ' is'} left out of these figures: {reasons}."
+
+
+def demand_prose(demand: dict) -> dict[str, str]:
+    """What / so what / now what / then what for the demand stage, from its computed tables.
+
+    ``demand`` is the demand part of :class:`studylib.results.CheckResults` (``overall``,
+    ``subtypes``, ``problems``, ``costs``, ``by_channel``, ``by_system``, ``predictability``,
+    ``left_out``, ``days``, ``classified``).
+    """
+    overall = demand["overall"].iloc[0]
+    n = len(demand["classified"])
+    what = [f"{n:,} contacts; {int(overall['labelled']):,} labelled value or failure."]
+    if overall["labelled"]:
+        what.append(f"{overall['failure_share']:.0%} of demand is failure demand.")
+        sub = demand["subtypes"]
+        sub = sub[sub["failure_subtype"].notna()]
+        if len(sub):
+            what.append(f"{str(sub.iloc[0]['failure_subtype']).capitalize()} is the largest kind "
+                        f"({int(sub.iloc[0]['contacts']):,} contacts).")
+    changed = system_sentence(demand["by_system"])
+    if changed:
+        what.append(changed)
+    if demand.get("problems") is not None:
+        what.append(problems_headline(demand["problems"]))
+    left = left_out_sentence(demand.get("left_out"))
+    if left:
+        what.append(left)
+    so_what = []
+    if overall["labelled"]:
+        so_what.append(f"Roughly {overall['failure_share'] * 10:.0f} in every 10 contacts exist only because something "
+                       "was not done, or not done right, for the customer the first time.")
+    if demand.get("costs") is not None and overall["failure"] > 0:
+        so_what.append(cost_sentence(demand["costs"], days=demand.get("days")))
+    if not overall["labelled"]:
+        so_what.append("No contact is labelled value or failure yet: listen to the verbatims and label them, "
+                       "or grow the demand codebook, before judging how much demand is failure.")
+    by_channel = demand["by_channel"]
+    by_channel = by_channel[by_channel["labelled"] >= 30]
+    if len(by_channel):
+        top = by_channel.iloc[0]
+        so_what.append(f"Failure demand is highest by {top['channel']} ({top['failure_share']:.0%}).")
+    now_what = ["Take the largest kinds of failure demand, follow some of those contacts back to where the work "
+                "failed, and study that flow."]
+    problems = demand.get("problems")
+    if problems is not None and (problems["contacts"] >= 3).any():
+        now_what.append("Treat problems, not contacts, as the unit of work: one pot-hole reported five times "
+                        "is one job.")
+    then_what = "Re-run the demand stage after each change: failure demand should fall in share and in number."
+    predictability = demand.get("predictability")
+    if predictability is not None and len(predictability):
+        stable = predictability.groupby("facet", observed=True)["special_cause"].apply(lambda s: (s == "none").all())
+        then_what += (f" {int(stable.sum())} of the {len(stable)} main demand types are predictable week to week "
+                      "(no signals), so the service can be designed around them.")
+    return {"what": " ".join(what), "so what": " ".join(so_what), "now what": " ".join(now_what),
+            "then what": then_what}

@@ -1,0 +1,142 @@
+"""Flow in words: sentences from the flow stage's computed results.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..systems import WHOLE_PERIOD
+
+__all__ = ["flow_prose", "open_case_sentence", "target_sentence"]
+
+
+def open_case_sentence(effect: pd.DataFrame, *, unit: str = "days", n_open: int | None = None,
+                       n_cases: int | None = None) -> str:
+    """Plain words for :func:`open_case_effect` (counts from its ``attrs`` unless given)."""
+    n_open = effect.attrs.get("n_open", 0) if n_open is None else n_open
+    n = effect.attrs.get("n_cases", 0) if n_cases is None else n_cases
+    if n_open == 0:
+        return f"All {n:,} cases were finished by the end of the data, so no case is left out of the figures."
+    med = effect.iloc[0]
+    p85 = effect.iloc[1]
+
+    def fmt(x):
+        return "more than the data can show" if not np.isfinite(x) else f"{x:.1f} {unit}"
+
+    text = (f"{n_open:,} of {n:,} cases were still open at the end of the data. Counting only finished "
+            f"cases gives a median of {med['closed_only']:.1f} {unit} and an 85th percentile of "
+            f"{p85['closed_only']:.1f}; counting open cases for as long as they have waited gives "
+            f"{fmt(med['estimate'])} (95% interval {fmt(med['lower'])} to {fmt(med['upper'])}) and "
+            f"{fmt(p85['estimate'])}.")
+    gap = p85["understated_by_days"]
+    if np.isfinite(gap) and gap > 0:
+        text += f" Finished-only figures understate the 85th percentile by {gap:.1f} {unit}."
+    elif not np.isfinite(gap):
+        text += " Too many cases are open to say how long the slowest 15% take."
+    return text
+
+
+def target_sentence(table: pd.DataFrame, *, clock_names: dict | None = None) -> str:
+    """Plain words for :func:`around_target`: is there a spike just before the target?"""
+    names = {"end_to_end_days": "the customer's clock", "official_days": "the organisation's clock"}
+    names.update(clock_names or {})
+    target, window = table.attrs["target"], table.attrs["window"]
+    parts = []
+    for rec in table.attrs["spike"].to_dict("records"):
+        lo, hi = target - window, target + window
+        parts.append(f"on {names.get(rec['clock'], rec['clock'])}, {rec['just_before']:,} cases finished "
+                     f"between day {lo:g} and day {target:g} against {rec['just_after']:,} between day "
+                     f"{target:g} and day {hi:g}")
+    text = "; ".join(parts) + "."
+    text = text[:1].upper() + text[1:]
+    spiky = [r for r in table.attrs["spike"].to_dict("records")
+             if r["just_before"] >= 10 and (r["ratio"] >= 3)]
+    if spiky:
+        text += (f" Work is being finished to the {target:g}-day target on "
+                 f"{names.get(spiky[0]['clock'], spiky[0]['clock'])}, not to the customer's need.")
+    return text
+
+
+def _system_phrase(rec: dict, what: str = "") -> str:
+    """"since 10 March 2025 (Repairs redesign)", or "" for a service with no dated change."""
+    if rec["system"] == WHOLE_PERIOD:
+        return ""
+    return f" {rec['system']}" + (f" ({what})" if what and rec["era"] > 0 else "")
+
+
+def _service_flow(part: pd.DataFrame, *, unit: str, whats: dict) -> dict[str, list[str]]:
+    part = part.sort_values("era")
+    now = part.iloc[-1].to_dict()
+    earlier = [r for r in part.iloc[:-1].iloc[::-1].to_dict("records")]
+    name = str(now["service"]).lower() if now["service"] is not None and pd.notna(now["service"]) else "the service's"
+    words = {"what": [], "so what": [], "now what": []}
+    when = _system_phrase(now, whats.get((now["service"], now["era"]), "")).strip()
+    lead = f"{when[0].upper()}{when[1:]}: " if when else ""
+    words["what"].append(f"{lead}{now['cases']:,} {name} cases followed end to end; {now['open']:,} still open.")
+    if now["finished"]:
+        words["what"].append(f"Customers waited on average {now['end_to_end_mean']:.1f} {unit} from first contact to "
+                             f"the problem solved; the organisation's clock recorded {now['official_mean']:.1f}.")
+    if pd.notna(now["before_clock_mean"]) and now["before_clock_mean"] > 0.05:
+        words["what"].append(f"Customers wait on average {now['before_clock_mean']:.1f} days before the organisation's "
+                             f"clock starts.")
+    if pd.notna(now["clean_share"]):
+        words["what"].append(f"Only {now['clean_share']:.0%} of cases flow clean." if now["clean_share"] < 0.5 else
+                             f"{now['clean_share']:.0%} of cases flow clean; {1 - now['clean_share']:.0%} arrive dirty.")
+    for rec in earlier:
+        text = f"{rec['system'][0].upper()}{rec['system'][1:]}: {rec['cases']:,} cases"
+        if rec["finished"]:
+            text += (f", customers waited on average {rec['end_to_end_mean']:.1f} {unit} against "
+                     f"{rec['official_mean']:.1f} on the organisation's clock")
+        if pd.notna(rec["clean_share"]):
+            text += f", {rec['clean_share']:.0%} flowed clean"
+        words["what"].append(text + ".")
+
+    def then(key, fmt):
+        return "".join(f" ({r['system']}: {fmt(r[key])})" for r in earlier if pd.notna(r[key]))
+
+    if pd.notna(now["waste_share"]):
+        words["so what"].append(
+            f"{now['waste_share']:.0%} of the time cases spend in the system goes on waste"
+            f"{then('waste_share', lambda x: f'{x:.0%}')}; the largest part is {now['top_waste']} "
+            f"({now['top_waste_share']:.0%}).")
+    words["so what"].append(
+        f"A case is handed from one person or team to another {now['handoffs_mean']:.1f} times on average"
+        f"{then('handoffs_mean', lambda x: f'{x:.1f}')}, and {now['rework_share']:.0%} of cases repeat a step"
+        f"{then('rework_share', lambda x: f'{x:.0%}')}.")
+    if pd.notna(now["hidden_mean"]) and now["hidden_mean"] > 0.05:
+        words["so what"].append(f"The organisation's measures leave out {now['hidden_mean']:.1f} days of every case "
+                                f"on average.")
+    if now["working_to_target"]:
+        words["now what"].append(f"Work is being closed to the {now['target']:g}-day target ({now['spike_before']:,} "
+                                 f"cases in the 2 days before it, {now['spike_after']:,} in the 2 days after): "
+                                 f"measure the customer's clock instead.")
+    else:
+        gamed = [r for r in earlier if r["working_to_target"]]
+        if gamed and pd.notna(now["target"]):
+            r = gamed[0]
+            words["now what"].append(f"{r['system'][0].upper()}{r['system'][1:]}, work was closed to the "
+                                     f"{r['target']:g}-day target ({r['spike_before']:,} cases in the 2 days before "
+                                     f"it, {r['spike_after']:,} after); {now['system']}, no such bunching.")
+    return words
+
+
+def flow_prose(flow: dict, *, whats: dict | None = None) -> dict[str, str]:
+    """What / so what / now what / then what for the flow stage, from :func:`studylib.flow.flow_by_system`.
+
+    The system as it is now leads ("Since 10 March 2025 ..."); each earlier system follows it.
+    ``whats`` maps (service, era) to the words of the change that started that system.
+    """
+    figures = flow["figures"]
+    unit = flow["times"].attrs.get("unit", "days") if "times" in flow else "days"
+    what, so_what, now_what = [], [], []
+    for _, part in figures.groupby(figures["service"].astype(object).fillna(""), sort=True):
+        words = _service_flow(part, unit=unit, whats=whats or {})
+        what += words["what"]
+        so_what += words["so what"]
+        now_what += words["now what"]
+    now_what.insert(0, "Study the cases behind the largest waste and the hand-offs: who passes the work on, and why?")
+    then_what = "Re-run this stage after each change and compare the customer's clock, the share of clean cases and the hand-offs."
+    if int(figures["open"].sum()):
+        then_what += " Keep open cases in the figures (as here) so that a backlog cannot make the service look faster."
+    return {"what": " ".join(what), "so what": " ".join(so_what), "now what": " ".join(now_what),
+            "then what": then_what}

@@ -1,0 +1,310 @@
+"""The whole check, computed once: every stage's results from one study and one set of settings.
+
+:func:`compute_check` is the one place a check's figures are computed. The stage notebooks, the
+summary and the system-conditions register all read its :class:`CheckResults`, so no report can
+show a figure computed with other settings than another's. ``studylib check`` computes it once,
+saves it under the output folder keyed by the checksums of the inputs and the settings, and hands
+the file to every kernel (:func:`save_results`, :func:`load_results`); a notebook opened in
+JupyterLab computes it from its study folder (:func:`check_results`).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import pickle
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import StudylibWarning
+from .settings import resolve_settings
+from .study import Study, load_study
+from .systems import assign_systems, system_periods
+
+__all__ = ["CheckResults", "compute_check", "check_results", "save_results", "load_results", "STAGES",
+           "select_contacts", "results_key"]
+
+#: The stages of a check: notebook stem, title, and what each needs to say something.
+STAGES = [
+    ("00_summary", "Summary", None),
+    ("01_purpose", "Purpose", None),
+    ("02_demand", "Demand", "demand"),
+    ("03_capability", "Capability", "events"),
+    ("04_flow", "Flow", "events"),
+    ("05_system_conditions", "System conditions", "findings"),
+]
+
+#: What a skipped stage needs, and the study.yml lines that add it.
+NEEDS = {
+    "demand": ("no demand data",
+               "This stage needs demand records: one row per contact (contact_id, received_at, channel, "
+               "service, verbatim).",
+               "demand:\n  file: demand.csv          # one row per contact\n"
+               "demand_codebook: demand_codebook.yml   # optional: labels contacts value or failure"),
+    "events": ("no case events",
+               "This stage needs case events: one row per event (case_id, activity, timestamp), and a "
+               "flow codebook saying which activities start and stop each clock.",
+               "events:\n  file: events.csv          # one row per case event\n"
+               "flow_codebook: flow_codebook.yml"),
+    "findings": ("no findings and no waste found",
+                 "This stage needs the team's findings (system conditions and the thinking behind "
+                 "them) or data from which waste can be found (demand or case events).",
+                 "findings: findings.yml     # system_conditions: [{condition: ..., causes: [...]}]"),
+}
+
+
+@dataclass
+class CheckResults:
+    """Every stage's results from one study and one set of settings.
+
+    Attributes
+    ----------
+    study : Study
+    settings : dict
+        :func:`studylib.settings.resolve_settings`.
+    systems : DataFrame
+        :func:`studylib.systems.system_periods` for every service in the data.
+    stages : DataFrame
+        ``notebook, stage, status, reason``: ``status`` is "ok" or "skipped" (``reason`` then
+        says what data is missing).
+    caveats : DataFrame
+        ``stage, caveat``: what a reader should bear in mind, in words (the study's warnings).
+    prose : dict
+        Stage title -> {"what", "so what", "now what", "then what"}: the words every report shows.
+    demand, flow, capability, conditions : dict
+        Each stage's tables (empty when the stage has no data).
+    """
+
+    study: Study
+    settings: dict
+    systems: pd.DataFrame
+    stages: pd.DataFrame
+    caveats: pd.DataFrame
+    prose: dict = field(default_factory=dict)
+    purpose: dict = field(default_factory=dict)
+    demand: dict = field(default_factory=dict)
+    flow: dict = field(default_factory=dict)
+    capability: dict = field(default_factory=dict)
+    conditions: dict = field(default_factory=dict)
+
+    def status(self, notebook: str) -> str:
+        rec = self.stages[self.stages["notebook"] == notebook]
+        return rec["status"].iloc[0] if len(rec) else "ok"
+
+    def stage_caveats(self, stage: str) -> list[str]:
+        return self.caveats.loc[self.caveats["stage"].isin([stage, "Data"]), "caveat"].drop_duplicates().tolist()
+
+    def __repr__(self) -> str:
+        ok = ", ".join(f"{r.stage} {r.status}" for r in self.stages.itertuples())
+        return f"<CheckResults {self.study.name!r}: {ok}; {len(self.caveats)} caveats>"
+
+
+def select_contacts(study: Study, settings: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The contacts inside the check's period, and a count of those left out with the reason.
+
+    Returns
+    -------
+    (contacts, left_out): ``left_out`` has columns ``reason, contacts``.
+    """
+    start, end = settings.get("period_start"), settings.get("period_end")
+    contacts = study.demand
+    keep = pd.Series(True, index=contacts.index)
+    left = []
+    if start is not None:
+        early = contacts["received_at"] < start
+        left.append({"reason": f"received before the study period starts ({start:%d %B %Y})".replace(" 0", " "),
+                     "contacts": int(early.sum())})
+        keep &= ~early
+    if end is not None:
+        late = contacts["received_at"] >= end + pd.Timedelta(days=1)
+        left.append({"reason": f"received after the study period ends ({end:%d %B %Y})".replace(" 0", " "),
+                     "contacts": int(late.sum())})
+        keep &= ~late
+    left_out = pd.DataFrame(left, columns=["reason", "contacts"])
+    return contacts[keep], left_out[left_out["contacts"] > 0].reset_index(drop=True)
+
+
+def _targets(config: dict, services, settings: dict) -> dict:
+    from .capability import study_target
+    out = {}
+    for service in services:
+        if settings.get("target") is not None:
+            out[service] = float(settings["target"])
+            continue
+        found = study_target(config, service=service)
+        out[service] = None if found is None else float(found["value"])
+    return out
+
+
+def _demand(study: Study, settings: dict, systems: pd.DataFrame) -> dict:
+    from . import demand as dm
+    contacts, left_out = select_contacts(study, settings)
+    if study.demand_codebook is not None:
+        classified = dm.classify_demand(contacts, study.demand_codebook)
+    else:
+        labelled = contacts["demand_type"].notna()
+        classified = contacts.assign(matched_by=labelled.map({True: "hand label", False: "none"}),
+                                     needs_review=~labelled)
+    changes = study.config.get("system_changes") or []
+    classified = pd.concat([classified, assign_systems(classified["received_at"], classified["service"], changes)],
+                           axis=1)
+    linked = dm.link_problems(classified, radius_m=settings["radius_m"], window_days=settings["window_days"])
+    start, end = settings.get("period_start"), settings.get("period_end")
+    weekly = dm.weekly_demand(classified, period=(start, end) if start is not None and end is not None else None)
+    received = classified["received_at"]
+    return {
+        "classified": classified,
+        "left_out": left_out,
+        "problems": dm.problem_table(linked),
+        "costs": dm.failure_cost(classified, study.config.get("channel_costs")),
+        "costs_by_service": dm.failure_cost(classified, study.config.get("channel_costs"), by="service"),
+        "weekly": weekly,
+        "predictability": dm.demand_predictability(weekly) if len(weekly) else None,
+        "by_type": dm.demand_frequency(classified, ["demand_type", "value_or_failure"]),
+        "subtypes": dm.demand_frequency(classified[classified["value_or_failure"] == "failure"], "failure_subtype"),
+        "by_channel": dm.failure_share(classified, "channel"),
+        "by_service": dm.failure_share(classified, "service"),
+        "overall": dm.failure_share(classified),
+        "by_system": dm.demand_by_system(classified, systems),
+        "days": (received.max() - received.min()).total_seconds() / 86400 + 1 if len(classified) else None,
+        "period": (start, end),
+    }
+
+
+def _flow(study: Study, settings: dict) -> dict:
+    from . import flow
+    from .paths import process_map_layout, variants
+    times = flow.case_times(study.events, codebook=study.flow_codebook, as_of=settings.get("as_of"),
+                            business_days=settings["business_days"], holidays=study.config.get("holidays"))
+    changes = study.config.get("system_changes") or []
+    attrs = dict(times.attrs)
+    times = pd.concat([times, assign_systems(times["customer_start"], times["service"], changes)], axis=1)
+    times.attrs.update(attrs)
+    services = list(pd.unique(times["service"]))
+    targets = _targets(study.config, services, settings)
+    out = {"times": times, "targets": targets, **flow.flow_by_system(times, study.events, study.flow_codebook,
+                                                                    targets=targets)}
+    out["paths"] = variants(study.events, times, top=8)
+    out["map"] = process_map_layout(study.events)
+    return out
+
+
+def _capability(study: Study, settings: dict, times: pd.DataFrame) -> dict:
+    from .capability import capability_charts
+    clock, other = settings["clock"], "organisation" if settings["clock"] == "customer" else "customer"
+    kwargs = {"order": settings["order"], "target": settings.get("target")}
+    return {"clock": clock, "charts": capability_charts(times, study.config, clock=clock, **kwargs),
+            "other_clock": other, "other": capability_charts(times, study.config, clock=other, **kwargs)}
+
+
+def _conditions(study: Study, demand: dict, flow: dict) -> dict:
+    from . import conditions
+    wastes = conditions.waste_found(demand=demand.get("classified"), flow=flow)
+    register = conditions.condition_register(study.findings, wastes, study.config.get("system_changes") or [])
+    return {"wastes": wastes, "register": register, "questions": conditions.open_questions(study.findings, wastes)}
+
+
+def _caught(stage: str, caveats: list, compute):
+    """Run one stage's computation, keeping its StudylibWarnings as caveats in words."""
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always", StudylibWarning)
+        result = compute()
+    for w in seen:
+        if issubclass(w.category, StudylibWarning):
+            caveats.append({"stage": stage, "caveat": str(w.message)})
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return result
+
+
+def compute_check(study: Study, settings: dict | None = None, *, load_caveats: list[str] = ()) -> CheckResults:
+    """Compute every stage's results once.
+
+    Parameters
+    ----------
+    study : Study
+        :func:`studylib.load_study`.
+    settings : dict, optional
+        :func:`studylib.settings.resolve_settings` (default: study.yml's).
+    load_caveats : list of str
+        Warnings raised while the study was read, kept as caveats of the data.
+
+    Returns
+    -------
+    CheckResults
+    """
+    from .prose import summary_prose
+    settings = settings or resolve_settings(study.config)
+    caveats = [{"stage": "Data", "caveat": c} for c in load_caveats]
+    services = sorted(set(study.config.get("services") or [])
+                      | set(study.demand["service"].dropna().astype(str)) | set(study.events["service"].dropna().astype(str)))
+    systems = system_periods(study.config.get("system_changes") or [], services)
+    demand = _caught("Demand", caveats, lambda: _demand(study, settings, systems)) if study.has_demand else {}
+    if demand and demand["classified"].empty:
+        demand = {}
+        caveats.append({"stage": "Demand", "caveat": "No contact falls inside the study period, so there is no "
+                                                     "demand to study; check period: in study.yml."})
+    flow = _caught("Flow", caveats, lambda: _flow(study, settings)) if study.has_events else {}
+    capability = _caught("Capability", caveats, lambda: _capability(study, settings, flow["times"])) if flow else {}
+    conditions = _caught("System conditions", caveats, lambda: _conditions(study, demand, flow))
+    from .purpose import what_matters
+    purpose = {"matters": what_matters(study.demand), "matters_by_service": what_matters(study.demand, by="service")}
+
+    has_findings = bool(study.findings.get("system_conditions") or study.findings.get("thinking"))
+    available = {"demand": bool(demand), "events": bool(flow),
+                 "findings": has_findings or len(conditions["wastes"]) > 0}
+    rows = []
+    for notebook, title, needs in STAGES:
+        ok = needs is None or available[needs]
+        rows.append({"notebook": notebook, "stage": title, "status": "ok" if ok else "skipped",
+                     "reason": "" if ok else NEEDS[needs][0]})
+    results = CheckResults(study=study, settings=settings, systems=systems,
+                           stages=pd.DataFrame(rows, columns=["notebook", "stage", "status", "reason"]),
+                           caveats=pd.DataFrame(caveats, columns=["stage", "caveat"]).drop_duplicates(ignore_index=True),
+                           purpose=purpose, demand=demand, flow=flow, capability=capability, conditions=conditions)
+    results.prose = summary_prose(results)
+    return results
+
+
+def results_key(study_dir: str | Path, settings: dict) -> str:
+    """A key for cached results: the study's input files, the settings and studylib's version."""
+    from . import __version__
+    h = hashlib.sha256()
+    for p in sorted(Path(study_dir).rglob("*")):
+        if p.is_file() and not p.name.startswith(".") and "capture.sqlite" not in p.name:
+            h.update(str(p.relative_to(study_dir)).encode())
+            h.update(hashlib.sha256(p.read_bytes()).digest())
+    h.update(json.dumps(settings, default=str, sort_keys=True).encode())
+    h.update(__version__.encode())
+    for module in sorted(Path(__file__).parent.rglob("*.py")):   # a changed library computes afresh
+        h.update(module.read_bytes())
+    return h.hexdigest()[:20]
+
+
+def save_results(results: CheckResults, path: str | Path) -> Path:
+    """Write results for the stage kernels of one run (a pickle: our own file, read by our own code)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL))
+    tmp.replace(path)
+    return path
+
+
+def load_results(path: str | Path) -> CheckResults:
+    """Read results written by :func:`save_results` in this run."""
+    return pickle.loads(Path(path).read_bytes())
+
+
+def check_results(study: str | Path, results: str | Path | None = None, **overrides) -> CheckResults:
+    """What a stage notebook calls: the run's results when ``results`` names them, else computed
+    from the study folder with study.yml's settings (and ``overrides``), as in JupyterLab."""
+    if results:
+        return load_results(results)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always", StudylibWarning)
+        study_obj = load_study(study)
+    notes = [str(w.message) for w in seen if issubclass(w.category, StudylibWarning)]
+    return compute_check(study_obj, resolve_settings(study_obj.config, overrides), load_caveats=notes)
