@@ -435,6 +435,10 @@ def _load_events(path: Path, config: dict, codebook: FlowCodebook | None):
     frame["timestamp"] = ts
     for col in ("resource", "lifecycle", "service"):
         frame[col] = frame[col].where(frame[col] != "", None)
+    services = config.get("services") or []
+    if len(services) == 1 and frame["service"].isna().all():
+        # A log with no service column belongs to the one service the study names.
+        frame["service"] = str(services[0])
 
     aside, keep = _set_aside_missing(frame, label, "case_id", ["case_id", "activity", "timestamp"])
     key = ["case_id", "activity", "timestamp", "resource"]

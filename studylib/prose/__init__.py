@@ -33,7 +33,8 @@ def conditions_prose(results) -> dict[str, str]:
     now = wastes[wastes["current"]] if len(wastes) else wastes
     conditions = register.drop_duplicates("condition") if len(register) else register
     ended = conditions[conditions["status"] != "stands"] if len(conditions) else conditions
-    what = (f"{now['waste'].nunique():,} kinds of waste found in the system as it is now; "
+    kinds = now["waste"].nunique()
+    what = (f"{kinds:,} kind{'s' if kinds != 1 else ''} of waste found in the system as it is now; "
             f"{len(conditions):,} system condition{'s' if len(conditions) != 1 else ''} recorded"
             + (f", {len(ended):,} of them ended by a change." if len(ended) else "."))
     so_what = []
