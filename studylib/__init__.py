@@ -10,7 +10,8 @@ from .errors import ConfigError, DataError, ParameterError, StudylibError, Study
 from .study import Study, load_study, quality_summary
 from .results import CheckResults, check_results, compute_check
 from .capture import CaptureStore
-from .demand import classify_demand, link_problems
+from .demand import classify_demand
+from .problems import link_problems
 from .eventlog import read_event_log, read_xes
 from .flow import case_times
 from .xmr import runs_analysis, xmr, xmr_summary

@@ -140,6 +140,7 @@ def _targets(config: dict, services, settings: dict) -> dict:
 
 def _demand(study: Study, settings: dict, systems: pd.DataFrame) -> dict:
     from . import demand as dm
+    from .problems import link_problems, problem_table
     contacts, left_out = select_contacts(study, settings)
     if study.demand_codebook is not None:
         classified = dm.classify_demand(contacts, study.demand_codebook)
@@ -150,14 +151,14 @@ def _demand(study: Study, settings: dict, systems: pd.DataFrame) -> dict:
     changes = study.config.get("system_changes") or []
     classified = pd.concat([classified, assign_systems(classified["received_at"], classified["service"], changes)],
                            axis=1)
-    linked = dm.link_problems(classified, radius_m=settings["radius_m"], window_days=settings["window_days"])
+    linked = link_problems(classified, radius_m=settings["radius_m"], window_days=settings["window_days"])
     start, end = settings.get("period_start"), settings.get("period_end")
     weekly = dm.weekly_demand(classified, period=(start, end) if start is not None and end is not None else None)
     received = classified["received_at"]
     return {
         "classified": classified,
         "left_out": left_out,
-        "problems": dm.problem_table(linked),
+        "problems": problem_table(linked),
         "costs": dm.failure_cost(classified, study.config.get("channel_costs")),
         "costs_by_service": dm.failure_cost(classified, study.config.get("channel_costs"), by="service"),
         "weekly": weekly,

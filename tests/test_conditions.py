@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT, shared_file
-from studylib.conditions import condition_register, open_questions, waste_found
+from studylib.conditions import condition_register, open_questions
 from studylib.results import compute_check
 from studylib.runner import run_check
 from studylib.settings import resolve_settings

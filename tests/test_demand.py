@@ -10,8 +10,8 @@ import pytest
 from conftest import ROOT, shared_file
 from studylib import ConfigError, load_study
 from studylib.codebooks import demand_codebook_from_dict
-from studylib.demand import (classify_demand, codebook_agreement, link_problems, problem_table,
-                             rater_agreement)
+from studylib.demand import classify_demand, codebook_agreement, rater_agreement
+from studylib.problems import link_problems, problem_table
 from studylib.prose.demand import problems_headline
 
 CODEBOOK = {"types": [
@@ -135,6 +135,11 @@ def test_link_problems_place_time_reference_and_transitivity():
     problems = problem_table(out.reset_index())
     assert problems["contacts"].tolist()[0] == 3 and problems["contacts"].sum() == len(d)
     assert problems_headline(problems) == "9 contacts were about 6 problems; 1 problem drew 3 or more contacts."
+    # Each problem's channels: distinct, sorted, joined; a contact with no channel adds none.
+    with_channels = out.reset_index().assign(channel=["phone", "web", "phone", "web", None, "email", "letter", "email", "web"])
+    channels = problem_table(with_channels).set_index("problem_id")["channels"]
+    assert channels[pid["a"]] == "phone, web" and channels[pid["g"]] == "email, letter"
+    assert channels[pid["e"]] == "" and channels[pid["d"]] == "web"
 
 
 def test_sample_problems(sample_study):
