@@ -6,7 +6,7 @@ a manager can read.
 """
 from __future__ import annotations
 
-from .errors import ConfigError, DataError, ParameterError, StudylibError, StudylibWarning
+from .errors import CaptureError, ConfigError, DataError, ParameterError, StudylibError, StudylibWarning
 from .study import Study, load_study, quality_summary
 from .results import CheckResults, check_results, compute_check
 from .capture import CaptureStore
@@ -37,6 +37,7 @@ __all__ = [
     "ConfigError",
     "ParameterError",
     "StudylibWarning",
+    "CaptureError",
 ]
 
 __version__ = "0.1.0"

@@ -20,7 +20,8 @@ from pathlib import Path
 import pandas as pd
 
 from .codebooks import FAILURE_SUBTYPES
-from .errors import StudylibError
+from .contacts import parse_contact_values
+from .errors import CaptureError
 from .tables import DEFAULT_CHANNELS
 
 __all__ = ["CaptureStore", "CaptureError", "CAPTURE_FIELDS"]
@@ -53,10 +54,6 @@ CREATE TABLE IF NOT EXISTS labels (
     PRIMARY KEY (contact_id, rater)
 );
 """
-
-
-class CaptureError(StudylibError):
-    """A captured record that cannot be stored; the message names the field and why."""
 
 
 def _text(record: dict, key: str) -> str | None:
@@ -99,6 +96,7 @@ class CaptureStore:
             self._channels[channel.lower()] = channel
             for s in ([spellings] if isinstance(spellings, str) else spellings or []):
                 self._channels[str(s).strip().lower()] = channel
+        self._extra_channels = channels
         self._timeout = busy_timeout_s
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as conn:
@@ -125,25 +123,22 @@ class CaptureStore:
                                    if key == "verbatim" else f"{key}: is empty; say which service the contact was for")
         if out["channel"] is None:
             raise CaptureError(f"channel: is empty; one of {sorted(set(self._channels.values()))}")
-        channel = self._channels.get(out["channel"].lower())
-        if channel is None:
-            raise CaptureError(f"channel: {out['channel']!r} is not a known channel; one of "
-                               f"{sorted(set(self._channels.values()))}")
-        out["channel"] = channel
         when = record.get("received_at")
         if when is None or (isinstance(when, str) and not when.strip()):
             raise CaptureError("received_at: is empty; the form fills it in with the time of the contact")
-        try:
-            stamp = pd.Timestamp(when)
-        except (ValueError, TypeError):
-            raise CaptureError(f"received_at: {when!r} is not a date and time (e.g. 2025-03-03 10:15)") from None
-        if pd.isna(stamp):
-            raise CaptureError(f"received_at: {when!r} is not a date and time (e.g. 2025-03-03 10:15)")
-        stamp = stamp.tz_localize(self.timezone) if stamp.tzinfo is None else stamp
-        out["received_at"] = stamp.isoformat()
-        vof = (out["value_or_failure"] or "").lower() or None
-        if vof not in (None, "value", "failure"):
-            raise CaptureError(f"value_or_failure: {out['value_or_failure']!r}; expected 'value', 'failure' or empty")
+        # The same reading of every field as a demand file gets (studylib.contacts).
+        text = {key: "" if out[key] is None else out[key] for key in CAPTURE_FIELDS}
+        text["received_at"] = (when.isoformat(sep=" ") if isinstance(when, datetime)
+                               else pd.Timestamp(when).isoformat(sep=" ") if isinstance(when, pd.Timestamp) else str(when).strip())
+        parsed, _, problems = parse_contact_values(
+            pd.DataFrame([text]), label="capture form", channels=self._extra_channels,
+            timestamps={"formats": None, "dayfirst": False, "timezone": self.timezone})
+        if problems:
+            raise CaptureError([{**p, "row": None} for p in problems])
+        row = parsed.iloc[0]
+        out["channel"] = row["channel"]
+        out["received_at"] = row["received_at"].isoformat()
+        vof = None if pd.isna(row["value_or_failure"]) else row["value_or_failure"]
         out["value_or_failure"] = vof
         sub = (out["failure_subtype"] or "").lower() or None
         if sub is not None and vof != "failure":
@@ -151,27 +146,10 @@ class CaptureStore:
         if sub is not None and sub not in self.failure_subtypes:
             raise CaptureError(f"failure_subtype: {sub!r} is not one of {self.failure_subtypes}")
         out["failure_subtype"] = sub
-        rfc = record.get("resolved_first_contact")
-        if rfc in (None, ""):
-            out["resolved_first_contact"] = None
-        elif isinstance(rfc, bool) or rfc in (0, 1):
-            out["resolved_first_contact"] = int(bool(rfc))
-        elif str(rfc).strip().lower() in ("yes", "y", "true", "no", "n", "false"):
-            out["resolved_first_contact"] = int(str(rfc).strip().lower() in ("yes", "y", "true"))
-        else:
-            raise CaptureError(f"resolved_first_contact: {rfc!r}; expected yes or no")
-        for key, low, high in (("latitude", -90, 90), ("longitude", -180, 180)):
-            value = record.get(key)
-            if value in (None, ""):
-                out[key] = None
-                continue
-            try:
-                number = float(value)
-            except (TypeError, ValueError):
-                raise CaptureError(f"{key}: {value!r} is not a number") from None
-            if not low <= number <= high or math.isnan(number):
-                raise CaptureError(f"{key}: {number} is outside {low} to {high}")
-            out[key] = number
+        rfc = row["resolved_first_contact"]
+        out["resolved_first_contact"] = None if pd.isna(rfc) else int(bool(rfc))
+        for key in ("latitude", "longitude"):
+            out[key] = None if pd.isna(row[key]) or out[key] is None else float(row[key])
         if (out["latitude"] is None) != (out["longitude"] is None):
             raise CaptureError("latitude and longitude: give both or neither")
         if out["contact_id"] is None:

@@ -13,6 +13,7 @@ __all__ = [
     "ConfigError",
     "ParameterError",
     "StudylibWarning",
+    "CaptureError",
     "PROBLEM_COLUMNS",
 ]
 
@@ -70,6 +71,31 @@ def format_problem(rec: dict) -> str:
     if rec.get("fix"):
         text += f" ({rec['fix']})"
     return text
+
+
+class CaptureError(DataError):
+    """A contact typed into the capture form (or given to :class:`studylib.CaptureStore`) that
+    cannot be stored. ``problems`` holds the same records as a demand file's (the source is "capture
+    form", the row is missing); the message names each field and why, e.g.
+    ``channel: 'pigeon' is not a known channel (...)``.
+    """
+
+    def __init__(self, problems: pd.DataFrame | list[dict] | str, *, limit: int = 20):
+        if isinstance(problems, str):
+            problems = [{"file": "capture form", "row": None, "column": None, "value": None,
+                         "problem": problems, "fix": ""}]
+        super().__init__(problems, limit=limit)
+
+    def _message(self, limit: int) -> str:
+        lines = []
+        for rec in self.problems.head(limit).to_dict("records"):
+            text = f"{rec['column']}: " if rec.get("column") else ""
+            value = rec.get("value")
+            if value is not None and not (isinstance(value, float) and pd.isna(value)) and value != "":
+                text += f"{value!r} "
+            text += str(rec["problem"]) + (f" ({rec['fix']})" if rec.get("fix") else "")
+            lines.append(text)
+        return "; ".join(lines)
 
 
 class ConfigError(StudylibError):

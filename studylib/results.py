@@ -18,13 +18,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import StudylibWarning
+from .errors import StudylibError, StudylibWarning
 from .settings import resolve_settings
 from .study import Study, load_study
 from .systems import assign_systems, system_periods
 
 __all__ = ["CheckResults", "compute_check", "check_results", "save_results", "load_results", "STAGES",
-           "select_contacts", "results_key"]
+           "select_contacts", "results_key", "stage_table", "likely_stages"]
 
 #: The stages of a check: notebook stem, title, and what each needs to say something.
 STAGES = [
@@ -220,6 +220,28 @@ def _caught(stage: str, caveats: list, compute):
     return result
 
 
+def _has_findings(study: Study) -> bool:
+    return bool(study.findings.get("system_conditions") or study.findings.get("thinking"))
+
+
+def stage_table(available: dict) -> pd.DataFrame:
+    """Each stage's status from what data is available: ``notebook, stage, status, reason``."""
+    rows = []
+    for notebook, title, needs in STAGES:
+        ok = needs is None or available[needs]
+        rows.append({"notebook": notebook, "stage": title, "status": "ok" if ok else "skipped",
+                     "reason": "" if ok else NEEDS[needs][0]})
+    return pd.DataFrame(rows, columns=["notebook", "stage", "status", "reason"])
+
+
+def likely_stages(study: Study) -> pd.DataFrame:
+    """:func:`stage_table` as far as it can be told before computing (to start kernels early):
+    a stage marked ok here may still turn out to have nothing to show (no contact in the period,
+    no waste found), never the other way round."""
+    return stage_table({"demand": study.has_demand, "events": study.has_events,
+                        "findings": _has_findings(study) or study.has_demand or study.has_events})
+
+
 def compute_check(study: Study, settings: dict | None = None, *, load_caveats: list[str] = ()) -> CheckResults:
     """Compute every stage's results once.
 
@@ -253,16 +275,9 @@ def compute_check(study: Study, settings: dict | None = None, *, load_caveats: l
     from .purpose import what_matters
     purpose = {"matters": what_matters(study.demand), "matters_by_service": what_matters(study.demand, by="service")}
 
-    has_findings = bool(study.findings.get("system_conditions") or study.findings.get("thinking"))
     available = {"demand": bool(demand), "events": bool(flow),
-                 "findings": has_findings or len(conditions["wastes"]) > 0}
-    rows = []
-    for notebook, title, needs in STAGES:
-        ok = needs is None or available[needs]
-        rows.append({"notebook": notebook, "stage": title, "status": "ok" if ok else "skipped",
-                     "reason": "" if ok else NEEDS[needs][0]})
-    results = CheckResults(study=study, settings=settings, systems=systems,
-                           stages=pd.DataFrame(rows, columns=["notebook", "stage", "status", "reason"]),
+                 "findings": _has_findings(study) or len(conditions["wastes"]) > 0}
+    results = CheckResults(study=study, settings=settings, systems=systems, stages=stage_table(available),
                            caveats=pd.DataFrame(caveats, columns=["stage", "caveat"]).drop_duplicates(ignore_index=True),
                            purpose=purpose, demand=demand, flow=flow, capability=capability, conditions=conditions)
     results.prose = summary_prose(results)
@@ -294,9 +309,23 @@ def save_results(results: CheckResults, path: str | Path) -> Path:
     return path
 
 
-def load_results(path: str | Path) -> CheckResults:
-    """Read results written by :func:`save_results` in this run."""
-    return pickle.loads(Path(path).read_bytes())
+def load_results(path: str | Path, *, wait_seconds: float = 300) -> CheckResults:
+    """Read results written by :func:`save_results` in this run.
+
+    ``studylib check`` starts the stage kernels while it computes the results, so a kernel may ask
+    before the file is there: it waits for it (or for the run's word that computing failed).
+    """
+    import time
+    path = Path(path)
+    failed = path.with_suffix(".failed")
+    deadline = time.monotonic() + wait_seconds
+    while not path.exists():
+        if failed.exists():
+            raise StudylibError("the check's results could not be computed: " + failed.read_text(encoding="utf-8"))
+        if time.monotonic() > deadline:
+            raise StudylibError(f"the check's results did not arrive within {wait_seconds:.0f} s")
+        time.sleep(0.05)
+    return pickle.loads(path.read_bytes())
 
 
 def check_results(study: str | Path, results: str | Path | None = None, **overrides) -> CheckResults:

@@ -196,7 +196,7 @@ def run_check(study: str | Path | None = None, out: str | Path = "reports", *,
 
     from .errors import StudylibWarning
     from .report import skipped_page
-    from .results import NEEDS, compute_check, load_results, results_key, save_results
+    from .results import NEEDS, compute_check, likely_stages, load_results, results_key, save_results
     from .settings import resolve_settings
     from .study import load_study
 
@@ -210,16 +210,11 @@ def run_check(study: str | Path | None = None, out: str | Path = "reports", *,
     out = Path(out).resolve()
     (out / "notebooks").mkdir(parents=True, exist_ok=True)
     results_file = out / ".results" / f"{results_key(study, settings)}.pkl"
-    computed_in = 0.0
-    if results_file.exists():
-        results = load_results(results_file)
-    else:
-        for old in (out / ".results").glob("*.pkl"):
+    cached = results_file.exists()
+    if not cached:
+        for old in (out / ".results").glob("*.*"):
             old.unlink()
-        t0 = time.perf_counter()
-        results = compute_check(loaded, settings, load_caveats=load_notes)
-        save_results(results, results_file)
-        computed_in = time.perf_counter() - t0
+    results = load_results(results_file) if cached else None
     notebooks = stage_notebooks(notebooks_dir)
     routed = {}
     for nb in notebooks:
@@ -230,32 +225,57 @@ def run_check(study: str | Path | None = None, out: str | Path = "reports", *,
     titles = {nb: _title(nb) for nb in notebooks}
     nav = "<nav class=\"stage-nav\"><a href=\"index.html\">All stages</a></nav>"
     shown_settings = {k: (f"{v:%Y-%m-%d}" if isinstance(v, pd.Timestamp) else v) for k, v in settings.items()}
+    # Which stages have data to show is known once the results are computed; what can be told from
+    # the study alone is enough to start their kernels while the results are computed.
+    stages = (results.stages if cached else likely_stages(loaded)).set_index("notebook")["status"]
+
+    def skipped(nb: Path, final) -> bool:
+        _, needs = _stage_of(nb)
+        return needs is not None and final.status(nb.stem) == "skipped"
+
+    def skip_page(nb: Path) -> dict:
+        _, needs = _stage_of(nb)
+        reason, text, lines = NEEDS[needs]
+        html_path = out / f"{nb.stem}.html"
+        html_path.write_text(skipped_page(titles[nb], reason, text, lines, nav=nav), encoding="utf-8")
+        return {"stage": titles[nb], "notebook": nb.name, "status": "skipped", "seconds": 0.0,
+                "report": html_path.name, "error": reason}
 
     def one(nb: Path) -> dict:
         started = time.perf_counter()
         html_path = out / f"{nb.stem}.html"
-        _, needs = _stage_of(nb)
-        if needs is not None and results.status(nb.stem) == "skipped":
-            reason, text, lines = NEEDS[needs]
-            html_path.write_text(skipped_page(titles[nb], reason, text, lines, nav=nav), encoding="utf-8")
-            status, error = "skipped", reason
-        else:
-            status, error = run_notebook(nb, out / "notebooks" / nb.name, html_path, parameters=routed[nb],
-                                         title=titles[nb], nav=nav, kernel_name=kernel_name,
-                                         shown_parameters=shown_settings)
+        status, error = run_notebook(nb, out / "notebooks" / nb.name, html_path, parameters=routed[nb],
+                                     title=titles[nb], nav=nav, kernel_name=kernel_name,
+                                     shown_parameters=shown_settings)
         return {"stage": titles[nb], "notebook": nb.name, "status": status,
                 "seconds": round(time.perf_counter() - started, 2),
                 "report": html_path.name if html_path.exists() else "", "error": error}
 
-    # The results are computed; each kernel only reads and draws them, so stages run side by side.
     workers = max(1, min(len(notebooks), jobs or os.cpu_count() or 1))
     bar = tqdm(total=len(notebooks), desc="check", unit="stage", disable=not progress)
     done: dict[Path, dict] = {}
+    computed_in = 0.0
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(one, nb): nb for nb in notebooks}
+        futures = {pool.submit(one, nb): nb for nb in notebooks if stages.get(nb.stem, "ok") == "ok"}
+        if not cached:
+            t0 = time.perf_counter()
+            try:
+                results = compute_check(loaded, settings, load_caveats=load_notes)
+            except BaseException as exc:
+                # The kernels waiting for the results are told, so that they stop at once.
+                results_file.with_suffix(".failed").write_text(f"{type(exc).__name__}: {exc}", encoding="utf-8")
+                raise
+            save_results(results, results_file)
+            computed_in = time.perf_counter() - t0
+        for nb in notebooks:
+            if nb not in futures.values() and skipped(nb, results):
+                done[nb] = skip_page(nb)
+                bar.update()
+            elif nb not in futures.values():
+                futures[pool.submit(one, nb)] = nb
         for future in as_completed(futures):
             nb = futures[future]
-            done[nb] = future.result()
+            done[nb] = skip_page(nb) if skipped(nb, results) else future.result()
             bar.set_postfix_str(nb.stem)
             bar.update()
     bar.close()

@@ -21,8 +21,8 @@ import yaml
 
 from .codebooks import DemandCodebook, FlowCodebook, load_demand_codebook, load_flow_codebook
 from .errors import ConfigError, DataError, StudylibWarning
-from .tables import (normalise_channels, parse_booleans, parse_numbers, parse_timestamps,
-                     read_raw_table)
+from .contacts import parse_contact_values
+from .tables import parse_timestamps, read_raw_table
 
 __all__ = [
     "Study",
@@ -50,8 +50,6 @@ _TEXT_COLUMNS = {"demand": ["contact_id", "channel", "service", "verbatim", "dem
                             "failure_subtype", "what_matters", "problem_ref", "customer_ref",
                             "address", "handled_by"],
                  "events": ["case_id", "activity", "resource", "lifecycle", "service"]}
-_VALUE_OR_FAILURE = {"value": "value", "v": "value", "value demand": "value",
-                     "failure": "failure", "f": "failure", "failure demand": "failure"}
 
 
 @dataclass
@@ -361,35 +359,12 @@ def _load_demand(path: Path, config: dict):
     for col in _TEXT_COLUMNS["demand"]:
         frame[col] = frame[col].astype(str).str.strip()
 
-    received, probs = parse_timestamps(frame["received_at"], label=label, column=spec.get("columns", {}).get("received_at", "received_at"),
-                                       **_timestamp_options(spec, config))
+    frame, channel_map, probs = parse_contact_values(frame, label=label, channels=config.get("channels"),
+                                                     timestamps=_timestamp_options(spec, config),
+                                                     columns=spec.get("columns") or {})
     problems += probs
-    channel, channel_map, probs = normalise_channels(frame["channel"], config.get("channels"), label=label,
-                                                     column=spec.get("columns", {}).get("channel", "channel"))
-    problems += probs
-    rfc, probs = parse_booleans(frame["resolved_first_contact"], label=label, column="resolved_first_contact")
-    problems += probs
-    lat, probs = parse_numbers(frame["latitude"], label=label, column="latitude", low=-90, high=90)
-    problems += probs
-    lon, probs = parse_numbers(frame["longitude"], label=label, column="longitude", low=-180, high=180)
-    problems += probs
-    vof_key = frame["value_or_failure"].str.lower()
-    vof = vof_key.map(_VALUE_OR_FAILURE)
-    for r in vof_key[(vof_key != "") & vof.isna()].index:
-        problems.append({"file": label, "row": int(r), "column": "value_or_failure",
-                         "value": frame.at[r, "value_or_failure"], "problem": "is not value or failure",
-                         "fix": "use 'value' or 'failure', or leave it empty for the codebook to classify"})
     if problems:
         return _empty(DEMAND_COLUMNS), None, [], pd.DataFrame(columns=SET_ASIDE_COLUMNS), problems
-
-    frame["received_at"] = received
-    frame["channel"] = channel
-    frame["resolved_first_contact"] = rfc
-    frame["latitude"], frame["longitude"] = lat, lon
-    frame["value_or_failure"] = vof
-    # Locations of (0, 0) are an export's way of saying "none".
-    no_place = (frame["latitude"] == 0) & (frame["longitude"] == 0)
-    frame.loc[no_place, ["latitude", "longitude"]] = float("nan")
     for col in _TEXT_COLUMNS["demand"]:
         if col not in DEMAND_REQUIRED:
             frame[col] = frame[col].where(frame[col] != "", None)

@@ -235,3 +235,30 @@ def test_capture_notebook_runs_headless_and_is_not_a_report(tmp_path):
     pm.execute_notebook(str(notebook), str(tmp_path / "out.ipynb"), parameters={"study": str(study)},
                         kernel_name="python3", cwd=str(notebook.parent), progress_bar=False)
     assert (study / "capture.sqlite").exists()
+
+
+def test_form_accepts_what_a_demand_file_accepts_and_refuses_alike(store, tmp_path):
+    """One validation of a contact: spellings load_study reads from a file are read by the form too."""
+    from studylib import DataError, load_study
+    cid = store.add({**GOOD, "channel": "Web-form", "resolved_first_contact": "1", "value_or_failure": "f",
+                     "failure_subtype": "progress chasing"})
+    cid2 = store.add({**GOOD, "channel": "Telephone", "resolved_first_contact": "t"})
+    frame = store.to_frame().set_index("contact_id")
+    assert frame.loc[cid, ["channel", "resolved_first_contact", "value_or_failure"]].tolist() == ["web", "yes", "failure"]
+    assert frame.loc[cid2, ["channel", "resolved_first_contact"]].tolist() == ["phone", "yes"]
+    # The same bad value gets the same problem record from the form and from a file.
+    with pytest.raises(CaptureError) as form:
+        store.add({**GOOD, "channel": "pigeon"})
+    assert isinstance(form.value, DataError)
+    form_problem = form.value.problems.iloc[0]
+    assert (form_problem["file"], form_problem["column"], form_problem["value"]) == ("capture form", "channel", "pigeon")
+    study = tmp_path / "study"
+    shutil.copytree(SAMPLE, study)
+    demand = (study / "demand.csv").read_text().splitlines()
+    demand[1] = demand[1].replace(",Online,", ",pigeon,").replace(",Web form,", ",pigeon,")
+    (study / "demand.csv").write_text("\n".join(demand) + "\n")
+    with pytest.raises(DataError) as file:
+        load_study(study)
+    file_problem = file.value.problems.iloc[0]
+    assert (file_problem["column"], file_problem["value"], file_problem["problem"]) == \
+        ("channel", "pigeon", form_problem["problem"])
