@@ -67,3 +67,22 @@ def test_public_names_from_the_issues():
     for name in ("xmr", "runs_analysis", "classify_demand", "link_problems", "read_xes", "case_times",
                  "CaptureStore", "load_study"):
         assert name in studylib.__all__ and callable(getattr(studylib, name))
+
+
+def test_layout_computation_apart_from_charts_and_words():
+    """Computation modules import neither matplotlib nor IPython; prose modules draw nothing; no
+    module is much over 500 lines."""
+    import ast
+    package = ROOT / "studylib"
+    drawing = {"matplotlib", "IPython", "seaborn", "ipywidgets"}
+    allowed = {"report.py", "widgets.py"}       # showing HTML in a notebook, and the capture widgets
+    for path in sorted(package.rglob("*.py")):
+        rel = path.relative_to(package).as_posix()
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+                    for alias in node.names}
+        imported |= {node.module.split(".")[0] for node in ast.walk(tree)
+                     if isinstance(node, ast.ImportFrom) and node.module and node.level == 0}
+        if not rel.startswith("charts/") and rel not in allowed:
+            assert not imported & drawing, f"{rel} imports {imported & drawing}"
+        assert len(path.read_text(encoding="utf-8").splitlines()) <= 520, f"{rel} is over 500 lines"

@@ -54,16 +54,21 @@ def plot_step_times(steps: pd.DataFrame, *, ax=None):
 
 
 def plot_handoffs_rework(times: pd.DataFrame, *, ax=None):
-    """How many cases had 0, 1, 2, ... hand-offs, and repeated steps."""
+    """How many cases had 0, 1, 2, ... hand-offs, and repeated steps (seaborn bars, side by side)."""
     import matplotlib.pyplot as plt
+    import seaborn as sns
+    from matplotlib.ticker import MaxNLocator
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 3.5))
     top = int(max(times["handoffs"].max(), times["rework"].max(), 0))
     counts = np.arange(top + 1)
-    hand = times["handoffs"].value_counts().reindex(counts, fill_value=0)
-    rework = times["rework"].value_counts().reindex(counts, fill_value=0)
-    ax.bar(counts - 0.2, hand.to_numpy(), width=0.4, color="#6a51a3", label="hand-offs", gid="handoffs")
-    ax.bar(counts + 0.2, rework.to_numpy(), width=0.4, color=WASTE_COLOUR, label="repeated steps", gid="rework")
+    tidy = pd.concat([
+        pd.DataFrame({"number": counts, "cases": times[col].value_counts().reindex(counts, fill_value=0).to_numpy(),
+                      "measure": name})
+        for col, name in (("handoffs", "hand-offs"), ("rework", "repeated steps"))], ignore_index=True)
+    sns.barplot(tidy, x="number", y="cases", hue="measure", order=list(counts), ax=ax,
+                palette={"hand-offs": "#6a51a3", "repeated steps": WASTE_COLOUR}, saturation=1)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     return finish(ax, "Hand-offs and rework per case", xlabel="number in the case", ylabel="cases", legend=True)
 
 
