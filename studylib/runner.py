@@ -10,9 +10,10 @@ import contextlib
 import hashlib
 import json
 import os
-from concurrent.futures import ThreadPoolExecutor, as_completed
 import platform
+import queue
 import re
+import threading
 import time
 from importlib import metadata
 from pathlib import Path
@@ -158,6 +159,65 @@ def _stage_of(notebook: Path) -> tuple[str, str | None]:
     return _title(notebook), None
 
 
+_RESET = "%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt"
+
+
+class _KernelLane:
+    """One kernel that runs stage notebooks one after another.
+
+    A kernel's start and the imports of pandas, matplotlib and studylib cost about as much as
+    drawing a stage; a lane pays them once for several stages. Between notebooks the user
+    namespace is cleared (``%reset -f``) and figures closed, so no stage sees another's variables;
+    each stage sets its own privacy from the results. Parameters are injected as papermill does.
+    """
+
+    def __init__(self, kernel_name: str, cwd: Path):
+        from jupyter_client.manager import KernelManager
+        self.kernel_name, self.cwd = kernel_name, cwd
+        self.km = KernelManager(kernel_name=kernel_name)
+        self._start()
+
+    def _start(self) -> None:
+        with _kernel_environment():
+            # the kernel's own log (TCP warnings, shutdown noise) is not for users
+            self.km.start_kernel(extra_arguments=["--IPKernelApp.log_level=CRITICAL"], cwd=str(self.cwd))
+
+    def run(self, notebook: Path, executed: Path, parameters: dict) -> tuple[str, str]:
+        import nbformat
+        from nbclient import NotebookClient
+        from nbclient.exceptions import CellExecutionError, DeadKernelError
+        from papermill.parameterize import parameterize_notebook
+
+        nb = nbformat.read(str(notebook), as_version=4)
+        numbers = {id(c): i for i, c in enumerate((c for c in nb.cells if c.cell_type == "code"), start=1)}
+        nb.metadata["papermill"] = {}
+        for cell in nb.cells:
+            cell.metadata.setdefault("tags", [])      # papermill looks for the parameters tag in each
+        nb = parameterize_notebook(nb, parameters, kernel_name=self.kernel_name, language="python")
+        reset = nbformat.v4.new_code_cell(_RESET)
+        reset.metadata["tags"] = ["studylib-reset"]
+        nb.cells.insert(0, reset)
+        status, error = "ok", ""
+        try:
+            NotebookClient(nb, km=self.km, kernel_name=self.kernel_name, timeout=None).execute()
+        except CellExecutionError as exc:
+            failed = next((c for c in nb.cells if c.cell_type == "code"
+                           and any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
+            where = f"cell {numbers[id(failed)]}: " if failed is not None and id(failed) in numbers else ""
+            status, error = "failed", f"{where}{exc.ename}: {exc.evalue}"
+        except DeadKernelError as exc:
+            status, error = "failed", f"the kernel died: {exc}"
+            self.km.shutdown_kernel(now=True)
+            self._start()
+        nb.cells = [c for c in nb.cells if "studylib-reset" not in c.metadata.get("tags", [])]
+        executed.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, str(executed))
+        return status, error
+
+    def close(self) -> None:
+        self.km.shutdown_kernel(now=True)
+
+
 def run_check(study: str | Path | None = None, out: str | Path = "reports", *,
               notebooks_dir: str | Path | None = None, parameters: dict | None = None,
               progress: bool = True, kernel_name: str = "python3", jobs: int | None = None) -> pd.DataFrame:
@@ -210,9 +270,10 @@ def run_check(study: str | Path | None = None, out: str | Path = "reports", *,
     out = Path(out).resolve()
     (out / "notebooks").mkdir(parents=True, exist_ok=True)
     results_file = out / ".results" / f"{results_key(study, settings)}.pkl"
+    results_file.parent.mkdir(exist_ok=True)
     cached = results_file.exists()
     if not cached:
-        for old in (out / ".results").glob("*.*"):
+        for old in results_file.parent.glob("*.*"):
             old.unlink()
     results = load_results(results_file) if cached else None
     notebooks = stage_notebooks(notebooks_dir)
@@ -241,22 +302,53 @@ def run_check(study: str | Path | None = None, out: str | Path = "reports", *,
         return {"stage": titles[nb], "notebook": nb.name, "status": "skipped", "seconds": 0.0,
                 "report": html_path.name, "error": reason}
 
-    def one(nb: Path) -> dict:
+    def one(nb: Path, lane: _KernelLane | None, lane_error: str) -> dict:
         started = time.perf_counter()
         html_path = out / f"{nb.stem}.html"
-        status, error = run_notebook(nb, out / "notebooks" / nb.name, html_path, parameters=routed[nb],
-                                     title=titles[nb], nav=nav, kernel_name=kernel_name,
-                                     shown_parameters=shown_settings)
+        executed = out / "notebooks" / nb.name
+        if lane is None:
+            status, error = "failed", lane_error
+        else:
+            status, error = lane.run(nb, executed, routed[nb])
+        if executed.exists():
+            render_report(executed, html_path, title=titles[nb], nav=nav, parameters=shown_settings)
         return {"stage": titles[nb], "notebook": nb.name, "status": status,
                 "seconds": round(time.perf_counter() - started, 2),
                 "report": html_path.name if html_path.exists() else "", "error": error}
 
+    # Lanes of kernels take stages from a queue; they start while the results are computed.
     workers = max(1, min(len(notebooks), jobs or os.cpu_count() or 1))
     bar = tqdm(total=len(notebooks), desc="check", unit="stage", disable=not progress)
     done: dict[Path, dict] = {}
+    todo: queue.Queue = queue.Queue()
+
+    def lane_worker() -> None:
+        lane, lane_error = None, ""
+        try:
+            lane = _KernelLane(kernel_name, notebooks[0].parent)
+        except Exception as exc:      # no kernel: every stage it takes fails, with the reason
+            lane_error = f"the kernel did not start: {type(exc).__name__}: {exc}"
+        try:
+            while (nb := todo.get()) is not None:
+                try:
+                    done[nb] = one(nb, lane, lane_error)
+                except Exception as exc:   # a stage that cannot even run must not hide the others
+                    done[nb] = {"stage": titles[nb], "notebook": nb.name, "status": "failed", "seconds": 0.0,
+                                "report": "", "error": f"{type(exc).__name__}: {exc}"}
+                bar.set_postfix_str(nb.stem)
+                bar.update()
+        finally:
+            if lane is not None:
+                lane.close()
+
+    queued = [nb for nb in notebooks if stages.get(nb.stem, "ok") == "ok"]
+    for nb in queued:
+        todo.put(nb)
+    threads = [threading.Thread(target=lane_worker, daemon=True) for _ in range(min(workers, max(len(queued), 1)))]
+    for thread in threads:
+        thread.start()
     computed_in = 0.0
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(one, nb): nb for nb in notebooks if stages.get(nb.stem, "ok") == "ok"}
+    try:
         if not cached:
             t0 = time.perf_counter()
             try:
@@ -268,17 +360,22 @@ def run_check(study: str | Path | None = None, out: str | Path = "reports", *,
             save_results(results, results_file)
             computed_in = time.perf_counter() - t0
         for nb in notebooks:
-            if nb not in futures.values() and skipped(nb, results):
+            if nb in queued:
+                continue
+            if skipped(nb, results):
                 done[nb] = skip_page(nb)
                 bar.update()
-            elif nb not in futures.values():
-                futures[pool.submit(one, nb)] = nb
-        for future in as_completed(futures):
-            nb = futures[future]
-            done[nb] = skip_page(nb) if skipped(nb, results) else future.result()
-            bar.set_postfix_str(nb.stem)
-            bar.update()
-    bar.close()
+            else:
+                todo.put(nb)
+    finally:
+        for _ in threads:
+            todo.put(None)
+        for thread in threads:
+            thread.join()
+        bar.close()
+    for nb in notebooks:
+        if skipped(nb, results) and done.get(nb, {}).get("status") != "skipped":
+            done[nb] = skip_page(nb)      # started early, but it has nothing to show after all
     table = pd.DataFrame([done[nb] for nb in notebooks],
                          columns=["stage", "notebook", "status", "seconds", "report", "error"])
     caveats = results.caveats.to_dict("records")

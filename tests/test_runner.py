@@ -136,3 +136,41 @@ def test_failing_stage_does_not_hide_the_others(tmp_path, monkeypatch):
     assert "Broken stage</a>: <strong>failed</strong>" in index
     assert "ValueError: the codebook is wrong" in index
     assert "data:image/png;base64" in (tmp_path / "out" / "03_after.html").read_text()
+
+
+def _notebook(path, title, source, params='study: str = "x"  # the study folder'):
+    nb = nbformat.v4.new_notebook()
+    p = nbformat.v4.new_code_cell(params)
+    p.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell(f"# {title}"), p, nbformat.v4.new_code_cell(source)]
+    nbformat.write(nb, str(path))
+
+
+def test_stages_sharing_a_kernel_see_nothing_of_each_other(tmp_path):
+    """One kernel runs several stages one after another: no variable, figure or privacy setting leaks."""
+    nbs = tmp_path / "nbs"
+    nbs.mkdir()
+    _notebook(nbs / "01_first.ipynb", "First", "import matplotlib.pyplot as plt\nleak = 1\nfig = plt.figure()\n"
+              "from studylib.report import configure_privacy\nconfigure_privacy(redact=False)")
+    _notebook(nbs / "02_second.ipynb", "Second",
+              "import matplotlib.pyplot as plt\nassert 'leak' not in globals(), 'a variable leaked'\n"
+              "assert plt.get_fignums() == [], 'a figure leaked'\nimport os\nprint('pid', os.getpid())")
+    _notebook(nbs / "03_third.ipynb", "Third", "import os\nprint('pid', os.getpid())")
+    table = run_check(SAMPLE, tmp_path / "out", notebooks_dir=nbs, progress=False, jobs=1)
+    assert table["status"].tolist() == ["ok", "ok", "ok"], table["error"].tolist()
+    pids = {re.search(r"pid (\d+)", (tmp_path / "out" / f"{n}.html").read_text()).group(1)
+            for n in ("02_second", "03_third")}
+    assert len(pids) == 1          # the same kernel ran both
+
+
+def test_a_failure_computing_the_results_stops_the_waiting_kernels(tmp_path, monkeypatch):
+    import studylib.results
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the computation broke")
+
+    monkeypatch.setattr(studylib.results, "compute_check", broken)
+    with pytest.raises(RuntimeError, match="the computation broke"):
+        run_check(SAMPLE, tmp_path / "out", notebooks_dir=NOTEBOOKS, progress=False)
+    failed = list((tmp_path / "out" / ".results").glob("*.failed"))
+    assert len(failed) == 1 and "the computation broke" in failed[0].read_text()
