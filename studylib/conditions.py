@@ -100,8 +100,8 @@ def waste_found(*, demand: pd.DataFrame | None = None, flow: dict | None = None)
                     if step["days"] > 0:
                         rows.append({"waste": _norm(kind), "stage": "flow", **where, "measure": "days of case time",
                                      "value": float(step["days"]),
-                                     "figure": f"{step['days']:,.0f} days of case time ({step['share_of_time']:.0%}) "
-                                               f"go on {kind}"})
+                                     "figure": f"{step['days']:,.0f} {'day' if round(step['days']) == 1 else 'days'} "
+                                               f"of case time ({step['share_of_time']:.0%}) go on {kind}"})
             if rec["working_to_target"]:
                 rows.append({"waste": "target spike", "stage": "flow", **where,
                              "measure": "cases closed just before the target", "value": float(rec["spike_before"]),
