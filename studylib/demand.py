@@ -28,6 +28,7 @@ __all__ = [
     "failure_share",
     "weekly_demand",
     "demand_predictability",
+    "change_weeks",
     "failure_cost",
     "DEFAULT_CHANNEL_COSTS",
     "example_verbatims",
@@ -274,11 +275,48 @@ def weekly_demand(classified: pd.DataFrame, *, top: int = 5, types: list[str] | 
     return counts.reindex(grid, fill_value=0).rename("contacts").reset_index()
 
 
-def demand_predictability(weekly: pd.DataFrame) -> pd.DataFrame:
-    """XmR results of weekly demand per type (facet = demand type): is demand predictable?"""
+def demand_predictability(weekly: pd.DataFrame, *, rebase_at: dict | None = None) -> pd.DataFrame:
+    """XmR results of weekly demand per type (facet = demand type): is demand predictable?
+
+    ``rebase_at`` maps a demand type to the weeks at which its limits are recalculated (the first
+    whole week of a dated change to the service it belongs to; see :func:`change_weeks`).
+    """
     from .xmr import xmr
     return xmr(weekly["contacts"].to_numpy(dtype=float), weekly["week"], facet=weekly["demand_type"],
-               improvement="neutral")
+               improvement="neutral", rebase_at=rebase_at or None)
+
+
+def change_weeks(classified: pd.DataFrame, weekly: pd.DataFrame, systems: pd.DataFrame) -> dict:
+    """For each charted demand type, the weeks where a dated change to its service begins.
+
+    A type belongs to the service most of its contacts went to; its limits are recalculated from
+    the first whole week (Monday) on or after each change to that service.
+
+    Returns
+    -------
+    dict
+        Demand type -> list of week starts (only types whose service changed).
+    """
+    out: dict = {}
+    if weekly.empty or systems.empty:
+        return out
+    weeks = pd.DatetimeIndex(sorted(weekly["week"].unique()))
+    for demand_type in weekly["demand_type"].unique():
+        services = classified.loc[classified["demand_type"] == demand_type, "service"]
+        if services.empty:
+            continue
+        service = services.mode().iloc[0]
+        starts = systems.loc[(systems["service"] == service) & (systems["era"] > 0), "start"]
+        found = []
+        for start in starts:
+            start = pd.Timestamp(start)
+            start = start.tz_localize(None) if start.tzinfo else start
+            later = weeks[weeks >= start.normalize()]
+            if len(later) and later[0] > weeks[0]:
+                found.append(later[0])
+        if found:
+            out[demand_type] = found
+    return out
 
 
 # -- cost of failure demand ---------------------------------------------------------------------

@@ -162,7 +162,8 @@ def _demand(study: Study, settings: dict, systems: pd.DataFrame) -> dict:
         "costs": dm.failure_cost(classified, study.config.get("channel_costs")),
         "costs_by_service": dm.failure_cost(classified, study.config.get("channel_costs"), by="service"),
         "weekly": weekly,
-        "predictability": dm.demand_predictability(weekly) if len(weekly) else None,
+        "predictability": (dm.demand_predictability(weekly, rebase_at=dm.change_weeks(classified, weekly, systems))
+                           if len(weekly) else None),
         "by_type": dm.demand_frequency(classified, ["demand_type", "value_or_failure"]),
         "subtypes": dm.demand_frequency(classified[classified["value_or_failure"] == "failure"], "failure_subtype"),
         "by_channel": dm.failure_share(classified, "channel"),

@@ -82,6 +82,11 @@ def test_one_computation_feeds_every_stage(sample_results):
     assert "Customers waited on average 4.4 days" in r.prose["Flow"]["what"]
     assert "Before 10 March 2025, work was closed to the 28-day target" in r.prose["Flow"]["now what"]
     assert "Ended by the change of 10 March 2025: Pre-inspection" in r.prose["System conditions"]["so what"]
+    # Weekly demand of the repairs types has its limits recalculated from the week of the change.
+    weekly = r.demand["predictability"]
+    first_week_of_new = weekly[weekly["group"] == 1].groupby("facet", observed=True)["x"].min()
+    assert set(first_week_of_new.index) == {"Report a repair", "Chasing a repair"}
+    assert (first_week_of_new == pd.Timestamp("2025-03-10")).all()
 
 
 def test_la311_check_runs_and_says_what_is_missing(tmp_path):
