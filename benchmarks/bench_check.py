@@ -3,8 +3,7 @@
 Target (issue "One check, one story"): 10 s wall with -j 2 on a 2-core machine, from a fresh
 output folder (results computed, not reused). Baseline in the same run: the same command with one
 stage at a time (-j 1). The runs alternate (A B A B ...) so that a drifting machine shows in both;
-the medians and the ratio of each pair are printed. A third figure is a second run into the same
-folder, which reuses the computed results.
+the medians and the ratio of each pair are printed.
 
     python benchmarks/bench_check.py [--runs 3]
 """
@@ -21,8 +20,8 @@ import time
 from pathlib import Path
 
 
-def run(jobs: int, out: Path, *, fresh: bool = True) -> tuple[float, dict]:
-    if fresh and out.exists():
+def run(jobs: int, out: Path) -> tuple[float, dict]:
+    if out.exists():
         shutil.rmtree(out)
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "studylib", "check", "-q", "-j", str(jobs), "--out", str(out)],
@@ -46,7 +45,6 @@ def main() -> None:
             one.append(b)
             ratios.append(b / a)
             compute.append(manifest["seconds"]["compute"])
-        again, _ = run(2, tmp / "a", fresh=False)
     statuses = [s["status"] for s in manifest["stages"]]
     print(f"stages: {len(statuses)} ({', '.join(statuses)}); {runs} runs of each, alternating")
     print(f"studylib check -j 2, fresh output: median {statistics.median(two):.1f} s wall "
@@ -55,7 +53,6 @@ def main() -> None:
           f"(min {min(one):.1f}, max {max(one):.1f})")
     print(f"-j 1 / -j 2 pair by pair: median {statistics.median(ratios):.2f}x")
     print(f"computing every stage's results once: median {statistics.median(compute):.2f} s of the -j 2 run")
-    print(f"studylib check -j 2 again into the same folder (results reused): {again:.1f} s wall")
 
 
 if __name__ == "__main__":

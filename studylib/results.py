@@ -3,14 +3,12 @@
 :func:`compute_check` is the one place a check's figures are computed. The stage notebooks, the
 summary and the system-conditions register all read its :class:`CheckResults`, so no report can
 show a figure computed with other settings than another's. ``studylib check`` computes it once,
-saves it under the output folder keyed by the checksums of the inputs and the settings, and hands
-the file to every kernel (:func:`save_results`, :func:`load_results`); a notebook opened in
+saves it in a private folder for the run (never the reports folder: it holds the raw data), and
+hands the file to every kernel (:func:`save_results`, :func:`load_results`); a notebook opened in
 JupyterLab computes it from its study folder (:func:`check_results`).
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import pickle
 import warnings
 from dataclasses import dataclass, field
@@ -24,7 +22,7 @@ from .study import Study, load_study
 from .systems import assign_systems, system_periods
 
 __all__ = ["CheckResults", "compute_check", "check_results", "save_results", "load_results", "STAGES",
-           "select_contacts", "results_key", "stage_table", "likely_stages"]
+           "select_contacts", "stage_table", "likely_stages"]
 
 #: The stages of a check: notebook stem, title, and what each needs to say something.
 STAGES = [
@@ -283,21 +281,6 @@ def compute_check(study: Study, settings: dict | None = None, *, load_caveats: l
                            purpose=purpose, demand=demand, flow=flow, capability=capability, conditions=conditions)
     results.prose = summary_prose(results)
     return results
-
-
-def results_key(study_dir: str | Path, settings: dict) -> str:
-    """A key for cached results: the study's input files, the settings and studylib's version."""
-    from . import __version__
-    h = hashlib.sha256()
-    for p in sorted(Path(study_dir).rglob("*")):
-        if p.is_file() and not p.name.startswith(".") and "capture.sqlite" not in p.name:
-            h.update(str(p.relative_to(study_dir)).encode())
-            h.update(hashlib.sha256(p.read_bytes()).digest())
-    h.update(json.dumps(settings, default=str, sort_keys=True).encode())
-    h.update(__version__.encode())
-    for module in sorted(Path(__file__).parent.rglob("*.py")):   # a changed library computes afresh
-        h.update(module.read_bytes())
-    return h.hexdigest()[:20]
 
 
 def save_results(results: CheckResults, path: str | Path) -> Path:

@@ -13,6 +13,8 @@ import os
 import platform
 import queue
 import re
+import shutil
+import tempfile
 import threading
 import time
 from importlib import metadata
@@ -252,11 +254,7 @@ def run_check(study: str | Path | None = None, out: str | Path = "reports", *,
     """
     import warnings
 
-    from tqdm.auto import tqdm
-
     from .errors import StudylibWarning
-    from .report import skipped_page
-    from .results import NEEDS, compute_check, likely_stages, load_results, results_key, save_results
     from .settings import resolve_settings
     from .study import load_study
 
@@ -269,13 +267,25 @@ def run_check(study: str | Path | None = None, out: str | Path = "reports", *,
     settings = resolve_settings(loaded.config, parameters)
     out = Path(out).resolve()
     (out / "notebooks").mkdir(parents=True, exist_ok=True)
-    results_file = out / ".results" / f"{results_key(study, settings)}.pkl"
-    results_file.parent.mkdir(exist_ok=True)
-    cached = results_file.exists()
-    if not cached:
-        for old in results_file.parent.glob("*.*"):
-            old.unlink()
-    results = load_results(results_file) if cached else None
+    # The results hold the study's raw data (customer words, references): they live in a private
+    # folder for the run only, never in the reports folder that people send on.
+    private = Path(tempfile.mkdtemp(prefix="studylib-results-"))
+    results_file = private / "results.pkl"
+    try:
+        return _run_stages(loaded, load_notes, settings, study, out, results_file, notebooks_dir=notebooks_dir,
+                           progress=progress, kernel_name=kernel_name, jobs=jobs, started_all=started_all)
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
+
+
+def _run_stages(loaded, load_notes: list[str], settings: dict, study: Path, out: Path, results_file: Path, *,
+                notebooks_dir, progress: bool, kernel_name: str, jobs: int | None, started_all: float) -> pd.DataFrame:
+    """Compute the results into ``results_file`` while lanes of kernels run the stage notebooks on them."""
+    from tqdm.auto import tqdm
+
+    from .report import skipped_page
+    from .results import NEEDS, compute_check, likely_stages, save_results
+
     notebooks = stage_notebooks(notebooks_dir)
     routed = {}
     for nb in notebooks:
@@ -288,7 +298,7 @@ def run_check(study: str | Path | None = None, out: str | Path = "reports", *,
     shown_settings = {k: (f"{v:%Y-%m-%d}" if isinstance(v, pd.Timestamp) else v) for k, v in settings.items()}
     # Which stages have data to show is known once the results are computed; what can be told from
     # the study alone is enough to start their kernels while the results are computed.
-    stages = (results.stages if cached else likely_stages(loaded)).set_index("notebook")["status"]
+    stages = likely_stages(loaded).set_index("notebook")["status"]
 
     def skipped(nb: Path, final) -> bool:
         _, needs = _stage_of(nb)
@@ -349,16 +359,15 @@ def run_check(study: str | Path | None = None, out: str | Path = "reports", *,
         thread.start()
     computed_in = 0.0
     try:
-        if not cached:
-            t0 = time.perf_counter()
-            try:
-                results = compute_check(loaded, settings, load_caveats=load_notes)
-            except BaseException as exc:
-                # The kernels waiting for the results are told, so that they stop at once.
-                results_file.with_suffix(".failed").write_text(f"{type(exc).__name__}: {exc}", encoding="utf-8")
-                raise
-            save_results(results, results_file)
-            computed_in = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        try:
+            results = compute_check(loaded, settings, load_caveats=load_notes)
+        except BaseException as exc:
+            # The kernels waiting for the results are told, so that they stop at once.
+            results_file.with_suffix(".failed").write_text(f"{type(exc).__name__}: {exc}", encoding="utf-8")
+            raise
+        save_results(results, results_file)
+        computed_in = time.perf_counter() - t0
         for nb in notebooks:
             if nb in queued:
                 continue

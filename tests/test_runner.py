@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import time
 
 import nbformat
 import pytest
@@ -110,6 +111,8 @@ def test_check_on_sample_writes_reports_without_code(sample_reports, monkeypatch
 
 def test_manifest_records_the_run(sample_reports):
     out, table = sample_reports
+    # The results every stage read hold the raw data: they never stay in the reports folder.
+    assert not [p for p in out.rglob("*") if p.suffix in (".pkl", ".failed")]
     manifest = json.loads((out / "run_manifest.json").read_text())
     assert set(manifest["inputs_sha256"]) >= {"demand.csv", "events.csv", "study.yml"}
     assert manifest["versions"]["pandas"]
@@ -170,7 +173,7 @@ def test_a_failure_computing_the_results_stops_the_waiting_kernels(tmp_path, mon
         raise RuntimeError("the computation broke")
 
     monkeypatch.setattr(studylib.results, "compute_check", broken)
+    started = time.perf_counter()
     with pytest.raises(RuntimeError, match="the computation broke"):
         run_check(SAMPLE, tmp_path / "out", notebooks_dir=NOTEBOOKS, progress=False)
-    failed = list((tmp_path / "out" / ".results").glob("*.failed"))
-    assert len(failed) == 1 and "the computation broke" in failed[0].read_text()
+    assert time.perf_counter() - started < 120      # the kernels stopped; they wait up to 300 s otherwise
