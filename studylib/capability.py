@@ -21,6 +21,7 @@ __all__ = [
     "capability_charts",
     "study_target",
     "limits_by_system",
+    "MIN_POINTS_FOR_LIMITS",
     "capability_limits",
 ]
 
@@ -119,11 +120,27 @@ def capability(times: pd.DataFrame, *, clock: str = "customer", order: str = "co
     return result
 
 
+#: Fewer points than this and no limits are promised (NHSRplotthedots warns below 12).
+MIN_POINTS_FOR_LIMITS = 12
+
+
 def limits_by_system(result: pd.DataFrame) -> pd.DataFrame:
+    """One row per system (xmr ``group``) of a capability chart: what it can promise.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by group: ``n, mean, lower`` (shown, floored at 0), ``lower_raw, upper, start, end``
+        (x of the first and last case), ``signals`` (cases that are special causes) and ``status``:
+        "too few" (fewer than :data:`MIN_POINTS_FOR_LIMITS` cases: no range is promised),
+        "not stable" (signals: no range is promised) or "stable".
+    """
     g = result.groupby("group", sort=True)
     stats = g.agg(n=("value", "count"), mean=("mean", "first"), lower=("lower_limit_shown", "first"),
-                  upper=("upper_limit", "first"), start=("x", "min"), end=("x", "max"),
-                  signals=("special_cause", lambda s: int((s != "none").sum())))
+                  lower_raw=("lower_limit", "first"), upper=("upper_limit", "first"), start=("x", "min"),
+                  end=("x", "max"), signals=("special_cause", lambda s: int((s != "none").sum())))
+    stats["status"] = np.where(stats["n"] < MIN_POINTS_FOR_LIMITS, "too few",
+                               np.where(stats["signals"] > 0, "not stable", "stable"))
     return stats
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..capability import limits_by_system
+from ..capability import MIN_POINTS_FOR_LIMITS, limits_by_system
+from ..systems import long_date
 
 __all__ = ["capability_caption", "capability_prose"]
 
@@ -14,34 +15,52 @@ def _days(x: float) -> str:
     return f"{x:.0f}" if abs(x) >= 10 or x == 0 else f"{x:.1f}"
 
 
-def capability_caption(result: pd.DataFrame) -> str:
-    """The chart in plain words, computed from the result.
+def _system_words(rec: pd.Series, unit: str, *, first: bool) -> str:
+    """What one system can promise, honestly: a range only from enough points and no signals."""
+    if rec["status"] == "too few":
+        return (f"only {rec['n']:,} case{'s' if rec['n'] != 1 else ''} finished, too few to set limits "
+                f"(at least {MIN_POINTS_FOR_LIMITS} are needed); on average {_days(rec['mean'])} {unit}")
+    if rec["status"] == "not stable" and first:
+        return (f"the system is not stable: {rec['signals']:,} of its {rec['n']:,} cases are signals, so no "
+                f"range can be promised; on average {_days(rec['mean'])} {unit}")
+    if rec["status"] == "not stable":
+        return (f"the system was not stable either ({rec['signals']:,} of {rec['n']:,} cases were signals); "
+                f"on average {_days(rec['mean'])} {unit}")
+    words = (f"this system will deliver anywhere between {_days(rec['lower'])} and {_days(rec['upper'])} "
+             f"{unit}; on average {_days(rec['mean'])}" if first else
+             f"between {_days(rec['lower'])} and {_days(rec['upper'])}; on average {_days(rec['mean'])}")
+    if rec["lower_raw"] < 0:
+        words += " (the lower limit is shown at 0: a case cannot take less than no time)"
+    return words
 
-    e.g. "This system will deliver anywhere between 3 and 61 days; on average 24. The 28-day
-    target says nothing about what it delivers."
+
+def capability_caption(result: pd.DataFrame) -> str:
+    """The chart in plain words, computed from its limits.
+
+    A range ("will deliver anywhere between 3 and 61 days") is given only for a system with at
+    least :data:`studylib.capability.MIN_POINTS_FOR_LIMITS` cases and no signals; otherwise the
+    caption says why none is promised.
     """
     if result["value"].notna().sum() == 0:
         return "No case has finished yet, so there is nothing to chart."
     unit = result.attrs.get("unit", "days")
     stats = limits_by_system(result)
     current = stats.iloc[-1]
-    if np.isnan(current["upper"]):
+    if np.isnan(current["upper"]) and current["status"] == "stable":
         text = (f"Every case took the same time ({_days(current['mean'])} {unit}), so no limits can "
                 f"be computed.")
     else:
-        lead = "This system will deliver"
+        now = _system_words(current, unit, first=True)
         if len(stats) > 1:
             change = result.attrs["changes"][-1]
             what = f" ({change['what']})" if change.get("what") else ""
-            lead = f"Since the change of {change['date']:%d %B %Y}{what}, this system will deliver"
-        text = (f"{lead} anywhere between {_days(current['lower'])} and {_days(current['upper'])} "
-                f"{unit}; on average {_days(current['mean'])}.")
-        if len(stats) > 1:
+            text = f"Since the change of {long_date(change['date'])}{what}, {now}."
             before = stats.iloc[-2]
-            text += (f" Before it, between {_days(before['lower'])} and {_days(before['upper'])}; "
-                     f"on average {_days(before['mean'])}.")
+            text += f" Before it, {_system_words(before, unit, first=False)}."
+        else:
+            text = f"{now[0].upper()}{now[1:]}."
     target = result.attrs.get("target")
-    if target is not None and not np.isnan(current["upper"]):
+    if target is not None and current["status"] == "stable" and not np.isnan(current["upper"]):
         if target < current["lower"]:
             text += f" No case can be expected to meet the {target:g}-day target while the system stays as it is."
         elif target >= current["upper"]:
@@ -56,6 +75,13 @@ def capability_caption(result: pd.DataFrame) -> str:
     return text
 
 
+#: The special causes of :data:`studylib.xmr.SPECIAL_CAUSES` in a manager's words.
+_SIGNAL_WORDS = {"shift above": "in long runs above the average", "shift below": "in long runs below the average",
+                 "above upper limit": "above the upper limit", "below lower limit": "below the lower limit",
+                 "trend up": "in rising trends", "trend down": "in falling trends",
+                 "two in three above": "close to the upper limit", "two in three below": "close to the lower limit"}
+
+
 def capability_prose(result: pd.DataFrame, *, name: str = "the service") -> dict[str, str]:
     """What / so what / now what / then what, from the numbers of a capability chart."""
     unit = result.attrs.get("unit", "days")
@@ -64,23 +90,31 @@ def capability_prose(result: pd.DataFrame, *, name: str = "the service") -> dict
         return {"what": f"No {name} case has finished yet.", "so what": "", "now what": "", "then what": ""}
     current = stats.iloc[-1]
     n = int(result["value"].notna().sum())
-    signals = result[result["special_cause"] != "none"]
-    latest_signals = int(current["signals"])
     what = f"{n:,} finished {name} cases. {capability_caption(result)}"
     if len(stats) > 1:
         before = stats.iloc[-2]
         change = (before["mean"] - current["mean"]) / before["mean"] if before["mean"] else 0
         so_what = (f"Customers of {name} now wait {_days(current['mean'])} {unit} on average against "
-                   f"{_days(before['mean'])} before the change ({change:.0%} less), and the slowest "
-                   f"predictable case {_days(current['upper'])} {unit} against {_days(before['upper'])}.")
-    else:
+                   f"{_days(before['mean'])} before the change ({abs(change):.0%} {'less' if change >= 0 else 'more'})")
+        if current["status"] == "stable" and before["status"] == "stable":
+            so_what += (f", and the slowest predictable case {_days(current['upper'])} {unit} against "
+                        f"{_days(before['upper'])}")
+        so_what += "."
+    elif current["status"] == "stable":
         so_what = (f"A customer of {name} can expect anything up to {_days(current['upper'])} {unit}. "
                    f"That range, not the average and not the target, is what the system delivers.")
-    if latest_signals:
-        kinds = signals[signals["group"] == stats.index[-1]]["special_cause"].astype(str).value_counts()
-        named = ", ".join(f"{k} ({v})" for k, v in kinds.items())
-        now_what = (f"{latest_signals} cases since the last change are signals ({named}): find out what "
-                    f"happened to them before changing anything else.")
+    else:
+        so_what = (f"On average a customer of {name} waits {_days(current['mean'])} {unit}, but until the "
+                   f"system is stable nobody can say what it will deliver next.")
+    if current["status"] == "too few":
+        now_what = (f"Keep following cases: with {MIN_POINTS_FOR_LIMITS} or more finished since the last "
+                    f"change, the chart can say what the system delivers.")
+    elif current["signals"]:
+        part = result[result["group"] == stats.index[-1]]
+        kinds = part.loc[part["special_cause"] != "none", "special_cause"].astype(str).value_counts()
+        named = ", ".join(f"{v} {_SIGNAL_WORDS.get(k, k)}" for k, v in kinds.items())
+        now_what = (f"{int(current['signals'])} cases since the last change are signals ({named}): find out "
+                    f"what happened to them before changing anything else.")
     else:
         now_what = ("No case since the last change is a signal: the variation is the system's own, so "
                     "improvement means changing the system, not chasing individual cases.")
