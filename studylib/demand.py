@@ -32,9 +32,9 @@ __all__ = [
     "failure_cost",
     "DEFAULT_CHANNEL_COSTS",
     "example_verbatims",
+    "currency_symbol",
     "demand_by_system",
 ]
-
 
 
 def _blank(values: pd.Series) -> np.ndarray:
@@ -181,13 +181,6 @@ def rater_agreement(first, second, *, ids=None) -> tuple[pd.DataFrame, pd.DataFr
 # -- problems, not callers ----------------------------------------------------------------------
 
 
-
-
-
-
-
-
-
 # -- frequency and predictability ---------------------------------------------------------------
 
 def demand_frequency(classified: pd.DataFrame, by: str | list[str]) -> pd.DataFrame:
@@ -321,6 +314,16 @@ def change_weeks(classified: pd.DataFrame, weekly: pd.DataFrame, systems: pd.Dat
 
 # -- cost of failure demand ---------------------------------------------------------------------
 
+#: Currency symbols for study.yml ``currency:`` (an ISO code); other codes are written out.
+CURRENCY_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
+
+
+def currency_symbol(code: str | None) -> str:
+    """The symbol prose puts before an amount: "£" for GBP (the default), "CHF " for CHF."""
+    code = (code or "GBP").strip().upper()
+    return CURRENCY_SYMBOLS.get(code, f"{code} ")
+
+
 #: Published channel unit costs quoted in the study guide (GBP per contact). They disagree
 #: widely, which is why costs are always shown as ranges; replace them with your own in study.yml
 #: (``channel_costs: {phone: {low: .., high: .., source: ..}}``).
@@ -369,24 +372,6 @@ def failure_cost(classified: pd.DataFrame, channel_costs: dict | None = None, *,
     out.attrs.update(total_low=float(priced["cost_low"].sum()), total_high=float(priced["cost_high"].sum()),
                      unpriced_contacts=int(priced["unit_low"].isna().sum()))
     return out
-
-
-
-
-
-
-# -- charts: thin, over the tables above --------------------------------------------------------
-
-
-
-
-
-
-
-
-
-
-
 
 
 def example_verbatims(classified: pd.DataFrame, *, types: list[str] | None = None, top: int = 3,

@@ -153,12 +153,17 @@ def _demand(study: Study, settings: dict, systems: pd.DataFrame) -> dict:
     start, end = settings.get("period_start"), settings.get("period_end")
     weekly = dm.weekly_demand(classified, period=(start, end) if start is not None and end is not None else None)
     received = classified["received_at"]
+    costs = study.config.get("channel_costs") or None
     return {
         "classified": classified,
         "left_out": left_out,
         "problems": problem_table(linked),
-        "costs": dm.failure_cost(classified, study.config.get("channel_costs")),
-        "costs_by_service": dm.failure_cost(classified, study.config.get("channel_costs"), by="service"),
+        # Only the study's own unit costs price failure demand: without them it is not priced.
+        "costs": dm.failure_cost(classified, costs) if costs else None,
+        "costs_by_service": dm.failure_cost(classified, costs, by="service") if costs else None,
+        "currency": dm.currency_symbol(study.config.get("currency")),
+        "linkable": int((classified["problem_ref"].notna()
+                         | (classified["latitude"].notna() & classified["longitude"].notna())).sum()),
         "weekly": weekly,
         "predictability": (dm.demand_predictability(weekly, rebase_at=dm.change_weeks(classified, weekly, systems))
                            if len(weekly) else None),

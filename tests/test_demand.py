@@ -341,3 +341,22 @@ def test_banking77_codebook_coverage_and_accuracy():
     # Measured: coverage 57.5%, accuracy 96.9%, 130 of the 2,520 other queries matched.
     assert coverage >= 0.55 and accuracy >= 0.95 and outside <= 150
     assert out.loc[out["demand_type"].notna(), "value_or_failure"].isin(["value", "failure"]).all()
+
+
+def test_headlines_say_what_could_not_be_linked_priced_or_judged():
+    """Honest about thin data: links not made, no unit costs, too few weeks."""
+    from studylib.prose.demand import cost_sentence, predictability_sentence
+    problems = pd.DataFrame({"problem_id": ["P1", "P2", "P3"], "contacts": [1, 1, 1]})
+    none = problems_headline(problems, linkable=0)
+    assert none.startswith("None of the 3 contacts could be linked") and "problems;" not in none
+    some = problems_headline(problems, linkable=1)
+    assert "2 of the contacts carry no problem reference and no location" in some
+    assert cost_sentence(None) == ("No unit costs are given in study.yml (channel_costs:), so the cost of "
+                                   "failure demand is not estimated.")
+    # Eight weeks: too few to call demand predictable, whatever the chart shows.
+    weeks = pd.date_range("2025-01-06", periods=8, freq="W-MON")
+    weekly = pd.DataFrame({"week": list(weeks) * 2, "demand_type": ["a"] * 8 + ["b"] * 8,
+                           "contacts": [10, 12, 11, 9, 10, 12, 11, 10] * 2})
+    from studylib.demand import demand_predictability
+    text = predictability_sentence(demand_predictability(weekly))
+    assert text.startswith("Too few weeks to judge for a, b (8 or fewer") and "predictable week to week" not in text

@@ -4,20 +4,40 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..capability import MIN_POINTS_FOR_LIMITS
 
-__all__ = ["demand_prose", "cost_sentence", "problems_headline", "system_sentence", "left_out_sentence"]
+
+__all__ = ["demand_prose", "cost_sentence", "problems_headline", "system_sentence", "left_out_sentence",
+           "predictability_sentence"]
 
 
-def problems_headline(problems: pd.DataFrame) -> str:
-    """'N contacts were about M problems; K problems drew 3 or more contacts.'"""
+def problems_headline(problems: pd.DataFrame, *, linkable: int | None = None) -> str:
+    """'N contacts were about M problems; K problems drew 3 or more contacts.'
+
+    ``linkable`` counts the contacts that carry a problem reference or a location; contacts with
+    neither cannot be linked, and the headline says so rather than call them separate problems.
+    """
     n_contacts = int(problems["contacts"].sum())
+    if linkable == 0 and n_contacts:
+        return (f"None of the {n_contacts:,} contacts could be linked to the problem it is about: none carries "
+                f"a problem reference or a location, so contacts about the same problem cannot be counted.")
     many = int((problems["contacts"] >= 3).sum())
-    return (f"{n_contacts:,} contacts were about {len(problems):,} problems; "
+    text = (f"{n_contacts:,} contacts were about {len(problems):,} problems; "
             f"{many:,} problem{'s' if many != 1 else ''} drew 3 or more contacts.")
+    if linkable is not None and linkable < n_contacts:
+        text += (f" {n_contacts - linkable:,} of the contacts carry no problem reference and no location, so "
+                 f"they could not be linked and count as one problem each.")
+    return text
 
 
-def cost_sentence(costs: pd.DataFrame, *, days: float | None = None, currency: str = "£") -> str:
-    """'Failure demand cost between £X and £Y over the study (N contacts in channels with no cost).'"""
+def cost_sentence(costs: pd.DataFrame | None, *, days: float | None = None, currency: str = "£") -> str:
+    """'Failure demand cost between £X and £Y over the study (N contacts in channels with no cost).'
+
+    ``costs`` None: the study gives no unit costs, and the sentence says so.
+    """
+    if costs is None:
+        return ("No unit costs are given in study.yml (channel_costs:), so the cost of failure demand is "
+                "not estimated.")
     low, high = costs.attrs["total_low"], costs.attrs["total_high"]
     span = f" over the {days:.0f} days of the study" if days else ""
     text = f"Failure demand cost between {currency}{low:,.0f} and {currency}{high:,.0f}{span}"
@@ -63,6 +83,30 @@ def left_out_sentence(left_out: pd.DataFrame) -> str:
     return f"{n:,} contact{'s are' if n != 1 else ' is'} left out of these figures: {reasons}."
 
 
+def predictability_sentence(predictability: pd.DataFrame | None) -> str:
+    """Is weekly demand predictable? Judged on each type's weeks since its last change, and only
+    from 12 or more weeks (fewer: too few weeks to judge)."""
+    if predictability is None or predictability.empty:
+        return "There are no whole weeks of data, so whether demand is predictable cannot be judged."
+    latest = predictability[predictability["group"] == predictability.groupby("facet", observed=True)["group"]
+                            .transform("max")]
+    per_type = latest.groupby("facet", observed=True).agg(weeks=("value", "size"),
+                                                         signals=("special_cause", lambda s: int((s != "none").sum())))
+    enough = per_type[per_type["weeks"] >= MIN_POINTS_FOR_LIMITS]
+    few = per_type[per_type["weeks"] < MIN_POINTS_FOR_LIMITS]
+    parts = []
+    if len(enough):
+        stable = int((enough["signals"] == 0).sum())
+        parts.append(f"{stable} of the {len(enough)} main demand types with {MIN_POINTS_FOR_LIMITS} or more weeks "
+                     f"of data {'is' if stable == 1 else 'are'} predictable week to week (no signals), so the "
+                     f"service can be designed around {'it' if stable == 1 else 'them'}.")
+    if len(few):
+        names = ", ".join(str(n) for n in few.index)
+        parts.append(f"Too few weeks to judge for {names} ({int(few['weeks'].max())} or fewer since the last "
+                     f"change; {MIN_POINTS_FOR_LIMITS} are needed).")
+    return " ".join(parts)
+
+
 def demand_prose(demand: dict) -> dict[str, str]:
     """What / so what / now what / then what for the demand stage, from its computed tables.
 
@@ -84,7 +128,7 @@ def demand_prose(demand: dict) -> dict[str, str]:
     if changed:
         what.append(changed)
     if demand.get("problems") is not None:
-        what.append(problems_headline(demand["problems"]))
+        what.append(problems_headline(demand["problems"], linkable=demand.get("linkable")))
     left = left_out_sentence(demand.get("left_out"))
     if left:
         what.append(left)
@@ -92,8 +136,8 @@ def demand_prose(demand: dict) -> dict[str, str]:
     if overall["labelled"]:
         so_what.append(f"Roughly {overall['failure_share'] * 10:.0f} in every 10 contacts exist only because something "
                        "was not done, or not done right, for the customer the first time.")
-    if demand.get("costs") is not None and overall["failure"] > 0:
-        so_what.append(cost_sentence(demand["costs"], days=demand.get("days")))
+    if overall["failure"] > 0:
+        so_what.append(cost_sentence(demand.get("costs"), days=demand.get("days"), currency=demand.get("currency", "£")))
     if not overall["labelled"]:
         so_what.append("No contact is labelled value or failure yet: listen to the verbatims and label them, "
                        "or grow the demand codebook, before judging how much demand is failure.")
@@ -109,10 +153,6 @@ def demand_prose(demand: dict) -> dict[str, str]:
         now_what.append("Treat problems, not contacts, as the unit of work: one pot-hole reported five times "
                         "is one job.")
     then_what = "Re-run the demand stage after each change: failure demand should fall in share and in number."
-    predictability = demand.get("predictability")
-    if predictability is not None and len(predictability):
-        stable = predictability.groupby("facet", observed=True)["special_cause"].apply(lambda s: (s == "none").all())
-        then_what += (f" {int(stable.sum())} of the {len(stable)} main demand types are predictable week to week "
-                      "(no signals), so the service can be designed around them.")
+    then_what += " " + predictability_sentence(demand.get("predictability"))
     return {"what": " ".join(what), "so what": " ".join(so_what), "now what": " ".join(now_what),
             "then what": then_what}
