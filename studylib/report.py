@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 __all__ = ["render_report", "page", "say", "escape", "redact", "private", "table", "configure_privacy",
-           "PERSONAL_DATA", "four_parts", "caveats", "open_stage", "skipped_page", "stage_heading"]
+           "PERSONAL_DATA", "four_parts", "caveats", "open_stage", "skipped_page", "stage_heading", "index_page"]
 
 #: What is redacted from reports by default, in the order the patterns are applied: the label
 #: that replaces it, and the pattern. Card-like numbers first, so that a card number is not read
@@ -96,6 +96,10 @@ img{max-width:100%;height:auto}
 .stage-nav{font-size:0.9rem;margin-bottom:1rem}
 .jp-OutputArea-output pre,pre{white-space:pre-wrap;word-break:break-word;background:#f6f6f6;padding:0.5rem}
 .failed{color:#a00}
+table.stages,table.facts{display:table;width:100%}
+table.stages td,table.facts td{overflow-wrap:anywhere}
+table.facts th,table.stages td:nth-child(2){white-space:nowrap;width:1%}
+tr.skipped td,tr.skipped th{color:#555}
 """
 
 
@@ -179,6 +183,51 @@ def page(title: str, body: str, *, subtitle: str = "", nav: str = "", heading: b
         + (f"<p class=\"run-parameters\">{escape(subtitle)}</p>" if subtitle else "")
         + body + "</body></html>\n"
     )
+
+
+def index_page(results, stages, *, run_at) -> str:
+    """The front page of a check: what was studied, when, on what data, and each stage's finding.
+
+    ``stages``: the runner's table (``stage, notebook, status, report, error``); ``run_at``: when
+    the check ran (a timezone-aware timestamp).
+    """
+    from .results import STAGES
+    from .study import quality_summary
+    from .systems import long_date
+    titles = {stem: title for stem, title, _ in STAGES}
+    s = results.study
+    start, end = results.settings.get("period_start"), results.settings.get("period_end")
+    period = (f"{long_date(start)} to {long_date(end)}" if start is not None and end is not None
+              else "the whole of the data (study.yml sets no period)")
+    as_of = results.settings.get("as_of")
+    facts = [("Study period", period),
+             ("Data as of", long_date(as_of) if as_of is not None else "the last event in the data"),
+             ("Checked on", f"{long_date(run_at)}, {run_at:%H:%M} {run_at.tzname() or ''}".strip()),
+             ("Data", quality_summary(s))]
+    rows = "".join(f"<tr><th scope=\"row\">{escape(k)}</th><td>{escape(redact(v))}</td></tr>" for k, v in facts)
+    stage_rows = []
+    for rec in stages.to_dict("records"):
+        link = (f"<a href=\"{escape(rec['report'])}\">{escape(rec['stage'])}</a>" if rec["report"]
+                else escape(rec["stage"]))
+        title = titles.get(Path(rec["notebook"]).stem, rec["stage"])
+        if rec["status"] == "ok":
+            status, finding = "ok", results.headlines.get(title, "")
+        elif rec["status"] == "skipped":
+            status, finding = "skipped", f"Skipped: {rec['error']}."
+        else:
+            status, finding = "failed", f"This stage failed: {rec['error']}"
+        stage_rows.append(f"<tr class=\"{status}\"><th scope=\"row\">{link}</th><td>{status}</td>"
+                          f"<td>{escape(redact(finding))}</td></tr>")
+    notes = results.caveats["caveat"].drop_duplicates().tolist()
+    caveat_html = ("<h2>Bear in mind</h2><ul class=\"caveats\">" + "".join(f"<li>{escape(redact(n))}</li>" for n in notes)
+                   + "</ul>") if notes else ""
+    body = (f"<h1>{escape(redact(s.name))}</h1><p>A check of the service, stage by stage: what customers ask "
+            f"for, what the system achieves, how the work flows and why.</p>"
+            f"<table class=\"facts\">{rows}</table>"
+            f"<h2>What each stage found</h2><table class=\"stages\"><thead><tr><th>stage</th><th>status</th>"
+            f"<th>the finding that matters</th></tr></thead><tbody>{''.join(stage_rows)}</tbody></table>"
+            + caveat_html)
+    return page(f"Check: {redact(s.name)}", body, heading=False)
 
 
 def _parameters_table(parameters: dict) -> str:

@@ -71,6 +71,8 @@ class CheckResults:
         ``stage, caveat``: what a reader should bear in mind, in words (the study's warnings).
     prose : dict
         Stage title -> {"what", "so what", "now what", "then what"}: the words every report shows.
+    headlines : dict
+        Stage title -> the one finding that matters, with its figure (the front page).
     demand, flow, capability, conditions : dict
         Each stage's tables (empty when the stage has no data).
     """
@@ -81,6 +83,7 @@ class CheckResults:
     stages: pd.DataFrame
     caveats: pd.DataFrame
     prose: dict = field(default_factory=dict)
+    headlines: dict = field(default_factory=dict)
     purpose: dict = field(default_factory=dict)
     demand: dict = field(default_factory=dict)
     flow: dict = field(default_factory=dict)
@@ -262,7 +265,7 @@ def compute_check(study: Study, settings: dict | None = None, *, load_caveats: l
     -------
     CheckResults
     """
-    from .prose import summary_prose
+    from .prose import stage_headlines, summary_prose
     settings = settings or resolve_settings(study.config)
     caveats = [{"stage": "Data", "caveat": c} for c in load_caveats]
     services = sorted(set(study.config.get("services") or [])
@@ -285,6 +288,7 @@ def compute_check(study: Study, settings: dict | None = None, *, load_caveats: l
                            caveats=pd.DataFrame(caveats, columns=["stage", "caveat"]).drop_duplicates(ignore_index=True),
                            purpose=purpose, demand=demand, flow=flow, capability=capability, conditions=conditions)
     results.prose = summary_prose(results)
+    results.headlines = stage_headlines(results)
     return results
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import ParameterError, StudylibError
-from .report import escape, page, render_report
+from .report import index_page, render_report
 
 __all__ = ["run_check", "run_notebook", "stage_notebooks", "notebook_parameters", "check_parameters",
            "default_notebooks_dir", "default_study_dir"]
@@ -281,6 +281,7 @@ def run_check(study: str | Path | None = None, out: str | Path = "reports", *,
 def _run_stages(loaded, load_notes: list[str], settings: dict, study: Path, out: Path, results_file: Path, *,
                 notebooks_dir, progress: bool, kernel_name: str, jobs: int | None, started_all: float) -> pd.DataFrame:
     """Compute the results into ``results_file`` while lanes of kernels run the stage notebooks on them."""
+    run_at = pd.Timestamp.now(tz="UTC")
     from tqdm.auto import tqdm
 
     from .report import skipped_page
@@ -389,7 +390,7 @@ def _run_stages(loaded, load_notes: list[str], settings: dict, study: Path, out:
                          columns=["stage", "notebook", "status", "seconds", "report", "error"])
     caveats = results.caveats.to_dict("records")
     table.attrs["caveats"] = [c["caveat"] for c in caveats]
-    _write_index(out, results.study.name, table)
+    (out / "index.html").write_text(index_page(results, table, run_at=run_at), encoding="utf-8")
     manifest = {"study": results.study.name, "study_folder": str(study), "settings": shown_settings,
                 "parameters": {nb.name: routed[nb] for nb in notebooks},
                 "inputs_sha256": _checksums(study), "versions": _versions(), "caveats": caveats,
@@ -434,18 +435,3 @@ def run_notebook(notebook: str | Path, executed: str | Path, html_path: str | Pa
         render_report(executed, html_path, title=title or _title(notebook), nav=nav,
                       parameters=shown_parameters if shown_parameters is not None else parameters)
     return status, error
-
-
-def _write_index(out: Path, name: str, table: pd.DataFrame) -> None:
-    items = []
-    for rec in table.to_dict("records"):
-        link = (f"<a href=\"{escape(rec['report'])}\">{escape(rec['stage'])}</a>" if rec["report"]
-                else escape(rec["stage"]))
-        if rec["status"] == "ok":
-            items.append(f"<li>{link}</li>")
-        elif rec["status"] == "skipped":
-            items.append(f"<li class=\"skipped\">{link}: skipped ({escape(rec['error'])})</li>")
-        else:
-            items.append(f"<li class=\"failed\">{link}: <strong>failed</strong> ({escape(rec['error'])})</li>")
-    body = f"<h2>Stages</h2><ol>{''.join(items)}</ol>"
-    (out / "index.html").write_text(page(f"Check: {name}", body), encoding="utf-8")

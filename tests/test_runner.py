@@ -113,6 +113,27 @@ def test_check_on_sample_writes_reports_without_code(sample_reports, monkeypatch
         assert f">{part}</h3>" in flow
 
 
+def test_index_is_the_front_page(sample_reports):
+    out, table = sample_reports
+    index = (out / "index.html").read_text()
+    text = _visible_text(index)
+    assert "<h1>Northbrook Borough Council, front-line services</h1>" in index
+    assert "Study period 6 January 2025 to 11 May 2025" in " ".join(text.split())
+    assert "Data as of 12 May 2025" in " ".join(text.split())
+    assert re.search(r"Checked on \d{1,2} \w+ \d{4}, \d\d:\d\d UTC", " ".join(text.split()))
+    assert "demand.csv: 5,307 rows read, 5,302 kept, 5 set aside" in index
+    # One row per stage: its status and the finding that matters, which its report states too.
+    rows = re.findall(r'<tr class="(\w+)"><th scope="row"><a href="([\w.]+)">[^<]+</a></th><td>\w+</td><td>([^<]+)</td>', index)
+    assert [r[1] for r in rows] == table["report"].tolist() and {r[0] for r in rows} == {"ok"}
+    for _, report, finding in rows[1:]:
+        page = (out / report).read_text()
+        figures = re.findall(r"\d[\d,.]*%?", finding)
+        assert figures and all(f in page for f in figures), (report, finding)
+    assert "49% of demand is failure demand." in index
+    assert "Since 10 March 2025, customers waited on average 4.4 days" in index
+    assert "/work/" not in index and str(SAMPLE) not in index
+
+
 def test_manifest_records_the_run(sample_reports):
     out, table = sample_reports
     # The results every stage read hold the raw data: they never stay in the reports folder.
@@ -140,7 +161,7 @@ def test_failing_stage_does_not_hide_the_others(tmp_path, monkeypatch):
     assert table["status"].tolist() == ["ok", "failed", "ok"]
     assert "ValueError: the codebook is wrong" in table.loc[1, "error"]
     index = (tmp_path / "out" / "index.html").read_text()
-    assert "Broken stage</a>: <strong>failed</strong>" in index
+    assert re.search(r"Broken stage</a></th><td>failed</td><td>This stage failed: cell 2: ValueError", index)
     assert "ValueError: the codebook is wrong" in index
     assert "data:image/png;base64" in (tmp_path / "out" / "03_after.html").read_text()
 

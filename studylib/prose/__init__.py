@@ -5,7 +5,7 @@ one :class:`studylib.results.CheckResults`; the summary and each stage report sh
 """
 from __future__ import annotations
 
-__all__ = ["summary_prose", "purpose_prose", "conditions_prose"]
+__all__ = ["summary_prose", "purpose_prose", "conditions_prose", "stage_headlines"]
 
 
 def purpose_prose(results) -> dict[str, str]:
@@ -74,4 +74,41 @@ def summary_prose(results) -> dict[str, dict[str, str]]:
         out["Flow"] = flow_prose(results.flow, whats=whats)
     if results.status("05_system_conditions") == "ok" or len(results.conditions.get("wastes", [])):
         out["System conditions"] = conditions_prose(results)
+    return out
+
+
+def stage_headlines(results) -> dict[str, str]:
+    """Stage title -> the one finding that matters, with its figure, for the front page.
+
+    Each is a sentence (or its figures) that the stage's own report states too.
+    """
+    from .capability import capability_headline
+    out = {"Summary": "Every stage's findings on one page: what, so what, now what, then what, with one chart each."}
+    matters = results.purpose.get("matters")
+    if matters is not None and len(matters):
+        top = matters.iloc[0]
+        out["Purpose"] = f"What matters most to customers: “{top['what_matters']}” ({top['share']:.0%} of the contacts where it was recorded)."
+    elif (results.study.findings or {}).get("purpose"):
+        out["Purpose"] = f"Purpose in the customer's terms: {str(results.study.findings['purpose']).strip()}"
+    if results.demand:
+        overall = results.demand["overall"].iloc[0]
+        out["Demand"] = (f"{overall['failure_share']:.0%} of demand is failure demand." if overall["labelled"]
+                         else "No contact is labelled value or failure yet.")
+    charts = results.capability.get("charts") if results.capability else None
+    if charts:
+        out["Capability"] = capability_headline(next(reversed(charts.values())))
+    if results.flow:
+        figures = results.flow["figures"]
+        now = figures[figures["era"] == figures.groupby("service", dropna=False)["era"].transform("max")]
+        unit = results.flow["times"].attrs.get("unit", "days")
+        parts = []
+        for rec in now.to_dict("records"):
+            if rec["finished"]:
+                when = "" if rec["system"] == "whole period" else f"{rec['system'][0].upper()}{rec['system'][1:]}, "
+                text = (f"customers waited on average {rec['end_to_end_mean']:.1f} {unit} from first contact to the "
+                        f"problem solved; the organisation's clock recorded {rec['official_mean']:.1f}.")
+                parts.append(when + (text if when else text[0].upper() + text[1:]))
+        out["Flow"] = " ".join(parts) or "No case has finished yet."
+    if "System conditions" in results.prose:
+        out["System conditions"] = results.prose["System conditions"]["what"]
     return out

@@ -8,7 +8,7 @@ import pandas as pd
 from ..capability import MIN_POINTS_FOR_LIMITS, limits_by_system
 from ..systems import long_date
 
-__all__ = ["capability_caption", "capability_prose"]
+__all__ = ["capability_caption", "capability_prose", "capability_headline"]
 
 
 def _days(x: float) -> str:
@@ -34,6 +34,19 @@ def _system_words(rec: pd.Series, unit: str, *, first: bool) -> str:
     return words
 
 
+def capability_headline(result: pd.DataFrame) -> str:
+    """The caption's first sentence: what the system as it is now can promise."""
+    if result["value"].notna().sum() == 0:
+        return "No case has finished yet, so there is nothing to chart."
+    stats = limits_by_system(result)
+    now = _system_words(stats.iloc[-1], result.attrs.get("unit", "days"), first=True)
+    if len(stats) > 1:
+        change = result.attrs["changes"][-1]
+        what = f" ({change['what']})" if change.get("what") else ""
+        return f"Since the change of {long_date(change['date'])}{what}, {now}."
+    return f"{now[0].upper()}{now[1:]}."
+
+
 def capability_caption(result: pd.DataFrame) -> str:
     """The chart in plain words, computed from its limits.
 
@@ -50,15 +63,9 @@ def capability_caption(result: pd.DataFrame) -> str:
         text = (f"Every case took the same time ({_days(current['mean'])} {unit}), so no limits can "
                 f"be computed.")
     else:
-        now = _system_words(current, unit, first=True)
+        text = capability_headline(result)
         if len(stats) > 1:
-            change = result.attrs["changes"][-1]
-            what = f" ({change['what']})" if change.get("what") else ""
-            text = f"Since the change of {long_date(change['date'])}{what}, {now}."
-            before = stats.iloc[-2]
-            text += f" Before it, {_system_words(before, unit, first=False)}."
-        else:
-            text = f"{now[0].upper()}{now[1:]}."
+            text += f" Before it, {_system_words(stats.iloc[-2], unit, first=False)}."
     target = result.attrs.get("target")
     if target is not None and current["status"] == "stable" and not np.isnan(current["upper"]):
         if target < current["lower"]:
