@@ -185,10 +185,13 @@ def capability_charts(times: pd.DataFrame, config: dict, *, clock: str = "custom
 def capability_limits(charts: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """The current system's limits and Making Data Count icons of each chart, one row per chart.
 
+    Limits and assurance are given only where :func:`limits_by_system` says the system is stable
+    with enough cases; otherwise ``status`` says why they are left empty.
+
     Returns
     -------
     DataFrame
-        ``chart, cases, mean, lower limit`` (floored at 0), ``upper limit, latest case``
+        ``chart, cases, status, mean, lower limit`` (floored at 0), ``upper limit, latest case``
         (variation), ``target, assurance``; charts with no finished case are left out.
     """
     from .xmr import xmr_summary
@@ -196,9 +199,16 @@ def capability_limits(charts: dict[str, pd.DataFrame]) -> pd.DataFrame:
     for name, result in charts.items():
         if result["value"].notna().sum() == 0:
             continue
-        row = xmr_summary(result[result["group"] == result["group"].max()]).iloc[0].to_dict()
-        rows.append({"chart": name, "cases": int(result["value"].notna().sum()), "mean": row["mean"],
-                     "lower limit": max(row["lower_limit"], 0), "upper limit": row["upper_limit"],
-                     "latest case": row["variation"], "target": row["target"], "assurance": row["assurance"]})
-    return pd.DataFrame(rows, columns=["chart", "cases", "mean", "lower limit", "upper limit", "latest case",
-                                       "target", "assurance"])
+        current = result[result["group"] == result["group"].max()]
+        row = xmr_summary(current).iloc[0].to_dict()
+        stats = limits_by_system(result).iloc[-1]
+        promised = stats["status"] == "stable"
+        status = {"stable": "stable", "too few": f"too few cases ({stats['n']}) to set limits",
+                  "not stable": f"not stable: {stats['signals']} signals"}[stats["status"]]
+        rows.append({"chart": name, "cases": int(stats["n"]), "status": status, "mean": row["mean"],
+                     "lower limit": max(row["lower_limit"], 0) if promised else np.nan,
+                     "upper limit": row["upper_limit"] if promised else np.nan,
+                     "latest case": row["variation"], "target": row["target"],
+                     "assurance": row["assurance"] if promised else None})
+    return pd.DataFrame(rows, columns=["chart", "cases", "status", "mean", "lower limit", "upper limit",
+                                       "latest case", "target", "assurance"])

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 __all__ = ["render_report", "page", "say", "escape", "redact", "private", "table", "configure_privacy",
-           "PERSONAL_DATA", "four_parts", "caveats", "open_stage", "skipped_page", "stage_heading", "index_page"]
+           "PERSONAL_DATA", "HEADERS", "CODE_WORDS", "show", "describe_chart", "four_parts", "caveats", "open_stage", "skipped_page", "stage_heading", "index_page"]
 
 #: What is redacted from reports by default, in the order the patterns are applied: the label
 #: that replaces it, and the pattern. Card-like numbers first, so that a card number is not read
@@ -63,12 +63,61 @@ def private(frame):
     return out
 
 
+#: Column names as a manager reads them; other names are shown with spaces for underscores.
+HEADERS = {
+    "end_to_end_mean": "customer's clock, mean days", "official_mean": "organisation's clock, mean days",
+    "end_to_end_days": "customer's clock, days", "official_days": "organisation's clock, days",
+    "before_clock_mean": "days before the organisation's clock starts", "hidden_mean": "days the organisation does not count",
+    "clean_share": "cases flowing clean", "handoffs_mean": "hand-offs per case", "rework_share": "cases repeating a step",
+    "waste_share": "time spent on waste", "share_of_time": "share of case time", "failure_share": "failure demand",
+    "contacts_per_week": "contacts a week", "value_or_failure": "value or failure", "failure_subtype": "kind of failure",
+    "demand_type": "demand type", "failure_contacts": "failure contacts", "unit_low": "unit cost from",
+    "unit_high": "unit cost to", "cost_low": "cost from", "cost_high": "cost to", "unpriced_contacts": "contacts not priced",
+    "problem_id": "problem", "first_contact": "first contact", "last_contact": "last contact",
+    "contact_id": "contact", "rows_read": "rows read", "rows_kept": "rows kept", "rows_set_aside": "rows set aside",
+    "what_matters": "what matters", "matched_types": "types that matched", "n_steps": "steps",
+    "median_end_to_end_days": "median days, customer's clock", "open_cases": "open cases",
+}
+
+#: Codes that reach a table, in words (Making Data Count's variation and assurance, and more).
+CODE_WORDS = {
+    "common_cause": "common cause: no signal", "special_cause_improvement": "signal: improving",
+    "special_cause_concern": "signal: a concern", "special_cause_neutral_high": "signal: higher",
+    "special_cause_neutral_low": "signal: lower", "consistent_pass": "will consistently meet the target",
+    "consistent_fail": "will consistently miss the target", "inconsistent": "will sometimes meet the target",
+    "hand label": "by hand", "none": "not labelled",
+}
+
+
+def _cell(value) -> str:
+    """One cell as a manager reads it: dates as 12 May 2025, thousands separated, codes in words."""
+    import pandas as pd
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NaT or value is pd.NA:
+        return ""
+    if isinstance(value, pd.Timestamp):
+        day = f"{value.day} {value:%B %Y}"
+        return day if (value.hour, value.minute) == (0, 0) else f"{day} {value:%H:%M}"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int) or (hasattr(value, "dtype") and getattr(value.dtype, "kind", "") in "iu"):
+        return f"{int(value):,}"
+    if isinstance(value, float):
+        if value in (float("inf"), float("-inf")):
+            return "more than the data can show"
+        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.1f}"
+    text = str(value)
+    return CODE_WORDS.get(text, text)
+
+
 def table(frame, *, formats: dict | None = None, max_rows: int | None = 50, index: bool = False):
     """Show a table in a report: private (see :func:`private`), every cell escaped.
 
-    ``formats`` maps columns to format strings (``"{:.0%}"``) or functions. pandas' Styler does
-    not escape cell text, so customer words could become markup; this does.
+    ``formats`` maps columns to format strings (``"{:.0%}"``) or functions; every other cell is
+    shown as a manager reads it (dates as 12 May 2025, numbers with thousands separators, codes in
+    words, nothing for a missing value) and column names in words (:data:`HEADERS`). pandas'
+    Styler does not escape cell text, so customer words could become markup; this does.
     """
+    import pandas as pd
     from IPython.display import HTML
     shown = private(frame)
     if max_rows is not None and len(shown) > max_rows:
@@ -77,11 +126,21 @@ def table(frame, *, formats: dict | None = None, max_rows: int | None = 50, inde
     else:
         note = ""
     formatters = {}
-    for col, fmt in (formats or {}).items():
-        if col in shown.columns:
-            formatters[col] = (fmt if callable(fmt) else
-                               (lambda f: lambda v: "" if v is None or (isinstance(v, float) and v != v) else f.format(v))(fmt))
-    html_table = shown.to_html(index=index, escape=True, na_rep="", formatters=formatters or None, border=0)
+    for col in shown.columns:
+        fmt = (formats or {}).get(col)
+        if fmt is None:
+            formatters[col] = _cell
+        elif callable(fmt):
+            formatters[col] = fmt
+        else:
+            formatters[col] = (lambda f: lambda v: _cell(None) if v is None or (isinstance(v, float) and v != v)
+                               else f.format(v))(fmt)
+    # Every cell becomes its text first: pandas skips formatters for a column that is all missing.
+    cells = pd.DataFrame({c: [formatters[c](v) for v in shown[c].tolist()] for c in shown.columns}, index=shown.index)
+    cells.columns = [HEADERS.get(str(c), str(c).replace("_", " ")) for c in shown.columns]
+    if index:
+        cells.index = [_cell(v) for v in shown.index]
+    html_table = cells.to_html(index=index, escape=True, na_rep="", border=0)
     return HTML(html_table + note)
 
 _CSS = """
@@ -121,6 +180,87 @@ def say(text: str, *, heading: str | None = None, level: int = 3):
     if text:
         parts.append(f"<p>{escape(redact(text))}</p>")
     return HTML("".join(parts))
+
+
+def _axis_value(ax, which: str, value: float) -> str:
+    """A data value on an axis as words: a date on a date axis, else a number."""
+    import matplotlib.dates as mdates
+    axis = ax.xaxis if which == "x" else ax.yaxis
+    if isinstance(axis.get_major_formatter(), (mdates.DateFormatter, mdates.ConciseDateFormatter, mdates.AutoDateFormatter)):
+        try:
+            stamp = mdates.num2date(value)
+            return f"{stamp.day} {stamp:%B %Y}"
+        except (ValueError, OverflowError):
+            pass
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.1f}"
+
+
+def describe_chart(fig) -> str:
+    """Alt text from what a figure draws: its title, and its main figure (the largest bar, or the
+    number and range of the points), so that a screen reader hears what the chart shows."""
+    import numpy as np
+    from matplotlib.patches import Rectangle
+    parts = []
+    for ax in fig.get_axes():
+        if not ax.has_data():
+            continue
+        title = ax.get_title() or "Chart"
+        bars = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_width() > 0 and p.get_height() > 0]
+        text = title
+        if bars:
+            # Bars of one thickness lie along the other axis: equal heights mean horizontal bars.
+            horizontal = len({round(b.get_height(), 6) for b in bars}) == 1 and len({round(b.get_width(), 6) for b in bars}) > 1
+            sizes = [b.get_width() if horizontal else b.get_height() for b in bars]
+            big = bars[int(np.argmax(sizes))]
+            ticks = ax.get_yticklabels() if horizontal else ax.get_xticklabels()
+            centre = big.get_y() + big.get_height() / 2 if horizontal else big.get_x() + big.get_width() / 2
+            labels = [(abs((tk.get_position()[1] if horizontal else tk.get_position()[0]) - centre), tk.get_text())
+                      for tk in ticks if tk.get_text()]
+            name = min(labels)[1] if labels else ""
+            unit = (ax.get_xlabel() if horizontal else ax.get_ylabel()) or "value"
+            text += (f": {len(bars)} bars; the largest{' is ' + name.replace(chr(10), ' ') if name else ''}, "
+                     f"at {max(sizes):,.0f} {unit}")
+        else:
+            xs, ys = [], []
+            lines = ax.get_lines()
+            # A chart that names its values (gid "values") is described by them, not its limit lines.
+            lines = [ln for ln in lines if ln.get_gid() == "values"] or lines
+            for line in lines:
+                x = np.asarray(ax.convert_xunits(line.get_xdata()), dtype=float)
+                y = np.asarray(ax.convert_yunits(line.get_ydata()), dtype=float)
+                if len(x) > 2:
+                    xs.append(x), ys.append(y)
+            for coll in ([] if any(ln.get_gid() == "values" for ln in lines) else ax.collections):
+                offsets = np.asarray(coll.get_offsets(), dtype=float)
+                if offsets.ndim == 2 and len(offsets) > 1:
+                    xs.append(offsets[:, 0]), ys.append(offsets[:, 1])
+            if xs:
+                x, y = np.concatenate(xs), np.concatenate(ys)
+                ok = np.isfinite(x) & np.isfinite(y)
+                x, y = x[ok], y[ok]
+                if len(x):
+                    unit = ax.get_ylabel() or "value"
+                    text += (f": {len(x):,} points from {_axis_value(ax, 'x', x.min())} to {_axis_value(ax, 'x', x.max())}"
+                             f", {unit} from {_axis_value(ax, 'y', y.min())} to {_axis_value(ax, 'y', y.max())}")
+        parts.append(text + ".")
+    return " ".join(parts) or "An empty chart."
+
+
+def show(fig=None, *, alt: str | None = None):
+    """Show a chart in a report as an image with alt text that says what it shows and its main
+    figure (:func:`describe_chart`, or ``alt``); redacted like every other string. Closes it."""
+    import base64
+    import io
+
+    import matplotlib.pyplot as plt
+    from IPython.display import HTML, display
+    fig = plt.gcf() if fig is None else getattr(fig, "figure", fig)
+    words = alt or describe_chart(fig)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight")
+    plt.close(fig)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    display(HTML(f'<img src="data:image/png;base64,{data}" alt="{escape(redact(words))}">'))
 
 
 def four_parts(parts: dict[str, str], *, level: int = 3):
@@ -231,7 +371,8 @@ def index_page(results, stages, *, run_at) -> str:
 
 
 def _parameters_table(parameters: dict) -> str:
-    rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in parameters.items())
+    rows = "".join(f"<tr><th>{escape(str(k).replace('_', ' '))}</th><td>{escape(_cell(v) if v is not None else 'none')}</td></tr>"
+                   for k, v in parameters.items())
     return f"<details class=\"run-parameters\"><summary>Run parameters</summary><table>{rows}</table></details>"
 
 

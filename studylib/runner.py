@@ -322,7 +322,7 @@ def _run_stages(loaded, load_notes: list[str], settings: dict, study: Path, out:
         else:
             status, error = lane.run(nb, executed, routed[nb])
         if executed.exists():
-            render_report(executed, html_path, title=titles[nb], nav=nav, parameters=shown_settings)
+            render_report(executed, html_path, title=titles[nb], nav=nav, parameters=settings)
         return {"stage": titles[nb], "notebook": nb.name, "status": status,
                 "seconds": round(time.perf_counter() - started, 2),
                 "report": html_path.name if html_path.exists() else "", "error": error}

@@ -235,3 +235,21 @@ def test_ae_example_notebook_runs(tmp_path):
     html = (tmp_path / "ae.html").read_text()
     assert html.count("data:image/png;base64") == 2
     assert len(re.findall(r"it will consistently fail the 95% standard", html)) == 2
+
+
+def test_limits_table_promises_nothing_an_unstable_system_cannot_keep(two_systems):
+    from studylib.capability import capability_limits
+    stable = capability_limits({"Stable": capability(_times(_series(STABLE)), target=40)}).iloc[0]
+    assert stable["status"] == "stable" and stable["assurance"] == "consistent_pass"
+    assert stable["upper limit"] == pytest.approx(capability(_times(_series(STABLE)))["upper_limit"].iloc[0])
+    r = capability(two_systems, service="Repairs", system_changes=CHANGE, target=28)
+    new = r[r["group"] == 1]
+    n_signals = int((new["special_cause"] != "none").sum())
+    row = capability_limits({"Repairs": r}).iloc[0]
+    assert row["cases"] == 30
+    if n_signals:
+        assert row["status"] == f"not stable: {n_signals} signals"
+        assert np.isnan(row["upper limit"]) and row["assurance"] is None
+    thin = capability(_times(_series(STABLE[:8])))
+    row = capability_limits({"Thin": thin}).iloc[0]
+    assert row["status"] == "too few cases (8) to set limits" and np.isnan(row["lower limit"])

@@ -1,0 +1,69 @@
+"""Reports a manager reads: in headless Chromium at 1280 and 390 px, on the sample and on LA 311.
+
+No page scrolls sideways, every chart has alt text that says what it shows, the index shows the
+headline figures, and no code, raw value or machine path reaches the page.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import CHROMIUM, ROOT, SAMPLE, need_browser, shared_file
+from studylib.runner import run_check
+
+#: What must never be read in a report: raw missing values, codes, machine paths, Python.
+FORBIDDEN = [r"\binf\b", r"\bnan\b", r"\bNaN\b", r"\bNaT\b", r"\bNone\b", "common_cause", "special_cause",
+             "consistent_pass", "consistent_fail", "share_of_time", "end_to_end_mean", "Traceback",
+             "/work/", "/tmp/", "site-packages", r"\bTrue\b", r"\bFalse\b"]
+
+
+@pytest.fixture(scope="module")
+def studies(tmp_path_factory):
+    out = {}
+    sample = tmp_path_factory.mktemp("sample")
+    run_check(SAMPLE, sample, progress=False)
+    out["sample"] = sample
+    la311 = tmp_path_factory.mktemp("la311")
+    shared_file("311/la_311_2017_subset.csv")
+    run_check(ROOT / "examples" / "la311", la311, progress=False)
+    out["la311"] = la311
+    return out
+
+
+@pytest.mark.parametrize("study", ["sample", "la311"])
+def test_reports_read_well_on_a_desktop_and_a_phone(studies, study):
+    sync_playwright = need_browser()
+    out = studies[study]
+    pages = sorted(p.name for p in out.glob("*.html"))
+    assert "index.html" in pages and len(pages) == 7
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        for width in (1280, 390):
+            context = browser.new_context(offline=True, viewport={"width": width, "height": 900})
+            for name in pages:
+                page = context.new_page()
+                page.goto((out / name).as_uri())
+                scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+                assert scroll <= inner, (study, name, width, scroll)
+                alts = page.eval_on_selector_all("img", "els => els.map(e => e.getAttribute('alt') || '')")
+                for alt in alts:
+                    assert len(alt) > 25 and "No description" not in alt, (study, name, alt)
+                text = page.inner_text("body")
+                for pattern in FORBIDDEN:
+                    found = re.search(pattern, text)
+                    assert not found, (study, name, pattern, text[max(found.start() - 80, 0):found.end() + 80])
+                page.close()
+            context.close()
+        browser.close()
+
+
+def test_index_shows_the_headline_figures(studies):
+    sample = (studies["sample"] / "index.html").read_text()
+    for figure in ("49% of demand is failure demand", "on average 4.4 days", "6 January 2025 to 11 May 2025"):
+        assert figure in sample
+    la311 = (studies["la311"] / "index.html").read_text()
+    assert "LA 311, last week of 2017" in la311
+    assert "No contact is labelled value or failure yet." in la311
+    assert la311.count("<td>skipped</td>") == 3
