@@ -135,6 +135,8 @@ def limits_by_system(result: pd.DataFrame) -> pd.DataFrame:
         "too few" (fewer than :data:`MIN_POINTS_FOR_LIMITS` cases: no range is promised),
         "not stable" (signals: no range is promised) or "stable".
     """
+    if "lower_limit_shown" not in result:        # a periodic measure straight from xmr
+        result = result.assign(lower_limit_shown=result["lower_limit"])
     g = result.groupby("group", sort=True)
     stats = g.agg(n=("value", "count"), mean=("mean", "first"), lower=("lower_limit_shown", "first"),
                   lower_raw=("lower_limit", "first"), upper=("upper_limit", "first"), start=("x", "min"),
@@ -182,7 +184,7 @@ def capability_charts(times: pd.DataFrame, config: dict, *, clock: str = "custom
     return charts
 
 
-def capability_limits(charts: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def capability_limits(charts: dict[str, pd.DataFrame], *, points: str = "cases") -> pd.DataFrame:
     """The current system's limits and Making Data Count icons of each chart, one row per chart.
 
     Limits and assurance are given only where :func:`limits_by_system` says the system is stable
@@ -192,7 +194,8 @@ def capability_limits(charts: dict[str, pd.DataFrame]) -> pd.DataFrame:
     -------
     DataFrame
         ``chart, cases, status, mean, lower limit`` (floored at 0), ``upper limit, latest case``
-        (variation), ``target, assurance``; charts with no finished case are left out.
+        (variation), ``target, assurance``; charts with no finished case are left out. ``points``
+        names what is counted ("cases"; "months" for a periodic measure).
     """
     from .xmr import xmr_summary
     rows = []
@@ -203,12 +206,12 @@ def capability_limits(charts: dict[str, pd.DataFrame]) -> pd.DataFrame:
         row = xmr_summary(current).iloc[0].to_dict()
         stats = limits_by_system(result).iloc[-1]
         promised = stats["status"] == "stable"
-        status = {"stable": "stable", "too few": f"too few cases ({stats['n']}) to set limits",
+        status = {"stable": "stable", "too few": f"too few {points} ({stats['n']}) to set limits",
                   "not stable": f"not stable: {stats['signals']} signals"}[stats["status"]]
-        rows.append({"chart": name, "cases": int(stats["n"]), "status": status, "mean": row["mean"],
+        rows.append({"chart": name, points: int(stats["n"]), "status": status, "mean": row["mean"],
                      "lower limit": max(row["lower_limit"], 0) if promised else np.nan,
                      "upper limit": row["upper_limit"] if promised else np.nan,
-                     "latest case": row["variation"], "target": row["target"],
+                     f"latest {points.rstrip('s')}": row["variation"], "target": row["target"],
                      "assurance": row["assurance"] if promised else None})
-    return pd.DataFrame(rows, columns=["chart", "cases", "status", "mean", "lower limit", "upper limit",
-                                       "latest case", "target", "assurance"])
+    return pd.DataFrame(rows, columns=["chart", points, "status", "mean", "lower limit", "upper limit",
+                                       f"latest {points.rstrip('s')}", "target", "assurance"])

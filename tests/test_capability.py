@@ -234,7 +234,26 @@ def test_ae_example_notebook_runs(tmp_path):
     assert (status, error) == ("ok", "")
     html = (tmp_path / "ae.html").read_text()
     assert html.count("data:image/png;base64") == 2
-    assert len(re.findall(r"it will consistently fail the 95% standard", html)) == 2
+    # Both systems have signals (England's months sit below the limits late on): no range, no
+    # assurance, the signals named.
+    assert len(re.findall(r"This system is not stable: \d+ of its 36 months are signals", html)) == 2
+    assert "delivers between" not in html and "will consistently" not in html
+    assert "consistent_fail" not in html and "common_cause" not in html
+
+
+def test_periodic_caption_gives_a_range_only_for_a_stable_system():
+    from studylib.prose.capability import xmr_caption
+    values = [90.0, 92.5, 89.0, 91.5, 90.5, 92.0, 89.5, 91.0, 90.0, 92.5, 89.0, 91.5, 90.5, 92.0]
+    stable = xmr(values, improvement="increase", target=95)
+    text = xmr_caption(stable, unit="%", ceiling=100, standard_words="the 95% standard")
+    row = stable.iloc[0]
+    assert text.startswith(f"Month by month this system delivers between {row['lower_limit']:.1f}% and "
+                           f"{row['upper_limit']:.1f}%; on average {row['mean']:.1f}%.")
+    assert text.endswith("While it stays as it is, it will sometimes meet and sometimes miss the 95% standard.")
+    few = xmr(values[:8], improvement="increase", target=95)
+    assert xmr_caption(few, unit="%").startswith("Only 8 months: too few to set limits")
+    shifted = xmr(values + [80.0] * 9, improvement="increase", target=95)
+    assert xmr_caption(shifted, unit="%").startswith("This system is not stable")
 
 
 def test_limits_table_promises_nothing_an_unstable_system_cannot_keep(two_systems):

@@ -8,7 +8,7 @@ import pandas as pd
 from ..capability import MIN_POINTS_FOR_LIMITS, limits_by_system
 from ..systems import long_date
 
-__all__ = ["capability_caption", "capability_prose", "capability_headline"]
+__all__ = ["capability_caption", "capability_prose", "capability_headline", "xmr_caption"]
 
 
 def _days(x: float) -> str:
@@ -97,7 +97,8 @@ def capability_prose(result: pd.DataFrame, *, name: str = "the service") -> dict
         return {"what": f"No {name} case has finished yet.", "so what": "", "now what": "", "then what": ""}
     current = stats.iloc[-1]
     n = int(result["value"].notna().sum())
-    what = f"{n:,} finished {name} cases. {capability_caption(result)}"
+    cases = "cases across all services" if name == "all services" else f"{name} cases"
+    what = f"{n:,} finished {cases}. {capability_caption(result)}"
     if len(stats) > 1:
         before = stats.iloc[-2]
         change = (before["mean"] - current["mean"]) / before["mean"] if before["mean"] else 0
@@ -129,3 +130,53 @@ def capability_prose(result: pd.DataFrame, *, name: str = "the service") -> dict
                  f"points below the mean of {_days(current['mean'])} {unit}; recalculate the limits only "
                  f"at a dated change.")
     return {"what": what, "so what": so_what, "now what": now_what, "then what": then_what}
+
+
+_ASSURANCE_WORDS = {"consistent_fail": "will consistently miss", "consistent_pass": "will consistently meet",
+                    "inconsistent": "will sometimes meet and sometimes miss"}
+
+
+def xmr_caption(result: pd.DataFrame, *, unit: str = "", points: str = "months", floor: float | None = None,
+                ceiling: float | None = None, standard_words: str = "the standard") -> str:
+    """A periodic measure's XmR chart (:func:`studylib.xmr`) in plain words, as honest as the
+    capability caption: a range only from 12 or more points of a stable system (the latest group),
+    the limits held within ``floor`` and ``ceiling`` (a share cannot pass 100%), and the assurance
+    against the target only then.
+
+    Examples: "Month by month this system delivers between 72.8% and 88.2%; on average 80.5%. While
+    it stays as it is, it will consistently miss the standard." or "This system is not stable: 9 of
+    its 36 months are signals (7 in long runs below the average, ...), so no range can be promised;
+    on average 80.5%."
+    """
+    from ..xmr import xmr_summary
+    latest = result[result["group"] == result["group"].max()]
+    n = int(latest["value"].notna().sum())
+    signals = latest.loc[latest["special_cause"] != "none", "special_cause"].astype(str).value_counts()
+    mean = float(latest["mean"].iloc[0])
+
+    def fmt(x):
+        return f"{x:.1f}{unit}"
+
+    if n < MIN_POINTS_FOR_LIMITS:
+        return (f"Only {n} {points}: too few to set limits (at least {MIN_POINTS_FOR_LIMITS} are needed); on "
+                f"average {fmt(mean)}.")
+    if len(signals):
+        named = ", ".join(f"{v} {_SIGNAL_WORDS.get(k, k)}" for k, v in signals.items())
+        return (f"This system is not stable: {int(signals.sum())} of its {n} {points} are signals ({named}), so no "
+                f"range can be promised; on average {fmt(mean)}. Find out what changed before judging it "
+                f"against {standard_words}.")
+    summary = xmr_summary(latest).iloc[0]
+    lo, hi = float(summary["lower_limit"]), float(summary["upper_limit"])
+    held = []
+    if floor is not None and lo < floor:
+        lo = floor
+        held.append(f"the lower limit is shown at {fmt(floor)}")
+    if ceiling is not None and hi > ceiling:
+        hi = ceiling
+        held.append(f"the upper limit is shown at {fmt(ceiling)}")
+    text = (f"{points[:-1].capitalize() if points.endswith('s') else points.capitalize()} by "
+            f"{points[:-1] if points.endswith('s') else points} this system delivers between {fmt(lo)} and "
+            f"{fmt(hi)}; on average {fmt(mean)}" + (f" ({'; '.join(held)})" if held else "") + ".")
+    if summary.get("assurance") in _ASSURANCE_WORDS:
+        text += f" While it stays as it is, it {_ASSURANCE_WORDS[summary['assurance']]} {standard_words}."
+    return text

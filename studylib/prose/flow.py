@@ -68,11 +68,12 @@ def _service_flow(part: pd.DataFrame, *, unit: str, whats: dict) -> dict[str, li
     part = part.sort_values("era")
     now = part.iloc[-1].to_dict()
     earlier = [r for r in part.iloc[:-1].iloc[::-1].to_dict("records")]
-    name = str(now["service"]).lower() if now["service"] is not None and pd.notna(now["service"]) else "the service's"
+    named = now["service"] is not None and pd.notna(now["service"])
     words = {"what": [], "so what": [], "now what": []}
     when = _system_phrase(now, whats.get((now["service"], now["era"]), "")).strip()
     lead = f"{when[0].upper()}{when[1:]}: " if when else ""
-    words["what"].append(f"{lead}{now['cases']:,} {name} cases followed end to end; {now['open']:,} still open.")
+    cases = f"{str(now['service']).lower()} cases" if named else "cases"
+    words["what"].append(f"{lead}{now['cases']:,} {cases} followed end to end; {now['open']:,} still open.")
     if now["finished"]:
         words["what"].append(f"Customers waited on average {now['end_to_end_mean']:.1f} {unit} from first contact to "
                              f"the problem solved; the organisation's clock recorded {now['official_mean']:.1f}.")
