@@ -15,7 +15,7 @@ import pytest
 from conftest import ROOT, shared_file
 from studylib import ParameterError, xmr, xmr_summary
 from studylib.capability import capability, capability_charts, study_target
-from studylib.charts.capability import POINT_COLOURS, plot_xmr
+from studylib.charts.capability import POINT_COLOURS, POINT_WORDS, plot_xmr
 from studylib.prose.capability import capability_caption, capability_prose
 from studylib.flow import case_times
 from studylib.nhs import FOUR_HOUR_STANDARD, four_hour_performance, read_ae_attendances
@@ -173,7 +173,10 @@ def test_plot_draws_what_the_result_says(two_systems):
     by_gid = {}
     for line in ax.lines:
         by_gid.setdefault(line.get_gid(), []).append(line)
-    np.testing.assert_array_equal(by_gid["values"][0].get_ydata(), r["value"])
+    # One line of values per system, at the date each case finished.
+    np.testing.assert_array_equal(np.concatenate([ln.get_ydata() for ln in by_gid["values"]]), r["value"])
+    assert [len(ln.get_xdata()) for ln in by_gid["values"]] == r.groupby("group").size().tolist()
+    assert pd.Timestamp(by_gid["values"][1].get_xdata()[0]) == r.loc[r["group"] == 1, "finished"].iloc[0]
     assert len(by_gid["mean"]) == 2 and len(by_gid["upper limit"]) == 2
     for line, (_, g) in zip(by_gid["lower limit"], r.groupby("group")):
         np.testing.assert_allclose(line.get_ydata(), g["lower_limit"].clip(lower=0))
@@ -183,11 +186,18 @@ def test_plot_draws_what_the_result_says(two_systems):
     assert list(by_gid["target"][0].get_ydata()) == [28, 28]
     special = r[r["point_type"] != "common_cause"]
     assert len(special) > 0
-    signals = [c for c in ax.collections if c.get_gid() == "signals"][0]
-    np.testing.assert_allclose(signals.get_offsets()[:, 1], special["value"])
-    colours = [matplotlib.colors.to_hex(c) for c in signals.get_facecolors()]
-    assert colours == [POINT_COLOURS[p].lower() for p in special["point_type"].astype(str)]
-    assert ax.get_xlabel() == "cases, in order of completion"
+    # Signals drawn one kind at a time, each colour in the legend with its words.
+    signals = [c for c in ax.collections if c.get_gid() == "signals"]
+    assert sum(len(c.get_offsets()) for c in signals) == len(special)
+    legend = {text.get_text() for text in ax.get_legend().get_texts()}
+    for collection in signals:
+        kind = next(k for k, words in POINT_WORDS.items() if words == collection.get_label())
+        assert matplotlib.colors.to_hex(collection.get_facecolors()[0]) == POINT_COLOURS[kind].lower()
+        assert collection.get_label() in legend
+        np.testing.assert_allclose(sorted(collection.get_offsets()[:, 1]),
+                                   sorted(special.loc[special["point_type"] == kind, "value"]))
+    assert ax.get_xlabel() == "date each case finished"
+    assert any(line.get_gid() == "change" for line in ax.lines)
     plt.close(ax.figure)
 
 

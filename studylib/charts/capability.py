@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["plot_xmr", "POINT_COLOURS"]
+__all__ = ["plot_xmr", "POINT_COLOURS", "POINT_WORDS"]
 
 
 #: Making Data Count colours: grey common cause, blue improvement, orange concern, purple neutral.
@@ -17,49 +17,73 @@ POINT_COLOURS = {
 }
 
 
+#: Legend words for the point types of :data:`POINT_COLOURS` (Making Data Count's colours).
+POINT_WORDS = {"special_cause_improvement": "signal: better", "special_cause_concern": "signal: worse",
+               "special_cause_neutral_high": "signal: higher", "special_cause_neutral_low": "signal: lower"}
+
+
 def plot_xmr(result: pd.DataFrame, *, ax=None, target: float | None = None, floor: float | None = None,
              title: str | None = None, ylabel: str | None = None, annotate_changes: bool = True):
     """Draw an XmR result: the values, mean and limits per group, coloured special causes, target.
 
-    Lines carry a ``gid`` for tests: ``values``, ``mean``, ``upper limit``, ``lower limit``,
-    ``target``; the special-cause points are a scatter with gid ``signals``. ``floor`` (0 for
-    times) draws the lower limit no lower than it. Nothing is computed here.
+    Time runs along the x axis: a capability chart (from :func:`studylib.capability.capability`)
+    places each case at the date it finished (or arrived, in arrival order), and its dated changes
+    are drawn where they happened. Lines carry a ``gid`` for tests: ``values`` (one per group),
+    ``mean``, ``upper limit``, ``lower limit``, ``target``; the special-cause points are scatters
+    with gid ``signals``, one per kind, each in the legend. ``floor`` (0 for times) draws the lower
+    limit no lower than it. Counts get whole-number ticks. Nothing is computed here.
     """
+    import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     if ax is None:
         _, ax = plt.subplots(figsize=(10, 4.2))
     if target is None:
         target = result.attrs.get("target")
-    ax.plot(result["x"], result["value"], color=POINT_COLOURS["common_cause"], lw=1, marker="o",
-            ms=3, gid="values", label="value", zorder=2)
+    order = result.attrs.get("order")
+    xcol = {"completion": "finished", "arrival": "arrived"}.get(order, "x")
+    xcol = xcol if xcol in result else "x"
+    x = result[xcol]
     for i, (_, g) in enumerate(result.groupby("group", sort=True)):
+        gx = x.loc[g.index]
+        ax.plot(gx, g["value"], color=POINT_COLOURS["common_cause"], lw=0.8, marker="o", ms=3, gid="values",
+                label="value" if i == 0 else None, zorder=2)
         lower = g["lower_limit"] if floor is None else g["lower_limit"].clip(lower=floor)
-        ax.plot(g["x"], g["mean"], color="black", lw=1.2, gid="mean", label="mean" if i == 0 else None)
-        ax.plot(g["x"], g["upper_limit"], color="#a00", lw=1, ls="--", gid="upper limit",
+        ax.plot(gx, g["mean"], color="black", lw=1.2, gid="mean", label="mean" if i == 0 else None)
+        ax.plot(gx, g["upper_limit"], color="#a00", lw=1, ls="--", gid="upper limit",
                 label="natural process limits" if i == 0 else None)
-        ax.plot(g["x"], lower, color="#a00", lw=1, ls="--", gid="lower limit")
+        ax.plot(gx, lower, color="#a00", lw=1, ls="--", gid="lower limit")
     special = result[result["point_type"] != "common_cause"]
-    if len(special):
-        ax.scatter(special["x"], special["value"], c=special["point_type"].astype(str).map(POINT_COLOURS).tolist(),
-                   s=22, zorder=3, gid="signals", label="signal")
+    for kind, part in special.groupby(special["point_type"].astype(str), sort=True):
+        ax.scatter(x.loc[part.index], part["value"], c=POINT_COLOURS[kind], s=22, zorder=3, gid="signals",
+                   label=POINT_WORDS.get(kind, "signal"))
     if target is not None:
-        ax.plot([result["x"].min(), result["x"].max()], [target, target], color="#2a7f2a", lw=1.2,
+        ax.plot([x.min(), x.max()], [target, target], color="#2a7f2a", lw=1.2,
                 ls=":", gid="target", label=f"target ({target:g})")
     if annotate_changes:
         for change in result.attrs.get("changes", []):
-            ax.axvline(change["starts_at"], color="#555", lw=0.8, ls="-.")
+            where = change["date"] if xcol != "x" else change["starts_at"]
+            ax.axvline(where, color="#555", lw=0.8, ls="-.", gid="change")
             label = change.get("what") or "system change"
             label = label if len(label) <= 40 else label[:39].rstrip() + "\u2026"
-            ax.annotate(f"{change['date']:%d %b %Y}: {label}", (change["starts_at"], 1),
+            ax.annotate(f"{change['date'].day} {change['date']:%b %Y}: {label}", (where, 1),
                         xycoords=("data", "axes fraction"), xytext=(3, 4), textcoords="offset points",
                         fontsize=8, color="#555")
+    if pd.api.types.is_datetime64_any_dtype(x):
+        locator = mdates.AutoDateLocator(maxticks=8)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    values = result["value"].dropna()
+    if len(values) and (values == values.round()).all():
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     if title:
         ax.set_title(title, pad=18 if result.attrs.get("changes") else 6)
     if ylabel:
         ax.set_ylabel(ylabel)
-    if "order" in result.attrs:
-        ax.set_xlabel(f"cases, in order of {result.attrs['order']}")
+    if order:
+        ax.set_xlabel({"finished": "date each case finished", "arrived": "date each case arrived"}.get(
+            xcol, f"cases, in order of {order}"))
     ax.spines[["top", "right"]].set_visible(False)
-    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.14), ncol=5, fontsize=8, frameon=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.16), ncol=4, fontsize=8, frameon=False)
     return ax
