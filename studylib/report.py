@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 __all__ = ["render_report", "page", "say", "escape", "redact", "private", "table", "configure_privacy",
-           "PERSONAL_DATA", "HEADERS", "CODE_WORDS", "show", "describe_chart", "four_parts", "caveats", "open_stage", "skipped_page", "stage_heading", "index_page"]
+           "PERSONAL_DATA", "HEADERS", "CODE_WORDS", "show", "describe_chart", "chart_is_empty", "four_parts", "caveats", "open_stage", "skipped_page", "stage_heading", "index_page"]
 
 #: What is redacted from reports by default, in the order the patterns are applied: the label
 #: that replaces it, and the pattern. Card-like numbers first, so that a card number is not read
@@ -106,7 +106,10 @@ def _cell(value) -> str:
             return "more than the data can show"
         return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.1f}"
     text = str(value)
-    return CODE_WORDS.get(text, text)
+    if text in CODE_WORDS:
+        return CODE_WORDS[text]
+    # A code such as face_to_face or staff_report is read as words.
+    return text.replace("_", " ") if re.fullmatch(r"[a-z]+(?:_[a-z]+)+", text) else text
 
 
 def table(frame, *, formats: dict | None = None, max_rows: int | None = 50, index: bool = False):
@@ -246,6 +249,23 @@ def describe_chart(fig) -> str:
     return " ".join(parts) or "An empty chart."
 
 
+def chart_is_empty(fig) -> bool:
+    """True when a figure draws no value: no bar with a length, no line or point with data."""
+    import numpy as np
+    from matplotlib.patches import Rectangle
+    for ax in fig.get_axes():
+        if any(isinstance(p, Rectangle) and p.get_width() > 0 and p.get_height() > 0 for p in ax.patches):
+            return False
+        for line in ax.get_lines():
+            if line.get_gid() not in ("target", "change") and len(np.atleast_1d(line.get_ydata())) > 1:
+                return False
+        if any(len(c.get_offsets()) for c in ax.collections):
+            return False
+        if ax.texts and not ax.axison:      # a drawing made of labelled boxes (the process map)
+            return False
+    return True
+
+
 def show(fig=None, *, alt: str | None = None):
     """Show a chart in a report as an image with alt text that says what it shows and its main
     figure (:func:`describe_chart`, or ``alt``); redacted like every other string. Closes it."""
@@ -255,6 +275,12 @@ def show(fig=None, *, alt: str | None = None):
     import matplotlib.pyplot as plt
     from IPython.display import HTML, display
     fig = plt.gcf() if fig is None else getattr(fig, "figure", fig)
+    if chart_is_empty(fig):
+        # An empty chart (axes of ±0.04) tells a reader nothing: a sentence says why there is none.
+        title = next((ax.get_title() for ax in fig.get_axes() if ax.get_title()), "This chart")
+        plt.close(fig)
+        display(say(f"{title}: nothing to chart yet, as no contact or case has a value for it."))
+        return
     words = alt or describe_chart(fig)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", bbox_inches="tight")

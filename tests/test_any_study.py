@@ -144,3 +144,25 @@ def test_every_summary_figure_is_in_its_stage_report(tmp_path, overrides):
         assert "Since 10 March 2025 (Repairs redesign" in flow_page
         assert "5,302 contacts were about 4,470 problems" in demand_page
     _no_warning_or_traceback(out)
+
+
+def test_a_study_thinned_to_eight_cases_since_its_change_promises_no_range(tmp_path):
+    import pandas as pd
+    study = tmp_path / "thin"
+    shutil.copytree(SAMPLE, study)
+    events = pd.read_csv(study / "events.csv", dtype=str, keep_default_na=False)
+    first = events.groupby("case_id")["timestamp"].min()
+    done = set(events.loc[events["activity"] == "Repair completed", "case_id"])
+    new = sorted(c for c in first.index if first[c] >= "2025-03-10" and c in done)
+    keep = set(first.index[first < "2025-03-10"]) | set(new[:8])
+    events[events["case_id"].isin(keep) | (events["case_id"] == "")].to_csv(study / "events.csv", index=False)
+    out = tmp_path / "out"
+    rc, stages = _check(study, out)
+    assert rc == 0 and all(s == "ok" for s, _ in stages.values())
+    capability = _visible((out / "03_capability.html").read_text())
+    assert ("Since the change of 10 March 2025 (Repairs redesign: tenant books the day, no pre-inspection, one "
+            "team does the job), only 8 cases finished, too few to set limits (at least 12 are needed)") in capability
+    summary = _summary_parts((out / "00_summary.html").read_text())["Capability"]
+    assert "too few to set limits" in summary[0] and not any("will deliver" in p for p in summary)
+    index = _visible((out / "index.html").read_text())
+    assert "only 8 cases finished, too few to set limits" in index and "will deliver" not in index

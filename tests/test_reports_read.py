@@ -67,3 +67,20 @@ def test_index_shows_the_headline_figures(studies):
     assert "LA 311, last week of 2017" in la311
     assert "No contact is labelled value or failure yet." in la311
     assert la311.count("<td>skipped</td>") == 3
+
+
+def test_an_empty_chart_becomes_a_sentence(studies):
+    """LA 311 has no contact labelled value or failure: the channel mix has nothing to draw."""
+    demand = (studies["la311"] / "02_demand.html").read_text()
+    assert "Value and failure demand by channel: nothing to chart yet" in demand
+    assert 'alt="Value and failure demand by channel' not in demand
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from studylib.report import chart_is_empty
+    fig, ax = plt.subplots()
+    ax.barh(["a", "b"], [0, 0])
+    assert chart_is_empty(fig)
+    ax.barh(["c"], [3])
+    assert not chart_is_empty(fig)
+    plt.close(fig)

@@ -85,7 +85,7 @@ def test_check_on_sample_writes_reports_without_code(sample_reports, monkeypatch
     assert "Failure demand cost between £" in demand
     assert demand.count("data:image/png;base64") >= 10
     capability = (out / "03_capability.html").read_text()
-    assert capability.count("data:image/png;base64") == 1   # one service with cases in the sample
+    assert capability.count("data:image/png;base64") == 2   # one service with cases: each clock once
     assert "Since the change of 10 March 2025" in capability
     # The sample's systems both have signals: the report promises no range for either.
     assert ("the system is not stable: 76 of its 353 cases are signals, so no range can be promised; on average "
