@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 __all__ = ["render_report", "page", "say", "escape", "redact", "private", "table", "configure_privacy",
-           "PERSONAL_DATA", "HEADERS", "CODE_WORDS", "show", "describe_chart", "chart_is_empty", "four_parts", "caveats", "open_stage", "skipped_page", "stage_heading", "index_page"]
+           "PERSONAL_DATA", "HEADERS", "CODE_WORDS", "show", "describe_chart", "chart_is_empty", "mdc_icon", "four_parts", "caveats", "open_stage", "skipped_page", "stage_heading", "index_page"]
 
 #: What is redacted from reports by default, in the order the patterns are applied: the label
 #: that replaces it, and the pattern. Card-like numbers first, so that a card number is not read
@@ -112,9 +112,35 @@ def _cell(value) -> str:
     return text.replace("_", " ") if re.fullmatch(r"[a-z]+(?:_[a-z]+)+", text) else text
 
 
-def table(frame, *, formats: dict | None = None, max_rows: int | None = 50, index: bool = False):
+#: Making Data Count icons: the colour and the mark of each variation and assurance code.
+_ICONS = {
+    "common_cause": ("#7B7D7D", "~"), "special_cause_improvement": ("#289de0", "+"),
+    "special_cause_concern": ("#fab428", "!"), "special_cause_neutral_high": ("#361475", "H"),
+    "special_cause_neutral_low": ("#361475", "L"), "consistent_pass": ("#289de0", "P"),
+    "consistent_fail": ("#fab428", "F"), "inconsistent": ("#7B7D7D", "?"),
+}
+
+
+def mdc_icon(code: str) -> str:
+    """A Making Data Count icon for a variation or assurance code: an inline SVG image whose text
+    alternative says what it means in words ("" for a missing code)."""
+    import base64
+    if code not in _ICONS:
+        return ""
+    colour, mark = _ICONS[code]
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="28" height="28" viewBox="0 0 28 28">'
+           f'<circle cx="14" cy="14" r="11.5" fill="#fff" stroke="{colour}" stroke-width="3"/>'
+           f'<text x="14" y="19" text-anchor="middle" font-family="sans-serif" font-size="14" font-weight="bold" '
+           f'fill="{colour}">{escape(mark)}</text></svg>')
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return f'<img class="icon" src="data:image/svg+xml;base64,{data}" alt="{escape(CODE_WORDS[code])}" width="28" height="28">'
+
+
+def table(frame, *, formats: dict | None = None, max_rows: int | None = 50, index: bool = False,
+          icons: list[str] = ()):
     """Show a table in a report: private (see :func:`private`), every cell escaped.
 
+    ``icons`` names columns of Making Data Count codes shown with their icon (:func:`mdc_icon`).
     ``formats`` maps columns to format strings (``"{:.0%}"``) or functions; every other cell is
     shown as a manager reads it (dates as 12 May 2025, numbers with thousands separators, codes in
     words, nothing for a missing value) and column names in words (:data:`HEADERS`). pandas'
@@ -138,12 +164,16 @@ def table(frame, *, formats: dict | None = None, max_rows: int | None = 50, inde
         else:
             formatters[col] = (lambda f: lambda v: _cell(None) if v is None or (isinstance(v, float) and v != v)
                                else f.format(v))(fmt)
-    # Every cell becomes its text first: pandas skips formatters for a column that is all missing.
-    cells = pd.DataFrame({c: [formatters[c](v) for v in shown[c].tolist()] for c in shown.columns}, index=shown.index)
-    cells.columns = [HEADERS.get(str(c), str(c).replace("_", " ")) for c in shown.columns]
+    # Every cell becomes its (escaped) text first: pandas skips formatters for an all-missing column.
+    cells = pd.DataFrame({c: [escape(formatters[c](v)) for v in shown[c].tolist()] for c in shown.columns},
+                         index=shown.index)
+    for col in icons:        # Making Data Count icons beside their words, with text alternatives
+        if col in shown.columns:
+            cells[col] = [f"{mdc_icon(str(v))} {words}".strip() for v, words in zip(shown[col].tolist(), cells[col])]
+    cells.columns = [escape(HEADERS.get(str(c), str(c).replace("_", " "))) for c in shown.columns]
     if index:
-        cells.index = [_cell(v) for v in shown.index]
-    html_table = cells.to_html(index=index, escape=True, na_rep="", border=0)
+        cells.index = [escape(_cell(v)) for v in shown.index]
+    html_table = cells.to_html(index=index, escape=False, na_rep="", border=0)
     return HTML(html_table + note)
 
 _CSS = """
@@ -159,6 +189,7 @@ img{max-width:100%;height:auto}
 .jp-OutputArea-output pre,pre{white-space:pre-wrap;word-break:break-word;background:#f6f6f6;padding:0.5rem}
 .failed{color:#a00}
 table.stages,table.facts{display:table;width:100%}
+img.icon{vertical-align:middle;width:1.6em;height:1.6em}
 table.stages td,table.facts td{overflow-wrap:anywhere}
 table.facts th,table.stages td:nth-child(2){white-space:nowrap;width:1%}
 tr.skipped td,tr.skipped th{color:#555}

@@ -10,6 +10,7 @@ import re
 import pytest
 
 from conftest import CHROMIUM, ROOT, SAMPLE, need_browser, shared_file
+from studylib.report import CODE_WORDS
 from studylib.runner import run_check, run_notebook
 from studylib.scaffold import new_study
 
@@ -62,9 +63,11 @@ def test_reports_read_well_on_a_desktop_and_a_phone(studies, study):
                 page.goto((out / name).as_uri())
                 scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
                 assert scroll <= inner, (study, name, width, scroll)
-                alts = page.eval_on_selector_all("img", "els => els.map(e => e.getAttribute('alt') || '')")
+                alts = page.eval_on_selector_all("img:not(.icon)", "els => els.map(e => e.getAttribute('alt') || '')")
                 for alt in alts:
                     assert len(alt) > 25 and "No description" not in alt, (study, name, alt)
+                icons = page.eval_on_selector_all("img.icon", "els => els.map(e => e.getAttribute('alt') || '')")
+                assert all(alt in CODE_WORDS.values() for alt in icons), (study, name, icons)
                 text = page.inner_text("body")
                 for pattern in FORBIDDEN:
                     found = re.search(pattern, text)
@@ -99,3 +102,17 @@ def test_an_empty_chart_becomes_a_sentence(studies):
     ax.barh(["c"], [3])
     assert not chart_is_empty(fig)
     plt.close(fig)
+
+
+def test_making_data_count_icons_with_words(studies):
+    import pandas as pd
+    from studylib.report import table
+    shown = table(pd.DataFrame({"chart": ["<b>A</b>"], "variation": ["special_cause_concern"],
+                                "assurance": ["consistent_fail"]}), icons=["variation", "assurance"]).data
+    assert shown.count('<img class="icon" src="data:image/svg+xml;base64,') == 2
+    assert 'alt="signal: a concern"' in shown and 'alt="will consistently miss the target"' in shown
+    assert "&lt;b&gt;A&lt;/b&gt;" in shown and "special_cause" not in shown.replace('alt="signal', "")
+    capability = (studies["sample"] / "03_capability.html").read_text()
+    assert 'class="icon"' in capability and 'alt="common cause: no signal"' in capability
+    ae = (studies["ae"] / "ae.html").read_text()
+    assert ae.count('class="icon"') >= 2
