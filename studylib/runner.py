@@ -281,11 +281,12 @@ def run_check(study: str | Path | None = None, out: str | Path = "reports", *,
 def _run_stages(loaded, load_notes: list[str], settings: dict, study: Path, out: Path, results_file: Path, *,
                 notebooks_dir, progress: bool, kernel_name: str, jobs: int | None, started_all: float) -> pd.DataFrame:
     """Compute the results into ``results_file`` while lanes of kernels run the stage notebooks on them."""
-    run_at = pd.Timestamp.now(tz="UTC")
     from tqdm.auto import tqdm
 
     from .report import skipped_page
     from .results import NEEDS, compute_check, likely_stages, save_results
+
+    run_at = pd.Timestamp.now(tz="UTC")
 
     notebooks = stage_notebooks(notebooks_dir)
     routed = {}
@@ -392,7 +393,8 @@ def _run_stages(loaded, load_notes: list[str], settings: dict, study: Path, out:
     table.attrs["caveats"] = [c["caveat"] for c in caveats]
     (out / "index.html").write_text(index_page(results, table, run_at=run_at), encoding="utf-8")
     manifest = {"study": results.study.name, "study_folder": str(study), "settings": shown_settings,
-                "parameters": {nb.name: routed[nb] for nb in notebooks},
+                # the results file was the run's own and is gone: the study is what each stage was given
+                "parameters": {nb.name: {"study": routed[nb]["study"]} for nb in notebooks},
                 "inputs_sha256": _checksums(study), "versions": _versions(), "caveats": caveats,
                 "seconds": {"compute": round(computed_in, 2), "total": round(time.perf_counter() - started_all, 2)},
                 "stages": table.to_dict("records")}
