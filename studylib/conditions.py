@@ -14,7 +14,7 @@ import pandas as pd
 
 from .systems import WHOLE_PERIOD, long_date
 
-__all__ = ["waste_found", "condition_register", "open_questions", "WASTE_WORDS", "WASTE_COLUMNS",
+__all__ = ["waste_found", "condition_register", "open_questions", "waste_by_kind", "WASTE_WORDS", "WASTE_COLUMNS",
            "REGISTER_COLUMNS"]
 
 #: How a cause written in findings.yml is recognised as one of the wastes found: any of these
@@ -191,3 +191,22 @@ def open_questions(findings: dict | None, wastes: pd.DataFrame) -> pd.DataFrame:
     out = wastes.loc[~explained & wastes["current"].astype(bool), ["waste", "stage", "figure"]].copy()
     out["question"] = "What in the design of the system causes '" + out["waste"] + "'?"
     return out.reset_index(drop=True)
+
+
+def waste_by_kind(wastes: pd.DataFrame) -> pd.DataFrame:
+    """Each kind of waste once per system, with every figure that shows it ("; "-joined).
+
+    A waste can show in more than one measure (hand-offs per case, and the days spent on hand-offs);
+    this lists it once, so that a reader does not count it twice.
+
+    Returns
+    -------
+    DataFrame
+        ``stage, system, waste, figure``, the system as it is now first.
+    """
+    if wastes.empty:
+        return pd.DataFrame(columns=["stage", "system", "waste", "figure"])
+    ordered = wastes.assign(_now=~wastes["current"].astype(bool))
+    out = (ordered.groupby(["_now", "stage", "system", "waste"], sort=False)["figure"].agg("; ".join)
+           .reset_index().sort_values(["_now", "stage"], kind="stable"))
+    return out.drop(columns="_now").reset_index(drop=True)

@@ -113,3 +113,13 @@ def test_period_setting_selects_contacts_and_counts_what_it_left_out(sample_stud
     assert len(contacts) + left.sum() == len(sample_study.demand)
     assert r.demand["problems"]["contacts"].sum() == len(contacts)
     assert f"{left.sum():,} contacts are left out of these figures" in r.prose["Demand"]["what"]
+
+
+def test_each_kind_of_waste_is_listed_once_per_system(sample_wastes):
+    from studylib.conditions import waste_by_kind
+    *_, wastes = sample_wastes
+    listed = waste_by_kind(wastes)
+    assert not listed.duplicated(["stage", "system", "waste"]).any()
+    handoff = listed[(listed["waste"] == "handoff") & (listed["system"] == "before 10 March 2025")]
+    assert len(handoff) == 1 and "hand-offs per case" in handoff.iloc[0]["figure"] and "go on handoff" in handoff.iloc[0]["figure"]
+    assert listed.iloc[0]["system"] in ("whole period", "since 10 March 2025")   # the system as it is now first
