@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 __all__ = ["render_report", "page", "say", "escape", "redact", "private", "table", "configure_privacy",
-           "PERSONAL_DATA", "HEADERS", "CODE_WORDS", "show", "describe_chart", "chart_is_empty", "mdc_icon", "four_parts", "caveats", "open_stage", "skipped_page", "stage_heading", "index_page"]
+           "PERSONAL_DATA", "HEADERS", "CODE_WORDS", "mdc_icon", "four_parts", "caveats", "open_stage", "skipped_page", "stage_heading", "index_page"]
 
 #: What is redacted from reports by default, in the order the patterns are applied: the label
 #: that replaces it, and the pattern. Card-like numbers first, so that a card number is not read
@@ -214,110 +214,6 @@ def say(text: str, *, heading: str | None = None, level: int = 3):
     if text:
         parts.append(f"<p>{escape(redact(text))}</p>")
     return HTML("".join(parts))
-
-
-def _axis_value(ax, which: str, value: float) -> str:
-    """A data value on an axis as words: a date on a date axis, else a number."""
-    import matplotlib.dates as mdates
-    axis = ax.xaxis if which == "x" else ax.yaxis
-    if isinstance(axis.get_major_formatter(), (mdates.DateFormatter, mdates.ConciseDateFormatter, mdates.AutoDateFormatter)):
-        try:
-            stamp = mdates.num2date(value)
-            return f"{stamp.day} {stamp:%B %Y}"
-        except (ValueError, OverflowError):
-            pass
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.1f}"
-
-
-def describe_chart(fig) -> str:
-    """Alt text from what a figure draws: its title, and its main figure (the largest bar, or the
-    number and range of the points), so that a screen reader hears what the chart shows."""
-    import numpy as np
-    from matplotlib.patches import Rectangle
-    parts = []
-    for ax in fig.get_axes():
-        if not ax.has_data():
-            continue
-        title = ax.get_title() or "Chart"
-        bars = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_width() > 0 and p.get_height() > 0]
-        text = title
-        if bars:
-            # Bars of one thickness lie along the other axis: equal heights mean horizontal bars.
-            horizontal = len({round(b.get_height(), 6) for b in bars}) == 1 and len({round(b.get_width(), 6) for b in bars}) > 1
-            sizes = [b.get_width() if horizontal else b.get_height() for b in bars]
-            big = bars[int(np.argmax(sizes))]
-            ticks = ax.get_yticklabels() if horizontal else ax.get_xticklabels()
-            centre = big.get_y() + big.get_height() / 2 if horizontal else big.get_x() + big.get_width() / 2
-            labels = [(abs((tk.get_position()[1] if horizontal else tk.get_position()[0]) - centre), tk.get_text())
-                      for tk in ticks if tk.get_text()]
-            name = min(labels)[1] if labels else ""
-            unit = (ax.get_xlabel() if horizontal else ax.get_ylabel()) or "value"
-            text += (f": {len(bars)} bars; the largest{' is ' + name.replace(chr(10), ' ') if name else ''}, "
-                     f"at {max(sizes):,.0f} {unit}")
-        else:
-            xs, ys = [], []
-            lines = ax.get_lines()
-            # A chart that names its values (gid "values") is described by them, not its limit lines.
-            lines = [ln for ln in lines if ln.get_gid() == "values"] or lines
-            for line in lines:
-                x = np.asarray(ax.convert_xunits(line.get_xdata()), dtype=float)
-                y = np.asarray(ax.convert_yunits(line.get_ydata()), dtype=float)
-                if len(x) > 2:
-                    xs.append(x), ys.append(y)
-            for coll in ([] if any(ln.get_gid() == "values" for ln in lines) else ax.collections):
-                offsets = np.asarray(coll.get_offsets(), dtype=float)
-                if offsets.ndim == 2 and len(offsets) > 1:
-                    xs.append(offsets[:, 0]), ys.append(offsets[:, 1])
-            if xs:
-                x, y = np.concatenate(xs), np.concatenate(ys)
-                ok = np.isfinite(x) & np.isfinite(y)
-                x, y = x[ok], y[ok]
-                if len(x):
-                    unit = ax.get_ylabel() or "value"
-                    text += (f": {len(x):,} points from {_axis_value(ax, 'x', x.min())} to {_axis_value(ax, 'x', x.max())}"
-                             f", {unit} from {_axis_value(ax, 'y', y.min())} to {_axis_value(ax, 'y', y.max())}")
-        parts.append(text + ".")
-    return " ".join(parts) or "An empty chart."
-
-
-def chart_is_empty(fig) -> bool:
-    """True when a figure draws no value: no bar with a length, no line or point with data."""
-    import numpy as np
-    from matplotlib.patches import Rectangle
-    for ax in fig.get_axes():
-        if any(isinstance(p, Rectangle) and p.get_width() > 0 and p.get_height() > 0 for p in ax.patches):
-            return False
-        for line in ax.get_lines():
-            if line.get_gid() not in ("target", "change") and len(np.atleast_1d(line.get_ydata())) > 1:
-                return False
-        if any(len(c.get_offsets()) for c in ax.collections):
-            return False
-        if ax.texts and not ax.axison:      # a drawing made of labelled boxes (the process map)
-            return False
-    return True
-
-
-def show(fig=None, *, alt: str | None = None):
-    """Show a chart in a report as an image with alt text that says what it shows and its main
-    figure (:func:`describe_chart`, or ``alt``); redacted like every other string. Closes it."""
-    import base64
-    import io
-
-    import matplotlib.pyplot as plt
-    from IPython.display import HTML, display
-    fig = plt.gcf() if fig is None else getattr(fig, "figure", fig)
-    if chart_is_empty(fig):
-        # An empty chart (axes of ±0.04) tells a reader nothing: a sentence says why there is none.
-        title = next((ax.get_title() for ax in fig.get_axes() if ax.get_title()), "This chart")
-        plt.close(fig)
-        display(say(f"{title}: nothing to chart yet, as no contact or case has a value for it."))
-        return
-    words = alt or describe_chart(fig)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", bbox_inches="tight")
-    plt.close(fig)
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    display(HTML(f'<img src="data:image/png;base64,{data}" alt="{escape(redact(words))}">'))
 
 
 def four_parts(parts: dict[str, str], *, level: int = 3):

@@ -243,7 +243,7 @@ def test_ae_example_notebook_runs(tmp_path):
     status, error = run_notebook(nb, tmp_path / "ae.ipynb", tmp_path / "ae.html", parameters={})
     assert (status, error) == ("ok", "")
     html = (tmp_path / "ae.html").read_text()
-    assert html.count("data:image/png;base64") == 2
+    assert html.count("<picture>") == 2
     # Both systems have signals (England's months sit below the limits late on): no range, no
     # assurance, the signals named.
     assert len(re.findall(r"This system is not stable: \d+ of its 36 months are signals", html)) == 2

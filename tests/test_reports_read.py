@@ -68,6 +68,15 @@ def test_reports_read_well_on_a_desktop_and_a_phone(studies, study):
                     assert len(alt) > 25 and "No description" not in alt, (study, name, alt)
                 icons = page.eval_on_selector_all("img.icon", "els => els.map(e => e.getAttribute('alt') || '')")
                 assert all(alt in CODE_WORDS.values() for alt in icons), (study, name, icons)
+                # Chart text reads at 10 CSS px or more: the smallest text of the image shown, scaled
+                # to the width it is shown at (on a phone the phone rendering is the one shown).
+                charts = page.eval_on_selector_all(
+                    "picture img", "els => els.map(e => [e.currentSrc === e.src, e.clientWidth, e.naturalWidth, "
+                                   "parseFloat(e.dataset.phoneTextPx)])")
+                for desktop, shown, natural, phone_px in charts:
+                    if width == 390:
+                        assert not desktop, (study, name, "the phone rendering is not the one shown")
+                        assert phone_px * shown / natural >= 10 - 1e-6, (study, name, phone_px, shown, natural)
                 text = page.inner_text("body")
                 for pattern in FORBIDDEN:
                     found = re.search(pattern, text)
@@ -95,7 +104,7 @@ def test_an_empty_chart_becomes_a_sentence(studies):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from studylib.report import chart_is_empty
+    from studylib.charts.display import chart_is_empty
     fig, ax = plt.subplots()
     ax.barh(["a", "b"], [0, 0])
     assert chart_is_empty(fig)

@@ -85,7 +85,8 @@ def plot_variants(table: pd.DataFrame, *, ax=None, width: int = 70):
     ax.set_yticks(range(len(shown)), labels, fontsize=7)
     if "median_end_to_end_days" in shown:
         for i, (c, d) in enumerate(zip(shown["cases"], shown["median_end_to_end_days"])):
-            ax.annotate(f"median {d:.1f} d", (c, i), xytext=(3, 0), textcoords="offset points", va="center", fontsize=7)
+            ax.annotate(f"median {d:.1f} d", (c, i), xytext=(3, 0), textcoords="offset points", va="center", fontsize=7,
+                        gid="detail")
     return finish(ax, "The commonest paths through the work", xlabel="cases")
 
 
@@ -125,7 +126,8 @@ def plot_process_map(nodes: pd.DataFrame, edges: pd.DataFrame, *, ax=None,
         if rec["cases"] >= label_share * n_cases and abs(r1 - r0) >= 1:
             x = side * (2.3 + 0.3 + 0.15 * abs(r1 - r0))
             ax.annotate(f"{rec['cases']:,} cases, median wait {rec['median_wait_days']:.1f} d",
-                        (x, -(r0 + r1) / 2), fontsize=6, ha="left" if forward else "right", va="center", color="#333")
+                        (x, -(r0 + r1) / 2), fontsize=6, ha="left" if forward else "right", va="center", color="#333",
+                        gid="detail")
     for rec in nodes.to_dict("records"):
         face = {"value": "#d8efd8", "waste": "#fbe0c6"}.get(kinds.get(rec["activity"]), "#eeeeee")
         ax.text(0, -rec["row"], f"{rec['activity']}  ({rec['events']:,})" if not rec["activity"].startswith("(") else rec["activity"],
