@@ -141,7 +141,7 @@ def _checksums(study: Path) -> dict:
 
 
 def _versions() -> dict:
-    names = ["studylib", "pandas", "numpy", "matplotlib", "seaborn", "papermill", "nbconvert",
+    names = ["studylib", "pandas", "numpy", "matplotlib", "papermill", "nbconvert",
              "ipykernel", "pyyaml"]
     out = {"python": platform.python_version()}
     for n in names:

@@ -1,12 +1,19 @@
 """The finishing touches every studylib chart shares: title, axis labels, legend, no box."""
 from __future__ import annotations
 
+#: An axis labelled with one of these words counts things: its ticks are whole numbers.
+COUNT_WORDS = ("contacts", "cases", "problems", "number")
+
 
 def finish(ax, title: str, *, xlabel: str = "", ylabel: str | None = None, legend: bool = False):
+    from matplotlib.ticker import MaxNLocator
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     if ylabel is not None:
         ax.set_ylabel(ylabel)
+    for label, axis in ((ax.get_xlabel(), ax.xaxis), (ax.get_ylabel(), ax.yaxis)):
+        if label.split(" ")[0] in COUNT_WORDS:
+            axis.set_major_locator(MaxNLocator(integer=True))
     if legend:
         ax.legend(frameon=False, fontsize=8)
     ax.spines[["top", "right"]].set_visible(False)

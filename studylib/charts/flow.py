@@ -50,24 +50,23 @@ def plot_step_times(steps: pd.DataFrame, *, ax=None):
     shown = steps.iloc[::-1]
     colours = [VALUE_COLOUR if k == "value" else WASTE_COLOUR if k.startswith("waste") else "#999" for k in shown["kind"]]
     ax.barh(shown["kind"], shown["days"], color=colours, gid="days")
-    return finish(ax, "Where the time goes", xlabel="days of case time, all cases")
+    return finish(ax, "Where the time goes (green: value, orange: waste)", xlabel="days of case time, all cases")
 
 
 def plot_handoffs_rework(times: pd.DataFrame, *, ax=None):
-    """How many cases had 0, 1, 2, ... hand-offs, and repeated steps (seaborn bars, side by side)."""
+    """How many cases had 0, 1, 2, ... hand-offs, and repeated steps: bars side by side, whole-number
+    ticks."""
     import matplotlib.pyplot as plt
-    import seaborn as sns
     from matplotlib.ticker import MaxNLocator
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 3.5))
     top = int(max(times["handoffs"].max(), times["rework"].max(), 0))
     counts = np.arange(top + 1)
-    tidy = pd.concat([
-        pd.DataFrame({"number": counts, "cases": times[col].value_counts().reindex(counts, fill_value=0).to_numpy(),
-                      "measure": name})
-        for col, name in (("handoffs", "hand-offs"), ("rework", "repeated steps"))], ignore_index=True)
-    sns.barplot(tidy, x="number", y="cases", hue="measure", order=list(counts), ax=ax,
-                palette={"hand-offs": "#6a51a3", "repeated steps": WASTE_COLOUR}, saturation=1)
+    hand = times["handoffs"].value_counts().reindex(counts, fill_value=0)
+    rework = times["rework"].value_counts().reindex(counts, fill_value=0)
+    ax.bar(counts - 0.2, hand.to_numpy(), width=0.4, color="#6a51a3", label="hand-offs", gid="handoffs")
+    ax.bar(counts + 0.2, rework.to_numpy(), width=0.4, color=WASTE_COLOUR, label="repeated steps", gid="rework")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     return finish(ax, "Hand-offs and rework per case", xlabel="number in the case", ylabel="cases", legend=True)
 
@@ -124,10 +123,14 @@ def plot_process_map(nodes: pd.DataFrame, edges: pd.DataFrame, *, ax=None,
                                 connectionstyle=f"arc3,rad={rad}", gid=f"{rec['from_activity']} -> {rec['to_activity']}")
         ax.add_patch(arrow)
         if rec["cases"] >= label_share * n_cases and abs(r1 - r0) >= 1:
-            x = side * (2.3 + 0.3 + 0.15 * abs(r1 - r0))
+            # Just outside the arc's outermost point (arc3 bows a chord by rad times its length, in
+            # display units: 0.7 converts this figure's rows to its x units), on a white ground
+            # so that no arc runs through the words.
+            apex = side * 2.3 + rad * (r0 - r1) * 0.7 / 2
             ax.annotate(f"{rec['cases']:,} cases, median wait {rec['median_wait_days']:.1f} d",
-                        (x, -(r0 + r1) / 2), fontsize=6, ha="left" if forward else "right", va="center", color="#333",
-                        gid="detail")
+                        (apex + side * 0.25, -(r0 + r1) / 2), fontsize=6, ha="left" if forward else "right",
+                        va="center", color="#333", gid="detail", zorder=4,
+                        bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.9})
     for rec in nodes.to_dict("records"):
         face = {"value": "#d8efd8", "waste": "#fbe0c6"}.get(kinds.get(rec["activity"]), "#eeeeee")
         ax.text(0, -rec["row"], f"{rec['activity']}  ({rec['events']:,})" if not rec["activity"].startswith("(") else rec["activity"],
