@@ -19,7 +19,7 @@ import pandas as pd
 from .errors import StudylibError, StudylibWarning
 from .settings import resolve_settings
 from .study import Study, load_study
-from .systems import assign_systems, system_periods
+from .systems import assign_systems, long_date, system_periods
 
 __all__ = ["CheckResults", "compute_check", "check_results", "save_results", "load_results", "STAGES",
            "select_contacts", "stage_table", "likely_stages"]
@@ -115,12 +115,12 @@ def select_contacts(study: Study, settings: dict) -> tuple[pd.DataFrame, pd.Data
     left = []
     if start is not None:
         early = contacts["received_at"] < start
-        left.append({"reason": f"received before the study period starts ({start:%d %B %Y})".replace(" 0", " "),
+        left.append({"reason": f"received before the study period starts ({long_date(start)})",
                      "contacts": int(early.sum())})
         keep &= ~early
     if end is not None:
         late = contacts["received_at"] >= end + pd.Timedelta(days=1)
-        left.append({"reason": f"received after the study period ends ({end:%d %B %Y})".replace(" 0", " "),
+        left.append({"reason": f"received after the study period ends ({long_date(end)})",
                      "contacts": int(late.sum())})
         keep &= ~late
     left_out = pd.DataFrame(left, columns=["reason", "contacts"])

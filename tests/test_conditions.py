@@ -109,6 +109,8 @@ def test_period_setting_selects_contacts_and_counts_what_it_left_out(sample_stud
     assert contacts["received_at"].min() >= pd.Timestamp("2025-03-10", tz="Europe/London")
     assert contacts["received_at"].max() < pd.Timestamp("2025-03-17", tz="Europe/London")
     left = r.demand["left_out"].set_index("reason")["contacts"]
+    assert set(left.index) == {"received before the study period starts (10 March 2025)",
+                               "received after the study period ends (16 March 2025)"}
     # Rows in = rows used + rows left out, each with its reason.
     assert len(contacts) + left.sum() == len(sample_study.demand)
     assert r.demand["problems"]["contacts"].sum() == len(contacts)
