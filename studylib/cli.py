@@ -40,15 +40,11 @@ def _check(args) -> int:
 
 
 def _validate(args) -> int:
-    import warnings
-
-    from .errors import StudylibWarning
+    from .errors import collect_caveats
     from .study import load_study, quality_summary
-    with warnings.catch_warnings(record=True) as seen:
-        warnings.simplefilter("always", StudylibWarning)
-        study = load_study(args.study)
+    study, caveats = collect_caveats(lambda: load_study(args.study))
     print(repr(study))
-    _say_caveats([str(w.message) for w in seen if issubclass(w.category, StudylibWarning)])
+    _say_caveats(caveats)
     print(study.quality.to_string(index=False))
     print(quality_summary(study))
     if len(study.set_aside):

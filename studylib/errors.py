@@ -13,6 +13,7 @@ __all__ = [
     "ConfigError",
     "ParameterError",
     "StudylibWarning",
+    "collect_caveats",
     "CaptureError",
     "PROBLEM_COLUMNS",
 ]
@@ -108,3 +109,21 @@ class ParameterError(StudylibError):
 
 class StudylibWarning(UserWarning):
     """Something a user should see that need not stop the study."""
+
+
+def collect_caveats(compute):
+    """Run ``compute()`` and keep the :class:`StudylibWarning` messages it raised as caveats in words.
+
+    Returns ``(result, messages)``; any other warning is passed on as it was raised.
+    """
+    import warnings
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always", StudylibWarning)
+        result = compute()
+    messages = []
+    for w in seen:
+        if issubclass(w.category, StudylibWarning):
+            messages.append(str(w.message))
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return result, messages

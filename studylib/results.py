@@ -10,13 +10,12 @@ JupyterLab computes it from its study folder (:func:`check_results`).
 from __future__ import annotations
 
 import pickle
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from .errors import StudylibError, StudylibWarning
+from .errors import StudylibError, collect_caveats
 from .settings import resolve_settings
 from .study import Study, load_study
 from .systems import assign_systems, long_date, system_periods
@@ -215,15 +214,9 @@ def _conditions(study: Study, demand: dict, flow: dict) -> dict:
 
 
 def _caught(stage: str, caveats: list, compute):
-    """Run one stage's computation, keeping its StudylibWarnings as caveats in words."""
-    with warnings.catch_warnings(record=True) as seen:
-        warnings.simplefilter("always", StudylibWarning)
-        result = compute()
-    for w in seen:
-        if issubclass(w.category, StudylibWarning):
-            caveats.append({"stage": stage, "caveat": str(w.message)})
-        else:
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    """Run one stage's computation, keeping its StudylibWarnings as caveats of that stage."""
+    result, messages = collect_caveats(compute)
+    caveats.extend({"stage": stage, "caveat": m} for m in messages)
     return result
 
 
@@ -326,8 +319,5 @@ def check_results(study: str | Path, results: str | Path | None = None, **overri
     from the study folder with study.yml's settings (and ``overrides``), as in JupyterLab."""
     if results:
         return load_results(results)
-    with warnings.catch_warnings(record=True) as seen:
-        warnings.simplefilter("always", StudylibWarning)
-        study_obj = load_study(study)
-    notes = [str(w.message) for w in seen if issubclass(w.category, StudylibWarning)]
+    study_obj, notes = collect_caveats(lambda: load_study(study))
     return compute_check(study_obj, resolve_settings(study_obj.config, overrides), load_caveats=notes)

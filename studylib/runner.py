@@ -252,18 +252,14 @@ def run_check(study: str | Path | None = None, out: str | Path = "reports", *,
     DataError, ConfigError
         Before any kernel starts, when the study's data or study.yml cannot be used.
     """
-    import warnings
-
-    from .errors import StudylibWarning
+    from .errors import collect_caveats
     from .settings import resolve_settings
     from .study import load_study
 
     study = Path(study or default_study_dir()).resolve()
     started_all = time.perf_counter()
-    with warnings.catch_warnings(record=True) as seen:
-        warnings.simplefilter("always", StudylibWarning)
-        loaded = load_study(study)    # a data or study.yml problem stops here, once, before any kernel
-    load_notes = [str(w.message) for w in seen if issubclass(w.category, StudylibWarning)]
+    # A data or study.yml problem stops here, once, before any kernel.
+    loaded, load_notes = collect_caveats(lambda: load_study(study))
     settings = resolve_settings(loaded.config, parameters)
     out = Path(out).resolve()
     (out / "notebooks").mkdir(parents=True, exist_ok=True)
