@@ -71,10 +71,9 @@ def waste_found(*, demand: pd.DataFrame | None = None, flow: dict | None = None)
                          "figure": f"{n:,} contacts ({n / labelled:.0%} of labelled demand) are {sub}"})
     figures = (flow or {}).get("figures")
     if figures is not None and len(figures):
-        latest = figures.groupby("service", dropna=False)["era"].transform("max")
         steps = flow.get("steps")
-        for rec, is_current in zip(figures.to_dict("records"), (figures["era"] == latest).tolist()):
-            where = {"service": rec["service"], "system": rec["system"], "current": bool(is_current)}
+        for rec in figures.to_dict("records"):
+            where = {"service": rec["service"], "system": rec["system"], "current": bool(rec["current"])}
             if rec["handoffs_mean"] > 0:
                 rows.append({"waste": "handoff", "stage": "flow", **where, "measure": "hand-offs per case",
                              "value": float(rec["handoffs_mean"]),

@@ -357,7 +357,7 @@ def around_target(times: pd.DataFrame, target: float, *, bin_days: float = 1.0, 
 # -- one row per system: the flow figures, split at each dated change ----------------------------
 
 #: Columns of :func:`flow_by_system`'s ``figures`` table.
-FLOW_FIGURE_COLUMNS = ["service", "era", "system", "cases", "open", "finished", "end_to_end_mean",
+FLOW_FIGURE_COLUMNS = ["service", "era", "system", "current", "cases", "open", "finished", "end_to_end_mean",
                        "official_mean", "before_clock_mean", "hidden_mean", "clean_share", "handoffs_mean",
                        "rework_share", "waste_share", "top_waste", "top_waste_share", "target",
                        "spike_before", "spike_after", "working_to_target"]
@@ -393,7 +393,8 @@ def flow_by_system(times: pd.DataFrame, events: pd.DataFrame, codebook: FlowCode
     -------
     dict of DataFrame
         ``figures``: one row per service and system, columns :data:`FLOW_FIGURE_COLUMNS` (means over
-        finished cases; shares of all cases; ``waste_share`` of case time);
+        finished cases; shares of all cases; ``waste_share`` of case time; ``current`` marks the
+        service's system as it is now, its latest);
         ``steps``: :func:`step_times` with ``service, era, system`` columns;
         ``effects``: :func:`open_case_effect` with ``service, era, system`` columns;
         ``spikes``: :func:`around_target` bins with ``service, era, system, target, window``
@@ -437,7 +438,9 @@ def flow_by_system(times: pd.DataFrame, events: pd.DataFrame, codebook: FlowCode
             f.attrs = {}      # per-group attrs live in the figures table; concat would compare them
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
-    return {"figures": pd.DataFrame(rows, columns=FLOW_FIGURE_COLUMNS),
+    figures = pd.DataFrame(rows, columns=FLOW_FIGURE_COLUMNS)
+    figures["current"] = figures["era"] == figures.groupby("service", dropna=False)["era"].transform("max")
+    return {"figures": figures,
             "steps": joined(steps_all, ["kind", "steps", "days", "share_of_time", "service", "era", "system"]),
             "effects": joined(effects, ["statistic", "closed_only", "estimate", "lower", "upper",
                                         "understated_by_days", "service", "era", "system"]),

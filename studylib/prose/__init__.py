@@ -99,7 +99,7 @@ def stage_headlines(results) -> dict[str, str]:
         out["Capability"] = capability_headline(next(reversed(charts.values())))
     if results.flow:
         figures = results.flow["figures"]
-        now = figures[figures["era"] == figures.groupby("service", dropna=False)["era"].transform("max")]
+        now = figures[figures["current"]]
         unit = results.flow["times"].attrs.get("unit", "days")
         parts = []
         for rec in now.to_dict("records"):
