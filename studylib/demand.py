@@ -398,6 +398,14 @@ def example_verbatims(classified: pd.DataFrame, *, types: list[str] | None = Non
     return pd.concat(rows)[cols].reset_index(drop=True) if rows else pd.DataFrame(columns=cols)
 
 
+def _clip(bound, edge: pd.Timestamp, pick) -> pd.Timestamp:
+    """``pick(edge, bound)`` with the bound in the edge's zone, or the edge where there is no bound."""
+    if pd.isna(bound):
+        return edge
+    bound = pd.Timestamp(bound)
+    return pick(edge, bound.tz_localize(edge.tz) if bound.tzinfo is None else bound)
+
+
 def demand_by_system(classified: pd.DataFrame, systems: pd.DataFrame) -> pd.DataFrame:
     """Volumes and failure share for each service and system (split at its dated changes).
 
@@ -423,10 +431,8 @@ def demand_by_system(classified: pd.DataFrame, systems: pd.DataFrame) -> pd.Data
     rows = []
     for (service, era, system), part in classified.groupby(["service", "era", "system"], sort=True):
         when = systems[(systems["service"] == service) & (systems["era"] == era)]
-        start = when["start"].iloc[0] if len(when) and pd.notna(when["start"].iloc[0]) else None
-        end = when["end"].iloc[0] if len(when) and pd.notna(when["end"].iloc[0]) else None
-        lo = max(first, start.tz_localize(first.tz) if start is not None and start.tzinfo is None else start) if start is not None else first
-        hi = min(last, end.tz_localize(last.tz) if end is not None and end.tzinfo is None else end) if end is not None else last
+        lo = _clip(when["start"].iloc[0] if len(when) else pd.NaT, first, max)
+        hi = _clip(when["end"].iloc[0] if len(when) else pd.NaT, last, min)
         days = max((hi - lo).total_seconds() / 86400, 1.0)
         labelled = int(part["value_or_failure"].isin(["value", "failure"]).sum())
         failure = int((part["value_or_failure"] == "failure").sum())
