@@ -9,7 +9,9 @@ from __future__ import annotations
 from .errors import CaptureError, ConfigError, DataError, ParameterError, StudylibError, StudylibWarning
 from .study import Study, load_study, quality_summary
 from .results import CheckResults, check_results, compute_check
-from .capture import CaptureStore
+from .capture import CaptureStore, study_store
+from .exercises import check_answer
+from . import teaching
 from .demand import classify_demand
 from .problems import link_problems
 from .eventlog import read_event_log, read_xes
@@ -18,6 +20,9 @@ from .xmr import runs_analysis, xmr, xmr_summary
 
 __all__ = [
     "load_study",
+    "study_store",
+    "check_answer",
+    "teaching",
     "Study",
     "quality_summary",
     "check_results",

@@ -21,10 +21,11 @@ import pandas as pd
 
 from .codebooks import FAILURE_SUBTYPES
 from .contacts import parse_contact_values
-from .errors import CaptureError
+from .errors import CaptureError, StudylibError
 from .tables import DEFAULT_CHANNELS
 
-__all__ = ["CaptureStore", "CaptureError", "CAPTURE_FIELDS"]
+__all__ = ["CaptureStore", "CaptureError", "CAPTURE_FIELDS", "study_store", "capture_path", "load_captured",
+           "combine_contacts"]
 
 #: Fields a captured contact may carry (the demand contract, less customer_ref, plus who captured it).
 CAPTURE_FIELDS = ["contact_id", "received_at", "channel", "service", "verbatim", "demand_type",
@@ -244,3 +245,93 @@ class CaptureStore:
 
     def __repr__(self) -> str:
         return f"<CaptureStore {self.path.name}: {len(self):,} contacts>"
+
+
+#: The sample study bundled with the package: practice on a copy, never capture into it.
+BUNDLED_SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
+
+
+def study_store(study) -> CaptureStore:
+    """The capture store of a study folder, set up from its study.yml (timezone, channels, the
+    codebook's failure sub-types): ``capture.sqlite`` in the folder, or the file named by ``capture:``.
+
+    ``load_study`` reads the contacts stored there together with the demand file, so what a team
+    captures reaches the check with no export.
+
+    Raises
+    ------
+    StudylibError
+        No study is named, or it is the package's bundled sample (the sample is written by
+        ``studylib sample`` and stays the same; capture into a study of your own).
+    """
+    from .study import read_config
+    if study is None or study is Ellipsis or not str(study).strip():
+        raise StudylibError("name the study folder you are capturing for (study = \"../my-study\"); "
+                            "make one with: studylib new my-study")
+    folder = Path(study)
+    if folder.resolve() == BUNDLED_SAMPLE.resolve():
+        raise StudylibError(f"{study} is the bundled sample study, which stays as `studylib sample` writes it; "
+                            "capture into your own study (studylib new my-study), or practise on a copy "
+                            "(studylib sample my-practice)")
+    config = read_config(folder)
+    subtypes = None
+    codebook = folder / str(config.get("demand_codebook") or "demand_codebook.yml")
+    if codebook.exists():
+        from .codebooks import load_demand_codebook
+        subtypes = load_demand_codebook(codebook).failure_subtypes
+    return CaptureStore(capture_path(folder, config), timezone=config.get("timezone") or "UTC",
+                        channels=config.get("channels"), failure_subtypes=subtypes)
+
+
+# -- the store as a source of the study's contacts (load_study) ---------------------------------
+
+def capture_path(path: str | Path, config: dict) -> Path:
+    """Where the study's capture store lives: study.yml ``capture:``, or ``capture.sqlite`` in the folder."""
+    return Path(path) / str(config.get("capture") or "capture.sqlite")
+
+
+def load_captured(path: Path, config: dict):
+    """The contacts captured in the study's store, through the same checks as a demand file
+    (None when the store holds none yet)."""
+    from .errors import DataError
+    from .study import demand_rows
+    file = capture_path(path, config)
+    label = file.name
+    try:
+        store = CaptureStore(file, timezone=config.get("timezone") or "UTC", channels=config.get("channels"))
+        captured = store.to_frame()
+    except sqlite3.DatabaseError as exc:
+        raise DataError([{"file": label, "row": None, "column": None, "value": None,
+                          "problem": f"is not a capture store ({exc})",
+                          "fix": "move the file away, or name the team's store under capture: in study.yml"}]) from None
+    if captured.empty:
+        return None
+    raw = captured.drop(columns=["captured_by"]).assign(customer_ref="")
+    raw = raw.astype(object).where(raw.notna(), "").astype(str)
+    raw.index = pd.RangeIndex(1, len(raw) + 1)   # the order stored
+    return demand_rows(raw, {}, label, config, {"formats": None, "dayfirst": False,
+                                                "timezone": config.get("timezone")})
+
+
+def combine_contacts(first, second):
+    """Contacts of the demand file and of the capture store as one table; a captured contact whose
+    id the file already holds (exported and still in the store) is set aside, not counted twice."""
+    from .study import _quality
+    (demand, channel_map, quality, aside), (more, more_map, more_quality, more_aside) = first, second
+    label = more_quality[0]["file"] if more_quality else "capture"
+    seen = dict(zip(demand["contact_id"], demand["row"]))
+    dup = more["contact_id"].isin(seen)
+    if dup.any():
+        extra = pd.DataFrame({"file": label, "row": more.loc[dup, "row"].astype(int).values,
+                              "id": more.loc[dup, "contact_id"].values, "reason": "duplicate contact_id",
+                              "detail": [f"already in the demand file, row {seen[i]}" for i in more.loc[dup, "contact_id"]]})
+        more_aside = pd.concat([more_aside, extra], ignore_index=True)
+        rows_read = more_quality[0]["rows_read"]
+        more_quality = _quality(label, rows_read, more_aside)
+        more = more[~dup]
+    parts = [f for f in (demand, more) if len(f)] or [demand]
+    maps = [m for m in (channel_map, more_map) if m is not None and len(m)]
+    combined_map = (pd.concat(maps).groupby(["spelling", "channel"], as_index=False)["rows"].sum() if maps
+                    else pd.DataFrame(columns=["spelling", "channel", "rows"]))
+    return (pd.concat(parts, ignore_index=True), combined_map, quality + more_quality,
+            pd.concat([aside, more_aside], ignore_index=True))

@@ -9,26 +9,61 @@ from __future__ import annotations
 import pandas as pd
 
 
-__all__ = ["purpose_statements", "what_matters"]
+__all__ = ["purpose_statements", "targets_purpose", "what_matters"]
+
+#: How a target's measure reads as an aim ("close each case within 28 days").
+MEASURE_AIMS = {
+    "end_to_end_days": "close each case within {value:g} days of registering it",
+}
 
 
-def purpose_statements(findings: dict) -> pd.DataFrame:
+def targets_purpose(config: dict) -> str | None:
+    """The purpose the organisation's targets imply, in words: what study.yml ``targets:`` reward.
+
+    >>> targets_purpose({"targets": [{"measure": "end_to_end_days", "value": 28, "service": "Repairs"}]})
+    'Repairs: close each case within 28 days of registering it.'
+    """
+    aims = []
+    for target in config.get("targets") or []:
+        if not isinstance(target, dict) or target.get("value") is None:
+            continue
+        measure = str(target.get("measure") or "end_to_end_days")
+        value = target["value"]
+        try:
+            aim = MEASURE_AIMS[measure].format(value=float(value))
+        except (KeyError, TypeError, ValueError):
+            aim = f"{measure.replace('_', ' ')}: {value}"
+        service = target.get("service")
+        aims.append(f"{service}: {aim}" if service else aim[0].upper() + aim[1:])
+    return "; ".join(aims) + "." if aims else None
+
+
+def purpose_statements(findings: dict, config: dict | None = None) -> pd.DataFrame:
     """The purpose in the customer's terms beside the de facto purpose.
 
     Returns
     -------
-    DataFrame with columns ``statement, words``: one row each for the purpose and the de facto
-    purpose, with "(not written yet)" where findings.yml has none.
+    DataFrame with columns ``statement, words, length``: the purpose, the de facto purpose the
+    team wrote, and (with ``config``) the one its targets imply, with "(not written yet)" where
+    findings.yml has none; ``length`` counts the words (a purpose says it in 150 or fewer).
 
     Examples
     --------
     >>> purpose_statements({"purpose": "Fix it first time"})["words"].tolist()
     ['Fix it first time', '(not written yet)']
     """
+    from .teaching import word_count
     rows = [("Purpose, in the customer's terms", findings.get("purpose")),
             ("De facto purpose, as the measures imply", findings.get("de_facto_purpose"))]
-    return pd.DataFrame([{"statement": s, "words": (w or "(not written yet)").strip()} for s, w in rows],
-                        columns=["statement", "words"])
+    implied = targets_purpose(config or {})
+    if implied:
+        rows.append(("De facto purpose, as the targets in study.yml imply", implied))
+    out = []
+    for statement, words in rows:
+        text = str(words).strip() if words is not None else ""
+        out.append({"statement": statement, "words": text or "(not written yet)",
+                    "length": f"{word_count(text):,} words" if text else ""})
+    return pd.DataFrame(out, columns=["statement", "words", "length"])
 
 
 def what_matters(demand: pd.DataFrame, *, by: str | None = None) -> pd.DataFrame:

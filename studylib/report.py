@@ -12,7 +12,11 @@ import re
 from pathlib import Path
 
 __all__ = ["render_report", "page", "say", "escape", "redact", "private", "table", "configure_privacy",
-           "PERSONAL_DATA", "HEADERS", "CODE_WORDS", "mdc_icon", "four_parts", "caveats", "open_stage", "skipped_page", "stage_heading", "index_page"]
+           "PERSONAL_DATA", "HEADERS", "CODE_WORDS", "mdc_icon", "four_parts", "caveats", "open_stage", "skipped_page", "stage_heading", "index_page",
+           "predictions_beside", "team_reflections", "TEACH_TAG"]
+
+#: Cells tagged so teach in JupyterLab and are left out of every report.
+TEACH_TAG = "teach"
 
 #: What is redacted from reports by default, in the order the patterns are applied: the label
 #: that replaces it, and the pattern. Card-like numbers first, so that a card number is not read
@@ -65,6 +69,7 @@ def private(frame):
 
 #: Column names as a manager reads them; other names are shown with spaces for underscores.
 HEADERS = {
+    "you_expected": "the team expected", "it_is": "the data says",
     "end_to_end_mean": "customer's clock, mean days", "official_mean": "organisation's clock, mean days",
     "end_to_end_days": "customer's clock, days", "official_days": "organisation's clock, days",
     "before_clock_mean": "days before the organisation's clock starts", "hidden_mean": "days the organisation does not count",
@@ -232,6 +237,37 @@ def caveats(results, stage: str):
     return HTML(f"<h3>Bear in mind</h3><ul class=\"caveats\">{items}</ul>")
 
 
+def predictions_beside(results, stage: str | None = None, *, level: int = 3):
+    """What the team predicted beside what the data says ("You expected 20% failure demand; it is
+    49%."), from the study's predictions.yml as it is now; nothing when it holds none for the stage.
+
+    With no ``stage`` (the summary), every prediction the check read, as a table.
+    """
+    from IPython.display import HTML
+    from .teaching import prediction_table
+    if stage is None:
+        t = prediction_table(results, results.predictions)
+        if t.empty:
+            return say("The team wrote down no predictions before looking at the figures (predictions.yml): "
+                       "next time, write what you expect first, and see by how much the data differs.")
+        return table(t[["measure", "you_expected", "it_is"]], max_rows=None)
+    t = prediction_table(results, stage=stage)
+    if t.empty:
+        return HTML("")
+    items = "".join(f"<li>{escape(redact(text))}</li>" for text in t["sentence"])
+    return HTML(f"<h{level}>What the team expected</h{level}><ul>{items}</ul>")
+
+
+def team_reflections(results):
+    """What the team wrote after each stage (reflections.yml), quoted, escaped and redacted."""
+    from .teaching import reflections_table
+    t = reflections_table(results.reflections)
+    if t.empty:
+        return say("The team has not written its reflections yet (reflections.yml, or the form at the end of "
+                   "each stage notebook).")
+    return table(t, max_rows=None)
+
+
 def open_stage(results, notebook: str):
     """Set up a stage notebook from the check's results: privacy from the settings, and a sentence
     saying why the stage has nothing to show when its data is missing. Returns whether it has."""
@@ -348,15 +384,18 @@ def render_report(notebook: str | Path, out_html: str | Path, *, title: str,
     """Render an executed notebook to a self-contained HTML report with no code.
 
     Parameter cells (the notebook's own and papermill's injected one) are left out; a small
-    "run parameters" table says what the run was given instead.
+    "run parameters" table says what the run was given instead. Teaching cells (tagged ``teach``:
+    objectives, predictions, exercises, reflection prompts) are for the team in JupyterLab and are
+    left out too.
     """
     import nbformat
     from nbconvert import HTMLExporter
     from traitlets.config import Config
 
     nb = nbformat.read(str(notebook), as_version=4)
+    nb.metadata.pop("widgets", None)   # widget state is the team's teaching forms, never the report's
     nb.cells = [c for c in nb.cells
-                if not {"parameters", "injected-parameters"} & set(c.get("metadata", {}).get("tags", []))]
+                if not {"parameters", "injected-parameters", TEACH_TAG} & set(c.get("metadata", {}).get("tags", []))]
     for cell in nb.cells:
         cell["outputs"] = [_plain(o) for o in cell.get("outputs", []) if not _is_noise(o)]
     config = Config()

@@ -74,6 +74,10 @@ class CheckResults:
         Stage title -> the one finding that matters, with its figure (the front page).
     demand, flow, capability, conditions : dict
         Each stage's tables (empty when the stage has no data).
+    predictions : dict
+        The team's predictions (``predictions.yml``), by key, as read when the check was computed.
+    reflections : dict
+        What the team wrote after each stage (``reflections.yml``): stage -> prompt -> text.
     """
 
     study: Study
@@ -88,6 +92,8 @@ class CheckResults:
     flow: dict = field(default_factory=dict)
     capability: dict = field(default_factory=dict)
     conditions: dict = field(default_factory=dict)
+    predictions: dict = field(default_factory=dict)
+    reflections: dict = field(default_factory=dict)
 
     def status(self, notebook: str) -> str:
         rec = self.stages[self.stages["notebook"] == notebook]
@@ -275,11 +281,17 @@ def compute_check(study: Study, settings: dict | None = None, *, load_caveats: l
     from .purpose import what_matters
     purpose = {"matters": what_matters(study.demand), "matters_by_service": what_matters(study.demand, by="service")}
 
+    from .teaching import read_predictions, read_reflections
+    predictions, problems = read_predictions(study.path)
+    reflections, more = read_reflections(study.path)
+    caveats.extend({"stage": "Summary", "caveat": f"{m}; it is left out."} for m in problems + more)
+
     available = {"demand": bool(demand), "events": bool(flow),
                  "findings": _has_findings(study) or len(conditions["wastes"]) > 0}
     results = CheckResults(study=study, settings=settings, systems=systems, stages=stage_table(available),
                            caveats=pd.DataFrame(caveats, columns=["stage", "caveat"]).drop_duplicates(ignore_index=True),
-                           purpose=purpose, demand=demand, flow=flow, capability=capability, conditions=conditions)
+                           purpose=purpose, demand=demand, flow=flow, capability=capability, conditions=conditions,
+                           predictions=predictions, reflections=reflections)
     results.prose = summary_prose(results)
     results.headlines = stage_headlines(results)
     return results

@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import ParameterError, StudylibError
-from .report import index_page, render_report
+from .report import TEACH_TAG, index_page, render_report
 
 __all__ = ["run_check", "run_notebook", "stage_notebooks", "notebook_parameters", "check_parameters",
            "default_notebooks_dir", "default_study_dir"]
@@ -201,7 +201,8 @@ class _KernelLane:
         nb.cells.insert(0, reset)
         status, error = "ok", ""
         try:
-            NotebookClient(nb, km=self.km, kernel_name=self.kernel_name, timeout=None).execute()
+            NotebookClient(nb, km=self.km, kernel_name=self.kernel_name, timeout=None,
+                           store_widget_state=False).execute()
         except CellExecutionError as exc:
             failed = next((c for c in nb.cells if c.cell_type == "code"
                            and any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
@@ -212,6 +213,10 @@ class _KernelLane:
             self.km.shutdown_kernel(now=True)
             self._start()
         nb.cells = [c for c in nb.cells if "studylib-reset" not in c.metadata.get("tags", [])]
+        for cell in nb.cells:
+            # Teaching cells are the team's (forms showing its own words); a run keeps no output of them.
+            if TEACH_TAG in cell.metadata.get("tags", []) and cell.cell_type == "code":
+                cell.outputs = []
         executed.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, str(executed))
         return status, error

@@ -197,12 +197,24 @@ def load_study(path: str | Path) -> Study:
     quality: list[dict] = []
     set_aside: list[pd.DataFrame] = []
 
-    demand, channel_map = _empty(DEMAND_COLUMNS), pd.DataFrame(columns=["spelling", "channel", "rows"])
+    no_map = pd.DataFrame(columns=["spelling", "channel", "rows"])
+    from .capture import capture_path, combine_contacts, load_captured
+    captured = load_captured(path, config) if capture_path(path, config).exists() else None
+    sources = []
     if config.get("demand"):
-        demand, channel_map, q, aside, probs = _load_demand(path, config)
+        sources.append(_load_demand(path, config, warn_empty=captured is None))
+    if captured is not None:
+        sources.append(captured)
+    demand, channel_map = _empty(DEMAND_COLUMNS), no_map
+    problems += [p for source in sources for p in source[4]]
+    if sources and not problems:
+        combined = sources[0][:4]
+        for source in sources[1:]:
+            combined = combine_contacts(combined, source[:4])
+        demand, channel_map, q, aside = combined
+        channel_map = no_map if channel_map is None else channel_map
         quality += q
         set_aside.append(aside)
-        problems += probs
 
     events = _empty(EVENT_COLUMNS)
     flow_codebook = _load_codebook(path, config, "flow_codebook", load_flow_codebook)
@@ -343,10 +355,18 @@ def _timestamp_options(spec: dict, config: dict) -> dict:
             "timezone": config.get("timezone")}
 
 
-def _load_demand(path: Path, config: dict):
+def _load_demand(path: Path, config: dict, *, warn_empty: bool = True):
     spec = _table_spec(config, "demand")
     label = Path(spec["file"]).name
     raw = _read(path, spec, label, DEMAND_COLUMNS)
+    return demand_rows(raw, spec, label, config, _timestamp_options(spec, config), warn_empty=warn_empty)
+
+
+def demand_rows(raw: pd.DataFrame, spec: dict, label: str, config: dict, timestamps: dict, *,
+                warn_empty: bool = True):
+    """Check contacts read from a file or a capture store as a demand table: values parsed, rows
+    without what they need set aside with their reason. Returns (kept, channel map, quality rows,
+    rows set aside, problems)."""
     keep_empty_verbatim = str(spec.get("empty_verbatim", "set_aside")) == "keep"
     frame, problems = _map_columns(raw, spec, label=label, columns=DEMAND_COLUMNS,
                                    required=DEMAND_REQUIRED,
@@ -354,14 +374,13 @@ def _load_demand(path: Path, config: dict):
     if problems:
         return _empty(DEMAND_COLUMNS), None, [], pd.DataFrame(columns=SET_ASIDE_COLUMNS), problems
     rows_read = len(frame)
-    if rows_read == 0:
-        warnings.warn(f"{label} has a header but no rows", StudylibWarning, stacklevel=3)
+    if rows_read == 0 and warn_empty:
+        warnings.warn(f"{label} has a header but no rows", StudylibWarning, stacklevel=4)
     for col in _TEXT_COLUMNS["demand"]:
         frame[col] = frame[col].astype(str).str.strip()
 
     frame, channel_map, probs = parse_contact_values(frame, label=label, channels=config.get("channels"),
-                                                     timestamps=_timestamp_options(spec, config),
-                                                     columns=spec.get("columns") or {})
+                                                     timestamps=timestamps, columns=spec.get("columns") or {})
     problems += probs
     if problems:
         return _empty(DEMAND_COLUMNS), None, [], pd.DataFrame(columns=SET_ASIDE_COLUMNS), problems

@@ -9,18 +9,28 @@ __all__ = ["summary_prose", "purpose_prose", "conditions_prose", "stage_headline
 
 
 def purpose_prose(results) -> dict[str, str]:
+    from ..purpose import targets_purpose
+    from ..teaching import PURPOSE_WORD_LIMIT, word_count
     from .purpose import purpose_summary
     s = results.study
     purpose = (s.findings or {}).get("purpose")
     de_facto = (s.findings or {}).get("de_facto_purpose")
     what = (f"Purpose in the customer's terms: {str(purpose).strip()}" if purpose else
             "The team has not yet written the purpose in the customer's terms.")
+    words = word_count(purpose)
+    if words > PURPOSE_WORD_LIMIT:
+        what += (f" At {words:,} words it is longer than the {PURPOSE_WORD_LIMIT} a purpose should take: "
+                 "say it in fewer, in the customer's words.")
     if s.has_demand:
         what += " " + purpose_summary(results.purpose["matters"], len(s.demand))
+    implied = targets_purpose(s.config)
+    so_what = (f"The organisation's measures imply another purpose: {str(de_facto).strip()}" if de_facto
+               else "Compare the purpose with what the organisation's measures reward.")
+    if implied:
+        so_what += f" The targets in study.yml reward this: {implied}"
     return {
         "what": what,
-        "so what": (f"The organisation's measures imply another purpose: {str(de_facto).strip()}" if de_facto
-                    else "Compare the purpose with what the organisation's measures reward."),
+        "so what": so_what,
         "now what": "Judge every measure and change below against what matters to customers.",
         "then what": "Keep listening to demand: what matters may differ by service and over time.",
     }

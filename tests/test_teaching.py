@@ -1,0 +1,321 @@
+"""Notebooks that teach: predictions, checked exercises, reflections, the purpose in 150 words,
+and what a team captures reaching the check. Reports are read as a manager reads them."""
+from __future__ import annotations
+
+import re
+import shutil
+
+import nbformat
+import pytest
+import yaml
+
+import studylib
+from conftest import ROOT, SAMPLE
+from studylib import StudylibError, compute_check, load_study
+from studylib.exercises import EXERCISES, check_answer, exercises, solution
+from studylib.runner import run_check, stage_notebooks
+from studylib.scaffold import new_study
+from studylib.teaching import (PREDICTIONS, prediction_table, purpose_check, read_predictions, read_reflections,
+                               save_prediction, save_reflection, word_count)
+
+NOTEBOOKS = ROOT / "notebooks"
+STAGE_TITLES = {"01_purpose": "Purpose", "02_demand": "Demand", "03_capability": "Capability", "04_flow": "Flow",
+                "05_system_conditions": "System conditions"}
+
+
+@pytest.fixture(scope="module")
+def sample_results(sample_study):
+    return compute_check(sample_study)
+
+
+# -- predictions -----------------------------------------------------------------------------------
+
+def test_predictions_are_read_key_by_key_and_problems_said(tmp_path):
+    (tmp_path / "predictions.yml").write_text(
+        "failure_share: 20%\nend_to_end_days: 10\nclean_share: 35\nhandofs_per_case: 2\nlongest_wait_days: soon\n")
+    values, problems = read_predictions(tmp_path)
+    assert values == {"failure_share": 0.2, "end_to_end_days": 10.0}
+    assert any("clean_share: 35 is not a share between 0 and 1; write 0.2 or 20%" in p for p in problems)
+    assert any("'handofs_per_case' is not a prediction studylib knows; did you mean 'handoffs_per_case'?" in p
+               for p in problems)
+    assert any("longest_wait_days: 'soon' is not a number" in p for p in problems)
+    (tmp_path / "predictions.yml").write_text("- 0.2\n")
+    assert read_predictions(tmp_path)[1] == ["predictions.yml should hold a prediction for each key: failure_share: 0.2, not a list"]
+    (tmp_path / "predictions.yml").write_text("failure_share: [0.2\n")
+    assert "could not be read (line" in read_predictions(tmp_path)[1][0]
+    assert read_predictions(tmp_path / "nowhere") == ({}, [])
+
+
+def test_save_prediction_keeps_the_other_keys_and_refuses_what_it_cannot_read(tmp_path):
+    save_prediction(tmp_path, "failure_share", "20%")
+    save_prediction(tmp_path, "end_to_end_days", 12)
+    assert read_predictions(tmp_path) == ({"failure_share": 0.2, "end_to_end_days": 12.0}, [])
+    assert (tmp_path / "predictions.yml").read_text().startswith("# What the team expected")
+    with pytest.raises(ValueError, match="did you mean 'clean_share'"):
+        save_prediction(tmp_path, "clean_shar", 0.5)
+    with pytest.raises(ValueError, match="is below 0"):
+        save_prediction(tmp_path, "end_to_end_days", -3)
+    assert read_predictions(tmp_path)[0]["end_to_end_days"] == 12.0
+
+
+def test_prediction_sits_beside_the_result_computed_from_the_data(sample_results):
+    predictions = {key: 0.2 if PREDICTIONS[key].kind == "share" else 10 for key in PREDICTIONS}
+    t = prediction_table(sample_results, predictions)
+    assert len(t) == len(PREDICTIONS)
+    failure = sample_results.demand["overall"]["failure_share"].iloc[0]
+    assert f"You expected 20% failure demand; it is {failure:.0%}." in t["sentence"].tolist()
+    now = sample_results.flow["figures"].query("current").iloc[0]
+    assert (f"You expected an average wait of 10 days from first contact to the problem solved; it is "
+            f"{now['end_to_end_mean']:.1f} days.") in t["sentence"].tolist()
+    # The sample's current system has signals: no longest wait can be promised, and the sentence says so.
+    assert any("no longest wait can be promised" in s for s in t["sentence"])
+    assert prediction_table(sample_results, predictions, stage="Flow")["measure"].str.contains("hand-offs").any()
+
+
+# -- exercises -------------------------------------------------------------------------------------
+
+def test_every_exercise_is_answered_from_the_sample_results(sample_results):
+    for key, ex in EXERCISES.items():
+        answer = solution(key, sample_results)
+        assert answer is not None, key
+        assert check_answer(key, answer, sample_results), key
+        assert check_answer(key, ..., sample_results).status == "unanswered"
+    for stage in STAGE_TITLES.values():
+        assert len(exercises(stage)) >= 2, stage
+
+
+def test_answers_follow_the_data_not_a_key(sample_study, sample_results):
+    # Other settings, other data: the answers move with them.
+    moved = compute_check(sample_study, {**sample_results.settings, "radius_m": 5000.0, "window_days": 120})
+    assert solution("demand.problems", moved) < solution("demand.problems", sample_results)
+    assert check_answer("demand.problems", solution("demand.problems", sample_results), moved).status == "not yet"
+
+
+def test_wrong_answers_get_a_hint_not_the_answer(sample_results):
+    share = solution("demand.failure_share", sample_results)
+    low = check_answer("demand.failure_share", "10%", sample_results)
+    assert low.status == "not yet" and "too low" in low.message and f"{share:.0%}" not in low.message
+    assert check_answer("demand.failure_share", share + 0.01, sample_results)        # within two points
+    assert check_answer("demand.failure_share", f"{share * 100:.1f}%", sample_results)
+    types = solution("demand.failure_types", sample_results)
+    partial = check_answer("demand.failure_types", [types[0], types[1], "Report a pot-hole"], sample_results)
+    assert "2 of the 3 are right, and 1 of yours is not" in partial.message
+    assert not any(t in partial.message for t in types[2:])
+    assert check_answer("demand.failure_types", ", ".join(t.upper() for t in reversed(types)), sample_results)
+    assert check_answer("capability.stable", not solution("capability.stable", sample_results), sample_results).status == "not yet"
+    assert check_answer("flow.top_waste", "maybe", sample_results).message.startswith("Not yet. Hint:")
+    shift = check_answer("capability.change_shift", solution("capability.change_shift", sample_results), sample_results)
+    assert "10 March 2025" in shift.message          # once right, the change is named
+    assert "is not a number" in check_answer("flow.hidden_days", "five", sample_results).message
+    with pytest.raises(KeyError, match="did you mean 'demand.failure_share'"):
+        check_answer("demand.failure_shares", 0.5, sample_results)
+
+
+def test_a_study_without_the_data_says_the_exercise_cannot_be_answered(tmp_path):
+    new_study(tmp_path / "s")
+    with pytest.warns(studylib.StudylibWarning, match="has a header but no rows"):
+        r = compute_check(load_study(tmp_path / "s"))
+    feedback = check_answer("flow.clean_share", 0.5, r)
+    assert feedback.status == "no answer here" and "try it on the sample study" in feedback.message
+
+
+# -- reflections, purpose --------------------------------------------------------------------------
+
+def test_reflections_round_trip_and_problems_are_named(tmp_path):
+    save_reflection(tmp_path, "demand", {"surprised": "Half the calls are chasing.", "next": ""})
+    save_reflection(tmp_path, "flow", {"manager": "The two clocks."})
+    assert read_reflections(tmp_path) == ({"demand": {"surprised": "Half the calls are chasing."},
+                                           "flow": {"manager": "The two clocks."}}, [])
+    with pytest.raises(ValueError, match="did you mean 'demand'"):
+        save_reflection(tmp_path, "demnd", {"surprised": "x"})
+    (tmp_path / "reflections.yml").write_text("demand: {suprised: x}\nflw: {next: y}\nflow: just text\n")
+    _, problems = read_reflections(tmp_path)
+    assert any("'suprised' is not a prompt; did you mean 'surprised'?" in p for p in problems)
+    assert any("'flw' is not a stage; did you mean 'flow'?" in p for p in problems)
+    assert any("flow: should hold surprised:, manager: and next:, not a str" in p for p in problems)
+
+
+def test_purpose_counts_its_words_and_sits_beside_what_the_targets_imply(sample_results):
+    assert word_count("Fix it first-time, when it suits me.") == 7
+    said = purpose_check("Fix it first time", sample_results)
+    assert "4 words, within the 150" in said
+    assert "Housing repairs: close each case within 28 days of registering it." in said
+    long = purpose_check(" ".join(["word"] * 151), sample_results)
+    assert "151 words: more than 150" in long
+    assert "purpose:" in long                        # where to write it when agreed
+    table = studylib.purpose.purpose_statements(sample_results.study.findings, sample_results.study.config)
+    assert table["statement"].tolist()[-1] == "De facto purpose, as the targets in study.yml imply"
+
+
+def test_a_long_purpose_is_flagged_in_the_report_prose(tmp_path):
+    study = tmp_path / "s"
+    shutil.copytree(SAMPLE, study)
+    findings = yaml.safe_load((study / "findings.yml").read_text())
+    findings["purpose"] = " ".join(["help"] * 160)
+    (study / "findings.yml").write_text(yaml.safe_dump(findings))
+    prose = compute_check(load_study(study)).prose["Purpose"]
+    assert "At 160 words it is longer than the 150 a purpose should take" in prose["what"]
+    assert "The targets in study.yml reward this: Housing repairs: close each case within 28 days" in prose["so what"]
+
+
+# -- the notebooks ---------------------------------------------------------------------------------
+
+def test_each_stage_notebook_teaches_asks_and_checks():
+    for nb_path in stage_notebooks(NOTEBOOKS):
+        if nb_path.stem not in STAGE_TITLES:
+            continue
+        nb = nbformat.read(str(nb_path), as_version=4)
+        teach = [c for c in nb.cells if "teach" in c.metadata.get("tags", [])]
+        opening = next(i for i, c in enumerate(nb.cells) if "teach" in c.metadata.get("tags", []))
+        assert opening <= 1 and "After it you will be able to" in nb.cells[opening].source, nb_path.name
+        assert "What to look for in each chart" in nb.cells[opening].source
+        assert "ReflectionForm(study" in nb.cells[-1].source and nb.cells[-1] in teach, nb_path.name
+        assert any("What surprised you?" in c.source and "What should you study next?" in c.source for c in teach)
+        asked = re.findall(r'check_answer\("([\w.]+)", answer, r\)', "\n".join(c.source for c in teach))
+        assert len(asked) >= 2, nb_path.name
+        assert {EXERCISES[k].stage for k in asked} == {STAGE_TITLES[nb_path.stem]}
+        # Every code cell that checks an answer or asks a prediction is a teaching cell.
+        for cell in nb.cells:
+            if "check_answer(" in cell.source or "PredictionForm(" in cell.source or "purpose_check(" in cell.source:
+                assert cell in teach, (nb_path.name, cell.source)
+        for key in {k for k, p in PREDICTIONS.items() if p.stage == STAGE_TITLES[nb_path.stem]}:
+            assert any(f"'{key}'" in c.source and "PredictionForm" in c.source for c in teach), (nb_path.name, key)
+    required = {"failure_share", "end_to_end_days", "clean_share"}
+    assert required <= set(PREDICTIONS)
+
+
+@pytest.fixture(scope="module")
+def taught_reports(tmp_path_factory):
+    """The check on a copy of the sample with the team's predictions and reflections in it."""
+    root = tmp_path_factory.mktemp("taught")
+    study = root / "study"
+    shutil.copytree(SAMPLE, study)
+    save_prediction(study, "failure_share", "20%")
+    save_prediction(study, "end_to_end_days", 10)
+    save_prediction(study, "clean_share", 0.5)
+    save_reflection(study, "demand", {"surprised": "<b>Half</b> the calls chase a repair; ring Jo on 07700 900123.",
+                                      "manager": "The chasing calls, in the customers' words."})
+    (study / "predictions.yml").write_text((study / "predictions.yml").read_text() + "handofs_per_case: 2\n")
+    table = run_check(study, root / "out", notebooks_dir=NOTEBOOKS, progress=False)
+    return root / "out", table, compute_check(load_study(study))
+
+
+def test_reports_set_predictions_beside_results_and_quote_reflections(taught_reports):
+    out, table, results = taught_reports
+    assert table["status"].tolist() == ["ok"] * len(table)
+    failure = results.demand["overall"]["failure_share"].iloc[0]
+    demand = (out / "02_demand.html").read_text()
+    assert f"You expected 20% failure demand; it is {failure:.0%}." in demand
+    flow = (out / "04_flow.html").read_text()
+    assert "You expected 50% of cases to flow clean; it is 100%." in flow
+    summary = (out / "00_summary.html").read_text()
+    assert "the team expected" in summary and "20%" in summary and f"{failure:.0%}" in summary
+    # Reflections are quoted, escaped and redacted.
+    assert "Half</b>" not in summary and "&lt;b&gt;Half&lt;/b&gt; the calls chase a repair" in summary
+    assert "07700 900123" not in summary and "[phone]" in summary
+    # A mistyped key is said, with the nearest one, and left out.
+    assert "did you mean &#x27;handoffs_per_case&#x27;?" in summary or "did you mean 'handoffs_per_case'?" in summary
+    for html in out.glob("*.html"):
+        text = html.read_text()
+        for teaching in ("Before you start", "Exercise 2.1", "Key points", "check_answer", "Before you look",
+                         "widget-state", "Textarea", "Save reflections"):
+            assert teaching not in text, (html.name, teaching)
+        if html.name != "00_summary.html":          # the summary quotes the answers with their prompts
+            assert "What surprised you?" not in text, html.name
+    # The executed notebooks kept beside the reports hold no output of the team's forms either.
+    for executed in (out / "notebooks").glob("*.ipynb"):
+        assert "07700 900123" not in executed.read_text(), executed.name
+
+
+def test_without_predictions_the_summary_says_none_were_written(tmp_path):
+    from studylib.report import predictions_beside
+    shutil.copytree(SAMPLE, tmp_path / "s", ignore=shutil.ignore_patterns("predictions.yml", "reflections.yml"))
+    r = compute_check(load_study(tmp_path / "s"))
+    assert r.predictions == {} and r.reflections == {}
+    assert "The team wrote down no predictions" in predictions_beside(r).data
+    assert predictions_beside(r, "Demand").data == ""
+
+
+# -- capture reaches the check ---------------------------------------------------------------------
+
+def test_contacts_captured_in_a_new_study_reach_the_demand_report(tmp_path):
+    study = tmp_path / "my-study"
+    new_study(study)
+    store = studylib.study_store(study)
+    assert store.path == study / "capture.sqlite"
+    for i in range(20):
+        store.add({"channel": "phone" if i % 2 else "email", "service": "Repairs",
+                   "received_at": f"2025-02-{i + 1:02d} 10:{i:02d}",
+                   "verbatim": f"Chasing my repair again, number {i}" if i < 8 else f"Please fix my broken window {i}",
+                   "value_or_failure": "failure" if i < 8 else "value",
+                   "demand_type": "Chasing a repair" if i < 8 else "Report a repair"})
+    with pytest.warns(studylib.StudylibWarning, match="events.csv has a header but no rows") as said:
+        loaded = load_study(study)
+    assert not any("demand.csv" in str(w.message) for w in said)   # the store holds the contacts
+    assert len(loaded.demand) == 20
+    assert loaded.quality.set_index("file").loc["capture.sqlite", "rows_kept"] == 20
+    out = tmp_path / "out"
+    table = run_check(study, out, notebooks_dir=NOTEBOOKS, progress=False)
+    assert table.set_index("notebook").loc["02_demand.ipynb", "status"] == "ok"
+    demand = (out / "02_demand.html").read_text()
+    assert "20 contacts" in demand and "40% of demand is failure demand" in demand
+    manifest = (out / "run_manifest.json").read_text()
+    assert "capture.sqlite" in manifest
+
+
+def test_a_contact_both_exported_and_still_captured_counts_once(tmp_path):
+    study = tmp_path / "s"
+    shutil.copytree(SAMPLE, study)
+    store = studylib.study_store(study)
+    first = load_study(study).demand.iloc[0]
+    store.add({"contact_id": first["contact_id"], "channel": "phone", "service": "Highways",
+               "received_at": "2025-02-03 10:00", "verbatim": "A pot-hole on my road"})
+    store.add({"channel": "phone", "service": "Highways", "received_at": "2025-02-03 11:00",
+               "verbatim": "Another pot-hole"})
+    loaded = load_study(study)
+    assert len(loaded.demand) == len(load_study(SAMPLE).demand) + 1
+    aside = loaded.set_aside[loaded.set_aside["file"] == "capture.sqlite"]
+    assert aside["reason"].tolist() == ["duplicate contact_id"]
+    assert aside["detail"].iloc[0].startswith("already in the demand file, row ")
+    q = loaded.quality[loaded.quality["file"] == "capture.sqlite"]
+    assert q["rows_read"].iloc[0] == 2 and q["rows_kept"].iloc[0] == 1
+
+
+def test_capture_needs_a_study_of_the_teams_own(tmp_path):
+    with pytest.raises(StudylibError, match="name the study folder you are capturing for"):
+        studylib.study_store(None)
+    with pytest.raises(StudylibError, match="is the bundled sample study"):
+        studylib.study_store(SAMPLE)
+    assert not (SAMPLE / "capture.sqlite").exists()
+    (tmp_path / "s").mkdir()
+    shutil.copy(SAMPLE / "study.yml", tmp_path / "s" / "study.yml")
+    (tmp_path / "s" / "capture.sqlite").write_text("not a database, just text\n" * 100)
+    with pytest.raises(studylib.DataError, match="capture.sqlite.*is not a capture store"):
+        load_study(tmp_path / "s")
+
+
+def test_capture_notebook_refuses_to_run_without_a_study(tmp_path):
+    import papermill as pm
+    with pytest.raises(pm.PapermillExecutionError, match="name the study folder you are capturing for"):
+        pm.execute_notebook(str(NOTEBOOKS / "02a_capture.ipynb"), str(tmp_path / "out.ipynb"), kernel_name="python3",
+                            cwd=str(NOTEBOOKS), progress_bar=False)
+
+
+# -- the forms -------------------------------------------------------------------------------------
+
+def test_prediction_and_reflection_forms_write_the_study_files(tmp_path):
+    from studylib.widgets import PredictionForm, ReflectionForm
+    form = PredictionForm(tmp_path, ["failure_share", "end_to_end_days"])
+    form.fields["failure_share"].value = "35%"
+    form.fields["end_to_end_days"].value = "ten"
+    assert not form.save()
+    assert "is not a number" in form.message.value
+    assert read_predictions(tmp_path)[0] == {"failure_share": 0.35}
+    form.fields["end_to_end_days"].value = "10"
+    assert form.save() and read_predictions(tmp_path)[0] == {"failure_share": 0.35, "end_to_end_days": 10.0}
+    again = PredictionForm(tmp_path, ["failure_share"])
+    assert again.fields["failure_share"].value == "35%"        # what was saved is shown again
+    reflect = ReflectionForm(tmp_path, "flow")
+    reflect.fields["surprised"].value = "The hidden wait."
+    assert reflect.save()
+    assert read_reflections(tmp_path)[0] == {"flow": {"surprised": "The hidden wait."}}
