@@ -57,6 +57,12 @@ def _new(args) -> int:
     from .scaffold import new_study
     written = new_study(args.dir)
     print(f"Created a study folder in {args.dir}: " + ", ".join(p.name for p in written))
+    where = Path(args.dir).resolve().as_posix()   # notebooks run in their own folder: a full path works there
+    print("Next:\n"
+          f"  - fill in study.yml (name, services, period, targets), then: studylib validate {args.dir}\n"
+          "  - capture contacts while you listen: notebooks/02a_capture.ipynb in JupyterLab, with\n"
+          f"    study = \"{where}\" (they go to capture.sqlite in the folder and into the check)\n"
+          f"  - work through notebooks 01 to 05 with study = \"{where}\"; then: studylib check {args.dir}")
     return 0
 
 

@@ -238,8 +238,8 @@ def caveats(results, stage: str):
 
 
 def predictions_beside(results, stage: str | None = None, *, level: int = 3):
-    """What the team predicted beside what the data says ("You expected 20% failure demand; it is
-    49%."), from the study's predictions.yml as it is now; nothing when it holds none for the stage.
+    """What the team predicted beside what the data says ("The team expected 20% failure demand; it
+    is 49%."), from the study's predictions.yml as it is now; nothing when it holds none for the stage.
 
     With no ``stage`` (the summary), every prediction the check read, as a table.
     """
@@ -251,7 +251,7 @@ def predictions_beside(results, stage: str | None = None, *, level: int = 3):
             return say("The team wrote down no predictions before looking at the figures (predictions.yml): "
                        "next time, write what you expect first, and see by how much the data differs.")
         return table(t[["measure", "you_expected", "it_is"]], max_rows=None)
-    t = prediction_table(results, stage=stage)
+    t = prediction_table(results, stage=stage, who="The team")
     if t.empty:
         return HTML("")
     items = "".join(f"<li>{escape(redact(text))}</li>" for text in t["sentence"])

@@ -98,25 +98,32 @@ class Prediction:
     stage: str                                  # the stage whose notebook asks it
     words: str                                  # "{} failure demand": how a value is said
     result: Callable[[object], float | None]
+    label: str = ""                             # the measure, as a report's table names it
+    unknown: str = "cannot tell yet"            # what the data says when it cannot give the figure
 
 
 PREDICTIONS: dict[str, Prediction] = {
     "failure_share": Prediction(
         "What share of all contacts do you expect to be failure demand (caused by a failure to do "
-        "something, or do it right, for the customer)?", "share", "Demand", "{} failure demand", _failure_share),
+        "something, or do it right, for the customer)?", "share", "Demand", "{} failure demand", _failure_share,
+        "failure demand, share of contacts"),
     "end_to_end_days": Prediction(
         "How many days, on average, do you expect a customer to wait from first contact to the problem "
         "solved, in the system as it is now (the customer's clock)?", "days", "Flow",
-        "an average wait of {} from first contact to the problem solved", _flow_figure("end_to_end_mean", "finished")),
+        "an average wait of {} from first contact to the problem solved", _flow_figure("end_to_end_mean", "finished"),
+        "customer's wait, first contact to solved, mean days (system as it is now)"),
     "clean_share": Prediction(
         "What share of cases do you expect to flow clean, with no waste step at all?", "share", "Flow",
-        "{} of cases to flow clean", _flow_figure("clean_share", "cases")),
+        "{} of cases to flow clean", _flow_figure("clean_share", "cases"),
+        "cases flowing clean (system as it is now)"),
     "handoffs_per_case": Prediction(
         "How many hand-offs do you expect an average case to go through?", "number", "Flow",
-        "{} hand-offs per case", _flow_figure("handoffs_mean", "cases")),
+        "{} hand-offs per case", _flow_figure("handoffs_mean", "cases"),
+        "hand-offs per case (system as it is now)"),
     "longest_wait_days": Prediction(
         "What is the longest a customer should expect to wait in the system as it is now (days)?", "days",
-        "Capability", "the longest wait to be {}", _longest_wait),
+        "Capability", "the longest wait to be {}", _longest_wait,
+        "longest wait the system will deliver, days", "no range: the system is not stable or has too few cases"),
 }
 
 
@@ -224,19 +231,20 @@ def save_prediction(study: str | Path, key: str, value) -> Path:
     return _atomic_yaml(path, _PREDICTIONS_HEADER, data)
 
 
-def prediction_sentence(key: str, predicted: float, result: float | None) -> str:
-    """"You expected 20% failure demand; it is 49%." """
+def prediction_sentence(key: str, predicted: float, result: float | None, *, who: str = "You") -> str:
+    """"You expected 20% failure demand; it is 49%." (``who``: "The team" in a report)."""
     p = PREDICTIONS[key]
     expected = p.words.format(_say(p.kind, predicted))
     if result is None:
         if key == "longest_wait_days":
-            return (f"You expected {expected}. The system as it is now is not stable or has too few "
+            return (f"{who} expected {expected}. The system as it is now is not stable or has too few "
                     "cases, so no longest wait can be promised yet: that is the finding.")
-        return f"You expected {expected}; the data cannot tell yet."
-    return f"You expected {expected}; it is {_say(p.kind, result)}."
+        return f"{who} expected {expected}; the data cannot tell yet."
+    return f"{who} expected {expected}; it is {_say(p.kind, result)}."
 
 
-def prediction_table(results, predictions: dict | None = None, *, stage: str | None = None) -> pd.DataFrame:
+def prediction_table(results, predictions: dict | None = None, *, stage: str | None = None,
+                     who: str = "You") -> pd.DataFrame:
     """Each prediction beside its result: ``measure, you_expected, it_is, sentence``.
 
     ``predictions`` defaults to the study's ``predictions.yml``, read now (a team writes it in the
@@ -250,9 +258,9 @@ def prediction_table(results, predictions: dict | None = None, *, stage: str | N
         if stage is not None and p.stage != stage:
             continue
         result = p.result(results)
-        rows.append({"measure": p.question, "you_expected": _say(p.kind, predicted),
-                     "it_is": "cannot tell yet" if result is None else _say(p.kind, result),
-                     "sentence": prediction_sentence(key, predicted, result)})
+        rows.append({"measure": p.label, "you_expected": _say(p.kind, predicted),
+                     "it_is": p.unknown if result is None else _say(p.kind, result),
+                     "sentence": prediction_sentence(key, predicted, result, who=who)})
     return pd.DataFrame(rows, columns=["measure", "you_expected", "it_is", "sentence"])
 
 

@@ -69,7 +69,9 @@ def test_prediction_sits_beside_the_result_computed_from_the_data(sample_results
             f"{now['end_to_end_mean']:.1f} days.") in t["sentence"].tolist()
     # The sample's current system has signals: no longest wait can be promised, and the sentence says so.
     assert any("no longest wait can be promised" in s for s in t["sentence"])
-    assert prediction_table(sample_results, predictions, stage="Flow")["measure"].str.contains("hand-offs").any()
+    flow = prediction_table(sample_results, predictions, stage="Flow")
+    assert flow["measure"].tolist() == ["customer's wait, first contact to solved, mean days (system as it is now)",
+                                        "cases flowing clean (system as it is now)", "hand-offs per case (system as it is now)"]
 
 
 # -- exercises -------------------------------------------------------------------------------------
@@ -205,9 +207,9 @@ def test_reports_set_predictions_beside_results_and_quote_reflections(taught_rep
     assert table["status"].tolist() == ["ok"] * len(table)
     failure = results.demand["overall"]["failure_share"].iloc[0]
     demand = (out / "02_demand.html").read_text()
-    assert f"You expected 20% failure demand; it is {failure:.0%}." in demand
+    assert f"The team expected 20% failure demand; it is {failure:.0%}." in demand
     flow = (out / "04_flow.html").read_text()
-    assert "You expected 50% of cases to flow clean; it is 100%." in flow
+    assert "The team expected 50% of cases to flow clean; it is 100%." in flow
     summary = (out / "00_summary.html").read_text()
     assert "the team expected" in summary and "20%" in summary and f"{failure:.0%}" in summary
     # Reflections are quoted, escaped and redacted.
