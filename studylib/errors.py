@@ -100,7 +100,33 @@ class CaptureError(DataError):
 
 
 class ConfigError(StudylibError):
-    """study.yml or a codebook is missing something or says something studylib cannot use."""
+    """study.yml or a codebook is missing something or says something studylib cannot use.
+
+    Raised with a message, or with every problem found at once (``problems``: the same records as
+    a :class:`DataError`'s, with the line of study.yml as ``row``).
+    """
+
+    def __init__(self, problems: str | list[dict] | pd.DataFrame, *, limit: int = 20):
+        if isinstance(problems, str):
+            self.problems = pd.DataFrame([{"file": None, "row": None, "column": None, "value": None,
+                                           "problem": problems, "fix": ""}], columns=PROBLEM_COLUMNS)
+            super().__init__(problems)
+            return
+        if not isinstance(problems, pd.DataFrame):
+            problems = pd.DataFrame(list(problems), columns=PROBLEM_COLUMNS)
+        self.problems = problems.reset_index(drop=True)
+        n = len(self.problems)
+        files = sorted({str(f) for f in self.problems["file"].dropna()}) or ["the study"]
+        lines = [f"{n} problem{'s' if n != 1 else ''} found in {', '.join(files)}:"]
+        for rec in self.problems.head(limit).to_dict("records"):
+            line = dict(rec)
+            if line.get("row") is not None and not pd.isna(line["row"]):
+                line["file"] = f"{rec['file']} line {int(rec['row'])}"
+                line["row"] = None
+            lines.append("  - " + format_problem(line).replace(", column '", ", key '"))
+        if n > limit:
+            lines.append(f"  ... and {n - limit} more (see ConfigError.problems)")
+        super().__init__("\n".join(lines))
 
 
 class ParameterError(StudylibError):

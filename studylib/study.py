@@ -124,45 +124,40 @@ def read_config(path: str | Path) -> dict:
         raise ConfigError(f"{file} does not exist: a study folder needs a study.yml "
                           f"(run `studylib new {path}` to create one)")
     try:
-        config = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError("study.yml is not UTF-8 text: save it as UTF-8") from None
+    from .schema import check_config, load_yaml
+    try:
+        config = load_yaml(text) or {}
     except yaml.YAMLError as exc:
-        raise ConfigError(f"study.yml is not valid YAML: {exc}") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        raise ConfigError(f"study.yml is not valid YAML{where}: {getattr(exc, 'problem', None) or exc}") from None
     if not isinstance(config, dict):
-        raise ConfigError("study.yml must be a mapping of keys to values")
-    tz = config.get("timezone")
-    if tz is not None:
-        try:
-            pd.Timestamp("2000-01-01").tz_localize(tz)
-        except Exception:
-            raise ConfigError(f"study.yml timezone: {tz!r} is not a time zone name "
-                              f"(expected e.g. Europe/London or UTC)") from None
+        raise ConfigError("study.yml must be a mapping of keys to values (name: ..., services: [...], ...)")
+    problems = check_config(config, text, file.parent)
+    if problems:
+        raise ConfigError(problems)
+    if isinstance(config.get("never_show"), str):
+        config["never_show"] = [config["never_show"]]     # one column, not a set of characters
+    if isinstance(config.get("name"), (int, float)):
+        config["name"] = str(config["name"])
+    tz = config.get("timezone") or "UTC"
 
-    def _date(value, key):
+    def _date(value):   # the schema has checked that it is one
         if value is None or value == "":
             return None
-        try:
-            ts = pd.Timestamp(str(value))
-        except ValueError:
-            raise ConfigError(f"study.yml {key}: {value!r} is not a date (expected e.g. 2025-05-26)") from None
-        return ts.tz_localize(tz or "UTC") if ts.tzinfo is None else ts.tz_convert(tz or "UTC")
+        ts = pd.Timestamp(str(value))
+        return ts.tz_localize(tz) if ts.tzinfo is None else ts.tz_convert(tz)
 
-    config["as_of"] = _date(config.get("as_of"), "as_of")
+    config["as_of"] = _date(config.get("as_of"))
     period = config.get("period") or {}
-    config["period"] = {"start": _date(period.get("start"), "period.start"),
-                        "end": _date(period.get("end"), "period.end")}
-    changes = []
-    for i, change in enumerate(config.get("system_changes") or [], start=1):
-        if not isinstance(change, dict) or "date" not in change:
-            raise ConfigError(f"study.yml system_changes #{i}: needs a date and a description, e.g. "
-                              f"{{date: 2025-03-17, what: 'Repairs redesign'}}")
-        changes.append({**change, "date": _date(change["date"], f"system_changes #{i} date")})
-    config["system_changes"] = changes
-    config.setdefault("services", [])
-    config.setdefault("targets", [])
-    config.setdefault("channel_costs", {})
-    config.setdefault("channels", {})
-    config.setdefault("holidays", [])
-    config.setdefault("never_show", [])
+    config["period"] = {"start": _date(period.get("start")), "end": _date(period.get("end"))}
+    config["system_changes"] = [{**c, "date": _date(c["date"])} for c in config.get("system_changes") or []]
+    for key, empty in (("services", []), ("targets", []), ("channel_costs", {}), ("channels", {}),
+                       ("holidays", []), ("never_show", [])):
+        config[key] = config.get(key) or empty
     return config
 
 
@@ -228,9 +223,7 @@ def load_study(path: str | Path) -> Study:
         raise DataError(problems)
 
     demand_codebook = _load_codebook(path, config, "demand_codebook", load_demand_codebook)
-    findings = {}
-    if config.get("findings", "findings.yml") and (path / config.get("findings", "findings.yml")).exists():
-        findings = yaml.safe_load((path / config.get("findings", "findings.yml")).read_text(encoding="utf-8")) or {}
+    findings = _load_findings(path, config)
 
     aside = (pd.concat(set_aside, ignore_index=True) if set_aside
              else pd.DataFrame(columns=SET_ASIDE_COLUMNS))
@@ -238,6 +231,27 @@ def load_study(path: str | Path) -> Study:
                  demand_codebook=demand_codebook, flow_codebook=flow_codebook, findings=findings,
                  quality=pd.DataFrame(quality, columns=QUALITY_COLUMNS), set_aside=aside,
                  channel_map=channel_map)
+
+
+def _load_findings(path: Path, config: dict) -> dict:
+    """The team's findings file, checked against its schema (every problem at once)."""
+    from .schema import check_findings, load_yaml
+    name = config.get("findings", "findings.yml")
+    if not name or not (path / name).exists():
+        if name and "findings" in config:
+            raise ConfigError(f"study.yml findings: {name} does not exist in {path.name}")
+        return {}
+    text = (path / name).read_text(encoding="utf-8")
+    try:
+        findings = load_yaml(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{Path(name).name} is not valid YAML{where}: {getattr(exc, 'problem', None) or exc}") from None
+    problems = check_findings(findings, text, Path(name).name)
+    if problems:
+        raise ConfigError(problems)
+    return findings or {}
 
 
 def _load_codebook(path, config, key, loader):
