@@ -65,6 +65,20 @@ def _text(record: dict, key: str) -> str | None:
     return value or None
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _not_a_formula(value):
+    """A text that a spreadsheet would read as a formula, made inert with a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        try:
+            float(value)          # a negative number is a number, not a formula
+            return value
+        except ValueError:
+            return "'" + value
+    return value
+
+
 class CaptureStore:
     """Durable capture of contacts (SQLite, WAL, one committed transaction per record).
 
@@ -100,8 +114,13 @@ class CaptureStore:
         self._extra_channels = channels
         self._timeout = busy_timeout_s
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as conn:
-            conn.executescript(_SCHEMA)
+        try:
+            with self._connect() as conn:
+                conn.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise CaptureError([{"file": self.path.name, "row": None, "column": None, "value": None,
+                                 "problem": f"is not a capture store ({exc})",
+                                 "fix": "move the file away, or name the team's store under capture: in study.yml"}]) from None
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=self._timeout, isolation_level=None)
@@ -117,6 +136,11 @@ class CaptureStore:
         unknown = set(record) - set(CAPTURE_FIELDS)
         if unknown:
             raise CaptureError(f"unknown field(s) {sorted(unknown)}; a captured contact has {CAPTURE_FIELDS}")
+        for key, value in record.items():
+            if isinstance(value, (list, tuple, set, dict, bytes)):
+                raise CaptureError(f"{key}: a {type(value).__name__} is not one value; give one text, number or date")
+            if isinstance(value, bool) and key not in ("resolved_first_contact",):
+                raise CaptureError(f"{key}: {value!r} is not a value for this field")
         out = {key: _text(record, key) for key in CAPTURE_FIELDS}
         for key in ("verbatim", "service"):
             if out[key] is None:
@@ -135,6 +159,9 @@ class CaptureStore:
             pd.DataFrame([text]), label="capture form", channels=self._extra_channels,
             timestamps={"formats": None, "dayfirst": False, "timezone": self.timezone})
         if problems:
+            for p in problems:   # the form gives the time itself; a program gives it as ISO 8601
+                if p.get("column") == "received_at" and p.get("problem") == "is not a date":
+                    p["fix"] = "give the time of the contact as 2025-03-03 10:05 (ISO 8601), or a datetime"
             raise CaptureError([{**p, "row": None} for p in problems])
         row = parsed.iloc[0]
         out["channel"] = row["channel"]
@@ -237,6 +264,10 @@ class CaptureStore:
             local = pd.to_datetime(frame["received_at"], utc=True).dt.tz_convert(self.timezone)
             frame["received_at"] = local.dt.strftime(timestamp_format)
         frame["customer_ref"] = None
+        # Text a spreadsheet would run as a formula (=HYPERLINK(...), +, -, @) is written as text.
+        for col in frame.columns:
+            if frame[col].dtype == object:
+                frame[col] = frame[col].map(_not_a_formula)
         path = Path(path)
         tmp = path.with_suffix(path.suffix + ".tmp")
         frame[DEMAND_COLUMNS].to_csv(tmp, index=False)
@@ -300,10 +331,8 @@ def load_captured(path: Path, config: dict):
     try:
         store = CaptureStore(file, timezone=config.get("timezone") or "UTC", channels=config.get("channels"))
         captured = store.to_frame()
-    except sqlite3.DatabaseError as exc:
-        raise DataError([{"file": label, "row": None, "column": None, "value": None,
-                          "problem": f"is not a capture store ({exc})",
-                          "fix": "move the file away, or name the team's store under capture: in study.yml"}]) from None
+    except CaptureError as exc:
+        raise DataError(exc.problems) from None
     if captured.empty:
         return None
     raw = captured.drop(columns=["captured_by"]).assign(customer_ref="")

@@ -10,11 +10,22 @@ from .errors import StudylibError
 __all__ = ["main"]
 
 
-def _say_caveats(caveats: list[str]) -> None:
+def _hide(text: str, args) -> str:
+    """What the command prints, with e-mails, phone numbers, postcodes and card numbers hidden
+    unless --no-redact (a value quoted in a message may be a customer's)."""
+    if getattr(args, "no_redact", False):
+        return text
+    from .report import PERSONAL_DATA
+    for label, pattern in PERSONAL_DATA:
+        text = pattern.sub(label, text)
+    return text
+
+
+def _say_caveats(caveats: list[str], args=None) -> None:
     if caveats:
         print("Bear in mind:")
         for text in dict.fromkeys(caveats):
-            print(f"  - {text}")
+            print(_hide(f"  - {text}", args))
 
 
 def _check(args) -> int:
@@ -28,14 +39,14 @@ def _check(args) -> int:
         params["redact"] = False
     table = run_check(args.study, args.out, notebooks_dir=args.notebooks, parameters=params,
                       progress=not args.quiet, jobs=args.jobs)
-    _say_caveats(table.attrs.get("caveats", []))
+    _say_caveats(table.attrs.get("caveats", []), args)
     out = Path(args.out).resolve()
     for rec in table[table["status"] == "skipped"].to_dict("records"):
         print(f"skipped {rec['notebook']}: {rec['error']}")
     print(f"Reports: {out / 'index.html'}")
     failed = table[table["status"] == "failed"]
     for rec in failed.to_dict("records"):
-        print(f"FAILED {rec['notebook']}: {rec['error']}", file=sys.stderr)
+        print(_hide(f"FAILED {rec['notebook']}: {rec['error']}", args), file=sys.stderr)
     return 1 if len(failed) else 0
 
 
@@ -43,13 +54,14 @@ def _validate(args) -> int:
     from .errors import collect_caveats
     from .study import load_study, quality_summary
     study, caveats = collect_caveats(lambda: load_study(args.study))
-    print(repr(study))
-    _say_caveats(caveats)
-    print(study.quality.to_string(index=False))
-    print(quality_summary(study))
+    print(_hide(repr(study), args))
+    _say_caveats(caveats, args)
+    if len(study.quality):
+        print(_hide(study.quality.to_string(index=False), args))
+    print(_hide(quality_summary(study), args))
     if len(study.set_aside):
         print("\nRows set aside:")
-        print(study.set_aside.to_string(index=False, max_rows=200))
+        print(_hide(study.set_aside.to_string(index=False, max_rows=200, max_colwidth=200), args))
     return 0
 
 
@@ -90,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_check)
     p = sub.add_parser("validate", help="read a study folder and print its data-quality table")
     p.add_argument("study")
+    p.add_argument("--no-redact", action="store_true", help="show personal data in what is printed")
     p.set_defaults(func=_validate)
     p = sub.add_parser("new", help="create an empty study folder with commented templates")
     p.add_argument("dir")
@@ -106,5 +119,5 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except StudylibError as exc:
-        print(f"studylib {args.command}: {exc}", file=sys.stderr)
+        print(_hide(f"studylib {args.command}: {exc}", args), file=sys.stderr)
         return 2

@@ -264,8 +264,24 @@ def weekly_demand(classified: pd.DataFrame, *, top: int = 5, types: list[str] | 
     last_week = (end.normalize() - pd.Timedelta(days=6)) - pd.offsets.Week(weekday=0) * (0 if end.weekday() == 6 else 1)
     weeks = pd.date_range(first_week, last_week, freq="W-MON") if last_week >= first_week else pd.DatetimeIndex([])
     counts = frame[frame["demand_type"].isin(types)].groupby(["week", "demand_type"]).size()
+    # A week with no contact of any kind is a gap in the data, not a week of no demand.
+    received = classified["received_at"]
+    received = received.dt.tz_localize(None) if received.dt.tz is not None else received
+    every = received.dt.to_period("W-SUN").dt.start_time.value_counts()
+    empty = [w for w in weeks if every.get(w, 0) == 0]
+    if empty and len(empty) < len(weeks):
+        import warnings
+        from .errors import StudylibWarning
+        from .systems import long_date
+        shown = ", ".join(long_date(w) for w in empty[:4]) + (" ..." if len(empty) > 4 else "")
+        warnings.warn(f"{len(empty)} week{'s' if len(empty) != 1 else ''} inside the period with no contact at all "
+                      f"(week of {shown}) {'are' if len(empty) != 1 else 'is'} left out of the weekly charts: a gap in "
+                      "the data, not a week without demand", StudylibWarning, stacklevel=2)
+        weeks = weeks.difference(pd.DatetimeIndex(empty))
     grid = pd.MultiIndex.from_product([weeks, types], names=["week", "demand_type"])
-    return counts.reindex(grid, fill_value=0).rename("contacts").reset_index()
+    out = counts.reindex(grid, fill_value=0).rename("contacts").reset_index()
+    out.attrs["empty_weeks"] = empty
+    return out
 
 
 def demand_predictability(weekly: pd.DataFrame, *, rebase_at: dict | None = None) -> pd.DataFrame:

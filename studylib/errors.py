@@ -90,7 +90,8 @@ class CaptureError(DataError):
     def _message(self, limit: int) -> str:
         lines = []
         for rec in self.problems.head(limit).to_dict("records"):
-            text = f"{rec['column']}: " if rec.get("column") else ""
+            text = (f"{rec['column']}: " if rec.get("column")
+                    else f"{rec['file']} " if rec.get("file") and rec["file"] != "capture form" else "")
             value = rec.get("value")
             if value is not None and not (isinstance(value, float) and pd.isna(value)) and value != "":
                 text += f"{value!r} "

@@ -13,7 +13,7 @@ from pathlib import Path
 
 __all__ = ["render_report", "page", "say", "escape", "redact", "private", "table", "configure_privacy",
            "PERSONAL_DATA", "HEADERS", "CODE_WORDS", "mdc_icon", "four_parts", "caveats", "open_stage", "skipped_page", "stage_heading", "index_page",
-           "predictions_beside", "team_reflections", "TEACH_TAG"]
+           "predictions_beside", "team_reflections", "TEACH_TAG", "no_paths"]
 
 #: Cells tagged so teach in JupyterLab and are left out of every report.
 TEACH_TAG = "teach"
@@ -370,12 +370,20 @@ def _is_noise(output) -> bool:
     return output.get("output_type") == "stream" and output.get("name") == "stderr"
 
 
+_FOLDERS = re.compile(r"(?:[A-Za-z]:)?[\\/](?:[^\s'\"\\/<>]+[\\/])+")
+
+
+def no_paths(text: str) -> str:
+    """An error message without the folders of the machine it ran on (a file keeps its name)."""
+    return _FOLDERS.sub("", str(text))
+
+
 def _plain(output):
     """A failed cell's traceback becomes one sentence: the error, without source lines or paths."""
     if output.get("output_type") != "error":
         return output
     import nbformat
-    text = f"This stage stopped here: {output.get('ename', 'Error')}: {output.get('evalue', '')}"
+    text = no_paths(f"This stage stopped here: {output.get('ename', 'Error')}: {output.get('evalue', '')}")
     return nbformat.v4.new_output("display_data", data={"text/html": f"<p class=\"failed\">{escape(redact(text))}</p>"})
 
 

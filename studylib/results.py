@@ -128,6 +128,11 @@ def select_contacts(study: Study, settings: dict) -> tuple[pd.DataFrame, pd.Data
         left.append({"reason": f"received after the study period ends ({long_date(end)})",
                      "contacts": int(late.sum())})
         keep &= ~late
+    as_of = settings.get("as_of")
+    if as_of is not None:
+        after = keep & (contacts["received_at"] > as_of)
+        left.append({"reason": f"received after the as-of date ({long_date(as_of)})", "contacts": int(after.sum())})
+        keep &= ~after
     left_out = pd.DataFrame(left, columns=["reason", "contacts"])
     return contacts[keep], left_out[left_out["contacts"] > 0].reset_index(drop=True)
 

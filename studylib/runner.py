@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import ParameterError, StudylibError
-from .report import TEACH_TAG, index_page, render_report
+from .report import TEACH_TAG, index_page, no_paths, render_report
 
 __all__ = ["run_check", "run_notebook", "stage_notebooks", "notebook_parameters", "check_parameters",
            "default_notebooks_dir", "default_study_dir"]
@@ -132,11 +132,31 @@ def _title(notebook: Path) -> str:
     return notebook.stem.split("_", 1)[1].replace("_", " ").capitalize()
 
 
-def _checksums(study: Path) -> dict:
+def _hider(on: bool):
+    """The reports' redaction for what the manifest says in words (or nothing, with --no-redact)."""
+    from .report import PERSONAL_DATA
+
+    def hide(text):
+        if not on or not isinstance(text, str):
+            return text
+        for label, pattern in PERSONAL_DATA:
+            text = pattern.sub(label, text)
+        return text
+    return hide
+
+
+def _checksums(study: Path, config: dict | None = None) -> dict:
+    """SHA-256 of every file in the study folder and of every input study.yml names elsewhere
+    (``allow_outside: true``), keyed by the name study.yml gives it."""
+    from .schema import named_files
     out = {}
     for p in sorted(study.iterdir()):
         if p.is_file():
             out[p.name] = hashlib.sha256(p.read_bytes()).hexdigest()
+    for _, name in named_files(config or {}):
+        file = study / name
+        if name not in out and file.is_file():
+            out[name] = hashlib.sha256(file.read_bytes()).hexdigest()
     return out
 
 
@@ -207,7 +227,7 @@ class _KernelLane:
             failed = next((c for c in nb.cells if c.cell_type == "code"
                            and any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
             where = f"cell {numbers[id(failed)]}: " if failed is not None and id(failed) in numbers else ""
-            status, error = "failed", f"{where}{exc.ename}: {exc.evalue}"
+            status, error = "failed", no_paths(f"{where}{exc.ename}: {exc.evalue}")
         except DeadKernelError as exc:
             status, error = "failed", f"the kernel died: {exc}"
             self.km.shutdown_kernel(now=True)
@@ -393,12 +413,14 @@ def _run_stages(loaded, load_notes: list[str], settings: dict, study: Path, out:
     caveats = results.caveats.to_dict("records")
     table.attrs["caveats"] = [c["caveat"] for c in caveats]
     (out / "index.html").write_text(index_page(results, table, run_at=run_at), encoding="utf-8")
-    manifest = {"study": results.study.name, "study_folder": str(study), "settings": shown_settings,
+    hide = _hider(results.settings.get("redact", True))
+    caveats = [{**c, "caveat": hide(c["caveat"])} for c in caveats]
+    manifest = {"study": hide(results.study.name), "study_folder": str(study), "settings": shown_settings,
                 # the results file was the run's own and is gone: the study is what each stage was given
                 "parameters": {nb.name: {"study": routed[nb]["study"]} for nb in notebooks},
-                "inputs_sha256": _checksums(study), "versions": _versions(), "caveats": caveats,
+                "inputs_sha256": _checksums(study, results.study.config), "versions": _versions(), "caveats": caveats,
                 "seconds": {"compute": round(computed_in, 2), "total": round(time.perf_counter() - started_all, 2)},
-                "stages": table.to_dict("records")}
+                "stages": [{**rec, "error": hide(rec["error"])} for rec in table.to_dict("records")]}
     (out / "run_manifest.json").write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
     return table
 
@@ -430,7 +452,7 @@ def run_notebook(notebook: str | Path, executed: str | Path, html_path: str | Pa
                                 extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
     except pm.PapermillExecutionError as exc:
         status = "failed"
-        error = f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}"
+        error = no_paths(f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}")
     except Exception as exc:   # a kernel that dies must not hide the other stages
         status = "failed"
         error = f"{type(exc).__name__}: {exc}"

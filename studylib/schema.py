@@ -15,7 +15,8 @@ import datetime as dt
 import difflib
 from pathlib import Path
 
-__all__ = ["STUDY_SCHEMA", "FINDINGS_SCHEMA", "check_config", "check_findings", "key_lines", "load_yaml"]
+__all__ = ["STUDY_SCHEMA", "FINDINGS_SCHEMA", "check_config", "check_findings", "key_lines", "load_yaml",
+           "named_files"]
 
 def load_yaml(text: str):
     """YAML as a team writes it: like ``yaml.safe_load``, except that a date that is no date
@@ -347,7 +348,7 @@ def _meaning_problems(data: dict, lines: dict, folder: Path | None) -> list[dict
                 out.append(_problem(lines, [section, "encoding"], spec["encoding"], "is not an encoding",
                                     "write encoding: utf-8, cp1252 or utf-16"))
     if folder is not None and data.get("allow_outside") is not True:
-        for key, path in _files(data):
+        for key, path in named_files(data):
             inside = _inside(folder, path)
             if inside is False:
                 out.append(_problem(lines, key, path, "is outside the study folder",
@@ -356,7 +357,8 @@ def _meaning_problems(data: dict, lines: dict, folder: Path | None) -> list[dict
     return out
 
 
-def _files(data: dict):
+def named_files(data: dict):
+    """``(key path, file name)`` of every file study.yml names."""
     for section in ("demand", "events"):
         spec = data.get(section)
         file = spec if isinstance(spec, str) else spec.get("file") if isinstance(spec, dict) else None

@@ -22,6 +22,7 @@ import yaml
 from .codebooks import DemandCodebook, FlowCodebook, load_demand_codebook, load_flow_codebook
 from .errors import ConfigError, DataError, StudylibWarning
 from .contacts import parse_contact_values
+from .plausible import case_problems, date_window, outside_window
 from .tables import parse_timestamps, read_raw_table
 
 __all__ = [
@@ -365,8 +366,9 @@ def _timestamp_options(spec: dict, config: dict) -> dict:
     formats = spec.get("timestamp_formats", spec.get("timestamp_format"))
     if isinstance(formats, str):
         formats = [formats]
+    period = config.get("period") or {}
     return {"formats": formats, "dayfirst": bool(spec.get("dayfirst", False)),
-            "timezone": config.get("timezone")}
+            "timezone": config.get("timezone"), "period": (period.get("start"), period.get("end"))}
 
 
 def _load_demand(path: Path, config: dict, *, warn_empty: bool = True):
@@ -412,6 +414,10 @@ def demand_rows(raw: pd.DataFrame, spec: dict, label: str, config: dict, timesta
             keep &= ~empty
     else:
         frame["verbatim"] = frame["verbatim"].where(frame["verbatim"] != "", None)
+    far, detail = outside_window(frame["received_at"].where(keep), date_window(config, config.get("timezone") or "UTC"))
+    if far.any():
+        aside.append(_aside_frame(label, frame[far], "contact_id", "implausible date", detail))
+        keep &= ~far
     ids = frame["contact_id"].where(keep)
     dup = keep & ids.duplicated(keep="first") & ids.notna()
     if dup.any():
@@ -455,20 +461,13 @@ def _load_events(path: Path, config: dict, codebook: FlowCodebook | None):
         aside.append(_aside_frame(label, frame[dup], "case_id", "duplicate event",
                                   "same case, activity, timestamp and resource as an earlier row"))
         keep &= ~dup
-    if codebook is not None and codebook.solved and codebook.customer_start:
-        live = frame[keep]
-        opened = live[live["activity"].isin(codebook.customer_start)].groupby("case_id")["timestamp"].min()
-        solved = live[live["activity"].isin(codebook.solved)].groupby("case_id")["timestamp"].min()
-        both = pd.concat([opened.rename("opened"), solved.rename("solved")], axis=1).dropna()
-        bad = both[both["solved"] < both["opened"]]
-        if len(bad):
-            rows = keep & frame["case_id"].isin(bad.index)
-            detail = frame.loc[rows, "case_id"].map(
-                lambda c: f"solved {bad.at[c, 'solved']:%Y-%m-%d %H:%M} before its first contact "
-                          f"{bad.at[c, 'opened']:%Y-%m-%d %H:%M}; all its events set aside")
-            aside.append(_aside_frame(label, frame[rows], "case_id", "case closed before it was opened",
-                                      detail.values))
-            keep &= ~rows
+    far, detail = outside_window(frame["timestamp"].where(keep), date_window(config, config.get("timezone") or "UTC"))
+    if far.any():
+        aside.append(_aside_frame(label, frame[far], "case_id", "implausible date", detail))
+        keep &= ~far
+    for rows, reason, detail in case_problems(frame, keep, codebook):
+        aside.append(_aside_frame(label, frame[rows], "case_id", reason, detail.values))
+        keep &= ~rows
     kept, quality, aside_frame = _split_kept(frame, keep, aside, EVENT_COLUMNS, label, rows_read)
     return kept, quality, aside_frame, []
 

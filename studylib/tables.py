@@ -85,7 +85,8 @@ def read_raw_table(path: Path, *, label: str, encoding: str = "utf-8",
         frame = _read_csv(path, label=label, encoding=encoding, delimiter=delimiter,
                           expected_columns=expected_columns)
     frame.columns = [str(c).strip() for c in frame.columns]
-    frame.index = pd.RangeIndex(2, 2 + len(frame), name="row")
+    if not isinstance(frame.index, pd.Index) or frame.index.name != "row":
+        frame.index = pd.RangeIndex(2, 2 + len(frame), name="row")
     return frame
 
 
@@ -96,6 +97,10 @@ def _read_csv(path: Path, *, label: str, encoding: str, delimiter: str | None,
         import gzip
         raw = gzip.decompress(raw)
     codec = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+    utf16 = raw[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(raw) > 3 and (raw[1:4:2] == b"\x00\x00" or raw[0:3:2] == b"\x00\x00"))
+    if utf16 and not encoding.lower().replace("_", "-").startswith("utf-16"):
+        raise DataError([_file_problem(label, "is UTF-16 text (its bytes say so), not " + encoding,
+                                       "set encoding: utf-16 for this table in study.yml, or save it as UTF-8")])
     try:
         text = raw.decode(codec)
     except UnicodeDecodeError as exc:
@@ -112,25 +117,49 @@ def _read_csv(path: Path, *, label: str, encoding: str, delimiter: str | None,
         raise DataError([_file_problem(label, "is empty (no header row)",
                                        "export the data again, or remove the file from study.yml")])
     sep = delimiter or ","
-    try:
-        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
-                            na_filter=False, skipinitialspace=False, engine="c")
-    except pd.errors.ParserError as exc:
-        raise DataError([_file_problem(label, f"cannot be read as a table: {exc}",
-                                       "check the delimiter and quoting; set delimiter: in study.yml")]) from None
     if expected_columns and delimiter is None:
-        header = text.splitlines()[0]
-        present = {c.strip() for c in frame.columns}
+        # Judged on the header, before the rows: values with commas in them would hide a ';' file.
+        header = next((line for line in text.splitlines() if line.strip()), "")
+        present = {c.strip().strip('"') for c in header.split(",")}
         if not any(c in present for c in expected_columns):
             for other in (";", "\t", "|"):
-                if other in header and any(c.strip() in expected_columns for c in header.split(other)):
+                if other in header and any(c.strip().strip('"') in expected_columns for c in header.split(other)):
                     shown = "\\t" if other == "\t" else other
                     raise DataError([_file_problem(
                         label,
                         f"looks delimited by '{shown}', not ',': its header reads {header[:120]!r}",
                         f"set delimiter: '{shown}' for this table in study.yml, or re-export as CSV",
                     )])
-    return frame
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
+                            na_filter=False, skipinitialspace=False, engine="c", skip_blank_lines=False)
+    except pd.errors.ParserError as exc:
+        raise DataError([_file_problem(label, f"cannot be read as a table: {exc}",
+                                       "check the delimiter and quoting; set delimiter: in study.yml")]) from None
+    frame.index = _line_numbers(text, sep, len(frame))
+    if isinstance(frame.index, pd.RangeIndex):
+        return frame
+    # Blank lines are not rows (a line of empty fields, ",,,", is: it is set aside with its reason).
+    blank_lines = [i for i, line in enumerate(text.splitlines(), start=1) if not line.strip()]
+    blank = frame.index.isin(blank_lines)
+    return frame[~blank] if blank.any() else frame
+
+
+def _line_numbers(text: str, sep: str, n_rows: int) -> pd.Index:
+    """The line of the file each record starts on (the header is line 1), counting blank lines
+    and values that run over several lines, so that a problem names the line an editor shows."""
+    if "\n\n" not in text and "\r\n\r\n" not in text and '"' not in text:
+        return pd.RangeIndex(2, 2 + n_rows, name="row")
+    import csv
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    starts, previous = [], 0
+    for _ in reader:
+        starts.append(previous + 1)
+        previous = reader.line_num
+    starts = starts[1:]                       # the header
+    if len(starts) != n_rows:                 # the two readers disagree: fall back to record numbers
+        return pd.RangeIndex(2, 2 + n_rows, name="row")
+    return pd.Index(starts, name="row")
 
 
 def _file_problem(label: str, problem: str, fix: str) -> dict:
@@ -152,7 +181,7 @@ def _describe_formats(formats: list[str]) -> str:
 
 
 def parse_timestamps(values: pd.Series, *, formats: list[str] | None, dayfirst: bool,
-                     timezone: str | None, label: str, column: str
+                     timezone: str | None, label: str, column: str, period: tuple | None = None
                      ) -> tuple[pd.Series, list[dict]]:
     """Parse strings into timezone-aware timestamps with explicit formats.
 
@@ -161,6 +190,11 @@ def parse_timestamps(values: pd.Series, *, formats: list[str] | None, dayfirst: 
     values without one are local times in ``timezone`` (ambiguous autumn hours are taken as
     standard time, spring-forward gaps are shifted forward). The result is in ``timezone``
     (UTC when none is set). Empty values become NaT with no problem: the caller decides.
+
+    A date such as 03/04/2025 reads both day-first and month-first. When two listed formats read
+    the same values as different dates, or when the order used puts dates outside the study's
+    ``period`` (start, end) that the other order would put inside it, that is a problem: which
+    date is meant cannot be told, and guessing would move every figure.
 
     Returns
     -------
@@ -208,30 +242,94 @@ def parse_timestamps(values: pd.Series, *, formats: list[str] | None, dayfirst: 
             out.loc[good.index] = good
             remaining.loc[good.index] = False
 
+    problems += _ambiguous(text, present & ~remaining, out, formats, period, label=label, column=column)
     if remaining.any():
         bad = text[remaining]
-        hints = []
-        for name, fmts in _HINT_FORMATS.items():
-            if any(fmt in formats for fmt in fmts):
-                continue
-            n_fit = sum(pd.to_datetime(bad, errors="coerce", format=f if f != ISO8601 else "ISO8601").notna().sum()
-                        for f in fmts)
-            if n_fit:
-                hints.append(name)
+
+        def fits(fmts):
+            fit = pd.Series(False, index=bad.index)
+            for f in fmts:
+                fit |= pd.to_datetime(bad, errors="coerce", format=f if f != ISO8601 else "ISO8601").notna()
+            return fit
+        fit = {name: fits(fmts) for name, fmts in _HINT_FORMATS.items() if not any(f in formats for f in fmts)}
+        day, month = next((k for k in fit if k.startswith("day")), None), next((k for k in fit if k.startswith("month")), None)
+        if day and month:
+            # 03/04/2025 fits both: only a value with a day above 12 tells the order.
+            only_day, only_month = (fit[day] & ~fit[month]).sum(), (fit[month] & ~fit[day]).sum()
+            if only_month and not only_day:
+                fit.pop(day)
+            elif only_day and not only_month:
+                fit.pop(month)
+        hints = [name for name, f in fit.items() if f.any()]
         n_ok = int((present & ~remaining).sum())
         if hints and n_ok:
             fix = (f"the column mixes formats: {n_ok} values fit {_describe_formats(formats)} and "
                    f"{len(bad)} look {' or '.join(hints)}; list every format used under "
                    f"timestamp_formats: in study.yml (or set dayfirst: true), or correct these rows")
         elif hints:
-            fix = (f"these look {' or '.join(hints)}; set timestamp_formats: (or dayfirst: true) for "
-                   f"this table in study.yml")
+            month_first = all(h.startswith("month-first") for h in hints)
+            both = len([h for h in hints if h.startswith(("day", "month"))]) == 2
+            fix = (f"these look {' or '.join(hints)}"
+                   + ("; no value has a day above 12, so which comes first cannot be told from the data: "
+                      "check the export, then set timestamp_formats: ['%d/%m/%Y %H:%M'] or ['%m/%d/%Y %H:%M']"
+                      if both else
+                      "; set timestamp_formats: " + ("['%m/%d/%Y %H:%M'] (the month first; not dayfirst)" if month_first
+                                                     else "(or dayfirst: true)"))
+                   + " for this table in study.yml")
         else:
             fix = f"expected {_describe_formats(formats)}; correct the value or list its format under timestamp_formats: in study.yml"
         for row, value in bad.items():
             problems.append({"file": label, "row": int(row), "column": column, "value": value,
                              "problem": "is not a date", "fix": fix})
     return out, problems
+
+
+def _swapped(fmt: str) -> str | None:
+    """The same format with day and month the other way round, if it has both."""
+    if "%d" in fmt and "%m" in fmt:
+        return fmt.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m")
+    return None
+
+
+def _ambiguous(text: pd.Series, parsed_mask: pd.Series, parsed: pd.Series, formats: list[str],
+               period, *, label: str, column: str) -> list[dict]:
+    """Problems when values read as one date by one order could as well be another date."""
+    problems, seen = [], set()
+    for fmt in formats:
+        other = _swapped(fmt) if fmt != ISO8601 else None
+        if other is None or frozenset((fmt, other)) in seen:
+            continue
+        seen.add(frozenset((fmt, other)))
+        mine = pd.to_datetime(text[parsed_mask], errors="coerce", format=fmt)
+        theirs = pd.to_datetime(text[parsed_mask], errors="coerce", format=other)
+        both = mine.notna() & theirs.notna() & (mine != theirs)
+        if not both.any():
+            continue
+        rows = both[both].index
+        example = f"{text[rows[0]]!r} (row {int(rows[0])})"
+        if other in formats:
+            problems.append({"file": label, "row": int(rows[0]), "column": column, "value": text[rows[0]],
+                             "problem": (f"and {len(rows) - 1:,} more values fit both {fmt!r} and {other!r}, which "
+                                         "timestamp_formats both list, as different dates"),
+                             "fix": "keep only the format the export uses (day first or month first) in timestamp_formats"})
+            continue
+        if period is None or period[0] is None or period[1] is None:
+            continue
+        start, end = period[0], period[1] + pd.Timedelta(days=1)
+        local = parsed[rows].dt.tz_localize(None)
+        outside_mine = ((local < start.tz_localize(None)) | (local >= end.tz_localize(None))).sum()
+        alt = theirs[rows]
+        outside_theirs = ((alt < start.tz_localize(None)) | (alt >= end.tz_localize(None))).sum()
+        if outside_mine > outside_theirs and outside_mine >= max(1, 0.05 * parsed_mask.sum()):
+            order = "day first" if fmt.index("%d") < fmt.index("%m") else "month first"
+            other_order = "month first" if order == "day first" else "day first"
+            problems.append({"file": label, "row": int(rows[0]), "column": column, "value": text[rows[0]],
+                             "problem": (f"reads as two dates: {len(rows):,} values such as {example} fit day and month "
+                                         f"either way. Read {order}, {outside_mine:,} fall outside the study period; "
+                                         f"read {other_order}, {outside_theirs:,} do"),
+                             "fix": (f"the export is likely {other_order}: set timestamp_formats: [{other!r}] for this "
+                                     "table in study.yml" + (" and remove dayfirst: true" if order == "day first" else ""))})
+    return problems
 
 
 _TRUE = {"yes", "y", "true", "t", "1"}

@@ -18,9 +18,47 @@ CORPUS = yaml.safe_load((Path(__file__).parent / "bad_input" / "corpus.yml").rea
 NOT_FOR_USERS = ("Traceback", 'File "', ".py:", "site-packages", "Warning:", "warnings.warn")
 
 
+def _transform(study: Path, spec: dict) -> None:
+    """The corpus's data faults, made from the sample's own files."""
+    import pandas as pd
+    file = study / spec["file"]
+    frame = pd.read_csv(file, dtype=str, keep_default_na=False)
+    op = spec["op"]
+    if op in ("month_first_days_upto_12", "rewrite_dates"):
+        when = pd.to_datetime(frame[spec["column"]])
+        if op == "month_first_days_upto_12":        # every day at most 12: both orders parse
+            frame, when = frame[when.dt.day <= 12], when[when.dt.day <= 12]
+        frame[spec["column"]] = when.dt.strftime(spec.get("format", "%m/%d/%Y %H:%M"))
+    elif op == "set_cells":
+        for index, value in spec["cells"].items():
+            frame.loc[frame.index[int(index)], spec["column"]] = value
+    elif op == "backwards_official_clock":
+        case = frame["case_id"].iloc[100]
+        frame.loc[(frame["case_id"] == case) & (frame["activity"] == "Job closed"), "timestamp"] = "2025-01-01 09:00"
+    elif op == "merge_cases":
+        cases = frame["case_id"].unique()
+        frame.loc[frame["case_id"] == cases[11], "case_id"] = cases[10]
+    elif op == "header_only":
+        frame = frame.iloc[0:0]
+    if op == "encode":
+        file.write_bytes(file.read_text(encoding="utf-8").encode(spec["encoding"]))
+    elif op == "delimiter":
+        frame.to_csv(file, index=False, sep=spec["delimiter"])
+    elif op == "blank_lines_then_bad_channel":
+        lines = file.read_text(encoding="utf-8").splitlines(keepends=True)
+        frame.loc[frame.index[6], "channel"] = "pigeon"        # data row 7: line 8, then 10 after two blank lines
+        lines = frame.to_csv(index=False).splitlines(keepends=True)
+        lines[3:3] = ["\n", "\n"]
+        file.write_text("".join(lines), encoding="utf-8")
+    else:
+        frame.to_csv(file, index=False)
+
+
 def faulty_study(tmp_path: Path, case: dict) -> Path:
     study = tmp_path / "study"
     shutil.copytree(SAMPLE, study, ignore=shutil.ignore_patterns("predictions.yml", "reflections.yml", "capture.sqlite*"))
+    if case.get("transform"):
+        _transform(study, case["transform"])
     edit = case.get("edit")
     if edit:
         file = study / edit["file"]
@@ -77,3 +115,124 @@ def test_never_show_written_as_one_text_hides_that_column(tmp_path):
         assert "channel" in private(loaded.demand.head()).columns   # not a set of characters: 'v', 'e', ...
     finally:
         configure_privacy()
+
+
+# -- the numbers do not move ------------------------------------------------------------------------
+
+def _case(case_id: str) -> dict:
+    return next(c for c in CORPUS if c["id"] == case_id)
+
+
+@pytest.fixture(scope="module")
+def clean_results(sample_study):
+    from studylib import compute_check
+    return compute_check(sample_study)
+
+
+@pytest.mark.parametrize("case_id", ["event-dated-1900", "organisation-clock-runs-backwards", "two-cases-share-one-id"])
+def test_a_bad_case_is_set_aside_and_moves_no_figure(case_id, tmp_path, clean_results):
+    from studylib import compute_check, load_study
+    study = load_study(faulty_study(tmp_path, _case(case_id)))
+    figures = compute_check(study).flow["figures"].set_index("system")
+    clean = clean_results.flow["figures"].set_index("system")
+    # At most the one or two cases set aside differ: each system's means stay within a tenth of a day.
+    for column in ("end_to_end_mean", "official_mean"):
+        assert (figures[column] - clean[column]).abs().max() < 0.1, (case_id, column)
+    assert (figures["official_mean"] >= 0).all()
+    assert clean["cases"].sum() - figures["cases"].sum() in (0, 1, 2)
+    assert len(study.set_aside) > len(clean_results.study.set_aside)
+
+
+def test_contacts_far_outside_or_after_as_of_are_counted_where_left_out(tmp_path):
+    import pandas as pd
+    from studylib import compute_check, load_study
+    from studylib.prose.demand import left_out_sentence
+    study = load_study(faulty_study(tmp_path, _case("contact-dated-1900-and-2100")))
+    aside = study.set_aside[study.set_aside["reason"] == "implausible date"]
+    assert len(aside) == 2 and set(aside["file"]) == {"demand.csv"}
+    settings = dict(compute_check(study).settings)
+    settings["as_of"] = settings["period_end"] - pd.Timedelta(days=10)
+    late = compute_check(study, settings)
+    left = late.demand["left_out"]
+    after = left[left["reason"].str.startswith("received after the as-of date")]
+    expected = int((study.demand["received_at"] > settings["as_of"]).sum()
+                   - (study.demand["received_at"] >= settings["period_end"] + pd.Timedelta(days=1)).sum())
+    assert len(after) == 1 and int(after["contacts"].iloc[0]) == expected > 0
+    sentence = left_out_sentence(left)
+    assert f"{int(left['contacts'].sum()):,} contacts are left out of these figures" in sentence
+    assert sentence in " ".join(late.prose["Demand"].values())
+
+
+def test_weeks_without_any_contact_are_a_gap_not_zero_demand(tmp_path):
+    import pandas as pd
+    from studylib import compute_check, load_study
+    study_dir = faulty_study(tmp_path, {"id": "gap"})
+    frame = pd.read_csv(study_dir / "demand.csv", dtype=str, keep_default_na=False)
+    when = pd.to_datetime(frame["received_at"])
+    frame[~((when >= "2025-03-17") & (when < "2025-03-31"))].to_csv(study_dir / "demand.csv", index=False)
+    r = compute_check(load_study(study_dir))
+    weeks = set(r.demand["weekly"]["week"])
+    assert pd.Timestamp("2025-03-17") not in weeks and pd.Timestamp("2025-03-24") not in weeks
+    assert pd.Timestamp("2025-03-10") in weeks
+    assert any("2 weeks inside the period with no contact at all (week of 17 March 2025, 24 March 2025)" in c
+               for c in r.stage_caveats("Demand"))
+
+
+# -- chart text is literal and private --------------------------------------------------------------
+
+def test_dollar_signs_and_phone_numbers_in_labels_reach_no_chart(tmp_path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import studylib.charts  # noqa: F401  (sets chart text literal)
+    from studylib.charts.display import private_text
+    fig, ax = plt.subplots()
+    ax.barh(["Payment $5 taken", "Rang Jo on 07700 900123"], [3, 4])
+    ax.set_title("Steps: call 07700 900123 about $5")
+    ax.annotate("mail jo@example.org", (1, 1))
+    private_text(fig)
+    fig.canvas.draw()
+    shown = [t.get_text() for t in fig.findobj(matplotlib.text.Text)] + [t.get_text() for t in ax.get_yticklabels()]
+    assert "Payment $5 taken" in shown and "Rang Jo on [phone]" in shown
+    assert "Steps: call [phone] about $5" in shown and "mail [email]" in shown
+    assert not any("07700" in t or "jo@example.org" in t for t in shown)
+    plt.close(fig)
+
+
+def test_the_check_runs_with_dollars_and_personal_data_in_activities_and_changes(tmp_path):
+    from studylib.runner import run_check
+    study = faulty_study(tmp_path, {"id": "labels"})
+    for name, old, new in (("events.csv", "Parts ordered", "Payment $5 taken"),
+                           ("flow_codebook.yml", "Parts ordered", "Payment $5 taken"),
+                           ("study.yml", "one team does the job", "one team does the job; ask Jo on 07700 900123")):
+        text = (study / name).read_text()
+        (study / name).write_text(text.replace(old, new))
+    table = run_check(study, tmp_path / "out", notebooks_dir=ROOT / "notebooks", progress=False)
+    assert table["status"].tolist() == ["ok"] * len(table), table[["notebook", "error"]]
+    for html in (tmp_path / "out").glob("*.html"):
+        text = html.read_text()
+        assert "07700 900123" not in text, html.name
+        assert "Traceback" not in text and "site-packages" not in text
+    assert "07700 900123" not in (tmp_path / "out" / "run_manifest.json").read_text()
+
+
+def test_error_messages_in_reports_name_no_folder():
+    from studylib.report import _plain, no_paths
+    said = no_paths("FileNotFoundError: No such file: '/home/jo/studies/repairs/demand.csv'")
+    assert said == "FileNotFoundError: No such file: 'demand.csv'"
+    html = _plain({"output_type": "error", "ename": "OSError", "evalue": "cannot open /srv/data/x.csv for 07700 900123",
+                   "traceback": ["File \"/usr/lib/python3/site.py\", line 3"]})["data"]["text/html"]
+    assert "/srv/data" not in html and "x.csv" in html and "site.py" not in html and "07700" not in html
+
+
+def test_a_study_with_only_its_purpose_validates_and_checks(tmp_path, capsys):
+    study = tmp_path / "only"
+    study.mkdir()
+    (study / "study.yml").write_text("name: Only purpose\n")
+    (study / "findings.yml").write_text("purpose: Fix it first time, when it suits me.\n")
+    assert main(["validate", str(study)]) == 0
+    said = capsys.readouterr().out
+    assert "The study has no demand or event data yet." in said and "Empty DataFrame" not in said
+    assert main(["check", str(study), "--out", str(tmp_path / "out"), "-q"]) == 0
+    assert "Fix it first time" in (tmp_path / "out" / "01_purpose.html").read_text()
+    assert "Skipped: no demand data." in (tmp_path / "out" / "index.html").read_text()

@@ -156,6 +156,26 @@ def _phone_layout(fig) -> float:
     return smallest
 
 
+def private_text(fig) -> None:
+    """Every string drawn on a chart through the reports' redaction, and never as mathtext:
+    titles, axis labels, tick labels, legends and annotations alike (one path, as for prose)."""
+    from matplotlib.text import Text
+    from matplotlib.ticker import FixedFormatter, FixedLocator
+    fig.canvas.draw()                      # tick labels exist only once the chart is drawn
+    for ax in fig.get_axes():
+        for axis in (ax.xaxis, ax.yaxis):
+            labels = [t.get_text() for t in axis.get_ticklabels()]
+            hidden = [redact(label) for label in labels]
+            if hidden != labels:
+                axis.set_major_locator(FixedLocator(axis.get_ticklocs()))
+                axis.set_major_formatter(FixedFormatter(hidden))
+    for text in fig.findobj(Text):
+        text.set_parse_math(False)
+        words = text.get_text()
+        if words and redact(words) != words:
+            text.set_text(redact(words))
+
+
 def show(fig=None, *, alt: str | None = None):
     """Show a chart in a report as an image with alt text that says what it shows and its main
     figure (:func:`describe_chart`, or ``alt``); redacted like every other string. Closes it.
@@ -177,6 +197,7 @@ def show(fig=None, *, alt: str | None = None):
         plt.close(fig)
         display(say(f"{title}: nothing to chart yet, as no contact or case has a value for it."))
         return
+    private_text(fig)
     words = alt or describe_chart(fig)
 
     def png(**kwargs) -> str:
