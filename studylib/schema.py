@@ -162,10 +162,13 @@ def key_lines(text: str) -> dict[tuple, int]:
     except yaml.YAMLError:
         return {}
     lines: dict[tuple, int] = {}
+    twice: list = []
 
     def walk(node, path):
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
+                if path + (key.value,) in lines:
+                    twice.append((path + (key.value,), key.start_mark.line + 1))
                 lines[path + (key.value,)] = key.start_mark.line + 1
                 walk(value, path + (key.value,))
         elif isinstance(node, yaml.SequenceNode):
@@ -174,6 +177,7 @@ def key_lines(text: str) -> dict[tuple, int]:
                 walk(item, path + (i,))
     if root is not None:
         walk(root, ())
+    lines[("__twice__",)] = twice      # keys written twice: YAML keeps the last without a word
     return lines
 
 
@@ -333,12 +337,25 @@ def _meaning_problems(data: dict, lines: dict, folder: Path | None) -> list[dict
             out.append(_problem(lines, ["channel_costs", channel, "high"], cost["high"],
                                 f"is below low ({cost['low']})", "the range runs from low to high: swap them"))
     check = data.get("check")
-    for name in (check if isinstance(check, dict) else {}):
+    for name, value in (check.items() if isinstance(check, dict) else []):
         if name not in SETTINGS:
             close = nearest(name, SETTINGS)
             out.append(_problem(lines, ["check", name], None, f"'{name}' is not a setting"
                                 + (f"; did you mean '{close}'?" if close else ""),
                                 "the settings: studylib check --list-settings"))
+            continue
+        from .errors import ConfigError
+        from .settings import _coerce
+
+        def refuse(message):
+            return ConfigError(message)
+        try:
+            _coerce(name, value, "UTC", refuse)
+        except ConfigError as exc:
+            problem = str(exc).split(": ", 1)[-1]
+            problem = problem[len(repr(value)):].strip() if problem.startswith(repr(value)) else problem
+            out.append(_problem(lines, ["check", name], value, problem,
+                                f"{name}: {SETTINGS[name].meaning}"))
     for section in ("demand", "events"):
         spec = data.get(section)
         if isinstance(spec, dict) and isinstance(spec.get("encoding"), str):
@@ -384,7 +401,16 @@ def check_config(data: dict, text: str = "", folder: str | Path | None = None) -
     """
     lines = key_lines(text) if text else {}
     plain = _plain(data)
-    return _schema_problems(plain, lines) + _meaning_problems(plain, lines, Path(folder) if folder else None)
+    return (_twice(lines) + _schema_problems(plain, lines)
+            + _meaning_problems(plain, lines, Path(folder) if folder else None))
+
+
+def _twice(lines: dict, label: str = "study.yml") -> list[dict]:
+    return [{"file": label, "row": line, "column": _where(path), "value": None,
+             "problem": "is written twice; only the last would count",
+             "fix": "keep one, and put everything it should say under it"}
+            for path, line in lines.get(("__twice__",), [])
+            if not any(path[:i] in {p for p, _ in lines.get(("__twice__",), [])} for i in range(1, len(path)))]
 
 
 def check_findings(data, text: str = "", label: str = "findings.yml") -> list[dict]:
@@ -400,4 +426,4 @@ def check_findings(data, text: str = "", label: str = "findings.yml") -> list[di
         return [_problem(lines, [], None, f"does not look like a findings file: its keys are {', '.join(map(str, list(data)[:6]))}",
                          "study.yml findings: should name the team's findings file, with purpose:, "
                          "system_conditions: and thinking:", label)]
-    return _schema_problems(_plain(data), lines, FINDINGS_SCHEMA, label)
+    return _twice(lines, label) + _schema_problems(_plain(data), lines, FINDINGS_SCHEMA, label)

@@ -68,9 +68,28 @@ def read_raw_table(path: Path, *, label: str, encoding: str = "utf-8",
         raise DataError([_file_problem(label, "does not exist",
                                        f"check the path in study.yml (looked for {path})")])
     suffix = "".join(path.suffixes[-2:]).lower() if path.suffix.lower() == ".gz" else path.suffix.lower()
+    if path.is_dir():
+        raise DataError([_file_problem(label, "is a folder, not a file", "name the data file in study.yml")])
     if path.stat().st_size == 0:
         raise DataError([_file_problem(label, "is empty (0 bytes, not even a header row)",
                                        "export the data again, or remove the file from study.yml")])
+    try:
+        return _read_any(path, suffix, label=label, encoding=encoding, delimiter=delimiter, sheet=sheet,
+                         expected_columns=expected_columns)
+    except DataError:
+        raise
+    except Exception as exc:   # a foreign file's reader fails in its own ways: said in words, never a traceback
+        kind = {".xlsx": "an Excel workbook", ".xlsm": "an Excel workbook", ".xls": "an Excel workbook",
+                ".parquet": "a Parquet file"}.get(suffix, "a table")
+        from .report import no_paths
+        reason = no_paths(str(exc).splitlines()[0][:160]) if str(exc) else type(exc).__name__
+        fix = ("export it again, or check sheet: in study.yml" if "Excel" in kind
+               else "export it again, or check the file's name in study.yml")
+        raise DataError([_file_problem(label, f"cannot be read as {kind} ({reason})", fix)]) from None
+
+
+def _read_any(path: Path, suffix: str, *, label: str, encoding: str, delimiter: str | None,
+              sheet, expected_columns) -> pd.DataFrame:
     if suffix in (".xlsx", ".xlsm", ".xls"):
         frame = pd.read_excel(path, sheet_name=sheet or 0, dtype=str, na_filter=False)
         frame = frame.astype(str)
@@ -130,12 +149,19 @@ def _read_csv(path: Path, *, label: str, encoding: str, delimiter: str | None,
                         f"looks delimited by '{shown}', not ',': its header reads {header[:120]!r}",
                         f"set delimiter: '{shown}' for this table in study.yml, or re-export as CSV",
                     )])
+    import warnings
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
-                            na_filter=False, skipinitialspace=False, engine="c", skip_blank_lines=False)
-    except pd.errors.ParserError as exc:
-        raise DataError([_file_problem(label, f"cannot be read as a table: {exc}",
-                                       "check the delimiter and quoting; set delimiter: in study.yml")]) from None
+        with warnings.catch_warnings():
+            # index_col=False: a row longer than the header is an error here, never an index.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, index_col=False,
+                                na_filter=False, skipinitialspace=False, engine="c", skip_blank_lines=False)
+    except (pd.errors.ParserError, pd.errors.ParserWarning):
+        line, n, expected = _ragged_line(text, sep)
+        raise DataError([{"file": label, "row": line, "column": None, "value": None,
+                          "problem": f"has {n} values where the header has {expected} columns",
+                          "fix": "a value with the delimiter in it needs quotes (\"Smith, Jo\"); check the "
+                                 "delimiter and quoting, or set delimiter: in study.yml"}]) from None
     frame.index = _line_numbers(text, sep, len(frame))
     if isinstance(frame.index, pd.RangeIndex):
         return frame
@@ -143,6 +169,20 @@ def _read_csv(path: Path, *, label: str, encoding: str, delimiter: str | None,
     blank_lines = [i for i, line in enumerate(text.splitlines(), start=1) if not line.strip()]
     blank = frame.index.isin(blank_lines)
     return frame[~blank] if blank.any() else frame
+
+
+def _ragged_line(text: str, sep: str) -> tuple[int | None, int, int]:
+    """The first record with another number of values than the header: (line, values, columns)."""
+    import csv
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    header, previous = None, 0
+    for record in reader:
+        start, previous = previous + 1, reader.line_num
+        if header is None:
+            header = len(record)
+        elif record and len(record) != header:
+            return start, len(record), header
+    return None, 0, header or 0
 
 
 def _line_numbers(text: str, sep: str, n_rows: int) -> pd.Index:

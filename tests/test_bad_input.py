@@ -22,8 +22,22 @@ def _transform(study: Path, spec: dict) -> None:
     """The corpus's data faults, made from the sample's own files."""
     import pandas as pd
     file = study / spec["file"]
-    frame = pd.read_csv(file, dtype=str, keep_default_na=False)
     op = spec["op"]
+    if op == "write_text":
+        file.write_text(spec["text"], encoding="utf-8")
+        return
+    if op == "mkdir":
+        file.mkdir()
+        return
+    if op == "insert_line":
+        lines = file.read_text(encoding="utf-8").splitlines(keepends=True)
+        lines.insert(spec["at"], spec["text"] + "\n")
+        file.write_text("".join(lines), encoding="utf-8")
+        return
+    frame = pd.read_csv(file, dtype=str, keep_default_na=False)
+    if op == "to_excel":
+        frame.head(50).to_excel(study / spec["to"], index=False)
+        return
     if op in ("month_first_days_upto_12", "rewrite_dates"):
         when = pd.to_datetime(frame[spec["column"]])
         if op == "month_first_days_upto_12":        # every day at most 12: both orders parse
