@@ -21,11 +21,13 @@ def make_study(tmp_path, demand: str | bytes | None = None, events: str | None =
     if timezone:
         lines.append(f"timezone: {timezone}")
     if demand is not None:
-        lines.append("demand: {file: demand.csv}")
+        if "demand:" not in extra_yml:          # study.yml names each table once
+            lines.append("demand: {file: demand.csv}")
         data = demand if isinstance(demand, bytes) else demand.encode("utf-8")
         (tmp_path / "demand.csv").write_bytes(data)
     if events is not None:
-        lines.append("events: {file: events.csv}")
+        if "events:" not in extra_yml:
+            lines.append("events: {file: events.csv}")
         (tmp_path / "events.csv").write_text(events, encoding="utf-8")
     if flow is not None:
         (tmp_path / "flow_codebook.yml").write_text(flow, encoding="utf-8")
