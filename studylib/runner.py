@@ -212,6 +212,11 @@ class _KernelLane:
 
         nb = nbformat.read(str(notebook), as_version=4)
         numbers = {id(c): i for i, c in enumerate((c for c in nb.cells if c.cell_type == "code"), start=1)}
+        # Teaching cells (objectives, predictions, exercises, reflection forms) are for the team in
+        # JupyterLab and are left out of reports: a report run does not execute them. (Every
+        # notebook is run whole, teaching cells included, by the tests.) Cells keep the numbers
+        # JupyterLab shows, so that a failed stage names the cell a learner sees.
+        nb.cells = [c for c in nb.cells if TEACH_TAG not in c.metadata.get("tags", [])]
         nb.metadata["papermill"] = {}
         for cell in nb.cells:
             cell.metadata.setdefault("tags", [])      # papermill looks for the parameters tag in each
@@ -233,10 +238,6 @@ class _KernelLane:
             self.km.shutdown_kernel(now=True)
             self._start()
         nb.cells = [c for c in nb.cells if "studylib-reset" not in c.metadata.get("tags", [])]
-        for cell in nb.cells:
-            # Teaching cells are the team's (forms showing its own words); a run keeps no output of them.
-            if TEACH_TAG in cell.metadata.get("tags", []) and cell.cell_type == "code":
-                cell.outputs = []
         executed.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, str(executed))
         return status, error

@@ -1,7 +1,7 @@
 """study.yml checked as a whole: every key, type, shape and range, every problem at once.
 
-The shape of study.yml is a JSON Schema (:data:`STUDY_SCHEMA`), checked with ``jsonschema``
-(already installed with Jupyter's nbformat); each error it finds is turned into a problem record
+The shape of study.yml is a JSON Schema (:data:`STUDY_SCHEMA`), checked by :func:`iter_errors`
+(the tests hold it to what ``jsonschema`` finds); each error is turned into a problem record
 in the same words as the data problems: where (the line of study.yml and the key), what was found,
 and how to fix it, with an example. An unknown key names the nearest known one, because a typo
 such as ``sytem_changes:`` would otherwise drop the system change without a word. What a schema
@@ -13,6 +13,8 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import difflib
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["STUDY_SCHEMA", "FINDINGS_SCHEMA", "check_config", "check_findings", "key_lines", "load_yaml",
@@ -229,20 +231,86 @@ def _problem(lines, path, value, problem, fix, label: str = "study.yml") -> dict
             "problem": problem, "fix": fix}
 
 
-def _schema_problems(data: dict, lines: dict, root: dict = STUDY_SCHEMA, label: str = "study.yml") -> list[dict]:
-    from jsonschema import Draft202012Validator, FormatChecker
-    checker = FormatChecker()
+@dataclass
+class SchemaError:
+    """One place an instance breaks its schema, in the shape jsonschema's ValidationError has."""
 
-    @checker.checks("date", raises=ValueError)
-    def _is_date(value):
-        if not isinstance(value, str):
-            return True
+    absolute_path: list
+    validator: str
+    validator_value: object
+    instance: object
+    schema: dict
+    message: str = ""
+
+
+_JSON_TYPES = {"object": dict, "array": list, "string": str, "boolean": bool, "null": type(None)}
+
+
+def _is(value, kind: str) -> bool:
+    if kind in ("number", "integer"):
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and (kind == "number" or float(value).is_integer())
+    return isinstance(value, _JSON_TYPES[kind])
+
+
+def _is_date(value) -> bool:
+    try:
         dt.date.fromisoformat(value[:10])
-        return len(value) >= 10
+    except ValueError:
+        return False
+    return len(value) >= 10
 
-    validator = Draft202012Validator(root, format_checker=checker)
+
+def iter_errors(instance, schema: dict, path: tuple = ()):
+    """Every error of ``instance`` against ``schema``, for the JSON Schema keywords studylib's
+    schemas use (type, enum, required, properties, additionalProperties, items, minimum,
+    exclusiveMinimum, minLength, maxLength, pattern, format: date). The tests check that it finds
+    what jsonschema finds; it is written here because importing jsonschema takes over a second
+    (it compiles URI grammars at import), longer than reading the whole sample study."""
+    def error(keyword, message=""):
+        return SchemaError(list(path), keyword, schema[keyword], instance, schema, message)
+    if "type" in schema:
+        kinds = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+        if not any(_is(instance, k) for k in kinds):
+            yield error("type")
+            return
+    if "enum" in schema and instance not in schema["enum"]:
+        yield error("enum")
+    if isinstance(instance, dict):
+        for key in schema.get("required", []):
+            if key not in instance:
+                yield error("required")
+                break
+        props = schema.get("properties", {})
+        extra = schema.get("additionalProperties", True)
+        if extra is False and set(instance) - set(props):
+            yield error("additionalProperties")
+        for key, value in instance.items():
+            if key in props:
+                yield from iter_errors(value, props[key], path + (key,))
+            elif isinstance(extra, dict):
+                yield from iter_errors(value, extra, path + (key,))
+    if isinstance(instance, list) and isinstance(schema.get("items"), dict):
+        for i, value in enumerate(instance):
+            yield from iter_errors(value, schema["items"], path + (i,))
+    if _is(instance, "number"):
+        if "minimum" in schema and instance < schema["minimum"]:
+            yield error("minimum")
+        if "exclusiveMinimum" in schema and instance <= schema["exclusiveMinimum"]:
+            yield error("exclusiveMinimum")
+    if isinstance(instance, str):
+        if "minLength" in schema and len(instance) < schema["minLength"]:
+            yield error("minLength")
+        if "maxLength" in schema and len(instance) > schema["maxLength"]:
+            yield error("maxLength")
+        if "pattern" in schema and not re.search(schema["pattern"], instance):
+            yield error("pattern")
+        if schema.get("format") == "date" and not _is_date(instance):
+            yield error("format")
+
+
+def _schema_problems(data: dict, lines: dict, root: dict = STUDY_SCHEMA, label: str = "study.yml") -> list[dict]:
     out = []
-    for err in sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path]):
+    for err in sorted(iter_errors(data, root), key=lambda e: [str(p) for p in e.absolute_path]):
         path = list(err.absolute_path)
         schema = err.schema if isinstance(err.schema, dict) else {}
         example = schema.get("x-example") or _subschema(path, root).get("x-example")

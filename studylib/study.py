@@ -326,7 +326,9 @@ def _set_aside_missing(frame: pd.DataFrame, label: str, id_col: str, required: l
     """Set aside rows with an empty required value, the first such column naming the reason."""
     aside, keep = [], pd.Series(True, index=frame.index)
     for col in required:
-        empty = keep & (frame[col].isna() | (frame[col].astype(str) == ""))
+        values = frame[col]
+        empty = keep & (values.isna() | ((values.astype(str) == "") if values.dtype == object or
+                                          pd.api.types.is_string_dtype(values) else False))
         if empty.any():
             aside.append(_aside_frame(label, frame[empty], id_col, f"missing {col}",
                                       f"{col} is empty; fill it in or remove the row"))

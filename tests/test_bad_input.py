@@ -250,3 +250,32 @@ def test_a_study_with_only_its_purpose_validates_and_checks(tmp_path, capsys):
     assert main(["check", str(study), "--out", str(tmp_path / "out"), "-q"]) == 0
     assert "Fix it first time" in (tmp_path / "out" / "01_purpose.html").read_text()
     assert "Skipped: no demand data." in (tmp_path / "out" / "index.html").read_text()
+
+
+def test_the_schema_checker_finds_what_jsonschema_finds(tmp_path):
+    """studylib checks study.yml with its own small JSON Schema walker (jsonschema takes over a second
+    to import); held here to the reference implementation on every study.yml of the corpus."""
+    from jsonschema import Draft202012Validator, FormatChecker
+    from studylib.schema import FINDINGS_SCHEMA, STUDY_SCHEMA, _plain, iter_errors, load_yaml
+    reference = {"study.yml": Draft202012Validator(STUDY_SCHEMA, format_checker=FormatChecker()),
+                 "findings.yml": Draft202012Validator(FINDINGS_SCHEMA, format_checker=FormatChecker())}
+    schemas = {"study.yml": STUDY_SCHEMA, "findings.yml": FINDINGS_SCHEMA}
+    compared = 0
+    for case in CORPUS:
+        edit = case.get("edit") or {}
+        name = edit.get("file")
+        if name not in schemas:
+            continue
+        text = (SAMPLE / name).read_text(encoding="utf-8").replace(edit["find"], edit["replace"], 1)
+        try:
+            data = load_yaml(text)
+        except Exception:
+            continue                                   # not YAML: no schema to compare
+        if not isinstance(data, dict):
+            continue
+        data = _plain(data)
+        ours = sorted((tuple(map(str, e.absolute_path)), e.validator) for e in iter_errors(data, schemas[name]))
+        theirs = sorted((tuple(map(str, e.absolute_path)), e.validator) for e in reference[name].iter_errors(data))
+        assert ours == theirs, case["id"]
+        compared += 1
+    assert compared >= 30

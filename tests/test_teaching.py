@@ -321,3 +321,27 @@ def test_prediction_and_reflection_forms_write_the_study_files(tmp_path):
     reflect.fields["surprised"].value = "The hidden wait."
     assert reflect.save()
     assert read_reflections(tmp_path)[0] == {"flow": {"surprised": "The hidden wait."}}
+
+
+def test_every_stage_notebook_runs_whole_as_a_learner_runs_it(tmp_path):
+    """Top to bottom, teaching cells included, with no results file (as in JupyterLab): with the
+    team's predictions and reflections, and an answer typed into one exercise."""
+    import papermill as pm
+    study = tmp_path / "study"
+    shutil.copytree(SAMPLE, study, ignore=shutil.ignore_patterns("predictions.yml", "reflections.yml", "capture.sqlite*"))
+    save_prediction(study, "failure_share", 0.3)
+    save_reflection(study, "flow", {"next": "Follow five cases."})
+    for nb_path in stage_notebooks(NOTEBOOKS):
+        out = tmp_path / nb_path.name
+        pm.execute_notebook(str(nb_path), str(out), parameters={"study": str(study)}, kernel_name="python3",
+                            cwd=str(NOTEBOOKS), progress_bar=False)
+        nb = nbformat.read(str(out), as_version=4)
+        teach = [c for c in nb.cells if "teach" in c.metadata.get("tags", []) and c.cell_type == "code"]
+        if nb_path.stem in STAGE_TITLES:
+            shows = [c for c in teach if "check_answer(" in c.source or "Form(" in c.source or "purpose_check(" in c.source]
+            assert shows and all(c.outputs for c in shows), nb_path.name
+            said = " ".join(str(o.get("data", {}).get("text/plain", "")) for c in teach for o in c.outputs)
+            assert "Write your answer" in said, nb_path.name       # exercises wait for an answer
+        if nb_path.stem == "02_demand":
+            shown = " ".join(str(o.get("data", {}).get("text/html", "")) for c in nb.cells for o in c.get("outputs", []))
+            assert "The team expected 30% failure demand; it is" in shown
