@@ -161,13 +161,14 @@ def private_text(fig) -> None:
     titles, axis labels, tick labels, legends and annotations alike (one path, as for prose)."""
     from matplotlib.text import Text
     from matplotlib.ticker import FixedFormatter, FixedLocator
-    fig.canvas.draw()                      # tick labels exist only once the chart is drawn
     for ax in fig.get_axes():
         for axis in (ax.xaxis, ax.yaxis):
-            labels = [t.get_text() for t in axis.get_ticklabels()]
+            # Tick labels are made when the chart is drawn: ask the formatter for them now instead.
+            locs = axis.get_majorticklocs()
+            labels = [str(label) for label in axis.get_major_formatter().format_ticks(locs)]
             hidden = [redact(label) for label in labels]
             if hidden != labels:
-                axis.set_major_locator(FixedLocator(axis.get_ticklocs()))
+                axis.set_major_locator(FixedLocator(locs))
                 axis.set_major_formatter(FixedFormatter(hidden))
     for text in fig.findobj(Text):
         text.set_parse_math(False)
