@@ -181,7 +181,8 @@ def capability_charts(times: pd.DataFrame, config: dict, *, clock: str = "custom
     for service in services:
         charts[service] = capability(times, clock=clock, order=order, system_changes=changes,
                                      service=service, target=target_for(service))
-    return charts
+    # A chart needs finished cases: a service whose cases are all open has none to show.
+    return {name: chart for name, chart in charts.items() if len(chart)}
 
 
 def capability_limits(charts: dict[str, pd.DataFrame], *, points: str = "cases") -> pd.DataFrame:

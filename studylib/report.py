@@ -82,6 +82,13 @@ HEADERS = {
     "contact_id": "contact", "rows_read": "rows read", "rows_kept": "rows kept", "rows_set_aside": "rows set aside",
     "what_matters": "what matters", "matched_types": "types that matched", "n_steps": "steps",
     "median_end_to_end_days": "median days, customer's clock", "open_cases": "open cases",
+    "waiting": "customers waiting", "on_organisation_list": "on the organisation's list",
+    "not_yet_registered": "made contact, no case yet", "closed_not_solved": "closed, not solved",
+    "median_age_days": "median days waited, customer's clock", "median_age_official_days": "median days, organisation's clock",
+    "oldest_days": "longest wait, days", "past_target": "past the target, customer's clock",
+    "past_target_official": "past the target, organisation's clock", "past_due": "past the service-level date",
+    "share_of_contacts": "share of contacts", "share_of_failure": "share of failure demand",
+    "failure_per_problem": "failure contacts per problem", "counted": "what is counted",
 }
 
 #: Codes that reach a table, in words (Making Data Count's variation and assurance, and more).

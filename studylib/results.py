@@ -167,10 +167,16 @@ def _demand(study: Study, settings: dict, systems: pd.DataFrame) -> dict:
     weekly = dm.weekly_demand(classified, period=(start, end) if start is not None and end is not None else None)
     received = classified["received_at"]
     costs = study.config.get("channel_costs") or None
+    from .customers import customer_kinds, customer_patterns, failure_per_problem, ni14_comparison
+    problems = problem_table(linked)
     return {
         "classified": classified,
         "left_out": left_out,
-        "problems": problem_table(linked),
+        # Who contacts us: counts per kind of customer only (customer references are never shown).
+        "customers": customer_kinds(customer_patterns(linked)),
+        "ni14": ni14_comparison(linked),
+        "fix_first": failure_per_problem(problems),
+        "problems": problems,
         # Only the study's own unit costs price failure demand: without them it is not priced.
         "costs": dm.failure_cost(classified, costs) if costs else None,
         "costs_by_service": dm.failure_cost(classified, costs, by="service") if costs else None,
@@ -204,6 +210,10 @@ def _flow(study: Study, settings: dict) -> dict:
     targets = _targets(study.config, services, settings)
     out = {"times": times, "targets": targets, **flow.flow_by_system(times, study.events, study.flow_codebook,
                                                                     targets=targets)}
+    from .waiting import list_over_time, waiting_list, waiting_summary
+    out["waiting"] = waiting_list(times, study.events, targets=targets)
+    out["waiting_summary"] = waiting_summary(out["waiting"])
+    out["list_weekly"] = list_over_time(times)
     out["paths"] = variants(study.events, times, top=8)
     out["map"] = process_map_layout(study.events)
     return out

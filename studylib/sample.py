@@ -323,6 +323,17 @@ def _fmt_time(ts) -> str:
     return "" if ts is None or pd.isna(ts) else ts.strftime("%Y-%m-%d %H:%M")
 
 
+def _patrollers(demand: pd.DataFrame, rng: np.random.Generator, *, people: int = 10, reports: int = 70) -> None:
+    """A few residents who report many different street problems (patrollers): some first reports
+    of pot-holes, lights, fly-tipping and graffiti become theirs. A random stream of its own, so
+    that nothing else in the sample moves."""
+    street = demand.index[demand["demand_type"].isin(list(PLACES)) & demand["latitude"].notna()
+                          & ~demand.duplicated(["latitude", "longitude"])]
+    chosen = np.sort(rng.choice(street, size=min(reports, len(street)), replace=False))
+    for k, index in enumerate(chosen):
+        demand.at[index, "customer_ref"] = f"P{90001 + k % people:05d}"
+
+
 def generate_sample(out_dir: str | Path, *, seed: int = SAMPLE_SEED) -> dict[str, Path]:
     """Write the sample study folder: study.yml, demand.csv, events.csv, codebooks, findings.
 
@@ -347,6 +358,7 @@ def generate_sample(out_dir: str | Path, *, seed: int = SAMPLE_SEED) -> dict[str
     demand = demand[(demand["received_at"] >= START) & (demand["received_at"] < END)]
     demand = demand.sort_values("received_at", kind="stable").reset_index(drop=True)
     demand.insert(0, "contact_id", [f"C{i:06d}" for i in range(1, len(demand) + 1)])
+    _patrollers(demand, np.random.default_rng(seed + 7))
     # Not every contact was classified by hand: letters and e-mails in the backlog were not.
     rng = gen.rng
     unlabelled = demand["channel"].isin(["Letter", "Email", "E-mail"]) & (rng.random(len(demand)) < 0.6)

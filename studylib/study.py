@@ -42,7 +42,7 @@ DEMAND_COLUMNS = ["contact_id", "received_at", "channel", "service", "verbatim",
                   "value_or_failure", "failure_subtype", "resolved_first_contact", "what_matters",
                   "problem_ref", "customer_ref", "latitude", "longitude", "address", "handled_by"]
 DEMAND_REQUIRED = ["contact_id", "received_at", "channel", "service", "verbatim"]
-EVENT_COLUMNS = ["case_id", "activity", "timestamp", "resource", "lifecycle", "service"]
+EVENT_COLUMNS = ["case_id", "activity", "timestamp", "resource", "lifecycle", "service", "due"]
 EVENT_REQUIRED = ["case_id", "activity", "timestamp"]
 QUALITY_COLUMNS = ["file", "rows_read", "rows_kept", "reason", "rows_set_aside"]
 SET_ASIDE_COLUMNS = ["file", "row", "id", "reason", "detail"]
@@ -449,6 +449,12 @@ def _load_events(path: Path, config: dict, codebook: FlowCodebook | None):
     if problems:
         return _empty(EVENT_COLUMNS), [], pd.DataFrame(columns=SET_ASIDE_COLUMNS), problems
     frame["timestamp"] = ts
+    # A case's service-level date, where the log has one (the date the organisation promised).
+    due, problems = parse_timestamps(frame["due"], label=label, column=spec.get("columns", {}).get("due", "due"),
+                                     **{**_timestamp_options(spec, config), "period": None})
+    if problems:
+        return _empty(EVENT_COLUMNS), [], pd.DataFrame(columns=SET_ASIDE_COLUMNS), problems
+    frame["due"] = due
     for col in ("resource", "lifecycle", "service"):
         frame[col] = frame[col].where(frame[col] != "", None)
     services = config.get("services") or []

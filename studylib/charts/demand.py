@@ -7,7 +7,7 @@ import pandas as pd
 
 from ._finish import finish
 
-__all__ = ["plot_demand_pareto", "plot_failure_subtypes", "plot_channel_mix", "plot_contacts_per_problem", "plot_problem_map"]
+__all__ = ["plot_demand_pareto", "plot_failure_subtypes", "plot_channel_mix", "plot_contacts_per_problem", "plot_problem_map", "plot_customer_kinds"]
 
 
 _VALUE, _FAILURE = "#2a7f2a", "#d9822b"
@@ -71,3 +71,18 @@ def plot_problem_map(problems: pd.DataFrame, *, ax=None):
                color="#4a7fb0", gid="problems")
     ax.set_aspect(1 / np.cos(np.deg2rad(placed["latitude"].mean())) if len(placed) else "auto")
     return finish(ax, "Where the problems are (bigger: more contacts)", xlabel="longitude", ylabel="latitude")
+
+
+def plot_customer_kinds(kinds: pd.DataFrame, *, ax=None):
+    """Contacts made by each kind of customer, split into value and failure
+    (:func:`studylib.customers.customer_kinds`)."""
+    import matplotlib.pyplot as plt
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 2.6))
+    shown = kinds[kinds["customers"] > 0].iloc[::-1]
+    labels = [f"{k} ({n:,})" for k, n in zip(shown["kind"], shown["customers"])]
+    value = shown["contacts"] - shown["failure_contacts"]
+    ax.barh(labels, value, color=_VALUE, label="value", gid="value")
+    ax.barh(labels, shown["failure_contacts"], left=value, color=_FAILURE, label="failure", gid="failure")
+    ax.legend(frameon=False, fontsize=8)
+    return finish(ax, "Who contacts us: contacts by kind of customer (customers in brackets)", xlabel="contacts")

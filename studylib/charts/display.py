@@ -86,8 +86,10 @@ def chart_is_empty(fig) -> bool:
         for line in ax.get_lines():
             if line.get_gid() not in ("target", "change") and len(np.atleast_1d(line.get_ydata())) > 1:
                 return False
-        if any(len(c.get_offsets()) for c in ax.collections):
-            return False
+        for c in ax.collections:
+            # vlines with no data still carries one default offset: judge a line collection by its segments
+            if len(c.get_segments()) if hasattr(c, "get_segments") else len(c.get_offsets()):
+                return False
         if ax.texts and not ax.axison:      # a drawing made of labelled boxes (the process map)
             return False
     return True

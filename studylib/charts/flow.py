@@ -8,10 +8,12 @@ import pandas as pd
 from ..codebooks import FlowCodebook
 from ._finish import finish
 
-__all__ = ["plot_two_clocks", "plot_step_times", "plot_handoffs_rework", "plot_variants", "plot_process_map", "plot_around_target"]
+__all__ = ["plot_two_clocks", "plot_step_times", "plot_handoffs_rework", "plot_variants", "plot_process_map",
+           "plot_around_target", "plot_waiting_ages", "plot_waiting_list"]
 
 
 VALUE_COLOUR, WASTE_COLOUR = "#2a7f2a", "#d9822b"
+_CUSTOMER, _OFFICIAL = "#08519c", "#9ecae1"      # the two clocks, as in the two-clocks chart
 
 
 VALUE_COLOUR, WASTE_COLOUR = "#2a7f2a", "#d9822b"
@@ -158,3 +160,44 @@ def plot_around_target(table: pd.DataFrame, *, ax=None):
     ax.annotate(f"target: {target:g} days", (target, 1), xycoords=("data", "axes fraction"),
                 xytext=(3, -10), textcoords="offset points", fontsize=8, color="#a00")
     return finish(ax, "When cases finish, on each clock", xlabel="days to finish", ylabel="cases", legend=True)
+
+
+def plot_waiting_ages(waiting: pd.DataFrame, *, ax=None, bins: int = 20, target: float | None = None):
+    """The open cases by age at the as-of date, on the customer's clock and the organisation's
+    (:func:`studylib.waiting.waiting_list`): the light bars are the list the organisation counts."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 3.5))
+    customer = waiting["customer_age_days"].dropna()
+    official = waiting["official_age_days"].dropna()
+    top = max(float(customer.max()) if len(customer) else 1.0, 1.0)
+    edges = np.linspace(0, top, bins + 1)
+    ax.hist(customer, bins=edges, color=_CUSTOMER, alpha=0.85, label="customer's clock: everyone waiting", gid="customer")
+    ax.hist(official, bins=edges, color="#d9822b", linewidth=2, label="organisation's clock: the cases on its list",
+            gid="official", histtype="step")
+    if target is not None:
+        ax.axvline(target, color="#333", ls=":", lw=1, gid="target", label=f"target ({target:g} days)")
+    ax.legend(frameon=False, fontsize=8)
+    return finish(ax, "The waiting list: open cases by age", xlabel="days waited so far", ylabel="cases")
+
+
+def plot_waiting_list(weekly: pd.DataFrame, *, ax=None):
+    """Week by week, the list on the customer's clock against the organisation's, with arrivals
+    and completions (:func:`studylib.waiting.list_over_time`)."""
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 3.5))
+    week = pd.to_datetime(weekly["week"])
+    locator = mdates.AutoDateLocator(maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.plot(week, weekly["waiting"], color=_CUSTOMER, marker="o", markersize=3, label="waiting (customer's clock)")
+    ax.plot(week, weekly["on_organisation_list"], color="#d9822b", marker="o", markersize=3,
+            label="on the organisation's list")
+    ax.plot(week, weekly["arrivals"], color="#777777", linestyle="--", linewidth=1, label="arrivals a week")
+    ax.plot(week, weekly["completions"], color="#777777", linestyle=":", linewidth=1, label="solved a week")
+    ax.set_ylim(bottom=0)
+    ax.legend(frameon=False, fontsize=8)
+    return finish(ax, "The waiting list week by week", xlabel="week beginning", ylabel="cases")

@@ -67,6 +67,20 @@ def conditions_prose(results) -> dict[str, str]:
                          "and findings.yml should say which change ended it (ended_by)."}
 
 
+def unfinished_prose(times) -> dict[str, str]:
+    """Capability when no case has finished: there is nothing to chart, and the prose says why."""
+    from ..systems import long_date
+    n = len(times)
+    return {
+        "what": (f"None of the {n:,} cases has finished by {long_date(times.attrs['as_of'])}, so there is no capability "
+                 "chart: what a system delivers can only be read from cases it has finished."),
+        "so what": "How long customers have waited so far is the waiting list, in the flow report: every open case is "
+                   "counted there, with its age.",
+        "now what": "Follow some of the oldest open cases to the end, and find out what they are waiting for.",
+        "then what": "Re-run the check when cases have finished: the chart and its limits will follow.",
+    }
+
+
 def summary_prose(results) -> dict[str, dict[str, str]]:
     """Stage title -> what / so what / now what / then what, for every stage with data."""
     from .capability import capability_prose
@@ -79,6 +93,8 @@ def summary_prose(results) -> dict[str, dict[str, str]]:
     if charts:
         name, chart = next(reversed(charts.items()))
         out["Capability"] = capability_prose(chart, name=name.lower())
+    elif results.flow:
+        out["Capability"] = unfinished_prose(results.flow["times"])
     if results.flow:
         whats = {(r["service"], r["era"]): r["what"] for r in results.systems.to_dict("records")}
         out["Flow"] = flow_prose(results.flow, whats=whats)
@@ -107,6 +123,8 @@ def stage_headlines(results) -> dict[str, str]:
     charts = results.capability.get("charts") if results.capability else None
     if charts:
         out["Capability"] = capability_headline(next(reversed(charts.values())))
+    elif "Capability" in results.prose:
+        out["Capability"] = results.prose["Capability"]["what"]
     if results.flow:
         figures = results.flow["figures"]
         now = figures[figures["current"]]
@@ -118,7 +136,11 @@ def stage_headlines(results) -> dict[str, str]:
                 text = (f"customers waited on average {rec['end_to_end_mean']:.1f} {unit} from first contact to the "
                         f"problem solved; the organisation's clock recorded {rec['official_mean']:.1f}.")
                 parts.append(when + (text if when else text[0].upper() + text[1:]))
-        out["Flow"] = " ".join(parts) or "No case has finished yet."
+        if not parts:
+            from .people import waiting_sentence
+            parts = ["No case has finished yet.",
+                     waiting_sentence(results.flow.get("waiting_summary"), results.flow["times"].attrs.get("as_of"))]
+        out["Flow"] = " ".join(parts)
     if "System conditions" in results.prose:
         out["System conditions"] = results.prose["System conditions"]["what"]
     return out

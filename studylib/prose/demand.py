@@ -141,6 +141,9 @@ def demand_prose(demand: dict) -> dict[str, str]:
     if not overall["labelled"]:
         so_what.append("No contact is labelled value or failure yet: listen to the verbatims and label them, "
                        "or grow the demand codebook, before judging how much demand is failure.")
+    if "customers" in demand:
+        from .people import customers_sentence
+        so_what.append(customers_sentence(demand["customers"]))
     by_channel = demand["by_channel"]
     by_channel = by_channel[by_channel["labelled"] >= 30]
     if len(by_channel):

@@ -17,6 +17,9 @@ def open_case_sentence(effect: pd.DataFrame, *, unit: str = "days", n_open: int 
     n = effect.attrs.get("n_cases", 0) if n_cases is None else n_cases
     if n_open == 0:
         return f"All {n:,} cases were finished by the end of the data, so no case is left out of the figures."
+    if n_open >= n:
+        return (f"{'The one case was' if n == 1 else f'All {n:,} cases were'} still open at the end of the data, so how "
+                "long cases take cannot be told yet: the waiting list counts how long each has waited so far.")
     med = effect.iloc[0]
     p85 = effect.iloc[1]
 
@@ -100,10 +103,11 @@ def _service_flow(part: pd.DataFrame, *, unit: str, whats: dict) -> dict[str, li
             f"{now['waste_share']:.0%} of the time cases spend in the system goes on waste"
             f"{then('waste_share', lambda x: f'{x:.0%}')}; the largest part is {now['top_waste']} "
             f"({now['top_waste_share']:.0%}).")
-    words["so what"].append(
-        f"A case is handed from one person or team to another {now['handoffs_mean']:.1f} times on average"
-        f"{then('handoffs_mean', lambda x: f'{x:.1f}')}, and {now['rework_share']:.0%} of cases repeat a step"
-        f"{then('rework_share', lambda x: f'{x:.0%}')}.")
+    if now["finished"]:      # a system with no finished case has not shown its hand-offs yet
+        words["so what"].append(
+            f"A case is handed from one person or team to another {now['handoffs_mean']:.1f} times on average"
+            f"{then('handoffs_mean', lambda x: f'{x:.1f}')}, and {now['rework_share']:.0%} of cases repeat a step"
+            f"{then('rework_share', lambda x: f'{x:.0%}')}.")
     if pd.notna(now["hidden_mean"]) and now["hidden_mean"] > 0.05:
         words["so what"].append(f"The organisation's measures leave out {now['hidden_mean']:.1f} days of every case "
                                 f"on average.")
@@ -135,6 +139,9 @@ def flow_prose(flow: dict, *, whats: dict | None = None) -> dict[str, str]:
         what += words["what"]
         so_what += words["so what"]
         now_what += words["now what"]
+    if "waiting_summary" in flow:
+        from .people import waiting_sentence
+        so_what.append(waiting_sentence(flow["waiting_summary"], flow["times"].attrs.get("as_of")))
     now_what.insert(0, "Study the cases behind the largest waste and the hand-offs: who passes the work on, and why?")
     then_what = "Re-run this stage after each change and compare the customer's clock, the share of clean cases and the hand-offs."
     if int(figures["open"].sum()):
