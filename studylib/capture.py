@@ -1,18 +1,19 @@
 """Capturing demand while sitting with the people who answer the phones: a store that loses nothing.
 
-:class:`CaptureStore` is one SQLite file in the study folder. Every :meth:`CaptureStore.add` is
-its own committed transaction in WAL mode, so a record is on disk before the form clears; two
-kernels (or processes) adding at once wait for each other rather than fail (a busy timeout), and a
-process killed mid-run loses no committed row. Records are checked field by field before they are
-stored; a malformed one is refused with a message naming the field and why.
+:class:`CaptureStore` is one SQLite file in the study folder (``capture.sqlite``), or, for a
+team at several desks, a shared PostgreSQL server (``capture: postgresql://user@host:5432/db`` in
+study.yml); :mod:`studylib.capture_backends` keeps the two alike. Every :meth:`CaptureStore.add`
+is its own committed transaction, so a record is stored before the form clears; several kernels
+or processes adding at once wait for each other rather than fail, and a process killed mid-run
+loses no committed row. Records are checked field by field before they are stored, with the same
+validation as a demand file; a malformed one is refused with a message naming the field and why.
 
-Labels given later (the review queue, a second rater) go to their own table, one row per
-contact and rater, so a first label is never overwritten by a second person's.
+Labels given later (the review queue, a second rater) go to their own table, one row per contact
+and rating, so a first label is never overwritten by a second person's.
 """
 from __future__ import annotations
 
 import math
-import sqlite3
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -24,38 +25,13 @@ from .contacts import parse_contact_values
 from .errors import CaptureError, StudylibError
 from .tables import DEFAULT_CHANNELS
 
-__all__ = ["CaptureStore", "CaptureError", "CAPTURE_FIELDS", "study_store", "capture_path", "load_captured",
-           "combine_contacts"]
+__all__ = ["CaptureStore", "CaptureError", "CAPTURE_FIELDS", "study_store", "capture_path", "has_capture",
+           "load_captured", "combine_contacts"]
 
 #: Fields a captured contact may carry (the demand contract, less customer_ref, plus who captured it).
 CAPTURE_FIELDS = ["contact_id", "received_at", "channel", "service", "verbatim", "demand_type",
                   "value_or_failure", "failure_subtype", "resolved_first_contact", "what_matters",
                   "problem_ref", "latitude", "longitude", "address", "handled_by", "captured_by"]
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS contacts (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    contact_id TEXT NOT NULL UNIQUE,
-    received_at TEXT NOT NULL,
-    channel TEXT NOT NULL,
-    service TEXT NOT NULL,
-    verbatim TEXT NOT NULL,
-    demand_type TEXT, value_or_failure TEXT, failure_subtype TEXT,
-    resolved_first_contact INTEGER, what_matters TEXT, problem_ref TEXT,
-    latitude REAL, longitude REAL, address TEXT, handled_by TEXT, captured_by TEXT,
-    stored_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS labels (
-    contact_id TEXT NOT NULL,
-    rater TEXT NOT NULL,
-    demand_type TEXT NOT NULL,
-    value_or_failure TEXT NOT NULL,
-    failure_subtype TEXT,
-    labelled_at TEXT NOT NULL,
-    PRIMARY KEY (contact_id, rater)
-);
-"""
-
 
 def _text(record: dict, key: str) -> str | None:
     value = record.get(key)
@@ -103,7 +79,7 @@ class CaptureStore:
 
     def __init__(self, path: str | Path, *, timezone: str = "Europe/London", channels: dict | None = None,
                  failure_subtypes: list[str] | None = None, busy_timeout_s: float = 30.0):
-        self.path = Path(path)
+        from .capture_backends import backend_for, is_url
         self.timezone = timezone
         self.failure_subtypes = [s.lower() for s in (failure_subtypes or FAILURE_SUBTYPES)]
         self._channels = {}
@@ -112,22 +88,11 @@ class CaptureStore:
             for s in ([spellings] if isinstance(spellings, str) else spellings or []):
                 self._channels[str(s).strip().lower()] = channel
         self._extra_channels = channels
-        self._timeout = busy_timeout_s
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            with self._connect() as conn:
-                conn.executescript(_SCHEMA)
-        except sqlite3.DatabaseError as exc:
-            raise CaptureError([{"file": self.path.name, "row": None, "column": None, "value": None,
-                                 "problem": f"is not a capture store ({exc})",
-                                 "fix": "move the file away, or name the team's store under capture: in study.yml"}]) from None
-
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=self._timeout, isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")   # a committed row survives a crash of the machine too
-        conn.execute(f"PRAGMA busy_timeout={int(self._timeout * 1000)}")
-        return conn
+        self._backend = backend_for(path if is_url(path) else Path(path), busy_timeout_s)
+        #: The SQLite file, or None for a server store (see ``where``).
+        self.path = None if is_url(path) else Path(path)
+        #: Where the store is, fit to print (a server's password left out).
+        self.where = self._backend.where
 
     # -- checking ---------------------------------------------------------------------------------
 
@@ -187,24 +152,20 @@ class CaptureStore:
     # -- writing ----------------------------------------------------------------------------------
 
     def add(self, record: dict) -> str:
-        """Check and store one contact; returns its id once it is committed to disk."""
+        """Check and store one contact; returns its id once it is committed."""
         row = self.check(record)
         row["stored_at"] = datetime.now().astimezone().isoformat()
-        cols = list(row)
-        with self._connect() as conn:
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                conn.execute(f"INSERT INTO contacts ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                             [row[c] for c in cols])
-                conn.execute("COMMIT")
-            except sqlite3.IntegrityError:
-                conn.execute("ROLLBACK")
-                raise CaptureError(f"contact_id: {row['contact_id']!r} is already in the store") from None
+        self._backend.insert_contact(row)
         return row["contact_id"]
 
     def label(self, contact_id: str, demand_type: str, value_or_failure: str, failure_subtype: str | None = None,
-              *, rater: str = "first") -> None:
-        """Store (or replace) one rater's label of a contact."""
+              *, rater: str = "first", reviewer: str | None = None) -> str:
+        """Store one reviewer's label of a contact; returns the rating it was recorded as.
+
+        A reviewer's later label replaces their own. A label from another reviewer never
+        overwrites: it becomes the next rating ("second", "third", ...), so two people labelling
+        the same contact at two desks give two ratings. ``reviewer`` defaults to ``rater``.
+        """
         demand_type = (demand_type or "").strip()
         vof = (value_or_failure or "").strip().lower()
         sub = (failure_subtype or "").strip().lower() or None
@@ -214,20 +175,17 @@ class CaptureStore:
             raise CaptureError(f"value_or_failure: {value_or_failure!r}; expected 'value' or 'failure'")
         if sub is not None and (vof != "failure" or sub not in self.failure_subtypes):
             raise CaptureError(f"failure_subtype: {sub!r} needs failure demand and one of {self.failure_subtypes}")
-        with self._connect() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            conn.execute("INSERT OR REPLACE INTO labels VALUES (?, ?, ?, ?, ?, ?)",
-                         (contact_id, rater, demand_type, vof, sub, datetime.now().astimezone().isoformat()))
-            conn.execute("COMMIT")
+        return self._backend.save_label({"contact_id": str(contact_id), "reviewer": reviewer or rater,
+                                         "demand_type": demand_type, "value_or_failure": vof, "failure_subtype": sub,
+                                         "labelled_at": datetime.now().astimezone().isoformat()}, rater)
 
     # -- reading ----------------------------------------------------------------------------------
 
     def to_frame(self) -> pd.DataFrame:
         """Every stored contact, in the order stored, with the first rater's label applied where
         the capture itself had none. Columns: :data:`CAPTURE_FIELDS`."""
-        with self._connect() as conn:
-            frame = pd.read_sql_query("SELECT * FROM contacts ORDER BY seq", conn)
-            labels = pd.read_sql_query("SELECT * FROM labels WHERE rater = 'first'", conn)
+        frame = self._backend.contacts()
+        labels = self._backend.labels("first")
         if len(labels):
             lab = labels.set_index("contact_id")
             missing = frame["demand_type"].isna() & frame["contact_id"].isin(lab.index)
@@ -237,15 +195,30 @@ class CaptureStore:
         return frame[CAPTURE_FIELDS]
 
     def labels(self, rater: str | None = None) -> pd.DataFrame:
-        """Labels given after capture: ``contact_id, rater, demand_type, value_or_failure, failure_subtype, labelled_at``."""
-        with self._connect() as conn:
-            if rater is None:
-                return pd.read_sql_query("SELECT * FROM labels ORDER BY labelled_at", conn)
-            return pd.read_sql_query("SELECT * FROM labels WHERE rater = ? ORDER BY labelled_at", conn, params=(rater,))
+        """Labels given after capture: ``contact_id, rater, reviewer, demand_type, value_or_failure,
+        failure_subtype, labelled_at``."""
+        return self._backend.labels(rater)
+
+    def agreement(self, first: str = "first", second: str = "second"):
+        """Cohen's kappa between two ratings of the same contacts, from the store alone.
+
+        Returns ``(summary, disagreements)`` as :func:`studylib.demand.rater_agreement`.
+        """
+        from .demand import rater_agreement
+        a = self.labels(first).set_index("contact_id")["demand_type"]
+        b = self.labels(second).set_index("contact_id")["demand_type"]
+        both = a.index.intersection(b.index)
+        return rater_agreement(a.loc[both], b.loc[both], ids=both)
+
+    def counts(self) -> pd.DataFrame:
+        """Contacts so far by demand type and value or failure (unlabelled ones as "not labelled yet")."""
+        frame = self.to_frame()
+        frame = frame.fillna({"demand_type": "not labelled yet", "value_or_failure": "not labelled yet"})
+        return (frame.groupby(["demand_type", "value_or_failure"]).size().rename("contacts").reset_index()
+                .sort_values("contacts", ascending=False, kind="stable").reset_index(drop=True))
 
     def __len__(self) -> int:
-        with self._connect() as conn:
-            return int(conn.execute("SELECT COUNT(*) FROM contacts").fetchone()[0])
+        return self._backend.count()
 
     def recent(self, n: int = 5) -> pd.DataFrame:
         """The last ``n`` contacts stored, newest first."""
@@ -275,7 +248,7 @@ class CaptureStore:
         return path
 
     def __repr__(self) -> str:
-        return f"<CaptureStore {self.path.name}: {len(self):,} contacts>"
+        return f"<CaptureStore {self.path.name if self.path else self.where}: {len(self):,} contacts>"
 
 
 #: The sample study bundled with the package: practice on a copy, never capture into it.
@@ -316,9 +289,20 @@ def study_store(study) -> CaptureStore:
 
 # -- the store as a source of the study's contacts (load_study) ---------------------------------
 
-def capture_path(path: str | Path, config: dict) -> Path:
-    """Where the study's capture store lives: study.yml ``capture:``, or ``capture.sqlite`` in the folder."""
-    return Path(path) / str(config.get("capture") or "capture.sqlite")
+def capture_path(path: str | Path, config: dict) -> Path | str:
+    """Where the study's capture store lives: study.yml ``capture:`` (a file in the folder, or a
+    ``postgresql://`` server), or ``capture.sqlite`` in the folder."""
+    from .capture_backends import is_url
+    named = config.get("capture")
+    if is_url(named):
+        return named
+    return Path(path) / str(named or "capture.sqlite")
+
+
+def has_capture(path: str | Path, config: dict) -> bool:
+    """Whether the study has a capture store to read: a server named in study.yml, or the file."""
+    where = capture_path(path, config)
+    return isinstance(where, str) or where.exists()
 
 
 def load_captured(path: Path, config: dict):
@@ -326,12 +310,15 @@ def load_captured(path: Path, config: dict):
     (None when the store holds none yet)."""
     from .errors import DataError
     from .study import demand_rows
-    file = capture_path(path, config)
-    label = file.name
+    where = capture_path(path, config)
+    label = where.name if isinstance(where, Path) else "capture server"
     try:
-        store = CaptureStore(file, timezone=config.get("timezone") or "UTC", channels=config.get("channels"))
+        store = CaptureStore(where, timezone=config.get("timezone") or "UTC", channels=config.get("channels"))
         captured = store.to_frame()
     except CaptureError as exc:
+        if isinstance(where, str):
+            raise DataError([{"file": label, "row": None, "column": None, "value": None,
+                              "problem": str(exc), "fix": "check capture: in study.yml, and that the server is up"}]) from None
         raise DataError(exc.problems) from None
     if captured.empty:
         return None

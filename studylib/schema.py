@@ -450,7 +450,7 @@ def named_files(data: dict):
         if isinstance(file, str):
             yield ([section, "file"] if isinstance(spec, dict) else [section]), file
     for key in ("demand_codebook", "flow_codebook", "findings", "capture"):
-        if isinstance(data.get(key), str):
+        if isinstance(data.get(key), str) and "://" not in data[key]:     # a server is not a file
             yield [key], data[key]
 
 

@@ -194,8 +194,8 @@ def load_study(path: str | Path) -> Study:
     set_aside: list[pd.DataFrame] = []
 
     no_map = pd.DataFrame(columns=["spelling", "channel", "rows"])
-    from .capture import capture_path, combine_contacts, load_captured
-    captured = load_captured(path, config) if capture_path(path, config).exists() else None
+    from .capture import combine_contacts, has_capture, load_captured
+    captured = load_captured(path, config) if has_capture(path, config) else None
     sources = []
     if config.get("demand"):
         sources.append(_load_demand(path, config, warn_empty=captured is None))

@@ -24,7 +24,7 @@ from .codebooks import ConfigError, DemandCodebook, add_pattern, load_demand_cod
 from .report import escape
 
 __all__ = ["CaptureForm", "ReviewQueue", "second_rater_sample", "store_agreement", "PredictionForm",
-           "ReflectionForm"]
+           "ReflectionForm", "LiveCounts"]
 
 _LATLON = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*[, ]\s*(-?\d+(?:\.\d+)?)\s*$")
 
@@ -159,13 +159,16 @@ class ReviewQueue:
         "first", or e.g. "second" for a blind second rating.
     blind : bool
         Show no suggestion (for a second rater).
+    reviewer : str, optional
+        Who is labelling. Another reviewer's label of the same contact is kept as a further
+        rating, never overwritten (several people can review at once, at different desks).
     """
 
     def __init__(self, contacts: pd.DataFrame, store: CaptureStore, *, codebook_path=None, suggester=None,
-                 rater: str = "first", blind: bool = False):
+                 rater: str = "first", blind: bool = False, reviewer: str | None = None):
         import ipywidgets as w
 
-        self.store, self.rater, self.blind = store, rater, blind
+        self.store, self.rater, self.blind, self.reviewer = store, rater, blind, reviewer
         self.codebook_path = codebook_path
         self.contacts = contacts.reset_index(drop=True)
         self.suggestions = None
@@ -225,7 +228,7 @@ class ReviewQueue:
             return False
         try:
             self.store.label(row["contact_id"], self.demand_type.value, self.value_or_failure.value,
-                             self.failure_subtype.value or None, rater=self.rater)
+                             self.failure_subtype.value or None, rater=self.rater, reviewer=self.reviewer)
         except CaptureError as exc:
             self.message.value = f"<p style='color:#a00'>Not saved: {escape(exc)}</p>"
             return False
@@ -349,3 +352,58 @@ class ReflectionForm:
             return False
         self.message.value = "<p style='color:#2a7f2a'>Saved to reflections.yml: the summary report quotes it.</p>"
         return True
+
+
+class LiveCounts:
+    """Contacts so far by type and value or failure, refreshed as other desks add to the store,
+    without re-running the notebook (a timer in the kernel; ``refresh()`` does one update).
+
+    Parameters
+    ----------
+    store : CaptureStore
+    every : float
+        Seconds between refreshes once :meth:`start` is called.
+    """
+
+    def __init__(self, store: CaptureStore, *, every: float = 5.0):
+        import ipywidgets as w
+        self.store, self.every = store, every
+        self.widget = w.HTML()
+        self._timer = None
+        self.refresh()
+
+    def refresh(self) -> pd.DataFrame:
+        """Read the store now and show its counts; returns them."""
+        try:
+            counts = self.store.counts()
+        except CaptureError as exc:          # a server away for a moment: say so, try again next time
+            self.widget.value = f"<p style='color:#a00'>{escape(exc)}</p>"
+            return pd.DataFrame()
+        total = int(counts["contacts"].sum()) if len(counts) else 0
+        rows = "".join(f"<tr><td>{escape(r.demand_type)}</td><td>{escape(r.value_or_failure)}</td><td>{r.contacts:,}</td></tr>"
+                       for r in counts.itertuples())
+        now = pd.Timestamp.now(tz=self.store.timezone)
+        self.widget.value = (f"<p><b>{total:,} contacts</b> in {escape(self.store.where)} at {now:%H:%M:%S}</p>"
+                             "<table><thead><tr><th>type</th><th>value or failure</th><th>contacts</th></tr></thead>"
+                             f"<tbody>{rows}</tbody></table>")
+        return counts
+
+    def start(self) -> "LiveCounts":
+        """Refresh every ``every`` seconds until :meth:`stop` (or the kernel ends)."""
+        import threading
+
+        def tick():
+            self.refresh()
+            if self._timer is not None:
+                self._timer = threading.Timer(self.every, tick)
+                self._timer.daemon = True
+                self._timer.start()
+        self._timer = threading.Timer(self.every, tick)
+        self._timer.daemon = True
+        self._timer.start()
+        return self
+
+    def stop(self) -> None:
+        timer, self._timer = self._timer, None
+        if timer is not None:
+            timer.cancel()

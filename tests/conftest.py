@@ -43,3 +43,83 @@ def need_browser():
 def sample_study():
     from studylib import load_study
     return load_study(SAMPLE)
+
+
+# -- a throwaway PostgreSQL server, for the shared capture store --------------------------------------
+
+def _postgres_bin():
+    import glob
+    import shutil
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), reverse=True)
+    if found:
+        return Path(found[0]).parent
+    initdb = shutil.which("initdb")
+    return Path(initdb).parent if initdb else None
+
+
+class PostgresServer:
+    """A PostgreSQL cluster in a temporary folder: initdb, pg_ctl start, one database per test."""
+
+    def __init__(self, bin_dir: Path, root: Path):
+        import socket
+        self.bin, self.root = bin_dir, root
+        self.data = root / "db"
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self._as_postgres = os.geteuid() == 0          # initdb refuses to run as root
+        if self._as_postgres:
+            import shutil
+            shutil.chown(root, "postgres", "postgres")
+        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync")
+        self.start()
+        self._n = 0
+
+    def _run(self, tool: str, *args: str):
+        import subprocess
+        cmd = [str(self.bin / tool), *args]
+        if self._as_postgres:
+            cmd = ["runuser", "-u", "postgres", "--"] + cmd
+        return subprocess.run(cmd, check=True, capture_output=True, text=True)
+
+    def start(self):
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "log"), "-w", "-o",
+                  f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
+
+    def stop(self, mode: str = "fast"):
+        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+
+    def new_database(self) -> str:
+        import psycopg
+        self._n += 1
+        name = f"capture_{os.getpid()}_{self._n}"
+        with psycopg.connect(self.url(), autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {name}")
+        return self.url(name)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL server for the session. Missing binaries or psycopg: skip on a developer's
+    machine, fail under CI (.ci/run installs both)."""
+    import shutil
+    import tempfile
+    bin_dir = _postgres_bin()
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        bin_dir = None
+    if bin_dir is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL (initdb) or psycopg is missing: .ci/run installs postgresql and the test extra")
+        pytest.skip("no PostgreSQL binaries or no psycopg on this machine")
+    root = Path(tempfile.mkdtemp(prefix="studylib-pg-"))
+    server = PostgresServer(bin_dir, root)
+    yield server
+    try:
+        server.stop("immediate")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
