@@ -131,7 +131,7 @@ def test_boston_311_every_open_case_counted_and_past_its_service_level():
     ages = (pd.Timestamp("2025-05-20", tz="America/New_York") - opened) / pd.Timedelta(days=1)
     assert table["customer_age_days"].max() == pytest.approx(ages.max())
     assert "2,268 of 2,424 are past the service-level date" in r.prose["Flow"]["so what"]
-    assert r.capability["charts"] == {} and "None of the 2,424 cases has finished" in r.prose["Capability"]["what"]
+    assert r.capability["charts"] == {} and "Not one of the 2,424 cases has finished" in r.prose["Capability"]["what"]
 
 
 def _text(html: str) -> str:
@@ -163,7 +163,7 @@ def test_boston_runs_with_one_command_and_counts_every_open_case(tmp_path):
     flow = _text((tmp_path / "boston" / "04_flow.html").read_text())
     assert "At 20 May 2025, 2,424 customers are waiting" in flow and "2,268 of 2,424 are past the service-level date" in flow
     assert "median of nan" not in flow and "1970" not in flow
-    assert "None of the 2,424 cases has finished" in _text((tmp_path / "boston" / "03_capability.html").read_text())
+    assert "Not one of the 2,424 cases has finished" in _text((tmp_path / "boston" / "03_capability.html").read_text())
 
 
 def test_without_customer_references_the_report_says_it_cannot_tell(tmp_path):

@@ -34,6 +34,10 @@ def studies(tmp_path_factory):
     shared_file("eventlogs/receipt_wabo.csv")
     run_check(ROOT / "examples" / "receipt", receipt, progress=False)
     out["receipt"] = receipt
+    boston = tmp_path_factory.mktemp("boston")
+    shared_file("311/boston_311_2025_open.csv")
+    run_check(ROOT / "examples" / "boston", boston, progress=False)
+    out["boston"] = boston
     template = tmp_path_factory.mktemp("template")
     new_study(template / "study")
     run_check(template / "study", template / "out", progress=False)
@@ -47,7 +51,7 @@ def studies(tmp_path_factory):
     return out
 
 
-@pytest.mark.parametrize("study", ["sample", "la311", "receipt", "template", "ae"])
+@pytest.mark.parametrize("study", ["sample", "la311", "receipt", "boston", "template", "ae"])
 def test_reports_read_well_on_a_desktop_and_a_phone(studies, study):
     sync_playwright = need_browser()
     out = studies[study]

@@ -72,7 +72,7 @@ def unfinished_prose(times) -> dict[str, str]:
     from ..systems import long_date
     n = len(times)
     return {
-        "what": (f"None of the {n:,} cases has finished by {long_date(times.attrs['as_of'])}, so there is no capability "
+        "what": (f"Not one of the {n:,} cases has finished by {long_date(times.attrs['as_of'])}, so there is no capability "
                  "chart: what a system delivers can only be read from cases it has finished."),
         "so what": "How long customers have waited so far is the waiting list, in the flow report: every open case is "
                    "counted there, with its age.",
