@@ -163,7 +163,7 @@ def _read_csv(path: Path, *, label: str, encoding: str, delimiter: str | None,
                           "fix": "a value with the delimiter in it needs quotes (\"Smith, Jo\"); check the "
                                  "delimiter and quoting, or set delimiter: in study.yml"}]) from None
     frame.index = _line_numbers(text, sep, len(frame))
-    if isinstance(frame.index, pd.RangeIndex):
+    if not re.search(r"\n[ \t]*\r?\n", text):
         return frame
     # Blank lines are not rows (a line of empty fields, ",,,", is: it is set aside with its reason).
     blank_lines = [i for i, line in enumerate(text.splitlines(), start=1) if not line.strip()]
@@ -187,8 +187,13 @@ def _ragged_line(text: str, sep: str) -> tuple[int | None, int, int]:
 
 def _line_numbers(text: str, sep: str, n_rows: int) -> pd.Index:
     """The line of the file each record starts on (the header is line 1), counting blank lines
-    and values that run over several lines, so that a problem names the line an editor shows."""
-    if "\n\n" not in text and "\r\n\r\n" not in text and '"' not in text:
+    and values that run over several lines, so that a problem names the line an editor shows.
+
+    Read with ``skip_blank_lines=False``, each line is a row unless a quoted value runs over
+    several lines: when the lines and the rows tally, the row number is the line number, and only
+    otherwise is the file walked record by record."""
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    if lines == n_rows + 1:
         return pd.RangeIndex(2, 2 + n_rows, name="row")
     import csv
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)

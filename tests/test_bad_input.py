@@ -279,3 +279,15 @@ def test_the_schema_checker_finds_what_jsonschema_finds(tmp_path):
         assert ours == theirs, case["id"]
         compared += 1
     assert compared >= 30
+
+
+def test_line_numbers_count_values_that_run_over_several_lines(tmp_path):
+    from studylib.tables import read_raw_table
+    csv = tmp_path / "d.csv"
+    csv.write_text('id,verbatim\nC1,"one line"\nC2,"two\nlines"\n\nC3,"three\nlines\nhere"\nC4,last\n', encoding="utf-8")
+    frame = read_raw_table(csv, label="d.csv")
+    assert frame["id"].tolist() == ["C1", "C2", "C3", "C4"]
+    assert frame.index.tolist() == [2, 3, 6, 9]          # the line each record starts on, blank line 5 counted
+    plain = tmp_path / "p.csv"
+    plain.write_text('id,verbatim\nC1,"a, b"\n\nC2,c\n', encoding="utf-8")
+    assert read_raw_table(plain, label="p.csv").index.tolist() == [2, 4]
