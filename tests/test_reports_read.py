@@ -26,18 +26,11 @@ def studies(tmp_path_factory):
     sample = tmp_path_factory.mktemp("sample")
     run_check(SAMPLE, sample, progress=False)
     out["sample"] = sample
-    la311 = tmp_path_factory.mktemp("la311")
-    shared_file("311/la_311_2017_subset.csv")
-    run_check(ROOT / "examples" / "la311", la311, progress=False)
-    out["la311"] = la311
-    receipt = tmp_path_factory.mktemp("receipt")
-    shared_file("eventlogs/receipt_wabo.csv")
-    run_check(ROOT / "examples" / "receipt", receipt, progress=False)
-    out["receipt"] = receipt
-    boston = tmp_path_factory.mktemp("boston")
-    shared_file("311/boston_311_2025_open.csv")
-    run_check(ROOT / "examples" / "boston", boston, progress=False)
-    out["boston"] = boston
+    for example, data in (("la311", "311/la_311_2017_subset.csv"), ("receipt", "eventlogs/receipt_wabo.csv"),
+                          ("boston", "311/boston_311_2025_open.csv")):
+        shared_file(data)           # the example's real data: fail under CI if it is missing
+        out[example] = tmp_path_factory.mktemp(example)
+        run_check(ROOT / "examples" / example, out[example], progress=False)
     template = tmp_path_factory.mktemp("template")
     new_study(template / "study")
     run_check(template / "study", template / "out", progress=False)
