@@ -90,6 +90,12 @@ CREATE TABLE IF NOT EXISTS labels (
 """
 
 
+def _reason(exc: Exception) -> str:
+    """The last line of a driver's error: the part that says what happened."""
+    text = str(exc).strip()
+    return text.splitlines()[-1] if text else type(exc).__name__
+
+
 def _newer(version) -> None:
     if version is not None and version > SCHEMA_VERSION:
         raise CaptureError(f"the store was made by a newer studylib (schema {version}; this one reads up to "
@@ -186,8 +192,7 @@ class PostgresBackend:
         try:
             return self._psycopg.connect(self.url, connect_timeout=max(1, int(self.timeout)))
         except self._psycopg.OperationalError as exc:
-            reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
-            raise CaptureError(f"the capture server {self.where} cannot be reached ({reason}); nothing was saved, "
+            raise CaptureError(f"the capture server {self.where} cannot be reached ({_reason(exc)}); nothing was saved, "
                                "and what was typed is kept: try again when the server is back") from None
 
     def _run(self, work):
@@ -196,8 +201,7 @@ class PostgresBackend:
             with self._connect() as conn:
                 return work(conn)
         except self._psycopg.OperationalError as exc:
-            reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
-            raise CaptureError(f"the capture server {self.where} went away ({reason}); nothing was saved, and what "
+            raise CaptureError(f"the capture server {self.where} went away ({_reason(exc)}); nothing was saved, and what "
                                "was typed is kept: try again when the server is back") from None
 
     def insert_contact(self, row: dict) -> None:

@@ -13,12 +13,8 @@ __all__ = ["main"]
 def _hide(text: str, args) -> str:
     """What the command prints, with e-mails, phone numbers, postcodes and card numbers hidden
     unless --no-redact (a value quoted in a message may be a customer's)."""
-    if getattr(args, "no_redact", False):
-        return text
-    from .report import PERSONAL_DATA
-    for label, pattern in PERSONAL_DATA:
-        text = pattern.sub(label, text)
-    return text
+    from .report import redact
+    return redact(text, on=not getattr(args, "no_redact", False))
 
 
 def _say_caveats(caveats: list[str], args=None) -> None:

@@ -21,6 +21,7 @@ from typing import Callable
 
 
 from .report import escape, redact
+from .schema import did_you_mean
 from .systems import long_date
 
 __all__ = ["Exercise", "EXERCISES", "Feedback", "check_answer", "exercises", "solution"]
@@ -296,8 +297,7 @@ def check_answer(key: str, given, results) -> Feedback:
     results : CheckResults
     """
     if key not in EXERCISES:
-        close = difflib.get_close_matches(key, list(EXERCISES), n=1)
-        raise KeyError(f"no exercise {key!r}" + (f"; did you mean {close[0]!r}?" if close else ""))
+        raise KeyError(f"no exercise {key!r}{did_you_mean(key, EXERCISES)}")
     ex = EXERCISES[key]
     expected = ex.answer(results)
     if expected is None:

@@ -39,13 +39,16 @@ def configure_privacy(*, redact: bool = True, never_show=()) -> None:
     _PRIVACY["never_show"] = frozenset(str(c) for c in (never_show or ()))
 
 
-def redact(text):
+def redact(text, *, on: bool | None = None):
     """Text with e-mail addresses, phone numbers, UK postcodes and card-like numbers replaced.
+
+    ``on`` says whether to redact; by default, as :func:`configure_privacy` set it (the reports'
+    setting). The command line and the run manifest pass it from ``--no-redact``.
 
     >>> redact("Call 07700 900123 or mail jo@example.org, NB1 2AB")
     'Call [phone] or mail [email], [postcode]'
     """
-    if text is None or not _PRIVACY["redact"]:
+    if text is None or not (_PRIVACY["redact"] if on is None else on):
         return text
     out = str(text)
     for label, pattern in PERSONAL_DATA:

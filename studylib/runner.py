@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import ParameterError, StudylibError
-from .report import TEACH_TAG, index_page, no_paths, render_report
+from .report import TEACH_TAG, index_page, no_paths, redact, render_report
 
 __all__ = ["run_check", "run_notebook", "stage_notebooks", "notebook_parameters", "check_parameters",
            "default_notebooks_dir", "default_study_dir"]
@@ -130,19 +130,6 @@ def _title(notebook: Path) -> str:
                 if line.startswith("# "):
                     return line[2:].strip()
     return notebook.stem.split("_", 1)[1].replace("_", " ").capitalize()
-
-
-def _hider(on: bool):
-    """The reports' redaction for what the manifest says in words (or nothing, with --no-redact)."""
-    from .report import PERSONAL_DATA
-
-    def hide(text):
-        if not on or not isinstance(text, str):
-            return text
-        for label, pattern in PERSONAL_DATA:
-            text = pattern.sub(label, text)
-        return text
-    return hide
 
 
 def _checksums(study: Path, config: dict | None = None) -> dict:
@@ -414,7 +401,10 @@ def _run_stages(loaded, load_notes: list[str], settings: dict, study: Path, out:
     caveats = results.caveats.to_dict("records")
     table.attrs["caveats"] = [c["caveat"] for c in caveats]
     (out / "index.html").write_text(index_page(results, table, run_at=run_at), encoding="utf-8")
-    hide = _hider(results.settings.get("redact", True))
+    on = bool(results.settings.get("redact", True))
+
+    def hide(text):     # what the manifest says in words, redacted as the reports are
+        return redact(text, on=on) if isinstance(text, str) else text
     caveats = [{**c, "caveat": hide(c["caveat"])} for c in caveats]
     manifest = {"study": hide(results.study.name), "study_folder": str(study), "settings": shown_settings,
                 # the results file was the run's own and is gone: the study is what each stage was given

@@ -20,10 +20,22 @@ from pathlib import Path
 __all__ = ["STUDY_SCHEMA", "FINDINGS_SCHEMA", "check_config", "check_findings", "key_lines", "load_yaml",
            "named_files"]
 
-def load_yaml(text: str):
+def load_yaml(text: str, name: str | None = None):
     """YAML as a team writes it: like ``yaml.safe_load``, except that a date that is no date
-    (``2025-13-45``) stays text for the schema to name, instead of failing inside the parser."""
+    (``2025-13-45``) stays text for the schema to name, instead of failing inside the parser.
+
+    With ``name`` (the file's), text that is not YAML raises :class:`ConfigError` naming the
+    file, the line and the column.
+    """
     import yaml
+    if name is not None:
+        try:
+            return load_yaml(text)
+        except yaml.YAMLError as exc:
+            from .errors import ConfigError
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+            raise ConfigError(f"{name} is not valid YAML{where}: {getattr(exc, 'problem', None) or exc}") from None
 
     class _Loader(yaml.SafeLoader):
         pass
@@ -202,8 +214,15 @@ def _where(path) -> str:
 
 
 def nearest(name, known) -> str:
+    """The known name closest to ``name`` (a typo's likely meaning), or an empty string."""
     close = difflib.get_close_matches(str(name), [str(k) for k in known], n=1, cutoff=0.6)
     return close[0] if close else ""
+
+
+def did_you_mean(name, known) -> str:
+    """"; did you mean 'x'?" for the known name closest to ``name``, or an empty string."""
+    close = nearest(name, known)
+    return f"; did you mean '{close}'?" if close else ""
 
 
 def _subschema(path, root: dict) -> dict:
@@ -318,10 +337,8 @@ def _schema_problems(data: dict, lines: dict, root: dict = STUDY_SCHEMA, label: 
         if err.validator == "additionalProperties":
             allowed = list(schema.get("properties", {}))
             for extra in sorted(set(err.instance) - set(allowed)):
-                close = nearest(extra, allowed)
                 out.append(_problem(lines, path + [extra], None,
-                                    f"'{extra}' is not a key studylib knows"
-                                    + (f"; did you mean '{close}'?" if close else ""),
+                                    f"'{extra}' is not a key studylib knows{did_you_mean(extra, allowed)}",
                                     f"the keys here are: {', '.join(allowed)}", label))
             continue
         if err.validator == "type":
@@ -389,17 +406,16 @@ def _meaning_problems(data: dict, lines: dict, folder: Path | None) -> list[dict
         for i, item in enumerate(items if isinstance(items, list) else []):
             service = item.get("service") if isinstance(item, dict) else None
             if services and isinstance(service, str) and service not in services:
-                close = nearest(service, services)
-                out.append(_problem(lines, [section, i, "service"], service, "is not one of the study's services"
-                                    + (f"; did you mean '{close}'?" if close else ""),
+                out.append(_problem(lines, [section, i, "service"], service,
+                                    f"is not one of the study's services{did_you_mean(service, services)}",
                                     f"services: {', '.join(services)}"))
     costs = data.get("channel_costs")
     channels = set(DEFAULT_CHANNELS) | set(data.get("channels") or {} if isinstance(data.get("channels"), dict) else {})
     for channel, cost in (costs.items() if isinstance(costs, dict) else []):
         if channel not in channels:
-            close = nearest(channel, channels)
-            out.append(_problem(lines, ["channel_costs", channel], None, f"'{channel}' is not a channel"
-                                + (f"; did you mean '{close}'?" if close else ""), f"channels: {', '.join(sorted(channels))}"))
+            out.append(_problem(lines, ["channel_costs", channel], None,
+                                f"'{channel}' is not a channel{did_you_mean(channel, channels)}",
+                                f"channels: {', '.join(sorted(channels))}"))
         if isinstance(cost, dict) and all(isinstance(cost.get(k), (int, float)) and not isinstance(cost.get(k), bool)
                                           for k in ("low", "high")) and cost["high"] < cost["low"]:
             out.append(_problem(lines, ["channel_costs", channel, "high"], cost["high"],
@@ -407,18 +423,13 @@ def _meaning_problems(data: dict, lines: dict, folder: Path | None) -> list[dict
     check = data.get("check")
     for name, value in (check.items() if isinstance(check, dict) else []):
         if name not in SETTINGS:
-            close = nearest(name, SETTINGS)
-            out.append(_problem(lines, ["check", name], None, f"'{name}' is not a setting"
-                                + (f"; did you mean '{close}'?" if close else ""),
+            out.append(_problem(lines, ["check", name], None, f"'{name}' is not a setting{did_you_mean(name, SETTINGS)}",
                                 "the settings: studylib check --list-settings"))
             continue
         from .errors import ConfigError
         from .settings import _coerce
-
-        def refuse(message):
-            return ConfigError(message)
         try:
-            _coerce(name, value, "UTC", refuse)
+            _coerce(name, value, "UTC", ConfigError)      # the settings' own reading of a value
         except ConfigError as exc:
             problem = str(exc).split(": ", 1)[-1]
             problem = problem[len(repr(value)):].strip() if problem.startswith(repr(value)) else problem
@@ -444,13 +455,14 @@ def _meaning_problems(data: dict, lines: dict, folder: Path | None) -> list[dict
 
 def named_files(data: dict):
     """``(key path, file name)`` of every file study.yml names."""
+    from .capture_backends import is_url
     for section in ("demand", "events"):
         spec = data.get(section)
         file = spec if isinstance(spec, str) else spec.get("file") if isinstance(spec, dict) else None
         if isinstance(file, str):
             yield ([section, "file"] if isinstance(spec, dict) else [section]), file
     for key in ("demand_codebook", "flow_codebook", "findings", "capture"):
-        if isinstance(data.get(key), str) and "://" not in data[key]:     # a server is not a file
+        if isinstance(data.get(key), str) and not is_url(data[key]):     # a server is not a file
             yield [key], data[key]
 
 

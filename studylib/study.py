@@ -17,7 +17,6 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 import pandas as pd
-import yaml
 
 from .codebooks import DemandCodebook, FlowCodebook, load_demand_codebook, load_flow_codebook
 from .errors import ConfigError, DataError, StudylibWarning
@@ -129,12 +128,7 @@ def read_config(path: str | Path) -> dict:
     except UnicodeDecodeError:
         raise ConfigError("study.yml is not UTF-8 text: save it as UTF-8") from None
     from .schema import check_config, load_yaml
-    try:
-        config = load_yaml(text) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        raise ConfigError(f"study.yml is not valid YAML{where}: {getattr(exc, 'problem', None) or exc}") from None
+    config = load_yaml(text, "study.yml") or {}
     if not isinstance(config, dict):
         raise ConfigError("study.yml must be a mapping of keys to values (name: ..., services: [...], ...)")
     problems = check_config(config, text, file.parent)
@@ -243,12 +237,7 @@ def _load_findings(path: Path, config: dict) -> dict:
             raise ConfigError(f"study.yml findings: {name} does not exist in {path.name}")
         return {}
     text = (path / name).read_text(encoding="utf-8")
-    try:
-        findings = load_yaml(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{Path(name).name} is not valid YAML{where}: {getattr(exc, 'problem', None) or exc}") from None
+    findings = load_yaml(text, Path(name).name)
     problems = check_findings(findings, text, Path(name).name)
     if problems:
         raise ConfigError(problems)

@@ -23,7 +23,6 @@ is left out, and the problem is said in words (a caveat of the summary).
 """
 from __future__ import annotations
 
-import difflib
 import math
 import os
 import re
@@ -35,17 +34,13 @@ from typing import Callable
 import pandas as pd
 import yaml
 
+from .schema import did_you_mean
+
 __all__ = ["PREDICTIONS", "REFLECTION_PROMPTS", "REFLECTION_STAGES", "read_predictions", "save_prediction",
            "prediction_table", "prediction_sentence", "read_reflections", "save_reflection",
-           "reflections_table", "word_count", "purpose_check", "PURPOSE_WORD_LIMIT", "nearest"]
+           "reflections_table", "word_count", "purpose_check", "PURPOSE_WORD_LIMIT"]
 
 PURPOSE_WORD_LIMIT = 150
-
-
-def nearest(name: str, known) -> str:
-    """", did you mean 'x'?" for the known name closest to ``name``, or an empty string."""
-    close = difflib.get_close_matches(str(name), [str(k) for k in known], n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
 
 
 # -- predictions --------------------------------------------------------------------------------
@@ -189,7 +184,7 @@ def read_predictions(study: str | Path) -> tuple[dict[str, float], list[str]]:
     out = {}
     for key, value in data.items():
         if key not in PREDICTIONS:
-            problems.append(f"predictions.yml: '{key}' is not a prediction studylib knows{nearest(key, PREDICTIONS)} "
+            problems.append(f"predictions.yml: '{key}' is not a prediction studylib knows{did_you_mean(key, PREDICTIONS)} "
                             f"(known: {', '.join(PREDICTIONS)})")
             continue
         number, problem = _read_value(key, value)
@@ -219,7 +214,7 @@ def save_prediction(study: str | Path, key: str, value) -> Path:
     Raises ``ValueError`` with the problem in words when the key or value cannot be used.
     """
     if key not in PREDICTIONS:
-        raise ValueError(f"'{key}' is not a prediction studylib knows{nearest(key, PREDICTIONS)}")
+        raise ValueError(f"'{key}' is not a prediction studylib knows{did_you_mean(key, PREDICTIONS)}")
     number, problem = _read_value(key, value)
     if problem:
         raise ValueError(problem)
@@ -284,7 +279,7 @@ def read_reflections(study: str | Path) -> tuple[dict[str, dict[str, str]], list
     out: dict[str, dict[str, str]] = {}
     for stage, answers in data.items():
         if stage not in REFLECTION_STAGES:
-            problems.append(f"reflections.yml: '{stage}' is not a stage{nearest(stage, REFLECTION_STAGES)} "
+            problems.append(f"reflections.yml: '{stage}' is not a stage{did_you_mean(stage, REFLECTION_STAGES)} "
                             f"(stages: {', '.join(REFLECTION_STAGES)})")
             continue
         if answers is None:
@@ -296,7 +291,7 @@ def read_reflections(study: str | Path) -> tuple[dict[str, dict[str, str]], list
         kept = {}
         for prompt, text in answers.items():
             if prompt not in REFLECTION_PROMPTS:
-                problems.append(f"reflections.yml: {stage}: '{prompt}' is not a prompt{nearest(prompt, REFLECTION_PROMPTS)} "
+                problems.append(f"reflections.yml: {stage}: '{prompt}' is not a prompt{did_you_mean(prompt, REFLECTION_PROMPTS)} "
                                 f"(prompts: {', '.join(REFLECTION_PROMPTS)})")
             elif text is not None and str(text).strip():
                 kept[prompt] = re.sub(r"\s+", " ", str(text)).strip()
@@ -308,7 +303,7 @@ def read_reflections(study: str | Path) -> tuple[dict[str, dict[str, str]], list
 def save_reflection(study: str | Path, stage: str, answers: dict[str, str]) -> Path:
     """Write one stage's answers into ``reflections.yml`` (atomically; other stages kept)."""
     if stage not in REFLECTION_STAGES:
-        raise ValueError(f"'{stage}' is not a stage{nearest(stage, REFLECTION_STAGES)}")
+        raise ValueError(f"'{stage}' is not a stage{did_you_mean(stage, REFLECTION_STAGES)}")
     unknown = set(answers) - set(REFLECTION_PROMPTS)
     if unknown:
         raise ValueError(f"unknown prompt(s) {sorted(unknown)}; the prompts are {list(REFLECTION_PROMPTS)}")
