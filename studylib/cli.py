@@ -55,6 +55,11 @@ def _validate(args) -> int:
     if len(study.quality):
         print(_hide(study.quality.to_string(index=False), args))
     print(_hide(quality_summary(study), args))
+    if study.has_events:
+        from .ordering import ties_note
+        note = ties_note(study.events)
+        if note:
+            print(_hide(f"Event log: {note}", args))
     if len(study.set_aside):
         print("\nRows set aside:")
         print(_hide(study.set_aside.to_string(index=False, max_rows=200, max_colwidth=200), args))

@@ -241,33 +241,52 @@ def failure_share(classified: pd.DataFrame, by: str | None = None) -> pd.DataFra
     return out.reset_index(drop=True)
 
 
-def weekly_demand(classified: pd.DataFrame, *, top: int = 5, types: list[str] | None = None,
-                  period: tuple | None = None) -> pd.DataFrame:
+def weekly_demand(classified, *, top: int = 5, types: list[str] | None = None,
+                  period: tuple | None = None, engine: str = "pandas", timezone: str | None = None,
+                  memory_limit: str | None = None) -> pd.DataFrame:
     """Weekly contacts of the main demand types (zero weeks included), for XmR charts.
 
     Only whole weeks (Monday to Sunday) inside ``period`` (default: the data's first to last
-    contact) are kept: a part week would look like a drop in demand.
+    contact) are kept: a part week would look like a drop in demand. With ``engine="duckdb"`` or
+    ``"spark"``, ``classified`` may be a Parquet or CSV file (or a Spark DataFrame) with
+    ``received_at`` and ``demand_type``, counted where it lies; weeks follow the local calendar of
+    ``timezone`` (default: the timestamps' own zone, else UTC).
 
     Returns
     -------
     DataFrame
         ``week, demand_type, contacts``, one row per week and type.
     """
-    frame = _with_time_parts(classified[classified["demand_type"].notna()])
+    if engine == "pandas":
+        labelled = classified[classified["demand_type"].notna()]
+        frame = _with_time_parts(labelled)
+        counts = frame.groupby(["week", "demand_type"]).size()
+        received = classified["received_at"]
+        received = received.dt.tz_localize(None) if received.dt.tz is not None else received
+        every = received.dt.to_period("W-SUN").dt.start_time.value_counts()
+        t = frame["received_at"]
+        first, last = (t.min(), t.max()) if len(t) else (pd.NaT, pd.NaT)
+    else:
+        from .engines import weekly_counts
+        by_type, every_table = weekly_counts(classified, engine=engine, timezone=timezone, memory_limit=memory_limit)
+        counts = by_type.set_index(["week", "demand_type"])["contacts"]
+        every = every_table.set_index("week")["contacts"]
+        first, last = by_type.attrs["first"], by_type.attrs["last"]
+    totals = counts.groupby(level="demand_type").sum()
     if types is None:
-        types = frame["demand_type"].value_counts().head(top).index.tolist()
-    t = frame["received_at"]
-    start = pd.Timestamp(period[0]) if period else t.min()
-    end = pd.Timestamp(period[1]) if period else t.max()
-    start, end = (x.tz_localize(None) if x.tzinfo else x for x in (start, end))
-    first_week = start.normalize() + pd.offsets.Week(weekday=0) * (0 if start.weekday() == 0 else 1)
-    last_week = (end.normalize() - pd.Timedelta(days=6)) - pd.offsets.Week(weekday=0) * (0 if end.weekday() == 6 else 1)
-    weeks = pd.date_range(first_week, last_week, freq="W-MON") if last_week >= first_week else pd.DatetimeIndex([])
-    counts = frame[frame["demand_type"].isin(types)].groupby(["week", "demand_type"]).size()
+        # Most contacts first; a tie goes by name, so every engine picks the same types.
+        types = sorted(totals.index, key=lambda name: (-int(totals[name]), str(name)))[:top]
+    start = pd.Timestamp(period[0]) if period else first
+    end = pd.Timestamp(period[1]) if period else last
+    if pd.isna(start) or pd.isna(end):
+        weeks = pd.DatetimeIndex([])
+    else:
+        start, end = (x.tz_localize(None) if x.tzinfo else x for x in (start, end))
+        first_week = start.normalize() + pd.offsets.Week(weekday=0) * (0 if start.weekday() == 0 else 1)
+        last_week = (end.normalize() - pd.Timedelta(days=6)) - pd.offsets.Week(weekday=0) * (0 if end.weekday() == 6 else 1)
+        weeks = pd.date_range(first_week, last_week, freq="W-MON") if last_week >= first_week else pd.DatetimeIndex([])
+    counts = counts[counts.index.get_level_values("demand_type").isin(types)]
     # A week with no contact of any kind is a gap in the data, not a week of no demand.
-    received = classified["received_at"]
-    received = received.dt.tz_localize(None) if received.dt.tz is not None else received
-    every = received.dt.to_period("W-SUN").dt.start_time.value_counts()
     empty = [w for w in weeks if every.get(w, 0) == 0]
     if empty and len(empty) < len(weeks):
         import warnings
@@ -280,7 +299,8 @@ def weekly_demand(classified: pd.DataFrame, *, top: int = 5, types: list[str] | 
         weeks = weeks.difference(pd.DatetimeIndex(empty))
     grid = pd.MultiIndex.from_product([weeks, types], names=["week", "demand_type"])
     out = counts.reindex(grid, fill_value=0).rename("contacts").reset_index()
-    out.attrs["empty_weeks"] = empty
+    out["contacts"] = out["contacts"].astype(np.int64)
+    out.attrs = {"empty_weeks": empty}
     return out
 
 

@@ -4,8 +4,9 @@ Process-mining tools compute a case's duration from its first to its last event.
 open case as finished at its last event, depends on row order when they take "first" and "last"
 literally, and knows one clock only. Here:
 
-- rows are ordered by timestamp within each case, whatever order they arrive in (ties broken by
-  activity and resource, so shuffled rows give identical results);
+- rows are ordered by timestamp within each case; events of a case with the same timestamp keep
+  the order they were recorded in, or the order of the log's ``order`` column (see
+  :mod:`studylib.ordering`), as process-mining tools do;
 - with a flow codebook, a case ends when the customer's problem is *solved*; a case with no solving
   event by ``as_of`` is open, and its age at ``as_of`` is a lower bound, never a finished time;
 - the customer's clock starts at the first event; the organisation's at its official start event;
@@ -20,8 +21,8 @@ import pandas as pd
 
 from .codebooks import FlowCodebook
 from .errors import ParameterError, StudylibWarning
-from .ordering import (NS_PER_DAY, epoch_ns, check_events, event_order, ordered_events, sorted_codes,
-                       timestamps_ns)
+from .ordering import (NS_PER_DAY, epoch_ns, check_events, event_order, order_values, ordered_events, sorted_codes,
+                       tied_events, timestamps_ns)
 from .survival import KaplanMeier
 
 __all__ = ["case_times", "CASE_TIME_COLUMNS", "end_to_end_survival", "open_case_effect", "step_times", "around_target",
@@ -50,15 +51,18 @@ def _activity_flags(names: pd.Index, codebook: FlowCodebook) -> dict[str, np.nda
     }
 
 
-def case_times(events: pd.DataFrame, *, codebook: FlowCodebook | None = None, as_of=None,
-               business_days: bool = False, holidays=None) -> pd.DataFrame:
+def case_times(events, *, codebook: FlowCodebook | None = None, as_of=None,
+               business_days: bool = False, holidays=None, engine: str = "pandas",
+               memory_limit: str | None = None) -> pd.DataFrame:
     """One row per case: when it started on each clock, when it ended, and how the work went.
 
     Parameters
     ----------
     events : DataFrame
         ``case_id, activity, timestamp`` (timezone-aware or all naive), optionally ``resource``
-        (a person or team, for hand-offs) and ``service``. Any row order.
+        (a person or team, for hand-offs), ``service`` and ``order`` (numbers giving the order
+        of events that share a timestamp). Rows may come in any order; events of a case with
+        the same timestamp are taken in ``order``, else in the order of their rows.
     codebook : FlowCodebook, optional
         Says which activities solve the customer's problem, start and stop the organisation's
         clock, make a case dirty, and are value or waste. Without one, a case runs from its first
@@ -73,6 +77,13 @@ def case_times(events: pd.DataFrame, *, codebook: FlowCodebook | None = None, as
         stops, as ``numpy.busday_count`` does. A case started and finished on one day takes 0.
     holidays : list of dates, optional
         Non-working days for ``business_days`` (study.yml ``holidays:``).
+    engine : "pandas", "duckdb" or "spark"
+        Where the per-event work is done. ``"duckdb"`` takes a DataFrame or the path of a Parquet
+        or CSV file (read where it lies, out of core); ``"spark"`` takes a Spark DataFrame or a
+        path, in the active Spark session. The table returned is the same (see
+        :mod:`studylib.engines`). A path given with the default engine is read into pandas.
+    memory_limit : str, optional
+        DuckDB's memory limit, e.g. ``"2GB"``: past it, DuckDB spills to disk instead of failing.
 
     Returns
     -------
@@ -93,14 +104,44 @@ def case_times(events: pd.DataFrame, *, codebook: FlowCodebook | None = None, as
           resource skipped); ``rework``: events repeating an activity already done in the case;
         - ``clean``: no dirty event (missing when the codebook names no dirty activity).
 
-        ``attrs`` holds ``as_of``, ``unit`` ("days" or "business days"), ``events_after_as_of``
-        and ``unknown_activities``.
+        ``attrs`` holds ``as_of``, ``unit`` ("days" or "business days"), ``events_after_as_of``,
+        ``unknown_activities``, ``tied_events`` (events sharing their timestamp with another of
+        their case) and ``tie_order`` ("recorded order", or "order column" when the events carry
+        an ``order`` column).
 
     Examples
     --------
     >>> study = load_study("data/sample")                                      # doctest: +SKIP
     >>> times = case_times(study.events, codebook=study.flow_codebook, as_of=study.as_of)  # doctest: +SKIP
     """
+    if engine == "pandas" and isinstance(events, pd.DataFrame):
+        raw, facts = _case_aggregates(events, codebook, as_of)
+    else:
+        from .engines import case_aggregates, check_engine, read_events
+        check_engine(engine)
+        if engine == "pandas":
+            raw, facts = _case_aggregates(read_events(events), codebook, as_of)
+        else:
+            raw, facts = case_aggregates(events, engine=engine, codebook=codebook, as_of=as_of,
+                                         memory_limit=memory_limit)
+    if facts["events_after_as_of"]:
+        warnings.warn(f"{facts['events_after_as_of']:,} events after as_of are ignored: cases are shown as they "
+                      f"stood at as_of", StudylibWarning, stacklevel=2)
+    if facts["unknown_activities"] and codebook is not None and len(codebook.activities):
+        unknown = facts["unknown_activities"]
+        warnings.warn(f"{len(unknown)} activities are not in the flow codebook, so count as neither "
+                      f"value nor waste: {unknown[:8]}{' ...' if len(unknown) > 8 else ''}",
+                      StudylibWarning, stacklevel=2)
+    return case_frame(raw, facts, codebook=codebook, business_days=business_days, holidays=holidays)
+
+
+#: What every engine computes per case (epoch nanoseconds; _NEVER where a case has no such event).
+CASE_AGGREGATES = ["case_id", "first", "last", "n_events", "rework", "handoffs", "service",
+                   "official_start_at", "solved_at", "official_end_at", "value_steps", "waste_steps", "dirty"]
+
+
+def _case_aggregates(events: pd.DataFrame, codebook: FlowCodebook | None, as_of) -> tuple[dict, dict]:
+    """The per-case figures of :data:`CASE_AGGREGATES`, in pandas and numpy, and facts of the log."""
     check_events(events)
     tz = events["timestamp"].dt.tz
     t_all = timestamps_ns(events["timestamp"])
@@ -111,8 +152,6 @@ def case_times(events: pd.DataFrame, *, codebook: FlowCodebook | None = None, as
         keep = t_all <= as_of_ns
     n_after = int((~keep).sum())
     if n_after:
-        warnings.warn(f"{n_after:,} events after as_of are ignored: cases are shown as they stood "
-                      f"at as_of", StudylibWarning, stacklevel=2)
         events = events[keep]
         t_all = t_all[keep]
     if as_of_ns is None:
@@ -124,30 +163,29 @@ def case_times(events: pd.DataFrame, *, codebook: FlowCodebook | None = None, as
         res_code, _ = sorted_codes(events["resource"])
     else:
         res_code = np.full(len(events), -1, dtype=np.int64)
-    order = event_order(case_code, t_all, act_code, res_code, need_permutation="service" in events.columns)
-    if order.arrays is not None:
-        case_code, t_all, act_code, res_code = order.arrays
-    else:
-        if order.full is not None:
-            case_code, t_all = case_code[order.full], t_all[order.full]
-        # The code arrays are ours (fresh from sorted_codes), so ties are reordered in place.
-        act_code, res_code = order.apply(act_code, copy=False), order.apply(res_code, copy=False)
+    order = event_order(case_code, t_all, order_values(events))
+    n_tied = tied_events(case_code, t_all, order)
+    if order.full is not None:
+        case_code, t_all = case_code[order.full], t_all[order.full]
+    # The code arrays are ours (fresh from sorted_codes), so ties are reordered in place.
+    act_code, res_code = order.apply(act_code, copy=False), order.apply(res_code, copy=False)
     n = len(case_code)
     n_cases = len(case_ids)
+    flags = _activity_flags(pd.Index(act_names), codebook) if codebook is not None else None
+    facts = {"as_of_ns": as_of_ns, "tz": tz, "events_after_as_of": n_after, "tied_events": n_tied,
+             "tie_order": "order column" if "order" in events.columns else "recorded order",
+             "unknown_activities": [str(a) for a, k in zip(act_names, flags["known"]) if not k] if flags else []}
     if n == 0:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in CASE_TIME_COLUMNS})
+        return {c: np.array([], dtype=object if c in ("case_id", "service") else np.int64) for c in CASE_AGGREGATES}, facts
     boundary = np.empty(n, dtype=bool)
     boundary[0] = True
     np.not_equal(case_code[1:], case_code[:-1], out=boundary[1:])
     starts = np.flatnonzero(boundary)
     ends = np.r_[starts[1:], n]
 
-    first = t_all[starts]
-    last = t_all[ends - 1]
-    n_events = ends - starts
-
     # Rework: repeats of an activity within a case = events - distinct activities; order-free.
     n_act = max(len(act_names), 1)
+    n_events = ends - starts
     if n_cases * n_act <= 200_000_000:     # a bitmap of (case, activity) pairs: no hashing
         seen = np.zeros((n_cases, n_act), dtype=bool)
         seen[case_code, act_code] = True
@@ -163,7 +201,36 @@ def case_times(events: pd.DataFrame, *, codebook: FlowCodebook | None = None, as
     change = (kc[1:] == kc[:-1]) & (kr[1:] != kr[:-1])
     handoffs = np.bincount(kc[1:][change], minlength=n_cases).astype(np.int64)
 
-    unknown: list[str] = []
+    if "service" in events.columns:
+        svc = order.apply(events["service"].to_numpy(dtype=object))
+        service = pd.Series(svc).groupby(case_code).first().reindex(range(n_cases)).to_numpy()
+    else:
+        service = np.full(n_cases, None, dtype=object)
+    raw = {"case_id": case_ids, "first": t_all[starts], "last": t_all[ends - 1], "n_events": n_events,
+           "rework": rework, "handoffs": handoffs, "service": service}
+    if flags is not None:
+        def first_time(flag_name: str) -> np.ndarray:
+            hit = flags[flag_name][act_code]
+            return np.minimum.reduceat(np.where(hit, t_all, _NEVER), starts)
+
+        def count(flag_name: str) -> np.ndarray:
+            return np.add.reduceat(flags[flag_name][act_code], starts, dtype=np.int64)
+
+        raw.update(official_start_at=first_time("official_start"), solved_at=first_time("solved"),
+                   official_end_at=first_time("official_end"), value_steps=count("value"),
+                   waste_steps=count("waste"), dirty=count("dirty"))
+    return raw, facts
+
+
+def case_frame(raw: dict, facts: dict, *, codebook: FlowCodebook | None = None, business_days: bool = False,
+               holidays=None) -> pd.DataFrame:
+    """:func:`case_times`' table from the per-case aggregates, whichever engine computed them."""
+    case_ids = pd.Index(raw["case_id"])
+    n_cases = len(case_ids)
+    as_of_ns, tz = facts["as_of_ns"], facts["tz"]
+    if n_cases == 0:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in CASE_TIME_COLUMNS})
+    first, last = np.asarray(raw["first"], dtype=np.int64), np.asarray(raw["last"], dtype=np.int64)
     if codebook is None:
         end = last
         is_open = np.zeros(n_cases, dtype=bool)
@@ -173,28 +240,17 @@ def case_times(events: pd.DataFrame, *, codebook: FlowCodebook | None = None, as
         waste_steps = value_steps.copy()
         clean = pd.arrays.BooleanArray(np.zeros(n_cases, bool), np.ones(n_cases, bool))
     else:
-        flags = _activity_flags(pd.Index(act_names), codebook)
-        unknown = [str(a) for a, k in zip(act_names, flags["known"]) if not k]
-        if unknown and len(codebook.activities):
-            warnings.warn(f"{len(unknown)} activities are not in the flow codebook, so count as neither "
-                          f"value nor waste: {unknown[:8]}{' ...' if len(unknown) > 8 else ''}",
-                          StudylibWarning, stacklevel=2)
-
-        def first_time(flag_name: str) -> np.ndarray:
-            hit = flags[flag_name][act_code]
-            return np.minimum.reduceat(np.where(hit, t_all, _NEVER), starts)
-
         if codebook.solved:
-            end = first_time("solved")
+            end = np.asarray(raw["solved_at"], dtype=np.int64)
             is_open = end == _NEVER
         else:
             end, is_open = last, np.zeros(n_cases, dtype=bool)
-        official_start = first_time("official_start") if codebook.official_start else first
-        official_end = first_time("official_end") if codebook.official_end else end
-        value_steps = np.add.reduceat(flags["value"][act_code], starts, dtype=np.int64)
-        waste_steps = np.add.reduceat(flags["waste"][act_code], starts, dtype=np.int64)
+        official_start = np.asarray(raw["official_start_at"], dtype=np.int64) if codebook.official_start else first
+        official_end = np.asarray(raw["official_end_at"], dtype=np.int64) if codebook.official_end else end
+        value_steps = np.asarray(raw["value_steps"], dtype=np.int64)
+        waste_steps = np.asarray(raw["waste_steps"], dtype=np.int64)
         if codebook.dirty:
-            clean = np.add.reduceat(flags["dirty"][act_code], starts, dtype=np.int64) == 0
+            clean = np.asarray(raw["dirty"], dtype=np.int64) == 0
         else:
             clean = pd.arrays.BooleanArray(np.zeros(n_cases, bool), np.ones(n_cases, bool))
 
@@ -216,15 +272,9 @@ def case_times(events: pd.DataFrame, *, codebook: FlowCodebook | None = None, as
         out = pd.DatetimeIndex(values)
         return pd.Series(out.tz_localize("UTC").tz_convert(tz) if tz is not None else out)
 
-    if "service" in events.columns:
-        svc = order.apply(events["service"].to_numpy(dtype=object))
-        service = pd.Series(svc).groupby(case_code).first().reindex(range(n_cases)).to_numpy()
-    else:
-        service = np.full(n_cases, None, dtype=object)
-
     out = pd.DataFrame({
         "case_id": case_ids,
-        "service": service,
+        "service": np.asarray(raw["service"], dtype=object),
         "customer_start": stamps(first),
         "official_start": stamps(official_start),
         "official_end": stamps(official_end),
@@ -233,16 +283,17 @@ def case_times(events: pd.DataFrame, *, codebook: FlowCodebook | None = None, as
         "end_to_end_days": e2e.astype(float),
         "official_days": off.astype(float),
         "hidden_days": (e2e - off).astype(float),
-        "n_events": n_events.astype(np.int64),
+        "n_events": np.asarray(raw["n_events"], dtype=np.int64),
         "value_steps": value_steps,
         "waste_steps": waste_steps,
-        "handoffs": handoffs,
-        "rework": rework.astype(np.int64),
+        "handoffs": np.asarray(raw["handoffs"], dtype=np.int64),
+        "rework": np.asarray(raw["rework"], dtype=np.int64),
         "clean": clean,
     })
     out.attrs.update(as_of=stamps(np.array([as_of_ns])).iloc[0],
                      unit="business days" if business_days else "days",
-                     events_after_as_of=n_after, unknown_activities=unknown)
+                     events_after_as_of=facts["events_after_as_of"], unknown_activities=facts["unknown_activities"],
+                     tied_events=facts["tied_events"], tie_order=facts["tie_order"])
     return out
 
 
@@ -315,7 +366,8 @@ def step_times(events: pd.DataFrame, codebook: FlowCodebook) -> pd.DataFrame:
     waste_kind = frame["activity"].map(acts["waste_kind"])
     label = kind.where(kind != "waste", "waste: " + waste_kind.fillna("other").astype(str)).fillna("unknown")
     prev_same = frame["case_id"].eq(frame["case_id"].shift(1)).to_numpy()
-    wait = ((frame["_t"] - frame["_t"].shift(1)) / NS_PER_DAY).where(prev_same, 0.0)
+    t = frame["_t"].to_numpy()
+    wait = pd.Series(np.r_[np.nan, (t[1:] - t[:-1]) / NS_PER_DAY], index=frame.index).where(prev_same, 0.0)
     out = (pd.DataFrame({"kind": label, "days": wait}).groupby("kind", sort=True)
            .agg(steps=("days", "size"), days=("days", "sum")).reset_index())
     out["share_of_time"] = out["days"] / out["days"].sum() if out["days"].sum() > 0 else 0.0

@@ -1,8 +1,10 @@
 """The order of events within a case, shared by every flow measure.
 
-Rows are put in (case, time, activity, resource) order, whatever order they arrive in, so that
-shuffled rows give identical results. A log already in case and time order is recognised by
-comparisons alone; otherwise the keys are packed into one integer and sorted by value.
+Rows are put in (case, time) order. Events of one case with the same timestamp keep the order in
+which they were recorded (their row order), or the order of an ``order`` column when the log has
+one, which makes the result independent of how the rows are shuffled. This is the convention of
+process-mining tools (pm4py sorts by case, time and row index; bupaR and Disco keep file order);
+breaking ties alphabetically would invent an order the service never recorded.
 """
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ import pandas as pd
 
 from .errors import ParameterError
 
-__all__ = ["NS_PER_DAY", "timestamps_ns", "epoch_ns", "check_events", "sorted_codes", "EventOrder", "event_order", "ordered_events"]
+__all__ = ["NS_PER_DAY", "timestamps_ns", "epoch_ns", "check_events", "sorted_codes", "EventOrder", "event_order",
+           "order_values", "tied_events", "ties_sentence", "ties_note", "ordered_events"]
 
 
 NS_PER_DAY = 86_400 * 10**9
@@ -69,16 +72,19 @@ def sorted_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
 
 
 class EventOrder:
-    """How to put rows in (case, time, activity, resource) order.
+    """How to put rows in (case, time, recorded order) order.
 
     ``full`` is a permutation of all rows, or None. ``ties`` lists (start, stop, permutation) for
     short runs of rows with the same case and timestamp that only need reordering among
-    themselves: the usual shape of a log already sorted by case and time. ``arrays`` holds the
-    sorted case, time, activity and resource columns themselves, when they were sorted by value.
+    themselves (by an order column): the usual shape of a log already sorted by case and time.
     """
 
-    def __init__(self, full=None, ties=(), arrays=None):
-        self.full, self.ties, self.arrays = full, list(ties), arrays
+    def __init__(self, full=None, ties=()):
+        self.full, self.ties = full, list(ties)
+
+    @property
+    def identity(self) -> bool:
+        return self.full is None and not self.ties
 
     def apply(self, values: np.ndarray, *, copy: bool = True) -> np.ndarray:
         """Values in the new order; ``copy=False`` reorders ties in place (for our own arrays)."""
@@ -91,22 +97,21 @@ class EventOrder:
         return values
 
 
-def _in_case_time_order(case_code, t, act_code, res_code) -> EventOrder | None:
+def _in_case_time_order(case_code, t, seq) -> EventOrder | None:
     """The usual log: rows already grouped by case (in code order) and in time order within it.
 
-    Checked with comparisons only (no sort key is built); rows sharing a case and a timestamp
-    are put in activity and resource order among themselves. None when the log is not like that.
+    Checked with comparisons only (no sort key is built). Rows sharing a case and a timestamp keep
+    their order, or are put in ``seq`` order among themselves. None when the log is not like that.
     """
     if not (case_code[1:] >= case_code[:-1]).all():
         return None
     same_case = case_code[1:] == case_code[:-1]
     if not ((t[1:] >= t[:-1]) | ~same_case).all():
         return None
-    ties = np.flatnonzero(same_case & (t[1:] == t[:-1]))
-    if len(ties) == 0:
+    if seq is None:
         return EventOrder()
-    a0, a1, r0, r1 = act_code[ties], act_code[ties + 1], res_code[ties], res_code[ties + 1]
-    bad = ~((a1 > a0) | ((a1 == a0) & (r1 >= r0)))
+    ties = np.flatnonzero(same_case & (t[1:] == t[:-1]))
+    bad = seq[ties + 1] < seq[ties]
     if not bad.any():
         return EventOrder()
     # Runs of consecutive tied pairs: pairs i, i+1, ..., j tie rows i..j+1.
@@ -116,26 +121,26 @@ def _in_case_time_order(case_code, t, act_code, res_code) -> EventOrder | None:
         return None                      # many ties out of order: one full sort is quicker
     first = ties[np.searchsorted(run, to_fix, "left")]
     last = ties[np.searchsorted(run, to_fix, "right") - 1]
-    fixes = [(int(lo), int(hi) + 2, np.lexsort((res_code[lo:hi + 2], act_code[lo:hi + 2])))
-             for lo, hi in zip(first, last)]
-    return EventOrder(ties=fixes)
+    return EventOrder(ties=[(int(lo), int(hi) + 2, np.argsort(seq[lo:hi + 2], kind="stable"))
+                            for lo, hi in zip(first, last)])
 
 
-def event_order(case_code: np.ndarray, t: np.ndarray, act_code: np.ndarray, res_code: np.ndarray, *,
-           need_permutation: bool = False) -> EventOrder:
-    """Row order by case, time, activity, resource.
+def event_order(case_code: np.ndarray, t: np.ndarray, seq: np.ndarray | None = None) -> EventOrder:
+    """Row order by case, then time, then the order the events were recorded in.
 
-    A log already in case and time order (the usual export) is recognised by comparisons alone,
-    its tied timestamps put in order in place. Otherwise, when the four keys fit in 63 bits (times
-    at their coarsest exact resolution), they are packed into one integer and sorted by value;
-    the sorted columns are unpacked from it, so no column is gathered through a permutation
-    (unless ``need_permutation``, for columns that cannot be packed, such as the service).
+    Events of one case with the same timestamp keep the order of their rows (pm4py, bupaR and
+    Disco do the same), or the order of ``seq`` (an order column the study names) where given,
+    rows breaking any tie that remains. A log already in case and time order (the usual export)
+    is recognised by comparisons alone. Otherwise case and time (at its coarsest exact
+    resolution) are packed into one integer where they fit in 63 bits, and sorted stably.
     """
     if len(t) == 0:
         return EventOrder()
-    fast = _in_case_time_order(case_code, t, act_code, res_code)
+    fast = _in_case_time_order(case_code, t, seq)
     if fast is not None:
         return fast
+    if seq is not None:
+        return EventOrder(np.lexsort((seq, t, case_code)))
     t0 = int(t.min())
     rel = t - t0
     unit = 1
@@ -144,37 +149,71 @@ def event_order(case_code: np.ndarray, t: np.ndarray, act_code: np.ndarray, res_
             break
     if unit > 1:
         rel //= unit
-    res = res_code + 1  # missing resource (-1) sorts first
-    widths = [_bits(case_code.max()), _bits(rel.max()), _bits(act_code.max()), _bits(res.max())]
-    if sum(widths) > 63:
-        return EventOrder(np.lexsort((res_code, act_code, t, case_code)))
+    if _bits(case_code.max()) + _bits(rel.max()) > 63:
+        return EventOrder(np.lexsort((t, case_code)))
     key = np.array(case_code, dtype=np.int64)
-    for part, width in zip((rel, act_code, res), widths[1:]):
-        key <<= width
-        key |= part
-    del rel, res
-    if need_permutation:
-        # Keys are distinct unless whole rows repeat, so stability is moot.
-        return EventOrder(np.argsort(key))
-    key.sort()
-    w_case, w_t, w_act, w_res = widths
-    res_sorted = (key & ((1 << w_res) - 1)) - 1
-    act_sorted = (key >> w_res) & ((1 << w_act) - 1)
-    t_sorted = ((key >> (w_res + w_act)) & ((1 << w_t) - 1)) * unit + t0
-    case_sorted = key >> (w_res + w_act + w_t)
-    return EventOrder(arrays=(case_sorted, t_sorted, act_sorted, res_sorted))
+    key <<= _bits(rel.max())
+    key |= rel
+    return EventOrder(np.argsort(key, kind="stable"))
+
+
+def order_values(events: pd.DataFrame) -> np.ndarray | None:
+    """The events' ``order`` column as numbers (the recorded order a study names), or None."""
+    if "order" not in events.columns:
+        return None
+    values = pd.to_numeric(events["order"], errors="coerce")
+    if values.isna().any():
+        raise ParameterError(f"{int(values.isna().sum())} events have no number in their order column "
+                             f"(first at index {events.index[values.isna().to_numpy()][0]!r})")
+    return values.to_numpy(dtype=float)
+
+
+def tied_events(case_code: np.ndarray, t: np.ndarray, order: EventOrder) -> int:
+    """How many events share their timestamp with another event of the same case."""
+    if order.full is not None:
+        case_code, t = case_code[order.full], t[order.full]
+    same = (case_code[1:] == case_code[:-1]) & (t[1:] == t[:-1])
+    tied = np.zeros(len(t), dtype=bool)
+    tied[1:] |= same
+    tied[:-1] |= same
+    return int(tied.sum())
+
+
+def ties_sentence(n_tied: int, n_events: int, *, by_column: bool = False) -> str | None:
+    """What the reader needs to know about events that share a timestamp, or None if none do."""
+    if not n_tied:
+        return None
+    how = ("were put in the order of the log's order column" if by_column
+           else "were taken in the order they were recorded (their order in the file)")
+    return (f"{n_tied:,} of {n_events:,} events share their timestamp with another event of the same case; "
+            f"they {how}. Durations do not depend on it; paths, hand-offs and step-to-step moves do.")
+
+
+def ties_note(events: pd.DataFrame) -> str | None:
+    """The sentence :func:`ties_sentence` says of an event log, or None when no events tie."""
+    if len(events) == 0:
+        return None
+    case_code, t = sorted_codes(events["case_id"])[0], timestamps_ns(events["timestamp"])
+    n_tied = tied_events(case_code, t, event_order(case_code, t, order_values(events)))
+    return ties_sentence(n_tied, len(events), by_column="order" in events.columns)
 
 
 def ordered_events(events: pd.DataFrame) -> pd.DataFrame:
-    """Events in (case, time, activity, resource) order, exactly as :func:`case_times` orders them."""
+    """Events in (case, time, recorded order), exactly as :func:`case_times` orders them.
+
+    Columns ``case_id, timestamp, activity`` (and ``resource``), ``_t`` (epoch nanoseconds).
+    ``attrs["tied_events"]`` counts events sharing their timestamp with another of their case.
+    """
     check_events(events)
     cols = [c for c in ("case_id", "timestamp", "activity", "resource") if c in events.columns]
     frame = events[cols].reset_index(drop=True)
     frame["activity"] = frame["activity"].astype(str)
     frame["_t"] = timestamps_ns(events["timestamp"])
-    res_code = (sorted_codes(events["resource"])[0] if "resource" in events.columns
-                else np.full(len(events), -1, dtype=np.int64))
-    # The same ordering mechanism as case_times, asked for a row permutation.
-    order = event_order(sorted_codes(events["case_id"])[0], frame["_t"].to_numpy(), sorted_codes(events["activity"])[0], res_code,
-                   need_permutation=True)
-    return frame.iloc[order.apply(np.arange(len(frame)))].reset_index(drop=True)
+    case_code = sorted_codes(events["case_id"])[0]
+    t = frame["_t"].to_numpy()
+    order = event_order(case_code, t, order_values(events))
+    n_tied = tied_events(case_code, t, order)
+    if not order.identity:
+        frame = frame.iloc[order.apply(np.arange(len(frame)))].reset_index(drop=True)
+    frame.attrs["tied_events"] = n_tied
+    return frame

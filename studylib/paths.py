@@ -10,9 +10,12 @@ from .ordering import NS_PER_DAY, ordered_events
 __all__ = ["variants", "transitions", "process_map_layout"]
 
 
-def variants(events: pd.DataFrame, times: pd.DataFrame | None = None, *, top: int | None = 10,
-             separator: str = " → ") -> pd.DataFrame:
+def variants(events, times: pd.DataFrame | None = None, *, top: int | None = 10,
+             separator: str = " → ", engine: str = "pandas", memory_limit: str | None = None) -> pd.DataFrame:
     """The most common paths through the work.
+
+    ``events`` and ``engine`` as for :func:`studylib.flow.case_times`: a DataFrame, or with
+    ``engine="duckdb"`` or ``"spark"`` a file or a Spark DataFrame; the table is the same.
 
     Returns
     -------
@@ -21,18 +24,27 @@ def variants(events: pd.DataFrame, times: pd.DataFrame | None = None, *, top: in
         ``cases``, ``share`` (of all cases), ``median_end_to_end_days`` and ``open_cases`` (when
         ``times`` from :func:`case_times` is given). ``attrs["n_variants"]`` counts all variants.
     """
-    frame = ordered_events(events)
-    paths = frame.groupby("case_id", sort=True)["activity"].agg(lambda s: separator.join(s))
-    steps = frame.groupby("case_id", sort=True).size()
-    table = pd.DataFrame({"variant": paths, "n_steps": steps})
+    if engine == "pandas":
+        frame = ordered_events(_frame(events))
+        grouped = frame.groupby("case_id", sort=True)["activity"]
+        table = pd.DataFrame({"variant": grouped.agg(lambda s: separator.join(s)), "n_steps": grouped.size()})
+        out = None
+    else:
+        from .engines import variant_paths
+        got = variant_paths(events, engine=engine, separator=separator, per_case=times is not None,
+                            memory_limit=memory_limit)
+        table = got.set_index("case_id") if times is not None else None
+        out = got.astype({"variant": "str", "n_steps": "int64", "cases": "int64"}) if times is None else None
     agg = {"cases": ("n_steps", "size"), "n_steps": ("n_steps", "first")}
     if times is not None:
         t = times.set_index("case_id")
         table["end_to_end_days"] = t["end_to_end_days"].reindex(table.index)
         table["is_open"] = t["is_open"].reindex(table.index).astype(bool)
         agg.update(median_end_to_end_days=("end_to_end_days", "median"), open_cases=("is_open", "sum"))
-    out = table.groupby("variant", sort=False).agg(**agg).reset_index()
-    out["share"] = out["cases"] / len(table)
+    if out is None:
+        table["variant"] = table["variant"].astype("str")
+        out = table.groupby("variant", sort=False).agg(**agg).reset_index()
+    out["share"] = out["cases"] / out["cases"].sum()
     out = out.sort_values(["cases", "variant"], ascending=[False, True], kind="stable").reset_index(drop=True)
     cols = ["variant", "n_steps", "cases", "share"] + (["median_end_to_end_days", "open_cases"] if times is not None else [])
     out = out[cols]
@@ -40,8 +52,17 @@ def variants(events: pd.DataFrame, times: pd.DataFrame | None = None, *, top: in
     return out.head(top) if top else out
 
 
-def transitions(events: pd.DataFrame) -> pd.DataFrame:
+def _frame(events) -> pd.DataFrame:
+    if isinstance(events, pd.DataFrame):
+        return events
+    from .engines import read_events
+    return read_events(events)
+
+
+def transitions(events, *, engine: str = "pandas", memory_limit: str | None = None) -> pd.DataFrame:
     """Step-to-step moves within cases, with the wait between them.
+
+    ``events`` and ``engine`` as for :func:`studylib.flow.case_times`.
 
     Returns
     -------
@@ -50,10 +71,17 @@ def transitions(events: pd.DataFrame) -> pd.DataFrame:
         (distinct cases making the move), ``count``, ``median_wait_days``, ``mean_wait_days``.
         Cases start from "(start)" and end at "(end)" so the map shows where work enters and leaves.
     """
-    frame = ordered_events(events)
+    if engine != "pandas":
+        from .engines import transition_edges
+        edges = transition_edges(events, engine=engine, memory_limit=memory_limit)
+        return _most_frequent_first(edges.astype({"from_activity": "str", "to_activity": "str", "cases": "int64",
+                                                  "count": "int64", "median_wait_days": "float64",
+                                                  "mean_wait_days": "float64"}))
+    frame = ordered_events(_frame(events))
     nxt_case = frame["case_id"].shift(-1)
     same = nxt_case.eq(frame["case_id"]).to_numpy()
-    wait = (frame["_t"].shift(-1) - frame["_t"]) / NS_PER_DAY
+    t = frame["_t"].to_numpy()
+    wait = np.r_[(t[1:] - t[:-1]) / NS_PER_DAY, np.nan]   # in integers first: a float loses nanoseconds
     moves = pd.DataFrame({"case_id": frame["case_id"], "from_activity": frame["activity"],
                           "to_activity": frame["activity"].shift(-1), "wait_days": wait})[same]
     first = frame.groupby("case_id", sort=False).head(1)
@@ -65,13 +93,15 @@ def transitions(events: pd.DataFrame) -> pd.DataFrame:
         pd.DataFrame({"case_id": last["case_id"], "from_activity": last["activity"],
                       "to_activity": "(end)", "wait_days": 0.0}),
     ], ignore_index=True)
-    out = (edges.groupby(["from_activity", "to_activity"], sort=True)
-           .agg(cases=("case_id", "nunique"), count=("case_id", "size"),
-                median_wait_days=("wait_days", "median"), mean_wait_days=("wait_days", "mean"))
-           .reset_index()
-           .sort_values(["count", "from_activity", "to_activity"], ascending=[False, True, True], kind="stable")
-           .reset_index(drop=True))
-    return out
+    return _most_frequent_first(edges.groupby(["from_activity", "to_activity"], sort=True)
+                                .agg(cases=("case_id", "nunique"), count=("case_id", "size"),
+                                     median_wait_days=("wait_days", "median"), mean_wait_days=("wait_days", "mean"))
+                                .reset_index())
+
+
+def _most_frequent_first(moves: pd.DataFrame) -> pd.DataFrame:
+    return (moves.sort_values(["count", "from_activity", "to_activity"], ascending=[False, True, True], kind="stable")
+            .reset_index(drop=True))
 
 
 def process_map_layout(events: pd.DataFrame, moves: pd.DataFrame | None = None, *,

@@ -10,12 +10,14 @@ JupyterLab computes it from its study folder (:func:`check_results`).
 from __future__ import annotations
 
 import pickle
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from .errors import StudylibError, collect_caveats
+from .errors import StudylibError, StudylibWarning, collect_caveats
+from .ordering import ties_sentence
 from .settings import resolve_settings
 from .study import Study, load_study
 from .systems import assign_systems, long_date, system_periods
@@ -202,6 +204,10 @@ def _flow(study: Study, settings: dict) -> dict:
     from .paths import process_map_layout, variants
     times = flow.case_times(study.events, codebook=study.flow_codebook, as_of=settings.get("as_of"),
                             business_days=settings["business_days"], holidays=study.config.get("holidays"))
+    tie_words = ties_sentence(times.attrs["tied_events"], int(times["n_events"].sum()),
+                              by_column=times.attrs["tie_order"] == "order column")
+    if tie_words:
+        warnings.warn(tie_words, StudylibWarning, stacklevel=2)
     changes = study.config.get("system_changes") or []
     attrs = dict(times.attrs)
     times = pd.concat([times, assign_systems(times["customer_start"], times["service"], changes)], axis=1)

@@ -66,7 +66,9 @@ class Study:
         Kept contacts, canonical columns (:data:`DEMAND_COLUMNS`) plus ``row``, the row number in
         the source file. Empty (with the columns) when the study has no demand file.
     events : DataFrame
-        Kept case events, canonical columns (:data:`EVENT_COLUMNS`) plus ``row``.
+        Kept case events, canonical columns (:data:`EVENT_COLUMNS`) plus ``row``, and ``order``
+        when study.yml names an order column (``events: {columns: {order: EventNo}}``): the order
+        of events that share a timestamp.
     demand_codebook, flow_codebook : codebooks, or None when the study has none.
     findings : dict
         The team's own words (purpose, what matters, system conditions, thinking).
@@ -424,7 +426,10 @@ def _load_events(path: Path, config: dict, codebook: FlowCodebook | None):
     spec = _table_spec(config, "events")
     label = Path(spec["file"]).name
     raw = _read(path, spec, label, EVENT_COLUMNS)
-    frame, problems = _map_columns(raw, spec, label=label, columns=EVENT_COLUMNS, required=EVENT_REQUIRED)
+    # The order of events that share a timestamp: only from a column study.yml names, since a
+    # column that happens to be called "order" may mean something else (a purchase order).
+    columns = EVENT_COLUMNS + (["order"] if (spec.get("columns") or {}).get("order") else [])
+    frame, problems = _map_columns(raw, spec, label=label, columns=columns, required=EVENT_REQUIRED)
     if problems:
         return _empty(EVENT_COLUMNS), [], pd.DataFrame(columns=SET_ASIDE_COLUMNS), problems
     rows_read = len(frame)
@@ -444,6 +449,10 @@ def _load_events(path: Path, config: dict, codebook: FlowCodebook | None):
     if problems:
         return _empty(EVENT_COLUMNS), [], pd.DataFrame(columns=SET_ASIDE_COLUMNS), problems
     frame["due"] = due
+    if "order" in frame:
+        frame["order"], problems = _order_numbers(frame["order"], label, spec["columns"]["order"])
+        if problems:
+            return _empty(EVENT_COLUMNS), [], pd.DataFrame(columns=SET_ASIDE_COLUMNS), problems
     for col in ("resource", "lifecycle", "service"):
         frame[col] = frame[col].where(frame[col] != "", None)
     services = config.get("services") or []
@@ -465,8 +474,23 @@ def _load_events(path: Path, config: dict, codebook: FlowCodebook | None):
     for rows, reason, detail in case_problems(frame, keep, codebook):
         aside.append(_aside_frame(label, frame[rows], "case_id", reason, detail.values))
         keep &= ~rows
-    kept, quality, aside_frame = _split_kept(frame, keep, aside, EVENT_COLUMNS, label, rows_read)
+    kept, quality, aside_frame = _split_kept(frame, keep, aside, columns, label, rows_read)
     return kept, quality, aside_frame, []
+
+
+def _order_numbers(values: pd.Series, label: str, source: str) -> tuple[pd.Series, list[dict]]:
+    """The order column as numbers; every value that is not one is a problem, with its row."""
+    text = values.astype(str).str.strip()
+    numbers = pd.to_numeric(text, errors="coerce")
+    bad = numbers.isna()
+    problems = [{"file": label, "row": int(r), "column": source, "value": v,
+                 "problem": "is not a number" if v else "is empty",
+                 "fix": "the order column gives each event's place in the log as a number (1, 2, 3 ...)"}
+                for r, v in text[bad].head(20).items()]
+    if bad.sum() > 20:
+        problems.append({"file": label, "row": None, "column": source, "value": None,
+                         "problem": f"{int(bad.sum()) - 20:,} more values are not numbers", "fix": ""})
+    return numbers, problems
 
 
 def quality_summary(study: Study) -> str:

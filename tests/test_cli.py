@@ -44,3 +44,10 @@ def test_sample_command_and_module_entry_point(tmp_path):
     r = subprocess.run([sys.executable, "-m", "studylib", "sample", str(tmp_path)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "demand.csv").read_bytes() == (SAMPLE / "demand.csv").read_bytes()
+
+
+def test_validate_says_how_many_events_tie_and_which_order_was_used(capsys):
+    assert main(["validate", str(SAMPLE)]) == 0
+    out = capsys.readouterr().out
+    assert ("Event log: 56 of 6,129 events share their timestamp with another event of the same case; "
+            "they were taken in the order they were recorded (their order in the file).") in out

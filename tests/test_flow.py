@@ -87,12 +87,37 @@ def test_case_times_on_both_clocks(small):
     assert t.attrs["unit"] == "days"
 
 
-def test_row_order_does_not_change_anything(small):
+def test_with_an_order_column_row_order_does_not_change_anything(small):
     cb = flow_codebook_from_dict(CODEBOOK)
-    expected = case_times(small, codebook=cb, as_of="2025-01-20")
+    logged = small.assign(order=np.arange(len(small)) * 10)
+    expected = case_times(logged, codebook=cb, as_of="2025-01-20")
+    assert expected.attrs["tie_order"] == "order column" and expected.attrs["tied_events"] == 4
     for seed in range(5):
-        shuffled = small.sample(frac=1, random_state=seed)
+        shuffled = logged.sample(frac=1, random_state=seed)
         pd.testing.assert_frame_equal(case_times(shuffled, codebook=cb, as_of="2025-01-20"), expected)
+        assert variants(shuffled, top=None).equals(variants(logged, top=None))
+        assert transitions(shuffled).equals(transitions(logged))
+
+
+def test_ties_keep_their_recorded_order(small):
+    """B's "Reported" and "Registered" share a timestamp: the row recorded first comes first."""
+    cb = flow_codebook_from_dict(CODEBOOK)
+    as_logged = case_times(small, codebook=cb, as_of="2025-01-20")
+    assert as_logged.attrs["tie_order"] == "recorded order" and as_logged.attrs["tied_events"] == 4
+    b_rows = small.index[small["case_id"] == "B"]
+    swapped = small.loc[[*small.index[:b_rows[0]], b_rows[1], b_rows[0], *small.index[b_rows[1] + 1:]]]
+    other = case_times(swapped, codebook=cb, as_of="2025-01-20")
+    # Durations do not depend on the order of ties; paths do.
+    pd.testing.assert_frame_equal(other.drop(columns="handoffs"), as_logged.drop(columns="handoffs"))
+    paths = set(variants(small, top=None)["variant"])
+    assert "Reported → Registered → More info" in paths
+    assert "Registered → Reported → More info" in set(variants(swapped, top=None)["variant"])
+    # An order column puts them back, whatever the rows say.
+    back = swapped.assign(order=[{"Reported": 1, "Registered": 2}.get(a, 3) for a in swapped["activity"]])
+    assert "Reported → Registered → More info" in set(variants(back, top=None)["variant"])
+    # An order column that is not numbers is refused, not guessed at.
+    with pytest.raises(ParameterError, match="no number in their order column"):
+        case_times(small.assign(order="first"))
 
 
 def test_without_codebook_first_to_last_event_and_closed(small):
@@ -152,15 +177,46 @@ def test_sepsis_case_id_na_is_a_case():
     assert "NA" in set(t["case_id"]) and t["case_id"].notna().all()
 
 
+# What pm4py 2.7 reports on the real logs (benchmarks/compare_pm4py.py compares every variant,
+# directly-follows count and start and end activity): events sharing a timestamp within their case,
+# variants, and distinct directly-follows moves.
+PM4PY_COUNTS = {
+    "receipt_wabo.csv": (0, 116, 99),
+    "bpic15_1.csv": (30_433, 1_099, 2_750),
+    "traffic_fines_10k.csv": (949, 44, 40),
+    "sepsis.csv": (7_526, 846, 115),
+    "hospital_billing.csv": (198, 288, 87),
+    "bpic14_incidents.csv": (26_839, 2_430, 475),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PM4PY_COUNTS))
+def test_paths_agree_with_pm4py_counts(name):
+    events = read_event_log(shared_file(f"eventlogs/{name}"))
+    tied, n_variants, n_moves = PM4PY_COUNTS[name]
+    t = case_times(events)
+    assert t.attrs["tied_events"] == tied and t.attrs["tie_order"] == "recorded order"
+    assert variants(events, top=None).attrs["n_variants"] == n_variants
+    moves = transitions(events)
+    inner = moves[(moves["from_activity"] != "(start)") & (moves["to_activity"] != "(end)")]
+    assert len(inner) == n_moves
+
+
 @pytest.mark.parametrize("name", ["bpic15_1.csv", "sepsis.csv"])
 def test_real_logs_shuffled_give_identical_results(name):
     events = read_event_log(shared_file(f"eventlogs/{name}"))
-    expected = case_times(events)
-    shuffled = events.sample(frac=1, random_state=7).reset_index(drop=True)
+    logged = events.assign(order=np.arange(len(events)))
+    expected = case_times(logged)
+    shuffled = logged.sample(frac=1, random_state=7).reset_index(drop=True)
     pd.testing.assert_frame_equal(case_times(shuffled), expected)
-    # Durations are max - min whatever the order (what pm4py calls case duration).
+    pd.testing.assert_frame_equal(variants(shuffled, top=None), variants(events, top=None))
+    pd.testing.assert_frame_equal(transitions(shuffled), transitions(events))
+    # Without the order column the ties follow the shuffled rows, but durations are max - min
+    # whatever the order (what pm4py calls case duration).
+    no_order = case_times(shuffled.drop(columns="order"))
     direct = events.groupby("case_id")["timestamp"].agg(lambda s: (s.max() - s.min()).total_seconds() / 86400)
-    np.testing.assert_allclose(expected.set_index("case_id")["end_to_end_days"], direct.sort_index(), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(no_order.set_index("case_id")["end_to_end_days"], direct.sort_index(), rtol=0, atol=1e-9)
+    assert variants(shuffled.drop(columns="order"), top=None).attrs["n_variants"] != variants(events, top=None).attrs["n_variants"]
 
 
 def test_xes_and_its_normalised_csv_agree(tmp_path):
@@ -240,15 +296,17 @@ def test_sample_repairs_figures(sample_study):
 def test_variants_and_transitions(small):
     cb = flow_codebook_from_dict(CODEBOOK)
     t = case_times(small, codebook=cb, as_of="2025-01-20")
-    v = variants(small.sample(frac=1, random_state=3), t, top=None)
+    v = variants(small, t, top=None)
     assert v["cases"].sum() == 3 and v.attrs["n_variants"] == 3
-    a_path = "Reported → Registered → Visit → Closed → Fixed → Visit"
-    assert a_path in set(v["variant"])  # ties at 11 Jan 09:00 are broken by activity name
+    a_path = "Reported → Registered → Visit → Closed → Visit → Fixed"
+    assert a_path in set(v["variant"])  # ties at 11 Jan 09:00 keep the order they were recorded in
     moves = transitions(small).set_index(["from_activity", "to_activity"])
-    # B's first two events share a timestamp: ties go by activity name, so B starts "Registered".
-    assert moves.loc[("(start)", "Reported"), "count"] == 2
-    assert moves.loc[("(start)", "Registered"), "count"] == 1
-    assert moves.loc[("Reported", "Registered"), "median_wait_days"] == pytest.approx((2 + 1 / 24) / 2)  # A, C
+    # B's first two events share a timestamp: recorded "Reported" first, so every case starts there.
+    assert moves.loc[("(start)", "Reported"), "count"] == 3
+    assert ("(start)", "Registered") not in moves.index
+    # A waits 2 days, B none (the tie), C an hour.
+    assert moves.loc[("Reported", "Registered"), "median_wait_days"] == pytest.approx(1 / 24)
+    assert moves.loc[("Reported", "Registered"), "mean_wait_days"] == pytest.approx((2 + 1 / 24) / 3)
     assert moves.loc[("Registered", "Visit"), "mean_wait_days"] == pytest.approx(1.0)
     steps = step_times(small, cb).set_index("kind")
     assert steps["days"].sum() == pytest.approx(5 + 1 + 8 / 24)
@@ -336,7 +394,7 @@ def test_categorical_and_text_columns_give_identical_results(small):
 def test_sample_log_shuffled_with_services_gives_identical_results(sample_study):
     s = sample_study
     expected = case_times(s.events, codebook=s.flow_codebook, as_of=s.as_of)
-    shuffled = s.events.sample(frac=1, random_state=11)
-    pd.testing.assert_frame_equal(case_times(shuffled, codebook=s.flow_codebook, as_of=s.as_of), expected)
+    shuffled = s.events.assign(order=s.events["row"]).sample(frac=1, random_state=11)
+    pd.testing.assert_frame_equal(case_times(shuffled, codebook=s.flow_codebook, as_of=s.as_of), expected, check_like=True)
     no_service = case_times(shuffled.drop(columns="service"), codebook=s.flow_codebook, as_of=s.as_of)
     pd.testing.assert_frame_equal(no_service.drop(columns="service"), expected.drop(columns="service"))

@@ -237,3 +237,36 @@ def test_bad_codebook_names_the_entry(tmp_path):
     assert "type #1 'Chasing': unknown failure_subtype 'moaning'" in msg
     assert "type #1 'Chasing': pattern '(' is not a valid regular expression" in msg
     assert "type #2 'chasing': duplicate type (also entry #1)" in msg
+
+
+def test_an_order_column_named_in_study_yml_orders_ties(tmp_path):
+    """Events sharing a timestamp go in the order study.yml's order column gives, shuffled or not."""
+    events = ("case_id,activity,timestamp,Seq\n"
+              "A,Registered,2025-01-06 09:00,2\nA,Reported,2025-01-06 09:00,1\nA,Fixed,2025-01-09 09:00,3\n")
+    s = load_study(make_study(tmp_path, events=events,
+                              extra_yml="events: {file: events.csv, columns: {order: Seq}}\n"))
+    assert s.events["order"].tolist() == [2, 1, 3]
+    from studylib.paths import variants
+    assert variants(s.events)["variant"].tolist() == ["Reported → Registered → Fixed"]
+    from studylib.ordering import ties_note
+    assert ties_note(s.events).startswith("2 of 3 events share their timestamp with another event of the same case; "
+                                          "they were put in the order of the log's order column")
+
+
+def test_without_an_order_column_ties_keep_file_order_and_a_column_called_order_is_not_guessed(tmp_path):
+    events = ("case_id,activity,timestamp,order\n"
+              "A,Registered,2025-01-06 09:00,2\nA,Reported,2025-01-06 09:00,1\nA,Fixed,2025-01-09 09:00,3\n")
+    s = load_study(make_study(tmp_path, events=events))
+    assert "order" not in s.events.columns          # a purchase order, for all studylib knows
+    from studylib.paths import variants
+    assert variants(s.events)["variant"].tolist() == ["Registered → Reported → Fixed"]
+
+
+def test_an_order_column_that_is_not_numbers_is_reported_row_by_row(tmp_path):
+    events = ("case_id,activity,timestamp,Seq\n"
+              "A,Reported,2025-01-06 09:00,1\nA,Fixed,2025-01-09 09:00,second\nB,Reported,2025-01-06 09:00,\n")
+    with pytest.raises(DataError) as e:
+        load_study(make_study(tmp_path, events=events, extra_yml="events: {file: events.csv, columns: {order: Seq}}\n"))
+    text = str(e.value)
+    assert "events.csv row 3, column 'Seq': 'second' is not a number" in text
+    assert "events.csv row 4, column 'Seq': is empty" in text

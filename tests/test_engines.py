@@ -1,0 +1,166 @@
+"""DuckDB and Spark give the pandas results: on the six real logs, on the sample, and out of core."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from studylib import ParameterError, StudylibWarning
+from studylib.demand import classify_demand, weekly_demand
+from studylib.eventlog import read_event_log
+from studylib.flow import case_times
+from studylib.paths import transitions, variants
+
+from conftest import shared_file
+
+SIX_LOGS = ["receipt_wabo.csv", "bpic15_1.csv", "traffic_fines_10k.csv", "sepsis.csv", "hospital_billing.csv",
+            "bpic14_incidents.csv"]
+
+
+def _need(module: str):
+    """An optional engine: fail under CI (the test extra brings it), skip on a machine without it."""
+    try:
+        return __import__(module)
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail(f"{module} is missing: it is in the test extra")
+        pytest.skip(f"{module} is not installed")
+
+
+@pytest.fixture(scope="module")
+def spark():
+    _need("pyspark")
+    from pyspark.sql import SparkSession
+    session = (SparkSession.builder.master("local[2]").appName("studylib-tests")
+               .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4")
+               .config("spark.sql.execution.arrow.pyspark.enabled", "true").getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+def _same(ours: pd.DataFrame, theirs: pd.DataFrame):
+    """Identical but for the last bits of a mean (a sum in another order)."""
+    pd.testing.assert_frame_equal(ours, theirs, check_exact=False, rtol=1e-12, atol=0)
+    assert ours.attrs == theirs.attrs
+
+
+@pytest.mark.parametrize("name", SIX_LOGS)
+def test_duckdb_gives_the_pandas_results_on_the_real_logs(name, tmp_path):
+    _need("duckdb")
+    path = shared_file(f"eventlogs/{name}")
+    events = read_event_log(path)
+    times = case_times(events)
+    # From the CSV where it lies, from Parquet, and from the DataFrame.
+    parquet = tmp_path / "events.parquet"
+    events.to_parquet(parquet)
+    for source in (path, parquet, events):
+        _same(case_times(source, engine="duckdb"), times)
+    _same(transitions(path, engine="duckdb"), transitions(events))
+    _same(variants(parquet, engine="duckdb", top=None), variants(events, top=None))
+    _same(variants(events, times, engine="duckdb", top=None), variants(events, times, top=None))
+
+
+@pytest.mark.parametrize("name", SIX_LOGS)
+def test_spark_gives_the_pandas_results_on_the_real_logs(name, spark, tmp_path):
+    path = shared_file(f"eventlogs/{name}")
+    events = read_event_log(path)
+    times = case_times(events)
+    frame = spark.createDataFrame(events.astype({"case_id": object, "activity": object}))
+    _same(case_times(frame, engine="spark"), times)
+    _same(case_times(path, engine="spark"), times)
+    _same(transitions(frame, engine="spark"), transitions(events))
+    _same(variants(path, engine="spark", top=None), variants(events, top=None))
+
+
+def test_ties_follow_the_order_column_in_every_engine(spark):
+    """Shuffled rows with an order column: every engine puts tied events back in recorded order."""
+    _need("duckdb")
+    events = read_event_log(shared_file("eventlogs/sepsis.csv"))
+    logged = events.assign(order=np.arange(len(events)))
+    shuffled = logged.sample(frac=1, random_state=3).reset_index(drop=True)
+    expected = variants(events, top=None)
+    assert expected.attrs["n_variants"] == 846
+    for engine in ("duckdb", "spark"):
+        source = shuffled if engine == "duckdb" else spark.createDataFrame(shuffled.astype({"case_id": object,
+                                                                                             "activity": object}))
+        _same(variants(source, engine=engine, top=None), expected)
+        assert case_times(source, engine=engine).attrs["tie_order"] == "order column"
+
+
+def test_the_sample_with_its_codebook_services_and_hand_offs(sample_study, spark):
+    _need("duckdb")
+    s = sample_study
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StudylibWarning)
+        expected = case_times(s.events, codebook=s.flow_codebook, as_of="2025-04-01")
+        assert expected.attrs["events_after_as_of"] > 0 and expected["handoffs"].sum() > 0
+        events = s.events.drop(columns=["due", "row"])
+        for engine, source in (("duckdb", events), ("spark", events)):
+            _same(case_times(source, engine=engine, codebook=s.flow_codebook, as_of="2025-04-01"), expected)
+
+
+def test_weekly_demand_in_every_engine(sample_study, spark, tmp_path):
+    _need("duckdb")
+    s = sample_study
+    classified = classify_demand(s.demand, s.demand_codebook)[["received_at", "demand_type"]]
+    parquet = tmp_path / "contacts.parquet"
+    classified.to_parquet(parquet, coerce_timestamps="us")   # Spark reads microseconds, not nanoseconds
+    for period in (None, (pd.Timestamp("2025-01-06", tz="Europe/London"), pd.Timestamp("2025-04-27", tz="Europe/London"))):
+        expected = weekly_demand(classified, period=period)
+        assert len(expected) > 50 and expected["contacts"].sum() > 1000
+        for engine in ("duckdb", "spark"):
+            _same(weekly_demand(parquet, engine=engine, period=period), expected)
+            _same(weekly_demand(classified, engine=engine, period=period), expected)
+
+
+def test_duckdb_spills_to_disk_under_a_memory_limit():
+    """3,000,000 events under a 64 MB limit: the window functions spill instead of failing."""
+    _need("duckdb")
+    rng = np.random.default_rng(5)
+    n_cases, per = 300_000, 10
+    case = np.repeat(np.arange(n_cases), per)
+    t = (rng.integers(0, 200 * 86400, n_cases)[case] + np.cumsum(rng.integers(0, 86400, n_cases * per).reshape(n_cases, per), axis=1).ravel())
+    events = pd.DataFrame({"case_id": pd.Series(case).map("case-{:07d}".format).astype("str"),
+                           "activity": np.array([f"Step {i}" for i in range(12)], dtype=object)[rng.integers(0, 12, len(case))],
+                           "timestamp": pd.to_datetime(t, unit="s", utc=True),
+                           "resource": np.array(["A", "B", "C"], dtype=object)[rng.integers(0, 3, len(case))]})
+    events = events.sample(frac=1, random_state=1).reset_index(drop=True)
+    expected = case_times(events)
+    _same(case_times(events, engine="duckdb", memory_limit="64MB"), expected)
+
+
+def test_engines_say_what_they_need():
+    with pytest.raises(ParameterError, match="engine must be one of"):
+        case_times(pd.DataFrame(), engine="polars")
+    with pytest.raises(ParameterError, match="does not exist"):
+        case_times("/nonexistent/events.parquet", engine="duckdb")
+
+
+def test_the_package_imports_and_runs_without_the_engines():
+    """Neither DuckDB nor PySpark is needed to import studylib or run the pandas path."""
+    code = """
+import sys
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name.split('.')[0] in ('duckdb', 'pyspark', 'hyperscan'):
+            raise ImportError('blocked: ' + name)
+sys.meta_path.insert(0, Block())
+import pandas as pd
+import studylib
+from studylib.flow import case_times
+events = pd.DataFrame({'case_id': ['A', 'A'], 'activity': ['x', 'y'],
+                       'timestamp': pd.to_datetime(['2025-01-01', '2025-01-02'], utc=True)})
+assert case_times(events)['end_to_end_days'].tolist() == [1.0]
+try:
+    case_times(events, engine='duckdb')
+except studylib.ParameterError as err:
+    print(err)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "engine='duckdb' needs DuckDB: pip install 'studylib[duckdb]'" in out
