@@ -7,18 +7,18 @@
   problem, by an explicit reference or by the same kind of demand at nearly the same place within
   a short time.
 
-Patterns run on RE2 (through pyarrow): matching time is linear in the text, whatever it holds.
+Patterns run on hyperscan (every pattern in one pass) where it is installed, else on RE2 through
+pyarrow (:mod:`studylib.matching`): matching time is linear in the text, whatever it holds.
 """
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
 
 from .codebooks import DemandCodebook
 from .errors import ParameterError
+from .matching import type_hits
 
 __all__ = [
     "classify_demand",
@@ -41,7 +41,7 @@ def _blank(values: pd.Series) -> np.ndarray:
     return (values.isna() | values.astype(str).str.strip().eq("")).to_numpy()
 
 
-def classify_demand(demand: pd.DataFrame, codebook: DemandCodebook) -> pd.DataFrame:
+def classify_demand(demand: pd.DataFrame, codebook: DemandCodebook, *, engine: str | None = None) -> pd.DataFrame:
     """Label each contact with a demand type from the codebook, keeping the team's own labels.
 
     Parameters
@@ -52,6 +52,9 @@ def classify_demand(demand: pd.DataFrame, codebook: DemandCodebook) -> pd.DataFr
     codebook : DemandCodebook
         Types with patterns (case-insensitive) and priorities; the highest priority wins when
         several types match.
+    engine : "hyperscan" or "re2", optional
+        How the patterns are matched (:mod:`studylib.matching`); by default hyperscan, in one pass
+        for every pattern, when it is installed. Both give the same labels.
 
     Returns
     -------
@@ -66,9 +69,6 @@ def classify_demand(demand: pd.DataFrame, codebook: DemandCodebook) -> pd.DataFr
     --------
     >>> labelled = classify_demand(study.demand, study.demand_codebook)  # doctest: +SKIP
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     if "verbatim" not in demand.columns:
         raise ParameterError("demand needs a verbatim column to classify")
     out = demand.copy()
@@ -77,39 +77,16 @@ def classify_demand(demand: pd.DataFrame, codebook: DemandCodebook) -> pd.DataFr
             out[col] = None
     n = len(out)
     types = codebook.types.reset_index(drop=True)
-    text = pa.array(out["verbatim"].astype(object).where(out["verbatim"].notna(), None).tolist(), type=pa.string()) \
-        if n else pa.array([], type=pa.string())
-    hits = np.zeros((n, len(types)), dtype=bool)
-    patterns = {j: "|".join(f"(?:{p})" for p in ps) for j, ps in enumerate(types["patterns"]) if ps}
-
-    def match(j: int) -> None:
-        found = pc.match_substring_regex(text, patterns[j], ignore_case=True)
-        hits[:, j] = pc.fill_null(found, False).to_numpy(zero_copy_only=False)
-
-    # RE2 releases the GIL: one type per thread uses every core.
-    with ThreadPoolExecutor(max_workers=max(1, min(len(patterns), os.cpu_count() or 1))) as pool:
-        list(pool.map(match, patterns))
-    priority = types["priority"].to_numpy(dtype=np.int64)
-    ranked = np.where(hits, priority[None, :], np.iinfo(np.int64).min)
-    best = ranked.max(axis=1) if len(types) else np.full(n, np.iinfo(np.int64).min)
-    any_hit = hits.any(axis=1) if len(types) else np.zeros(n, dtype=bool)
-    at_best = hits & (ranked == best[:, None])
-    n_best = at_best.sum(axis=1)
-    pick = at_best.argmax(axis=1) if len(types) else np.zeros(n, dtype=np.int64)
     names = types["demand_type"].to_numpy(dtype=object)
-    codebook_type = np.where(any_hit & (n_best == 1), names[pick] if len(types) else None, None)
-    n_hits = hits.sum(axis=1) if len(types) else np.zeros(n, dtype=np.int64)
-    matched = np.where(n_hits == 1, names[hits.argmax(axis=1)] if len(types) else "", "").astype(object)
-    for i in np.flatnonzero(n_hits > 1):   # only contacts several types matched need a join
-        matched[i] = "; ".join(names[hits[i]])
-
+    rows, kinds = type_hits(out["verbatim"], list(types["patterns"]), engine=engine)
+    codebook_type, matched, any_hit, n_best = _resolve(rows, kinds, n, names, types["priority"].to_numpy(dtype=np.int64))
     hand = ~_blank(out["demand_type"])
     conflict = any_hit & (n_best > 1)
-    out["codebook_type"] = codebook_type
-    out["matched_types"] = matched
+    out["codebook_type"] = codebook_type.set_axis(out.index)
+    out["matched_types"] = matched.set_axis(out.index)
     by_name = types.set_index("demand_type")
-    fill = ~hand & pd.notna(codebook_type)
-    out["demand_type"] = out["demand_type"].astype(object).where(hand, pd.Series(codebook_type, index=out.index))
+    fill = ~hand & codebook_type.notna().to_numpy()
+    out["demand_type"] = out["demand_type"].astype(object).where(hand, out["codebook_type"].astype(object))
     for col in ("value_or_failure", "failure_subtype"):
         from_codebook = out["demand_type"].map(by_name[col]) if len(by_name) else pd.Series(None, index=out.index)
         own = out[col].astype(object).where(~_blank(out[col]), None)
@@ -120,6 +97,37 @@ def classify_demand(demand: pd.DataFrame, codebook: DemandCodebook) -> pd.DataFr
     out["matched_by"] = np.select([hand, fill], ["hand label", "pattern"], "none")
     out["needs_review"] = ~hand & (~any_hit | conflict)
     return out
+
+
+def _resolve(rows: np.ndarray, kinds: np.ndarray, n: int, names: np.ndarray, priority: np.ndarray):
+    """From the (row, type) matches, sorted by row then type: the codebook's type where one type
+    has the top priority, every type matched ("; "-joined), whether any matched, and how many
+    share the top priority."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    n_hits = np.bincount(rows, minlength=n)
+    any_hit = n_hits > 0
+    prio = priority[kinds]
+    first = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]]) if len(rows) else np.empty(0, dtype=np.int64)
+    best = np.full(n, np.iinfo(np.int64).min)
+    if len(rows):
+        best[rows[first]] = np.maximum.reduceat(prio, first)
+    at_best = prio == best[rows]
+    n_best = np.bincount(rows[at_best], minlength=n)
+    top_rows, top_kinds = rows[at_best], kinds[at_best]
+    lead = np.r_[True, top_rows[1:] != top_rows[:-1]] if len(top_rows) else np.empty(0, dtype=bool)
+    pick = np.zeros(n, dtype=np.int64)
+    pick[top_rows[lead]] = top_kinds[lead]
+    dictionary = pa.array(names.astype(str) if len(names) else [], type=pa.string())
+    text = pd.StringDtype("pyarrow", na_value=np.nan)
+    # Columns built in arrow, as pandas stores text: no million Python strings on the way.
+    codebook_type = pd.Series(pa.DictionaryArray.from_arrays(
+        pa.array(pick, type=pa.int32(), mask=~(any_hit & (n_best == 1))), dictionary).cast(pa.string()), dtype=text)
+    lists = pa.ListArray.from_arrays(pa.array(np.r_[0, np.cumsum(n_hits)], type=pa.int32()),
+                                     pa.DictionaryArray.from_arrays(pa.array(kinds, type=pa.int32()), dictionary)
+                                     .cast(pa.string()))
+    matched = pd.Series(pc.binary_join(lists, "; "), dtype=text)
+    return codebook_type, matched, any_hit, n_best
 
 
 def codebook_agreement(classified: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

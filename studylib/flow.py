@@ -163,12 +163,18 @@ def _case_aggregates(events: pd.DataFrame, codebook: FlowCodebook | None, as_of)
         res_code, _ = sorted_codes(events["resource"])
     else:
         res_code = np.full(len(events), -1, dtype=np.int64)
-    order = event_order(case_code, t_all, order_values(events))
+    seq = order_values(events)
+    # Without a service or an order column, every column needed is a small code: the sort can
+    # carry them in its key, with no permutation.
+    order = event_order(case_code, t_all, seq, payload=None if "service" in events.columns else (act_code, res_code))
     n_tied = tied_events(case_code, t_all, order)
-    if order.full is not None:
-        case_code, t_all = case_code[order.full], t_all[order.full]
-    # The code arrays are ours (fresh from sorted_codes), so ties are reordered in place.
-    act_code, res_code = order.apply(act_code, copy=False), order.apply(res_code, copy=False)
+    if order.arrays is not None:
+        case_code, t_all, act_code, res_code = order.arrays
+    else:
+        if order.full is not None:
+            case_code, t_all = case_code[order.full], t_all[order.full]
+        # The code arrays are ours (fresh from sorted_codes), so ties are reordered in place.
+        act_code, res_code = order.apply(act_code, copy=False), order.apply(res_code, copy=False)
     n = len(case_code)
     n_cases = len(case_ids)
     flags = _activity_flags(pd.Index(act_names), codebook) if codebook is not None else None

@@ -77,14 +77,16 @@ class EventOrder:
     ``full`` is a permutation of all rows, or None. ``ties`` lists (start, stop, permutation) for
     short runs of rows with the same case and timestamp that only need reordering among
     themselves (by an order column): the usual shape of a log already sorted by case and time.
+    ``arrays`` holds the sorted case, time and payload columns themselves, when they were sorted
+    by value (no permutation is built then).
     """
 
-    def __init__(self, full=None, ties=()):
-        self.full, self.ties = full, list(ties)
+    def __init__(self, full=None, ties=(), arrays=None):
+        self.full, self.ties, self.arrays = full, list(ties), arrays
 
     @property
     def identity(self) -> bool:
-        return self.full is None and not self.ties
+        return self.full is None and not self.ties and self.arrays is None
 
     def apply(self, values: np.ndarray, *, copy: bool = True) -> np.ndarray:
         """Values in the new order; ``copy=False`` reorders ties in place (for our own arrays)."""
@@ -125,14 +127,18 @@ def _in_case_time_order(case_code, t, seq) -> EventOrder | None:
                             for lo, hi in zip(first, last)])
 
 
-def event_order(case_code: np.ndarray, t: np.ndarray, seq: np.ndarray | None = None) -> EventOrder:
+def event_order(case_code: np.ndarray, t: np.ndarray, seq: np.ndarray | None = None, *,
+                payload: tuple[np.ndarray, ...] | None = None) -> EventOrder:
     """Row order by case, then time, then the order the events were recorded in.
 
     Events of one case with the same timestamp keep the order of their rows (pm4py, bupaR and
     Disco do the same), or the order of ``seq`` (an order column the study names) where given,
     rows breaking any tie that remains. A log already in case and time order (the usual export)
     is recognised by comparisons alone. Otherwise case and time (at its coarsest exact
-    resolution) are packed into one integer where they fit in 63 bits, and sorted stably.
+    resolution) are packed into one integer and sorted. With ``payload`` (small non-negative
+    integer codes, -1 for missing) and no ``seq``, the payload is packed too and the key sorted by
+    value, then unpacked: no permutation is built, and only rows that tie are put back in their
+    recorded order (``arrays`` holds the sorted case, time and payload columns).
     """
     if len(t) == 0:
         return EventOrder()
@@ -149,12 +155,47 @@ def event_order(case_code: np.ndarray, t: np.ndarray, seq: np.ndarray | None = N
             break
     if unit > 1:
         rel //= unit
-    if _bits(case_code.max()) + _bits(rel.max()) > 63:
+    w_case, w_t = _bits(case_code.max()), _bits(rel.max())
+    if w_case + w_t > 63:
         return EventOrder(np.lexsort((t, case_code)))
     key = np.array(case_code, dtype=np.int64)
-    key <<= _bits(rel.max())
+    key <<= w_t
     key |= rel
-    return EventOrder(np.argsort(key, kind="stable"))
+    del rel
+    widths = [_bits(p.max() + 1) for p in payload] if payload is not None else []
+    if payload is None or w_case + w_t + sum(widths) > 63:
+        return EventOrder(np.argsort(key, kind="stable"))
+    case_time = key.copy()
+    for part, width in zip(payload, widths):
+        key <<= width
+        key |= part + 1
+    key.sort()
+    columns, shift = [], 0
+    for width in reversed(widths):
+        columns.insert(0, ((key >> shift) & ((1 << width) - 1)) - 1)
+        shift += width
+    sorted_ct = key >> shift
+    del key
+    _recorded_order_of_ties(sorted_ct, case_time, payload, columns)
+    return EventOrder(arrays=(sorted_ct >> w_t, (sorted_ct & ((1 << w_t) - 1)) * unit + t0, *columns))
+
+
+def _recorded_order_of_ties(sorted_ct, case_time, payload, columns) -> None:
+    """Sorting by value put rows that share a case and a time in payload order: put them back
+    in the order of their rows (in place)."""
+    same = sorted_ct[1:] == sorted_ct[:-1]
+    if not same.any():
+        return
+    slots = np.zeros(len(sorted_ct), dtype=bool)
+    slots[1:] |= same
+    slots[:-1] |= same
+    tied = np.unique(sorted_ct[slots])
+    at = np.minimum(np.searchsorted(tied, case_time), len(tied) - 1)
+    rows = np.flatnonzero(tied[at] == case_time)             # in row order
+    rows = rows[np.argsort(case_time[rows], kind="stable")]  # by case and time, then row
+    where = np.flatnonzero(slots)
+    for column, part in zip(columns, payload):
+        column[where] = part[rows]
 
 
 def order_values(events: pd.DataFrame) -> np.ndarray | None:
@@ -170,7 +211,9 @@ def order_values(events: pd.DataFrame) -> np.ndarray | None:
 
 def tied_events(case_code: np.ndarray, t: np.ndarray, order: EventOrder) -> int:
     """How many events share their timestamp with another event of the same case."""
-    if order.full is not None:
+    if order.arrays is not None:
+        case_code, t = order.arrays[0], order.arrays[1]
+    elif order.full is not None:
         case_code, t = case_code[order.full], t[order.full]
     same = (case_code[1:] == case_code[:-1]) & (t[1:] == t[:-1])
     tied = np.zeros(len(t), dtype=bool)

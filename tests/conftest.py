@@ -21,6 +21,16 @@ def shared_file(relative: str) -> Path:
     return path
 
 
+def need_module(name: str):
+    """An optional package the test extra brings: fail under CI if it is missing, else skip."""
+    try:
+        return __import__(name)
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail(f"{name} is missing: it is in the test extra")
+        pytest.skip(f"{name} is not installed")
+
+
 CHROMIUM = Path("/usr/bin/chromium")
 
 

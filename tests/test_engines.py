@@ -1,7 +1,6 @@
 """DuckDB and Spark give the pandas results: on the six real logs, on the sample, and out of core."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import warnings
@@ -16,25 +15,15 @@ from studylib.eventlog import read_event_log
 from studylib.flow import case_times
 from studylib.paths import transitions, variants
 
-from conftest import shared_file
+from conftest import need_module, shared_file
 
 SIX_LOGS = ["receipt_wabo.csv", "bpic15_1.csv", "traffic_fines_10k.csv", "sepsis.csv", "hospital_billing.csv",
             "bpic14_incidents.csv"]
 
 
-def _need(module: str):
-    """An optional engine: fail under CI (the test extra brings it), skip on a machine without it."""
-    try:
-        return __import__(module)
-    except ImportError:
-        if os.environ.get("CI"):
-            pytest.fail(f"{module} is missing: it is in the test extra")
-        pytest.skip(f"{module} is not installed")
-
-
 @pytest.fixture(scope="module")
 def spark():
-    _need("pyspark")
+    need_module("pyspark")
     from pyspark.sql import SparkSession
     session = (SparkSession.builder.master("local[2]").appName("studylib-tests")
                .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4")
@@ -52,7 +41,7 @@ def _same(ours: pd.DataFrame, theirs: pd.DataFrame):
 
 @pytest.mark.parametrize("name", SIX_LOGS)
 def test_duckdb_gives_the_pandas_results_on_the_real_logs(name, tmp_path):
-    _need("duckdb")
+    need_module("duckdb")
     path = shared_file(f"eventlogs/{name}")
     events = read_event_log(path)
     times = case_times(events)
@@ -80,7 +69,7 @@ def test_spark_gives_the_pandas_results_on_the_real_logs(name, spark, tmp_path):
 
 def test_ties_follow_the_order_column_in_every_engine(spark):
     """Shuffled rows with an order column: every engine puts tied events back in recorded order."""
-    _need("duckdb")
+    need_module("duckdb")
     events = read_event_log(shared_file("eventlogs/sepsis.csv"))
     logged = events.assign(order=np.arange(len(events)))
     shuffled = logged.sample(frac=1, random_state=3).reset_index(drop=True)
@@ -94,7 +83,7 @@ def test_ties_follow_the_order_column_in_every_engine(spark):
 
 
 def test_the_sample_with_its_codebook_services_and_hand_offs(sample_study, spark):
-    _need("duckdb")
+    need_module("duckdb")
     s = sample_study
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", StudylibWarning)
@@ -106,7 +95,7 @@ def test_the_sample_with_its_codebook_services_and_hand_offs(sample_study, spark
 
 
 def test_weekly_demand_in_every_engine(sample_study, spark, tmp_path):
-    _need("duckdb")
+    need_module("duckdb")
     s = sample_study
     classified = classify_demand(s.demand, s.demand_codebook)[["received_at", "demand_type"]]
     parquet = tmp_path / "contacts.parquet"
@@ -121,7 +110,7 @@ def test_weekly_demand_in_every_engine(sample_study, spark, tmp_path):
 
 def test_duckdb_spills_to_disk_under_a_memory_limit():
     """3,000,000 events under a 64 MB limit: the window functions spill instead of failing."""
-    _need("duckdb")
+    need_module("duckdb")
     rng = np.random.default_rng(5)
     n_cases, per = 300_000, 10
     case = np.repeat(np.arange(n_cases), per)
@@ -135,7 +124,7 @@ def test_duckdb_spills_to_disk_under_a_memory_limit():
     _same(case_times(events, engine="duckdb", memory_limit="64MB"), expected)
 
 
-def test_engines_say_what_they_need():
+def test_engines_say_what_theyneed_module():
     with pytest.raises(ParameterError, match="engine must be one of"):
         case_times(pd.DataFrame(), engine="polars")
     with pytest.raises(ParameterError, match="does not exist"):

@@ -398,3 +398,29 @@ def test_sample_log_shuffled_with_services_gives_identical_results(sample_study)
     pd.testing.assert_frame_equal(case_times(shuffled, codebook=s.flow_codebook, as_of=s.as_of), expected, check_like=True)
     no_service = case_times(shuffled.drop(columns="service"), codebook=s.flow_codebook, as_of=s.as_of)
     pd.testing.assert_frame_equal(no_service.drop(columns="service"), expected.drop(columns="service"))
+
+
+@pytest.mark.parametrize("with_service", [False, True])
+def test_hand_offs_follow_recorded_order_in_a_shuffled_log_with_many_ties(with_service):
+    """Sorted by value or through a permutation, ties come out in the order of their rows."""
+    rng = np.random.default_rng(8)
+    n = 20_000
+    events = pd.DataFrame({
+        "case_id": pd.Series(rng.integers(0, 2_000, n)).map("case-{:05d}".format).astype("str"),
+        "activity": np.array(["Call", "Visit", "Fix", "Close"], dtype=object)[rng.integers(0, 4, n)],
+        "timestamp": pd.to_datetime(rng.integers(0, 12, n) * 3600, unit="s", utc=True),   # many ties
+        "resource": np.array(["Ann", "Bob", "Cy", None], dtype=object)[rng.integers(0, 4, n)],
+    })
+    if with_service:
+        events["service"] = "Repairs"
+    t = case_times(events)
+    assert t.attrs["tied_events"] > n / 2
+    # Reference: a stable sort by case and time, then resource changes between consecutive events.
+    ordered = events.sort_values(["case_id", "timestamp"], kind="stable")
+    known = ordered[ordered["resource"].notna()]
+    changed = known["case_id"].eq(known["case_id"].shift()) & known["resource"].ne(known["resource"].shift())
+    expected = changed.groupby(known["case_id"]).sum().reindex(t["case_id"], fill_value=0)
+    np.testing.assert_array_equal(t["handoffs"].to_numpy(), expected.to_numpy())
+    paths = ordered.groupby("case_id")["activity"].agg(" → ".join).value_counts()
+    got = variants(events, top=None).set_index("variant")["cases"]
+    assert got.sort_index().equals(paths.rename("cases").rename_axis("variant").sort_index())
