@@ -1,6 +1,7 @@
 """Flow benchmarks: reading XES, and case_times at scale.
 
-1. read_xes on ../shared/data/eventlogs/bpic2012.xes.gz (262,200 events); target <= 2 s. With a
+1. read_xes on ../shared/data/eventlogs/bpic2012.xes.gz (262,200 events); target <= 2 s and at
+   least 5x faster than pm4py (best of 2 runs of pm4py against best of 3 of ours). With a
    Python that has pm4py (AGPL: never a dependency of studylib, so it lives in its own venv), the
    same run times pm4py.read_xes on the same file and checks that pm4py's case durations equal
    studylib's end_to_end_days:
@@ -36,9 +37,11 @@ BPIC2012 = ROOT.parent / "shared" / "data" / "eventlogs" / "bpic2012.xes.gz"
 PM4PY_SCRIPT = """
 import json, sys, time
 import pm4py
-t = time.perf_counter()
-log = pm4py.read_xes(sys.argv[1])
-seconds = time.perf_counter() - t
+seconds = float("inf")
+for _ in range(2):   # best of 2, as studylib's best of 3 (each run takes ~10 s)
+    t = time.perf_counter()
+    log = pm4py.read_xes(sys.argv[1])
+    seconds = min(seconds, time.perf_counter() - t)
 durations = log.groupby("case:concept:name")["time:timestamp"].agg(lambda s: (s.max() - s.min()).total_seconds())
 print(json.dumps({"seconds": seconds, "version": pm4py.__version__, "events": len(log),
                   "durations": {str(k): float(v) for k, v in durations.items()}}))
@@ -67,7 +70,7 @@ def bench_xes(pm4py_python: str | None) -> None:
                          text=True, check=True)
     ref = json.loads(out.stdout.strip().splitlines()[-1])
     print(f"pm4py {ref['version']} read_xes: {ref['events']:,} events, {ref['seconds']:.2f} s "
-          f"(studylib is {ref['seconds'] / seconds:.1f}x faster)")
+          f"(studylib is {ref['seconds'] / seconds:.1f}x faster; target >= 5x)")
     ours = case_times(events).set_index("case_id")["end_to_end_days"] * 86400
     theirs = pd.Series(ref["durations"]).reindex(ours.index)
     worst = float(np.abs(ours - theirs).max())

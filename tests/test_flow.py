@@ -424,3 +424,27 @@ def test_hand_offs_follow_recorded_order_in_a_shuffled_log_with_many_ties(with_s
     paths = ordered.groupby("case_id")["activity"].agg(" → ".join).value_counts()
     got = variants(events, top=None).set_index("variant")["cases"]
     assert got.sort_index().equals(paths.rename("cases").rename_axis("variant").sort_index())
+
+
+def test_read_xes_in_pieces_and_processes_reads_what_one_pass_reads(tmp_path, monkeypatch):
+    """Cut at trace boundaries into many small pieces, parsed in two processes: the same frame,
+    with the log's namespace, a trace without a name numbered as in one pass, value-first attributes."""
+    import studylib.eventlog as eventlog
+    helpdesk = shared_file("eventlogs/helpdesk.xes.gz")
+    monkeypatch.setattr(eventlog, "_CHUNK_BYTES", 64 * 1024)
+    pd.testing.assert_frame_equal(read_xes(helpdesk, processes=2), read_xes(helpdesk, processes=1))
+    traces = "".join(f'<trace><string key="concept:name" value="c{i}"/>'
+                     f'<event><string value="a{i % 3}" key="concept:name"/>'
+                     f'<date key="time:timestamp" value="2025-01-0{1 + i % 9}T10:00:00+00:00"/></event></trace>'
+                     for i in range(400))
+    nameless = '<trace><event><string key="concept:name" value="x"/><date key="time:timestamp" value="2025-01-01T00:00:00Z"/></event></trace>'
+    log = tmp_path / "pieces.xes"
+    log.write_text('<?xml version="1.0"?>\n<log xes.version="1.0" xmlns="http://www.xes-standard.org/">\n'
+                   + traces[:len(traces) // 2] + "\n" + traces[len(traces) // 2:] + "</log>\n")
+    monkeypatch.setattr(eventlog, "_CHUNK_BYTES", 2048)
+    one, split = read_xes(log, processes=1), read_xes(log, processes=2)
+    pd.testing.assert_frame_equal(split, one)
+    assert len(one) == 400 and one["activity"].iloc[:3].tolist() == ["a0", "a1", "a2"]
+    log.write_text(log.read_text().replace(traces[-300:], traces[-300:] + nameless))
+    with pytest.raises(DataError, match="trace 401 has no concept:name"):
+        read_xes(log, processes=2)
