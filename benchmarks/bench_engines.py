@@ -112,7 +112,8 @@ def run(engine: str, path: Path, limit: str) -> None:
     watcher.join()
     result = [line for line in out.splitlines() if line.startswith("RESULT")]
     if proc.returncode or not result:
-        tail = (err.strip().splitlines() or ["no output"])[-1]
+        lines = err.strip().splitlines() or ["no output"]
+        tail = next((line for line in reversed(lines) if "Error" in line), lines[-1])
         print(f"{engine:>7}: failed after {wall:.0f} s, peak {peak[0] / 2**30:.1f} GiB: {tail[:200]}")
         return
     _, cases, events, inner = result[-1].split()

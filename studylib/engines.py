@@ -50,6 +50,10 @@ class _Engine:
     def quote(self, column: str) -> str:
         return '"' + column.replace('"', '""') + '"'
 
+    def stage(self, name: str, query: str, *, view: bool = False) -> None:
+        """A named intermediate result: a table DuckDB fills (spilling if it must), a view in Spark."""
+        raise NotImplementedError
+
     def literal(self, text: str) -> str:
         return "'" + text.replace("'", "''") + "'"
 
@@ -74,10 +78,15 @@ class _DuckDB(_Engine):
             self.con.execute("SET preserve_insertion_order = false")
 
     def sql(self, text: str) -> pd.DataFrame:
-        return self.con.execute(text).df()
+        # Streamed out in Arrow batches: a result held inside DuckDB would count against its
+        # memory limit (ten million cases are a gigabyte).
+        return self.con.execute(text).to_arrow_reader(1_000_000).read_all().to_pandas()
 
     def execute(self, text: str) -> None:
         self.con.execute(text)
+
+    def stage(self, name: str, query: str, *, view: bool = False) -> None:
+        self.con.execute(f"CREATE OR REPLACE TEMP {'VIEW' if view else 'TABLE'} {name} AS {query}")
 
     def source_columns(self) -> set[str]:
         return {d[0] for d in self.con.execute("SELECT * FROM src LIMIT 0").description}
@@ -143,6 +152,10 @@ class _Spark(_Engine):
 
     def execute(self, text: str) -> None:
         self.spark.sql(text)
+
+    def stage(self, name: str, query: str, *, view: bool = False) -> None:
+        self.spark.sql(f"CREATE OR REPLACE TEMP VIEW {name} AS {query}")   # Spark plans the whole
+        self.views.append(name)
 
     def quote(self, column: str) -> str:
         return "`" + column.replace("`", "``") + "`"
@@ -312,19 +325,22 @@ def case_aggregates(events, *, engine: str, codebook=None, as_of=None, memory_li
                 f", SUM(CASE WHEN {among('value')} THEN 1 ELSE 0 END) AS value_steps",
                 f", SUM(CASE WHEN {among('waste')} THEN 1 ELSE 0 END) AS waste_steps",
                 f", SUM(CASE WHEN {among('dirty')} THEN 1 ELSE 0 END) AS dirty"])
-        table = db.sql(f"""
-            WITH k AS {kept},
-            agg AS (SELECT case_id, MIN(t) AS first, MAX(t) AS last, COUNT(*) AS n_events,
-                           COUNT(*) - COUNT(DISTINCT activity) AS rework {flag_cols}
-                    FROM k GROUP BY case_id),
-            hand AS (SELECT case_id, SUM(CASE WHEN prev IS NOT NULL AND prev <> resource THEN 1 ELSE 0 END) AS handoffs
+        # One per-case table at a time: DuckDB holds (or spills) one query's state, not four.
+        db.stage("k", f"SELECT * FROM ev WHERE t <= {as_of_us}", view=True)
+        db.stage("agg", f"SELECT case_id, MIN(t) AS first, MAX(t) AS last, COUNT(*) AS n_events {flag_cols} "
+                        "FROM k GROUP BY case_id")
+        # Repeats of an activity in two steps: a distinct count cannot spill to disk.
+        db.stage("repeats", "SELECT case_id, SUM(n - 1) AS rework FROM "
+                            "(SELECT case_id, COUNT(*) AS n FROM k GROUP BY case_id, activity) a GROUP BY case_id")
+        db.stage("hand", f"""SELECT case_id, SUM(CASE WHEN prev IS NOT NULL AND prev <> resource THEN 1 ELSE 0 END) AS handoffs
                      FROM (SELECT case_id, resource, LAG(resource) OVER (PARTITION BY case_id ORDER BY {_ORDER}) AS prev
-                           FROM k WHERE resource IS NOT NULL) x GROUP BY case_id),
-            svc AS (SELECT case_id, service FROM
+                           FROM k WHERE resource IS NOT NULL) x GROUP BY case_id""")
+        db.stage("svc", f"""SELECT case_id, service FROM
                      (SELECT case_id, service, ROW_NUMBER() OVER (PARTITION BY case_id ORDER BY {_ORDER}) AS rn
-                      FROM k WHERE service IS NOT NULL) y WHERE rn = 1)
-            SELECT agg.*, COALESCE(hand.handoffs, 0) AS handoffs, svc.service
-            FROM agg LEFT JOIN hand ON agg.case_id = hand.case_id LEFT JOIN svc ON agg.case_id = svc.case_id""")
+                      FROM k WHERE service IS NOT NULL) y WHERE rn = 1""")
+        table = db.sql("""SELECT agg.*, repeats.rework, COALESCE(hand.handoffs, 0) AS handoffs, svc.service
+            FROM agg JOIN repeats ON agg.case_id = repeats.case_id
+                 LEFT JOIN hand ON agg.case_id = hand.case_id LEFT JOIN svc ON agg.case_id = svc.case_id""")
     finally:
         db.close()
     table = table.sort_values("case_id", kind="stable", ignore_index=True)
