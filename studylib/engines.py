@@ -80,7 +80,7 @@ class _DuckDB(_Engine):
     def sql(self, text: str) -> pd.DataFrame:
         # Streamed out in Arrow batches: a result held inside DuckDB would count against its
         # memory limit (ten million cases are a gigabyte).
-        return self.con.execute(text).to_arrow_reader(1_000_000).read_all().to_pandas()
+        return self.con.sql(text).to_arrow_reader(1_000_000).read_all().to_pandas()
 
     def execute(self, text: str) -> None:
         self.con.execute(text)
