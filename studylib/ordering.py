@@ -67,8 +67,31 @@ def sorted_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
         remap = np.full(len(cats) + 1, -1, dtype=np.int64)   # the last slot maps code -1 (missing)
         remap[keep] = np.arange(len(keep))
         return remap[raw], pd.Index(cats[keep])
+    presorted = _codes_if_sorted(values)
+    if presorted is not None:
+        return presorted
     codes, uniques = pd.factorize(values, sort=True)
     return codes, pd.Index(uniques)
+
+
+def _codes_if_sorted(values: pd.Series) -> tuple[np.ndarray, pd.Index] | None:
+    """Codes without hashing for Arrow-backed text already in sorted order (a log exported by
+    case): one comparison of neighbours says so, and a change of value starts the next code."""
+    to_arrow = getattr(values.array, "__arrow_array__", None)
+    if to_arrow is None or len(values) < 2 or not pd.api.types.is_string_dtype(values.dtype):
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    column = to_arrow()
+    column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if column.null_count or not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+        return None
+    before, after = column.slice(0, len(column) - 1), column.slice(1)
+    if not pc.all(pc.less_equal(before, after)).as_py():      # byte order: Python's order of text
+        return None
+    change = np.r_[True, pc.not_equal(before, after).to_numpy(zero_copy_only=False)]
+    uniques = column.filter(pa.array(change))
+    return np.cumsum(change) - 1, pd.Index(pd.array(uniques, dtype=values.dtype))
 
 
 class EventOrder:

@@ -448,3 +448,14 @@ def test_read_xes_in_pieces_and_processes_reads_what_one_pass_reads(tmp_path, mo
     log.write_text(log.read_text().replace(traces[-300:], traces[-300:] + nameless))
     with pytest.raises(DataError, match="trace 401 has no concept:name"):
         read_xes(log, processes=2)
+
+
+def test_codes_of_text_already_in_order_match_a_sorting_factorize():
+    """A log exported by case skips hashing; the codes are those a sorted factorize gives."""
+    from studylib.ordering import sorted_codes
+    for values in (["A", "A", "B", "NA", "NA", "OA"], ["b", "a", "b"], ["z", "é"], ["é", "z"], ["x", None, "y"]):
+        column = pd.Series(values, dtype="str")
+        codes, uniques = sorted_codes(column)
+        expected_codes, expected = pd.factorize(column, sort=True)
+        np.testing.assert_array_equal(codes, expected_codes)
+        assert list(uniques) == list(expected)
