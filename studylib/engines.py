@@ -18,6 +18,7 @@ stable unless told. Times are kept to the microsecond, the resolution both engin
 from __future__ import annotations
 
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +37,7 @@ class _Engine:
     """One SQL dialect: where the events live, and how to run a query into pandas."""
 
     name = ""
+    text = "VARCHAR"          # the SQL type of text
 
     def epoch(self, expr: str) -> str:
         """Microseconds since 1970 of a timestamp column (a naive one read as a UTC wall time)."""
@@ -112,8 +114,9 @@ class _DuckDB(_Engine):
         if name.endswith((".csv", ".csv.gz", ".tsv")):
             source = self.literal(path.as_posix())
             header = {d[0] for d in self.con.execute(f"SELECT * FROM read_csv({source}, header = true) LIMIT 0").description}
-            text_types = ", ".join(f"{self.literal(columns[c])}: 'VARCHAR'" for c in ("case_id", "activity", "resource",
-                                                                                      "service") if columns.get(c) in header)
+            # Ids and names stay text (an id "0123" is not the number 123); times are detected.
+            text_types = ", ".join(f"{self.literal(source)}: 'VARCHAR'" for name, source in columns.items()
+                                   if name not in ("timestamp", "order") and source in header)
             # A table keeps the file's line order in rowid; a CSV scan has no row number of its own.
             self.con.execute(f"CREATE TEMP TABLE src_table AS SELECT * FROM read_csv({source}, "
                              f"header = true, types = {{{text_types}}})")
@@ -128,6 +131,7 @@ class _DuckDB(_Engine):
 
 class _Spark(_Engine):
     name = "spark"
+    text = "STRING"
 
     def epoch(self, expr: str) -> str:
         return f"unix_micros({expr})"
@@ -242,30 +246,40 @@ def check_engine(engine: str) -> None:
         raise ParameterError(f"engine must be one of {ENGINES}, not {engine!r}")
 
 
-def _open(engine: str, source, memory_limit: str | None, columns: dict[str, str], needed: tuple[str, ...]):
+@contextmanager
+def _session(engine: str, source, memory_limit: str | None, columns: dict[str, str], needed: tuple[str, ...]):
+    """The engine with the raw rows as the view ``src``, their timestamps' zone and their columns;
+    closed (its temporary views and spill files gone) when the block ends."""
     check_engine(engine)
+    if engine == "pandas":
+        raise ParameterError("engine='pandas' computes in pandas, not in SQL")
     db = _DuckDB(memory_limit) if engine == "duckdb" else _Spark(source)
     try:
         zone = db.events(source, columns)
         have = db.source_columns()
-    except Exception:
+        missing = [columns[c] for c in needed if columns[c] not in have]
+        if missing:
+            raise ParameterError(f"the rows need the columns {[columns[c] for c in needed]}; missing {missing} "
+                                 f"(columns: {sorted(have - {'_pos'})})")
+        yield db, zone, have
+    finally:
         db.close()
-        raise
-    missing = [columns[c] for c in needed if columns[c] not in have]
-    if missing:
-        db.close()
-        raise ParameterError(f"the events need the columns {[columns[c] for c in needed]}; missing {missing} "
-                             f"(columns: {sorted(have - {'_pos'})})")
-    return db, zone, have
+
+
+@contextmanager
+def _event_log(engine: str, events, memory_limit: str | None, columns: dict | None):
+    """A session whose view ``ev`` holds the events: case_id, activity, t, resource, service, ord, pos."""
+    columns = _columns(columns)
+    with _session(engine, events, memory_limit, columns, ("case_id", "activity", "timestamp")) as (db, zone, have):
+        _event_view(db, have, columns)
+        yield db, zone, columns["order"] in have
 
 
 def _event_view(db: _Engine, have: set, columns: dict[str, str]) -> None:
     """The view ``ev``: case_id, activity, t (epoch microseconds), resource, service, ord, pos."""
-    text = "STRING" if db.name == "spark" else "VARCHAR"
-
     def col(name: str) -> str:
         source = columns.get(name, name)
-        return f"CAST({db.quote(source)} AS {text})" if source in have else f"CAST(NULL AS {text})"
+        return f"CAST({db.quote(source)} AS {db.text})" if source in have else f"CAST(NULL AS {db.text})"
 
     order = columns["order"]
     ord_expr = f"CAST({db.quote(order)} AS DOUBLE)" if order in have else "CAST(0 AS DOUBLE)"
@@ -294,22 +308,18 @@ def case_aggregates(events, *, engine: str, codebook=None, as_of=None, memory_li
     """Per-case figures (:data:`studylib.flow.CASE_AGGREGATES`) and facts of the log, from SQL."""
     from .flow import _activity_flags
     from .ordering import epoch_ns
-    columns = _columns(columns)
-    db, zone, have = _open(engine, events, memory_limit, columns, ("case_id", "activity", "timestamp"))
-    try:
-        _event_view(db, have, columns)
+    with _event_log(engine, events, memory_limit, columns) as (db, zone, by_column):
         nulls = _scalar(db, "SELECT COUNT(*) FROM ev WHERE case_id IS NULL OR activity IS NULL OR t IS NULL")
         if nulls:
             raise ParameterError(f"{int(nulls)} events have no case_id, activity or timestamp")
         latest = _scalar(db, "SELECT MAX(t) FROM ev")
         as_of_us = (epoch_ns(as_of, zone) // 1000) if as_of is not None else int(latest if latest is not None else 0)
         n_after = int(_scalar(db, f"SELECT COUNT(*) FROM ev WHERE t > {as_of_us}") or 0)
-        kept = f"(SELECT * FROM ev WHERE t <= {as_of_us})"
-        tied = _scalar(db, f"SELECT SUM(n) FROM (SELECT COUNT(*) AS n FROM {kept} k GROUP BY case_id, t "
-                           f"HAVING COUNT(*) > 1) z")
+        db.stage("k", f"SELECT * FROM ev WHERE t <= {as_of_us}", view=True)     # the log as it stood at as_of
+        tied = _scalar(db, "SELECT SUM(n) FROM (SELECT COUNT(*) AS n FROM k GROUP BY case_id, t HAVING COUNT(*) > 1) z")
         flag_cols, unknown = "", []
         if codebook is not None:
-            names = pd.Index(sorted(db.sql(f"SELECT DISTINCT activity FROM {kept} k")["activity"]))
+            names = pd.Index(sorted(db.sql("SELECT DISTINCT activity FROM k")["activity"]))
             flags = _activity_flags(names, codebook)
             unknown = [str(a) for a, k in zip(names, flags["known"]) if not k]
             pick = {key: [a for a, hit in zip(names, flags[key]) if hit]
@@ -326,7 +336,6 @@ def case_aggregates(events, *, engine: str, codebook=None, as_of=None, memory_li
                 f", SUM(CASE WHEN {among('waste')} THEN 1 ELSE 0 END) AS waste_steps",
                 f", SUM(CASE WHEN {among('dirty')} THEN 1 ELSE 0 END) AS dirty"])
         # One per-case table at a time: DuckDB holds (or spills) one query's state, not four.
-        db.stage("k", f"SELECT * FROM ev WHERE t <= {as_of_us}", view=True)
         db.stage("agg", f"SELECT case_id, MIN(t) AS first, MAX(t) AS last, COUNT(*) AS n_events {flag_cols} "
                         "FROM k GROUP BY case_id")
         # Repeats of an activity in two steps: a distinct count cannot spill to disk.
@@ -341,8 +350,6 @@ def case_aggregates(events, *, engine: str, codebook=None, as_of=None, memory_li
         table = db.sql("""SELECT agg.*, repeats.rework, COALESCE(hand.handoffs, 0) AS handoffs, svc.service
             FROM agg JOIN repeats ON agg.case_id = repeats.case_id
                  LEFT JOIN hand ON agg.case_id = hand.case_id LEFT JOIN svc ON agg.case_id = svc.case_id""")
-    finally:
-        db.close()
     table = table.sort_values("case_id", kind="stable", ignore_index=True)
     raw = {"case_id": table["case_id"].astype(object).to_numpy()}
     for name in ("first", "last", "official_start_at", "solved_at", "official_end_at"):
@@ -355,17 +362,14 @@ def case_aggregates(events, *, engine: str, codebook=None, as_of=None, memory_li
     raw["service"] = table["service"].astype(object).where(table["service"].notna(), None).to_numpy()
     facts = {"as_of_ns": int(as_of_us) * 1000, "tz": zone, "events_after_as_of": n_after,
              "tied_events": int(tied or 0),
-             "tie_order": "order column" if columns["order"] in have else "recorded order",
+             "tie_order": "order column" if by_column else "recorded order",
              "unknown_activities": unknown}
     return raw, facts
 
 
 def transition_edges(events, *, engine: str, memory_limit: str | None = None, columns: dict | None = None) -> pd.DataFrame:
     """:func:`studylib.paths.transitions`' rows, unsorted, from SQL."""
-    columns = _columns(columns)
-    db, _, have = _open(engine, events, memory_limit, columns, ("case_id", "activity", "timestamp"))
-    try:
-        _event_view(db, have, columns)
+    with _event_log(engine, events, memory_limit, columns) as (db, _, _):
         return db.sql(f"""
             WITH o AS (SELECT case_id, activity, t,
                               LEAD(activity) OVER w AS nxt, LEAD(t) OVER w AS nxt_t,
@@ -379,17 +383,12 @@ def transition_edges(events, *, engine: str, memory_limit: str | None = None, co
             SELECT from_activity, to_activity, COUNT(DISTINCT case_id) AS cases, COUNT(*) AS count,
                    MEDIAN(wait_days) AS median_wait_days, AVG(wait_days) AS mean_wait_days
             FROM edges GROUP BY from_activity, to_activity""")
-    finally:
-        db.close()
 
 
 def variant_paths(events, *, engine: str, separator: str, per_case: bool, memory_limit: str | None = None,
                   columns: dict | None = None) -> pd.DataFrame:
     """Each case's path (``case_id, variant, n_steps``), or each path's ``cases`` when not ``per_case``."""
-    columns = _columns(columns)
-    db, _, have = _open(engine, events, memory_limit, columns, ("case_id", "activity", "timestamp"))
-    try:
-        _event_view(db, have, columns)
+    with _event_log(engine, events, memory_limit, columns) as (db, _, _):
         sep = db.literal(separator)
         path = (f"STRING_AGG(activity, {sep} ORDER BY {_ORDER})" if db.name == "duckdb" else
                 f"CONCAT_WS({sep}, TRANSFORM(ARRAY_SORT(COLLECT_LIST(STRUCT(t, ord, pos, activity))), x -> x.activity))")
@@ -397,8 +396,6 @@ def variant_paths(events, *, engine: str, separator: str, per_case: bool, memory
         if per_case:
             return db.sql(cases)
         return db.sql(f"SELECT variant, MIN(n_steps) AS n_steps, COUNT(*) AS cases FROM ({cases}) c GROUP BY variant")
-    finally:
-        db.close()
 
 
 def weekly_counts(contacts, *, engine: str, timezone: str | None = None, memory_limit: str | None = None,
@@ -408,14 +405,11 @@ def weekly_counts(contacts, *, engine: str, timezone: str | None = None, memory_
     Weeks run on the local calendar: ``timezone`` (default: the zone the timestamps carry, else
     UTC) turns each instant into its local date first.
     """
-    columns = {"received_at": "received_at", "demand_type": "demand_type", **(columns or {})}
-    db = _DuckDB(memory_limit) if engine == "duckdb" else _Spark(contacts) if engine == "spark" else None
-    if db is None:
-        raise ParameterError(f"engine must be 'duckdb' or 'spark' here, not {engine!r}")
-    try:
-        zone = db.events(contacts, {"timestamp": columns["received_at"], "case_id": columns["demand_type"]})
-        ts = db.quote(columns["received_at"])
-        if db.naive(columns["received_at"]):
+    columns = {"timestamp": (columns or {}).get("received_at", "received_at"),
+               "demand_type": (columns or {}).get("demand_type", "demand_type")}
+    with _session(engine, contacts, memory_limit, columns, ("timestamp", "demand_type")) as (db, zone, _):
+        ts = db.quote(columns["timestamp"])
+        if db.naive(columns["timestamp"]):
             local = db.epoch(ts)                 # already the local wall time
         else:
             zone = db.literal(str(timezone or zone or "UTC"))
@@ -424,13 +418,11 @@ def weekly_counts(contacts, *, engine: str, timezone: str | None = None, memory_
         day = f"CAST(FLOOR(CAST({local} AS DOUBLE) / 86400000000.0) AS BIGINT)"
         # 1 January 1970 was a Thursday: day d's Monday is d - ((d + 3) mod 7).
         monday = f"({day} - ((({day} + 3) % 7) + 7) % 7)"
-        typed = f"CAST({db.quote(columns['demand_type'])} AS {'STRING' if db.name == 'spark' else 'VARCHAR'})"
+        typed = f"CAST({db.quote(columns['demand_type'])} AS {db.text})"
         by_type = db.sql(f"SELECT {monday} AS week_day, {typed} AS demand_type, COUNT(*) AS contacts FROM src "
                          f"WHERE {ts} IS NOT NULL AND {typed} IS NOT NULL GROUP BY 1, 2")
         every = db.sql(f"SELECT {monday} AS week_day, COUNT(*) AS contacts FROM src WHERE {ts} IS NOT NULL GROUP BY 1")
         span = db.sql(f"SELECT MIN({local}) AS first, MAX({local}) AS last FROM src WHERE {ts} IS NOT NULL AND {typed} IS NOT NULL")
-    finally:
-        db.close()
     for table in (by_type, every):
         days = table.pop("week_day").to_numpy(dtype=np.int64)
         table.insert(0, "week", pd.DatetimeIndex(days.astype("datetime64[D]").astype("datetime64[ns]")))

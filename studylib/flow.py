@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .codebooks import FlowCodebook
+from .engines import read_events
 from .errors import ParameterError, StudylibWarning
 from .ordering import (NS_PER_DAY, epoch_ns, check_events, event_order, order_values, ordered_events, sorted_codes,
                        tied_events, timestamps_ns)
@@ -114,16 +115,11 @@ def case_times(events, *, codebook: FlowCodebook | None = None, as_of=None,
     >>> study = load_study("data/sample")                                      # doctest: +SKIP
     >>> times = case_times(study.events, codebook=study.flow_codebook, as_of=study.as_of)  # doctest: +SKIP
     """
-    if engine == "pandas" and isinstance(events, pd.DataFrame):
-        raw, facts = _case_aggregates(events, codebook, as_of)
+    if engine == "pandas":
+        raw, facts = _case_aggregates(read_events(events), codebook, as_of)
     else:
-        from .engines import case_aggregates, check_engine, read_events
-        check_engine(engine)
-        if engine == "pandas":
-            raw, facts = _case_aggregates(read_events(events), codebook, as_of)
-        else:
-            raw, facts = case_aggregates(events, engine=engine, codebook=codebook, as_of=as_of,
-                                         memory_limit=memory_limit)
+        from .engines import case_aggregates
+        raw, facts = case_aggregates(events, engine=engine, codebook=codebook, as_of=as_of, memory_limit=memory_limit)
     if facts["events_after_as_of"]:
         warnings.warn(f"{facts['events_after_as_of']:,} events after as_of are ignored: cases are shown as they "
                       f"stood at as_of", StudylibWarning, stacklevel=2)

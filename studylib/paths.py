@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .engines import read_events
 from .ordering import NS_PER_DAY, ordered_events
 
 __all__ = ["variants", "transitions", "process_map_layout"]
@@ -25,7 +26,7 @@ def variants(events, times: pd.DataFrame | None = None, *, top: int | None = 10,
         ``times`` from :func:`case_times` is given). ``attrs["n_variants"]`` counts all variants.
     """
     if engine == "pandas":
-        frame = ordered_events(_frame(events))
+        frame = ordered_events(read_events(events))
         grouped = frame.groupby("case_id", sort=True)["activity"]
         table = pd.DataFrame({"variant": grouped.agg(lambda s: separator.join(s)), "n_steps": grouped.size()})
         out = None
@@ -52,13 +53,6 @@ def variants(events, times: pd.DataFrame | None = None, *, top: int | None = 10,
     return out.head(top) if top else out
 
 
-def _frame(events) -> pd.DataFrame:
-    if isinstance(events, pd.DataFrame):
-        return events
-    from .engines import read_events
-    return read_events(events)
-
-
 def transitions(events, *, engine: str = "pandas", memory_limit: str | None = None) -> pd.DataFrame:
     """Step-to-step moves within cases, with the wait between them.
 
@@ -77,7 +71,7 @@ def transitions(events, *, engine: str = "pandas", memory_limit: str | None = No
         return _most_frequent_first(edges.astype({"from_activity": "str", "to_activity": "str", "cases": "int64",
                                                   "count": "int64", "median_wait_days": "float64",
                                                   "mean_wait_days": "float64"}))
-    frame = ordered_events(_frame(events))
+    frame = ordered_events(read_events(events))
     nxt_case = frame["case_id"].shift(-1)
     same = nxt_case.eq(frame["case_id"]).to_numpy()
     t = frame["_t"].to_numpy()
