@@ -12,7 +12,6 @@ pyarrow (:mod:`studylib.matching`): matching time is linear in the text, whateve
 """
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 

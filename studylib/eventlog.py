@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import DataError
+from .parallel import can_fork, fork_pool
 from .tables import parse_timestamps
 
 __all__ = ["read_xes", "read_event_log"]
@@ -71,7 +72,7 @@ def read_xes(path: str | Path, *, timezone: str | None = None, processes: int | 
         size = path.stat().st_size * (10 if path.suffix == ".gz" else 1)
         processes = min(2, os.cpu_count() or 1) if size > _PARALLEL_BYTES else 1
     with opener(path, "rb") as handle:
-        parts = [_parse_traces(handle)] if processes <= 1 or not _can_fork() else \
+        parts = [_parse_traces(handle)] if processes <= 1 or not can_fork() else \
             list(_parse_in_processes(handle, processes))
     cases, problems, columns, n_trace = [], [], {name: [] for name in _EVENT_KEYS}, 0
     for part in parts:
@@ -137,11 +138,6 @@ def _parse_traces(source) -> dict:
     return out
 
 
-def _can_fork() -> bool:
-    import multiprocessing
-    return "fork" in multiprocessing.get_all_start_methods()
-
-
 def _chunks(handle):
     """The log as pieces of whole traces, each a document of its own: the log's root start tag
     (with its namespace), the traces, the closing tag."""
@@ -177,9 +173,7 @@ def _parse_bytes(piece: bytes) -> dict:
 
 def _parse_in_processes(handle, processes: int):
     """Pieces parsed in forked processes, a few in flight at a time, results in file order."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork")) as pool:
+    with fork_pool(processes) as pool:
         pending: deque = deque()
         for piece in _chunks(handle):
             pending.append(pool.submit(_parse_bytes, piece))

@@ -26,6 +26,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 
+from .parallel import can_fork, fork_pool
+
 __all__ = ["type_hits", "may_match_newline"]
 
 #: Rows from which a scan is split over processes (below it, starting them costs more than it saves).
@@ -154,19 +156,18 @@ def _scan(db, data: bytes, processes: int) -> tuple[np.ndarray, np.ndarray]:
         if len(parts) == 1:
             results = [_scan_slice(*parts[0])]
         else:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
             # Forked workers inherit the compiled database and the text; only matches come back.
-            with ProcessPoolExecutor(len(parts), mp_context=multiprocessing.get_context("fork")) as pool:
+            with fork_pool(len(parts)) as pool:
                 results = list(pool.map(_scan_slice, *zip(*parts)))
     finally:
         _SCAN.clear()
-    return (np.concatenate([r[0] for r in results]),
-            np.concatenate([r[1] for r in results]) if results else np.empty((0, 3), dtype=np.int64))
+    return np.concatenate([r[0] for r in results]), np.concatenate([r[1] for r in results])
 
 
-def _hyperscan_hits(texts: list, patterns: list[list[str]], rows: np.ndarray, processes: int | None):
-    """(row, type) pairs from one hyperscan pass over ``texts[rows]``; the types it could not run."""
+def _hyperscan_hits(texts: list, patterns: list[list[str]], joined: dict[int, str], rows: np.ndarray,
+                    processes: int | None):
+    """(row, type) pairs from one hyperscan pass over ``texts[rows]``; the types it could not run.
+    ``joined`` holds each type's patterns as one RE2 alternation, for the verbatims asked again."""
     db, left = _hyperscan_database(patterns)
     if db is None or not len(rows):
         return [], left
@@ -175,7 +176,7 @@ def _hyperscan_hits(texts: list, patterns: list[list[str]], rows: np.ndarray, pr
     starts = np.r_[0, np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10) + 1]
     if processes is None:
         processes = min(2, os.cpu_count() or 1) if len(rows) >= PARALLEL_ROWS else 1
-    plain, started = _scan(db, data, max(1, processes))
+    plain, started = _scan(db, data, max(1, processes) if can_fork() else 1)
     end = np.r_[plain >> _ID_BITS, started[:, 1]]
     kind = np.r_[plain & ((1 << _ID_BITS) - 1), started[:, 2]]
     begin = np.r_[np.full(len(plain), -1, dtype=np.int64), started[:, 0]]
@@ -187,8 +188,7 @@ def _hyperscan_hits(texts: list, patterns: list[list[str]], rows: np.ndarray, pr
         # A match that reached back into the verbatim before may hide one of its own: ask RE2.
         again = pd.DataFrame({"row": where[crossed], "type": kind[crossed]}).drop_duplicates()
         for j, part in again.groupby("type"):
-            found = _re2_hits(texts, {int(j): "|".join(f"(?:{p})" for p in patterns[int(j)])},
-                              rows[part["row"].to_numpy()])
+            found = _re2_hits(texts, {int(j): joined[int(j)]}, rows[part["row"].to_numpy()])
             pairs.extend(found)
     return pairs, left
 
@@ -214,7 +214,7 @@ def type_hits(verbatims: pd.Series, patterns: list[list[str]], *, engine: str | 
     if engine == "hyperscan":
         own_lines = np.array([t is not None and ("\n" in t or "\r" in t) for t in texts], dtype=bool)
         rows = np.flatnonzero(present & ~own_lines)
-        found, left = _hyperscan_hits(texts, patterns, rows, processes)
+        found, left = _hyperscan_hits(texts, patterns, joined, rows, processes)
         pairs += found
         pairs += _re2_hits(texts, {j: p for j, p in joined.items() if j in left}, rows)
         pairs += _re2_hits(texts, joined, np.flatnonzero(own_lines))
