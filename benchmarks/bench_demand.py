@@ -18,9 +18,9 @@ import time
 import numpy as np
 import pandas as pd
 
-from studylib.codebooks import demand_codebook_from_dict
-from studylib.demand import classify_demand
-from studylib.problems import link_problems
+from studylib.read.codebooks import demand_codebook_from_dict
+from studylib.measures.demand import classify_demand
+from studylib.measures.problems import link_problems
 
 WORDS = ("pothole street light bin bulky sofa fridge graffiti boiler leak damp mould council tax "
          "direct debit moving parking permit noise dog fouling fly tipping missed collection "

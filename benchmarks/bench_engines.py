@@ -30,7 +30,7 @@ import sys, time, warnings
 warnings.simplefilter("ignore")
 engine, path, limit = sys.argv[1], sys.argv[2], sys.argv[3]
 start = time.perf_counter()
-from studylib.flow import case_times
+from studylib.measures.flow import case_times
 if engine == "pandas":
     import pandas as pd
     times = case_times(pd.read_parquet(path))

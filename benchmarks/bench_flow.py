@@ -28,8 +28,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from studylib.eventlog import read_xes
-from studylib.flow import case_times
+from studylib.read.eventlog import read_xes
+from studylib.measures.flow import case_times
 
 ROOT = Path(__file__).resolve().parent.parent
 BPIC2012 = ROOT.parent / "shared" / "data" / "eventlogs" / "bpic2012.xes.gz"

@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from studylib import xmr
+from studylib.measures import xmr
 
 
 def best_of(fn, repeat=5):

@@ -20,9 +20,9 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from studylib.eventlog import read_event_log
-from studylib.ordering import ordered_events
-from studylib.paths import transitions, variants
+from studylib.read.eventlog import read_event_log
+from studylib.read.ordering import ordered_events
+from studylib.measures.paths import transitions, variants
 
 ROOT = Path(__file__).resolve().parent.parent
 LOGS = ROOT.parent / "shared" / "data" / "eventlogs"

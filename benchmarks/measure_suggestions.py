@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from studylib.suggest import DemandSuggester
+from studylib.measures.suggest import DemandSuggester
 
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "verbatims"
 

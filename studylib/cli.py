@@ -13,7 +13,7 @@ __all__ = ["main"]
 def _hide(text: str, args) -> str:
     """What the command prints, with e-mails, phone numbers, postcodes and card numbers hidden
     unless --no-redact (a value quoted in a message may be a customer's)."""
-    from .report import redact
+    from .text import redact
     return redact(text, on=not getattr(args, "no_redact", False))
 
 
@@ -25,8 +25,8 @@ def _say_caveats(caveats: list[str], args=None) -> None:
 
 
 def _check(args) -> int:
-    from .runner import run_check
-    from .settings import settings_help
+    from .check.runner import run_check
+    from .read.settings import settings_help
     if args.list_settings:
         print("Settings of a check (study.yml check: section, or -p NAME VALUE):\n" + settings_help())
         return 0
@@ -48,7 +48,7 @@ def _check(args) -> int:
 
 def _validate(args) -> int:
     from .errors import collect_caveats
-    from .study import load_study, quality_summary
+    from .read.study import load_study, quality_summary
     study, caveats = collect_caveats(lambda: load_study(args.study))
     print(_hide(repr(study), args))
     _say_caveats(caveats, args)
@@ -56,7 +56,7 @@ def _validate(args) -> int:
         print(_hide(study.quality.to_string(index=False), args))
     print(_hide(quality_summary(study), args))
     if study.has_events:
-        from .ordering import ties_note
+        from .read.ordering import ties_note
         note = ties_note(study.events)
         if note:
             print(_hide(f"Event log: {note}", args))
@@ -67,7 +67,7 @@ def _validate(args) -> int:
 
 
 def _new(args) -> int:
-    from .scaffold import new_study
+    from .read.scaffold import new_study
     written = new_study(args.dir)
     print(f"Created a study folder in {args.dir}: " + ", ".join(p.name for p in written))
     where = Path(args.dir).resolve().as_posix()   # notebooks run in their own folder: a full path works there
@@ -80,14 +80,24 @@ def _new(args) -> int:
 
 
 def _sample(args) -> int:
-    from .sample import SAMPLE_SEED, generate_sample
+    from .read.sample import SAMPLE_SEED, generate_sample
     written = generate_sample(args.dir, seed=args.seed if args.seed is not None else SAMPLE_SEED)
     print(f"Wrote the sample study to {args.dir}: " + ", ".join(sorted(written)))
     return 0
 
 
+def _version() -> str:
+    from importlib import metadata
+    try:
+        return metadata.version("studylib")
+    except metadata.PackageNotFoundError:     # run from a checkout that was never installed
+        from . import __version__
+        return __version__
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="studylib", description="Study a service the systems-thinking way.")
+    parser.add_argument("--version", action="version", version=f"studylib {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("check", help="run every stage on a study folder and write HTML reports")
     p.add_argument("study", nargs="?", default=None, help="the study folder (default: the sample study)")

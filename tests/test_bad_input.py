@@ -118,7 +118,7 @@ def test_a_symlink_out_of_the_study_folder_is_not_followed_unless_allowed(tmp_pa
 
 
 def test_never_show_written_as_one_text_hides_that_column(tmp_path):
-    from studylib.report import configure_privacy, private
+    from studylib.text import configure_privacy, private
     from studylib import load_study
     study = faulty_study(tmp_path, CORPUS[[c["id"] for c in CORPUS].index("never-show-as-one-text")])
     loaded = load_study(study)
@@ -214,7 +214,7 @@ def test_dollar_signs_and_phone_numbers_in_labels_reach_no_chart(tmp_path):
 
 
 def test_the_check_runs_with_dollars_and_personal_data_in_activities_and_changes(tmp_path):
-    from studylib.runner import run_check
+    from studylib.check.runner import run_check
     study = faulty_study(tmp_path, {"id": "labels"})
     for name, old, new in (("events.csv", "Parts ordered", "Payment $5 taken"),
                            ("flow_codebook.yml", "Parts ordered", "Payment $5 taken"),
@@ -231,7 +231,8 @@ def test_the_check_runs_with_dollars_and_personal_data_in_activities_and_changes
 
 
 def test_error_messages_in_reports_name_no_folder():
-    from studylib.report import _plain, no_paths
+    from studylib.check.report import _plain
+    from studylib.text import no_paths
     said = no_paths("FileNotFoundError: No such file: '/home/jo/studies/repairs/demand.csv'")
     assert said == "FileNotFoundError: No such file: 'demand.csv'"
     html = _plain({"output_type": "error", "ename": "OSError", "evalue": "cannot open /srv/data/x.csv for 07700 900123",
@@ -256,7 +257,7 @@ def test_the_schema_checker_finds_what_jsonschema_finds(tmp_path):
     """studylib checks study.yml with its own small JSON Schema walker (jsonschema takes over a second
     to import); held here to the reference implementation on every study.yml of the corpus."""
     from jsonschema import Draft202012Validator, FormatChecker
-    from studylib.schema import FINDINGS_SCHEMA, STUDY_SCHEMA, _plain, iter_errors, load_yaml
+    from studylib.read.schema import FINDINGS_SCHEMA, STUDY_SCHEMA, _plain, iter_errors, load_yaml
     reference = {"study.yml": Draft202012Validator(STUDY_SCHEMA, format_checker=FormatChecker()),
                  "findings.yml": Draft202012Validator(FINDINGS_SCHEMA, format_checker=FormatChecker())}
     schemas = {"study.yml": STUDY_SCHEMA, "findings.yml": FINDINGS_SCHEMA}
@@ -282,7 +283,7 @@ def test_the_schema_checker_finds_what_jsonschema_finds(tmp_path):
 
 
 def test_line_numbers_count_values_that_run_over_several_lines(tmp_path):
-    from studylib.tables import read_raw_table
+    from studylib.read.tables import read_raw_table
     csv = tmp_path / "d.csv"
     csv.write_text('id,verbatim\nC1,"one line"\nC2,"two\nlines"\n\nC3,"three\nlines\nhere"\nC4,last\n', encoding="utf-8")
     frame = read_raw_table(csv, label="d.csv")

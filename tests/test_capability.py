@@ -13,13 +13,14 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT, shared_file
-from studylib import ParameterError, xmr, xmr_summary
-from studylib.capability import capability, capability_charts, study_target
+from studylib import ParameterError, xmr_summary
+from studylib.measures import xmr
+from studylib.measures.capability import capability, capability_charts, study_target
 from studylib.charts.capability import POINT_COLOURS, POINT_WORDS, plot_xmr
 from studylib.prose.capability import capability_caption, capability_prose
-from studylib.flow import case_times
-from studylib.nhs import FOUR_HOUR_STANDARD, four_hour_performance, read_ae_attendances
-from studylib.runner import run_notebook
+from studylib.measures.flow import case_times
+from studylib.measures.nhs import FOUR_HOUR_STANDARD, four_hour_performance, read_ae_attendances
+from studylib.check.runner import run_notebook
 
 TZ = "Europe/London"
 
@@ -267,7 +268,7 @@ def test_periodic_caption_gives_a_range_only_for_a_stable_system():
 
 
 def test_limits_table_promises_nothing_an_unstable_system_cannot_keep(two_systems):
-    from studylib.capability import capability_limits
+    from studylib.measures.capability import capability_limits
     stable = capability_limits({"Stable": capability(_times(_series(STABLE)), target=40)}).iloc[0]
     assert stable["status"] == "stable" and stable["assurance"] == "consistent_pass"
     assert stable["upper limit"] == pytest.approx(capability(_times(_series(STABLE)))["upper_limit"].iloc[0])

@@ -14,9 +14,10 @@ import pytest
 
 from conftest import ROOT, SAMPLE, shared_file
 from studylib import load_study
-from studylib.capture import CaptureError, CaptureStore
-from studylib.codebooks import load_demand_codebook
-from studylib.runner import stage_notebooks
+from studylib.errors import CaptureError
+from studylib.capture.store import CaptureStore
+from studylib.read.codebooks import load_demand_codebook
+from studylib.check.runner import stage_notebooks
 
 GOOD = {"channel": "phone", "service": "Housing repairs", "received_at": "2025-03-03 10:15",
         "verbatim": "The boiler has gone again"}
@@ -151,7 +152,7 @@ def test_four_desks_one_killed_lose_nothing(kind, request, tmp_path):
 # -- widgets: callbacks without a browser ------------------------------------------------------
 
 def test_capture_form_saves_before_clearing_and_keeps_a_refused_record(store):
-    from studylib.widgets import CaptureForm
+    from studylib.capture.widgets import CaptureForm
     codebook = load_demand_codebook(SAMPLE / "demand_codebook.yml")
     form = CaptureForm(store, codebook=codebook, services=["Housing repairs"],
                        clock=lambda: pd.Timestamp("2025-03-03 10:15", tz="Europe/London"), captured_by="AB")
@@ -186,8 +187,8 @@ def test_capture_form_saves_before_clearing_and_keeps_a_refused_record(store):
 
 
 def test_review_queue_labels_orders_and_grows_the_codebook(store, tmp_path):
-    from studylib.suggest import DemandSuggester
-    from studylib.widgets import ReviewQueue
+    from studylib.measures.suggest import DemandSuggester
+    from studylib.capture.widgets import ReviewQueue
     codebook_path = tmp_path / "demand_codebook.yml"
     shutil.copy(SAMPLE / "demand_codebook.yml", codebook_path)
     texts = ["pothole outside", "big pothole again", "street light out", "light not working on my street",
@@ -222,7 +223,7 @@ def test_review_queue_labels_orders_and_grows_the_codebook(store, tmp_path):
 
 
 def test_second_rater_blind_and_kappa(store):
-    from studylib.widgets import ReviewQueue, second_rater_sample, store_agreement
+    from studylib.capture.widgets import ReviewQueue, second_rater_sample, store_agreement
     labelled = pd.DataFrame({"contact_id": [f"c{i}" for i in range(6)],
                              "verbatim": [f"text {i}" for i in range(6)],
                              "demand_type": ["A", "A", "B", "B", "A", "B"]})
@@ -241,7 +242,7 @@ def test_second_rater_blind_and_kappa(store):
 
 
 def test_suggestions_on_banking77():
-    from studylib.suggest import DemandSuggester
+    from studylib.measures.suggest import DemandSuggester
     train = pd.read_csv(shared_file("verbatims/banking77_train.csv")).sample(frac=1, random_state=0)
     test = pd.read_csv(shared_file("verbatims/banking77_test.csv"))
     model = DemandSuggester().fit(train["text"].head(1000), train["category"].head(1000))

@@ -8,14 +8,14 @@ import shutil
 import socket
 import subprocess
 import sys
+import json
 import time
 import urllib.request
 
 import pytest
 
 from conftest import CHROMIUM, ROOT, SAMPLE, need_browser
-from studylib.capture import CaptureStore
-
+from studylib.capture.store import CaptureStore
 
 
 def _free_port() -> int:
@@ -55,7 +55,8 @@ def lab(tmp_path):
     else:
         proc.kill()
         pytest.fail("JupyterLab did not start within 60 s")
-    yield url, token, study
+    kernel = _start_kernel(url, token, "capture.ipynb")
+    yield url, token, study, kernel
     proc.terminate()
     try:
         proc.wait(timeout=20)
@@ -63,33 +64,54 @@ def lab(tmp_path):
         proc.kill()
 
 
+def _api(url: str, token: str, path: str, body: dict | None = None) -> dict:
+    request = urllib.request.Request(f"{url}{path}", method="POST" if body is not None else "GET",
+                                     data=None if body is None else json.dumps(body).encode(),
+                                     headers={"Authorization": f"token {token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read() or b"{}")
+
+
+def _start_kernel(url: str, token: str, notebook: str) -> str:
+    """Start the notebook's session and its python3 kernel through the server's REST API before the
+    page opens: the page then attaches to a running kernel, with no "Select Kernel" dialog to race
+    against (JupyterLab raises one when the kernel list is slow to come on a busy machine)."""
+    session = _api(url, token, "/api/sessions", {"path": notebook, "name": notebook, "type": "notebook",
+                                                 "kernel": {"name": "python3"}})
+    return session["kernel"]["id"]
+
+
+def _wait_idle(url: str, token: str, kernel: str, timeout: float = 180) -> None:
+    """Wait until the server says the kernel is idle with the page connected to it (the server
+    reports "starting" until a client has asked the kernel for its info)."""
+    deadline = time.time() + timeout
+    state = {}
+    while time.time() < deadline:
+        state = _api(url, token, f"/api/kernels/{kernel}")
+        if state.get("execution_state") == "idle" and state.get("connections", 0) > 0:
+            return
+        time.sleep(0.25)
+    pytest.fail(f"the python3 kernel was not idle with the page connected within {timeout:.0f} s: {state}")
+
+
 def test_capture_form_in_jupyterlab(lab):
     sync_playwright = need_browser()
-    url, token, study = lab
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    url, token, study, kernel = lab
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
                                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(f"{url}/lab/tree/capture.ipynb?token={token}")
-        page.wait_for_selector(".jp-Notebook", timeout=90_000)
-        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
-        verbatim = None
-        dialogs = []
-        for _ in range(4):   # a busy machine can swallow a click made while the kernel starts
-            for dialog in page.query_selector_all(".jp-Dialog"):
-                # e.g. JupyterLab asking which kernel to start while the first one is slow to come up
-                dialogs.append(dialog.inner_text())
-                dialog.query_selector(".jp-Dialog-button.jp-mod-accept").click()
-            try:
-                page.click(".lm-MenuBar-itemLabel:text-is('Run')", timeout=30_000)
-                page.click(".lm-Menu-itemLabel:text-is('Run All Cells')", timeout=30_000)
-                verbatim = page.wait_for_selector("textarea[placeholder='What the customer said, in their words']",
-                                                  timeout=45_000)
-                break
-            except PlaywrightTimeout:   # a dialog came up, or the click was lost: look again
-                continue
-        assert verbatim is not None, f"the capture form never appeared (dialogs: {dialogs})"
+        page.wait_for_selector(".jp-Notebook", timeout=120_000)
+        # The session and its kernel were started before the page opened: wait on states, not clicks.
+        _wait_idle(url, token, kernel)
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
+        dialogs = [d.inner_text() for d in page.query_selector_all(".jp-Dialog")]
+        assert dialogs == [], f"JupyterLab asked something before any cell ran: {dialogs}"
+        page.click(".lm-MenuBar-itemLabel:text-is('Run')", timeout=60_000)
+        page.click(".lm-Menu-itemLabel:text-is('Run All Cells')", timeout=60_000)
+        verbatim = page.wait_for_selector("textarea[placeholder='What the customer said, in their words']",
+                                          timeout=180_000)
         verbatim.fill("Typed in the browser: my kitchen tap is still dripping")
         page.fill("input[placeholder='the service this contact was for']", "Housing repairs")
         page.click(".widget-toggle-button:has-text('failure')")

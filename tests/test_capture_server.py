@@ -9,7 +9,8 @@ import pytest
 
 from conftest import ROOT, SAMPLE
 from studylib import compute_check, load_study
-from studylib.capture import CaptureError, CaptureStore
+from studylib.errors import CaptureError
+from studylib.capture.store import CaptureStore
 
 GOOD = {"channel": "phone", "service": "Housing repairs", "received_at": "2025-03-03 10:15",
         "verbatim": "The boiler has gone again"}
@@ -58,7 +59,7 @@ def test_two_reviewers_give_two_ratings_and_agreement_comes_from_the_store(kind,
 
 
 def test_the_live_view_counts_what_other_desks_add(postgres):
-    from studylib.widgets import LiveCounts
+    from studylib.capture.widgets import LiveCounts
     url = postgres.new_database()
     mine, other_desk = CaptureStore(url), CaptureStore(url)
     live = LiveCounts(mine, every=0.2)
@@ -81,7 +82,7 @@ def test_the_live_view_counts_what_other_desks_add(postgres):
 
 
 def test_a_server_that_goes_away_keeps_what_was_typed(postgres):
-    from studylib.widgets import CaptureForm
+    from studylib.capture.widgets import CaptureForm
     store = CaptureStore(postgres.new_database(), busy_timeout_s=2)
     form = CaptureForm(store, services=["Housing repairs"],
                        clock=lambda: pd.Timestamp("2025-03-03 10:15", tz="Europe/London"))

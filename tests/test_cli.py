@@ -51,3 +51,11 @@ def test_validate_says_how_many_events_tie_and_which_order_was_used(capsys):
     out = capsys.readouterr().out
     assert ("Event log: 56 of 6,129 events share their timestamp with another event of the same case; "
             "they were taken in the order they were recorded (their order in the file).") in out
+
+
+def test_version(capsys):
+    import studylib
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.strip() == f"studylib {studylib.__version__}"

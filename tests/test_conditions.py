@@ -6,10 +6,10 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT, shared_file
-from studylib.conditions import condition_register, open_questions
-from studylib.results import compute_check
-from studylib.runner import run_check
-from studylib.settings import resolve_settings
+from studylib.measures.conditions import condition_register, open_questions
+from studylib.check.results import compute_check
+from studylib.check.runner import run_check
+from studylib.read.settings import resolve_settings
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +118,7 @@ def test_period_setting_selects_contacts_and_counts_what_it_left_out(sample_stud
 
 
 def test_each_kind_of_waste_is_listed_once_per_system(sample_wastes):
-    from studylib.conditions import waste_by_kind
+    from studylib.measures.conditions import waste_by_kind
     *_, wastes = sample_wastes
     listed = waste_by_kind(wastes)
     assert not listed.duplicated(["stage", "system", "waste"]).any()

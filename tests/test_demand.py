@@ -9,9 +9,9 @@ import pytest
 
 from conftest import ROOT, shared_file
 from studylib import ConfigError, load_study
-from studylib.codebooks import demand_codebook_from_dict
-from studylib.demand import classify_demand, codebook_agreement, rater_agreement
-from studylib.problems import link_problems, problem_table
+from studylib.read.codebooks import demand_codebook_from_dict
+from studylib.measures.demand import classify_demand, codebook_agreement, rater_agreement
+from studylib.measures.problems import link_problems, problem_table
 from studylib.prose.demand import problems_headline
 
 CODEBOOK = {"types": [
@@ -222,7 +222,7 @@ def labelled():
 
 
 def test_frequency_and_failure_share(labelled):
-    from studylib.demand import demand_frequency, failure_share
+    from studylib.measures.demand import demand_frequency, failure_share
     by_type = demand_frequency(labelled, "demand_type")
     assert by_type.iloc[0].to_dict() == {"demand_type": "Chasing a repair", "contacts": 2, "share": 2 / 6}
     assert demand_frequency(labelled, "weekday")["weekday"].astype(str).tolist() == ["Monday", "Tuesday", "Wednesday"]
@@ -237,7 +237,7 @@ def test_frequency_and_failure_share(labelled):
 
 
 def test_weekly_demand_keeps_whole_weeks_with_zeros(labelled):
-    from studylib.demand import demand_predictability, weekly_demand
+    from studylib.measures.demand import demand_predictability, weekly_demand
     weekly = weekly_demand(labelled, types=["Chasing a repair", "Pay my bill"],
                            period=("2025-01-06", "2025-01-19"))
     assert weekly["week"].drop_duplicates().dt.strftime("%Y-%m-%d").tolist() == ["2025-01-06", "2025-01-13"]
@@ -250,7 +250,7 @@ def test_weekly_demand_keeps_whole_weeks_with_zeros(labelled):
 
 
 def test_failure_cost_is_a_range_and_unpriced_channels_are_said(labelled):
-    from studylib.demand import DEFAULT_CHANNEL_COSTS, failure_cost
+    from studylib.measures.demand import DEFAULT_CHANNEL_COSTS, failure_cost
     from studylib.prose.demand import cost_sentence
     costs = {"phone": {"low": 1.34, "high": 3.21, "source": "two reports"},
              "web": {"low": 0.1, "high": 0.5, "source": "guess"}}
@@ -273,9 +273,8 @@ def test_demand_charts_draw_the_tables(sample_study):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from studylib.charts.demand import (plot_channel_mix, plot_contacts_per_problem, plot_demand_pareto,
-                                        plot_failure_subtypes, plot_problem_map)
-    from studylib.demand import demand_frequency, failure_share
+    from studylib.charts.demand import plot_channel_mix, plot_contacts_per_problem, plot_demand_pareto, plot_failure_subtypes, plot_problem_map
+    from studylib.measures.demand import demand_frequency, failure_share
     c = classify_demand(sample_study.demand, sample_study.demand_codebook)
     by_type = demand_frequency(c, ["demand_type", "value_or_failure"])
     ax = plot_demand_pareto(by_type, top=10)
@@ -301,9 +300,9 @@ def test_demand_charts_draw_the_tables(sample_study):
 
 
 def test_demand_prose_from_the_numbers(sample_study):
-    from studylib.demand import failure_share
+    from studylib.measures.demand import failure_share
     from studylib.prose.demand import demand_prose
-    from studylib.results import compute_check
+    from studylib.check.results import compute_check
     demand = compute_check(sample_study).demand
     c, problems = demand["classified"], demand["problems"]
     assert problems_headline(problem_table(link_problems(classify_demand(sample_study.demand, sample_study.demand_codebook)))) \
@@ -327,7 +326,7 @@ def test_banking77_codebook_coverage_and_accuracy():
     import yaml
     path = ROOT / "examples" / "banking77" / "demand_codebook.yml"
     intents = {t["type"]: t["intent"] for t in yaml.safe_load(path.read_text())["types"]}
-    from studylib.codebooks import load_demand_codebook
+    from studylib.read.codebooks import load_demand_codebook
     codebook = load_demand_codebook(path)
     test = pd.read_csv(shared_file("verbatims/banking77_test.csv"))
     out = classify_demand(test.rename(columns={"text": "verbatim"}), codebook)
@@ -357,6 +356,6 @@ def test_headlines_say_what_could_not_be_linked_priced_or_judged():
     weeks = pd.date_range("2025-01-06", periods=8, freq="W-MON")
     weekly = pd.DataFrame({"week": list(weeks) * 2, "demand_type": ["a"] * 8 + ["b"] * 8,
                            "contacts": [10, 12, 11, 9, 10, 12, 11, 10] * 2})
-    from studylib.demand import demand_predictability
+    from studylib.measures.demand import demand_predictability
     text = predictability_sentence(demand_predictability(weekly))
     assert text.startswith("Too few weeks to judge for a, b (8 or fewer") and "predictable week to week" not in text

@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 from studylib import ParameterError, StudylibWarning
-from studylib.demand import classify_demand, weekly_demand
-from studylib.eventlog import read_event_log
-from studylib.flow import case_times
-from studylib.paths import transitions, variants
+from studylib.measures.demand import classify_demand, weekly_demand
+from studylib.read.eventlog import read_event_log
+from studylib.measures.flow import case_times
+from studylib.measures.paths import transitions, variants
 
 from conftest import need_module, shared_file
 
@@ -142,7 +142,7 @@ class Block:
 sys.meta_path.insert(0, Block())
 import pandas as pd
 import studylib
-from studylib.flow import case_times
+from studylib.measures.flow import case_times
 events = pd.DataFrame({'case_id': ['A', 'A'], 'activity': ['x', 'y'],
                        'timestamp': pd.to_datetime(['2025-01-01', '2025-01-02'], utc=True)})
 assert case_times(events)['end_to_end_days'].tolist() == [1.0]

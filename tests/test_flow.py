@@ -8,12 +8,12 @@ import pandas as pd
 import pytest
 
 from studylib import DataError, ParameterError, StudylibWarning
-from studylib.codebooks import flow_codebook_from_dict
-from studylib.eventlog import read_event_log, read_xes
-from studylib.flow import around_target, case_times, open_case_effect, step_times
-from studylib.paths import transitions, variants
+from studylib.read.codebooks import flow_codebook_from_dict
+from studylib.read.eventlog import read_event_log, read_xes
+from studylib.measures.flow import around_target, case_times, open_case_effect, step_times
+from studylib.measures.paths import transitions, variants
 from studylib.prose.flow import open_case_sentence, target_sentence
-from studylib.survival import KaplanMeier
+from studylib.measures.survival import KaplanMeier
 
 from conftest import shared_file
 
@@ -319,9 +319,8 @@ def test_flow_charts_draw_the_tables(sample_study):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from studylib.charts.flow import (plot_around_target, plot_handoffs_rework, plot_process_map,
-                                      plot_step_times, plot_two_clocks, plot_variants)
-    from studylib.paths import process_map_layout
+    from studylib.charts.flow import plot_around_target, plot_handoffs_rework, plot_process_map, plot_step_times, plot_two_clocks, plot_variants
+    from studylib.measures.paths import process_map_layout
 
     s = sample_study
     t = case_times(s.events, codebook=s.flow_codebook, as_of=s.as_of)
@@ -363,7 +362,7 @@ def test_flow_charts_draw_the_tables(sample_study):
 
 
 def test_flow_prose_is_computed(sample_study):
-    from studylib.flow import flow_by_system
+    from studylib.measures.flow import flow_by_system
     from studylib.prose.flow import flow_prose
     s = sample_study
     t = case_times(s.events, codebook=s.flow_codebook, as_of=s.as_of)
@@ -429,7 +428,7 @@ def test_hand_offs_follow_recorded_order_in_a_shuffled_log_with_many_ties(with_s
 def test_read_xes_in_pieces_and_processes_reads_what_one_pass_reads(tmp_path, monkeypatch):
     """Cut at trace boundaries into many small pieces, parsed in two processes: the same frame,
     with the log's namespace, a trace without a name numbered as in one pass, value-first attributes."""
-    import studylib.eventlog as eventlog
+    import studylib.read.eventlog as eventlog
     helpdesk = shared_file("eventlogs/helpdesk.xes.gz")
     monkeypatch.setattr(eventlog, "_CHUNK_BYTES", 64 * 1024)
     pd.testing.assert_frame_equal(read_xes(helpdesk, processes=2), read_xes(helpdesk, processes=1))
@@ -452,7 +451,7 @@ def test_read_xes_in_pieces_and_processes_reads_what_one_pass_reads(tmp_path, mo
 
 def test_codes_of_text_already_in_order_match_a_sorting_factorize():
     """A log exported by case skips hashing; the codes are those a sorted factorize gives."""
-    from studylib.ordering import sorted_codes
+    from studylib.read.ordering import sorted_codes
     for values in (["A", "A", "B", "NA", "NA", "OA"], ["b", "a", "b"], ["z", "é"], ["é", "z"], ["x", None, "y"]):
         column = pd.Series(values, dtype="str")
         codes, uniques = sorted_codes(column)

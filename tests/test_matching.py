@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from studylib.demand import classify_demand
-from studylib.matching import may_match_newline, type_hits
+from studylib.measures.demand import classify_demand
+from studylib.engines.matching import may_match_newline, type_hits
 
 from conftest import need_module, shared_file
 

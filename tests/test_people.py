@@ -8,10 +8,10 @@ import pytest
 
 from conftest import ROOT, SAMPLE, shared_file
 from studylib import compute_check, load_study
-from studylib.customers import customer_kinds, customer_patterns, ni14_comparison
-from studylib.problems import link_problems
-from studylib.settings import resolve_settings
-from studylib.waiting import list_over_time, waiting_list, waiting_summary
+from studylib.measures.customers import customer_kinds, customer_patterns, ni14_comparison
+from studylib.measures.problems import link_problems
+from studylib.read.settings import resolve_settings
+from studylib.measures.waiting import list_over_time, waiting_list, waiting_summary
 
 TZ = "Europe/London"
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import matplotlib
 import pandas as pd
 
-from studylib import purpose
+from studylib.measures import purpose
 from studylib.charts.purpose import plot_what_matters
 from studylib.prose.purpose import purpose_summary
 

@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 
 from conftest import CHROMIUM, ROOT, SAMPLE, need_browser
-from studylib.report import configure_privacy, private, redact, say, table
-from studylib.runner import run_check, stage_notebooks
+from studylib.text import configure_privacy, private, redact
+from studylib.prose.show import say, table
+from studylib.check.runner import run_check, stage_notebooks
 
 
 HOSTILE = [

@@ -10,9 +10,9 @@ import re
 import pytest
 
 from conftest import CHROMIUM, ROOT, SAMPLE, need_browser, shared_file
-from studylib.report import CODE_WORDS
-from studylib.runner import run_check, run_notebook
-from studylib.scaffold import new_study
+from studylib.prose.show import CODE_WORDS
+from studylib.check.runner import run_check, run_notebook
+from studylib.read.scaffold import new_study
 
 #: What must never be read in a report: raw missing values, codes, machine paths, Python.
 FORBIDDEN = [r"\binf\b", r"\bnan\b", r"\bNaN\b", r"\bNaT\b", r"\bNone\b", "common_cause", "special_cause",
@@ -112,7 +112,7 @@ def test_an_empty_chart_becomes_a_sentence(studies):
 
 def test_making_data_count_icons_with_words(studies):
     import pandas as pd
-    from studylib.report import table
+    from studylib.prose.show import table
     shown = table(pd.DataFrame({"chart": ["<b>A</b>"], "variation": ["special_cause_concern"],
                                 "assurance": ["consistent_fail"]}), icons=["variation", "assurance"]).data
     assert shown.count('<img class="icon" src="data:image/svg+xml;base64,') == 2

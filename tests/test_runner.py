@@ -11,7 +11,7 @@ import pytest
 
 from conftest import ROOT, SAMPLE
 from studylib import ParameterError
-from studylib.runner import check_parameters, notebook_parameters, run_check, stage_notebooks
+from studylib.check.runner import check_parameters, notebook_parameters, run_check, stage_notebooks
 
 NOTEBOOKS = ROOT / "notebooks"
 
@@ -180,7 +180,7 @@ def test_stages_sharing_a_kernel_see_nothing_of_each_other(tmp_path):
     nbs = tmp_path / "nbs"
     nbs.mkdir()
     _notebook(nbs / "01_first.ipynb", "First", "import matplotlib.pyplot as plt\nleak = 1\nfig = plt.figure()\n"
-              "from studylib.report import configure_privacy\nconfigure_privacy(redact=False)")
+              "from studylib.text import configure_privacy\nconfigure_privacy(redact=False)")
     _notebook(nbs / "02_second.ipynb", "Second",
               "import matplotlib.pyplot as plt\nassert 'leak' not in globals(), 'a variable leaked'\n"
               "assert plt.get_fignums() == [], 'a figure leaked'\nimport os\nprint('pid', os.getpid())")
@@ -193,12 +193,12 @@ def test_stages_sharing_a_kernel_see_nothing_of_each_other(tmp_path):
 
 
 def test_a_failure_computing_the_results_stops_the_waiting_kernels(tmp_path, monkeypatch):
-    import studylib.results
+    import studylib.check.results
 
     def broken(*args, **kwargs):
         raise RuntimeError("the computation broke")
 
-    monkeypatch.setattr(studylib.results, "compute_check", broken)
+    monkeypatch.setattr(studylib.check.results, "compute_check", broken)
     started = time.perf_counter()
     with pytest.raises(RuntimeError, match="the computation broke"):
         run_check(SAMPLE, tmp_path / "out", notebooks_dir=NOTEBOOKS, progress=False)

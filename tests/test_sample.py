@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from conftest import SAMPLE
-from studylib.sample import generate_sample
+from studylib.read.sample import generate_sample
 
 
 def test_committed_sample_equals_a_fresh_generation(tmp_path):

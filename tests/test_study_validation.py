@@ -246,9 +246,9 @@ def test_an_order_column_named_in_study_yml_orders_ties(tmp_path):
     s = load_study(make_study(tmp_path, events=events,
                               extra_yml="events: {file: events.csv, columns: {order: Seq}}\n"))
     assert s.events["order"].tolist() == [2, 1, 3]
-    from studylib.paths import variants
+    from studylib.measures.paths import variants
     assert variants(s.events)["variant"].tolist() == ["Reported → Registered → Fixed"]
-    from studylib.ordering import ties_note
+    from studylib.read.ordering import ties_note
     assert ties_note(s.events).startswith("2 of 3 events share their timestamp with another event of the same case; "
                                           "they were put in the order of the log's order column")
 
@@ -258,7 +258,7 @@ def test_without_an_order_column_ties_keep_file_order_and_a_column_called_order_
               "A,Registered,2025-01-06 09:00,2\nA,Reported,2025-01-06 09:00,1\nA,Fixed,2025-01-09 09:00,3\n")
     s = load_study(make_study(tmp_path, events=events))
     assert "order" not in s.events.columns          # a purchase order, for all studylib knows
-    from studylib.paths import variants
+    from studylib.measures.paths import variants
     assert variants(s.events)["variant"].tolist() == ["Registered → Reported → Fixed"]
 
 

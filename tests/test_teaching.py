@@ -12,11 +12,11 @@ import yaml
 import studylib
 from conftest import ROOT, SAMPLE
 from studylib import StudylibError, compute_check, load_study
-from studylib.exercises import EXERCISES, check_answer, exercises, solution
-from studylib.runner import run_check, stage_notebooks
-from studylib.scaffold import new_study
-from studylib.teaching import (PREDICTIONS, prediction_table, purpose_check, read_predictions, read_reflections,
-                               save_prediction, save_reflection, word_count)
+from studylib.teaching.exercises import EXERCISES, check_answer, exercises, solution
+from studylib.check.runner import run_check, stage_notebooks
+from studylib.read.scaffold import new_study
+from studylib.teaching.predictions import PREDICTIONS, prediction_table, purpose_check, read_predictions, read_reflections, save_prediction, save_reflection
+from studylib.measures.purpose import word_count
 
 NOTEBOOKS = ROOT / "notebooks"
 STAGE_TITLES = {"01_purpose": "Purpose", "02_demand": "Demand", "03_capability": "Capability", "04_flow": "Flow",
@@ -145,7 +145,8 @@ def test_purpose_counts_its_words_and_sits_beside_what_the_targets_imply(sample_
     long = purpose_check(" ".join(["word"] * 151), sample_results)
     assert "151 words: more than 150" in long
     assert "purpose:" in long                        # where to write it when agreed
-    table = studylib.purpose.purpose_statements(sample_results.study.findings, sample_results.study.config)
+    from studylib.measures.purpose import purpose_statements
+    table = purpose_statements(sample_results.study.findings, sample_results.study.config)
     assert table["statement"].tolist()[-1] == "De facto purpose, as the targets in study.yml imply"
 
 
@@ -230,7 +231,7 @@ def test_reports_set_predictions_beside_results_and_quote_reflections(taught_rep
 
 
 def test_without_predictions_the_summary_says_none_were_written(tmp_path):
-    from studylib.report import predictions_beside
+    from studylib.check.pages import predictions_beside
     shutil.copytree(SAMPLE, tmp_path / "s", ignore=shutil.ignore_patterns("predictions.yml", "reflections.yml"))
     r = compute_check(load_study(tmp_path / "s"))
     assert r.predictions == {} and r.reflections == {}
@@ -306,7 +307,7 @@ def test_capture_notebook_refuses_to_run_without_a_study(tmp_path):
 # -- the forms -------------------------------------------------------------------------------------
 
 def test_prediction_and_reflection_forms_write_the_study_files(tmp_path):
-    from studylib.widgets import PredictionForm, ReflectionForm
+    from studylib.teaching.widgets import PredictionForm, ReflectionForm
     form = PredictionForm(tmp_path, ["failure_share", "end_to_end_days"])
     form.fields["failure_share"].value = "35%"
     form.fields["end_to_end_days"].value = "ten"

@@ -12,8 +12,7 @@ import pytest
 
 from conftest import shared_file
 from studylib import StudylibError
-from studylib.xmr import (_extend_back, _seven_point_one_side, _seven_point_trend, _two_in_three,
-                          anhoej_limits, runs_analysis, xmr, xmr_summary)
+from studylib.measures.xmr import _extend_back, _seven_point_one_side, _seven_point_trend, _two_in_three, anhoej_limits, runs_analysis, xmr, xmr_summary
 
 # NHSRplotthedots' special_cause_type for each of our rule names
 NHS_NAME = {"above upper limit": "Above UCL", "below lower limit": "Below LCL",

@@ -1,4 +1,4 @@
-"""Process-behaviour charts in Making Data Count colours, over :func:`studylib.xmr` results.
+"""Process-behaviour charts in Making Data Count colours, over :func:`studylib.measures.xmr.xmr` results.
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def plot_xmr(result: pd.DataFrame, *, ax=None, target: float | None = None, floo
              title: str | None = None, ylabel: str | None = None, annotate_changes: bool = True):
     """Draw an XmR result: the values, mean and limits per group, coloured special causes, target.
 
-    Time runs along the x axis: a capability chart (from :func:`studylib.capability.capability`)
+    Time runs along the x axis: a capability chart (from :func:`studylib.measures.capability.capability`)
     places each case at the date it finished (or arrived, in arrival order), and its dated changes
     are drawn where they happened. Lines carry a ``gid`` for tests: ``values`` (one per group),
     ``mean``, ``upper limit``, ``lower limit``, ``target``; the special-cause points are scatters

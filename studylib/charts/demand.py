@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._finish import finish
+from .finish import finish
 
 __all__ = ["plot_demand_pareto", "plot_failure_subtypes", "plot_channel_mix", "plot_contacts_per_problem", "plot_problem_map", "plot_customer_kinds"]
 
@@ -75,7 +75,7 @@ def plot_problem_map(problems: pd.DataFrame, *, ax=None):
 
 def plot_customer_kinds(kinds: pd.DataFrame, *, ax=None):
     """Contacts made by each kind of customer, split into value and failure
-    (:func:`studylib.customers.customer_kinds`)."""
+    (:func:`studylib.measures.customers.customer_kinds`)."""
     import matplotlib.pyplot as plt
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 2.6))

@@ -7,7 +7,8 @@ a sentence (:func:`chart_is_empty`).
 """
 from __future__ import annotations
 
-from ..report import escape, redact, say
+from ..text import escape, redact
+from ..prose.show import say
 
 __all__ = ["show", "describe_chart", "chart_is_empty", "PHONE_WIDTH_PX", "PHONE_TEXT_PX"]
 

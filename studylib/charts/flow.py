@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..codebooks import FlowCodebook
-from ._finish import finish
+from ..read.codebooks import FlowCodebook
+from .finish import finish
 
 __all__ = ["plot_two_clocks", "plot_step_times", "plot_handoffs_rework", "plot_variants", "plot_process_map",
            "plot_around_target", "plot_waiting_ages", "plot_waiting_list"]
@@ -22,7 +22,7 @@ VALUE_COLOUR, WASTE_COLOUR = "#2a7f2a", "#d9822b"
 def plot_two_clocks(times: pd.DataFrame, *, ax=None, changes: pd.DataFrame | None = None):
     """Each finished case at its arrival date: the customer's clock (dark) and the organisation's
     (light), joined by a line: the gap is the time the organisation does not count. ``changes``
-    (:func:`studylib.systems.system_periods` rows) are drawn as dated lines."""
+    (:func:`studylib.measures.systems.system_periods` rows) are drawn as dated lines."""
     import matplotlib.pyplot as plt
     if ax is None:
         _, ax = plt.subplots(figsize=(10, 4))
@@ -164,7 +164,7 @@ def plot_around_target(table: pd.DataFrame, *, ax=None):
 
 def plot_waiting_ages(waiting: pd.DataFrame, *, ax=None, bins: int = 20, target: float | None = None):
     """The open cases by age at the as-of date, on the customer's clock and the organisation's
-    (:func:`studylib.waiting.waiting_list`): the light bars are the list the organisation counts."""
+    (:func:`studylib.measures.waiting.waiting_list`): the light bars are the list the organisation counts."""
     import matplotlib.pyplot as plt
     import numpy as np
     if ax is None:
@@ -184,7 +184,7 @@ def plot_waiting_ages(waiting: pd.DataFrame, *, ax=None, bins: int = 20, target:
 
 def plot_waiting_list(weekly: pd.DataFrame, *, ax=None):
     """Week by week, the list on the customer's clock against the organisation's, with arrivals
-    and completions (:func:`studylib.waiting.list_over_time`)."""
+    and completions (:func:`studylib.measures.waiting.list_over_time`)."""
     import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
     if ax is None:

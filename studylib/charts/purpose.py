@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ._finish import finish
+from .finish import finish
 
 __all__ = ["plot_what_matters"]
 

@@ -1,7 +1,7 @@
 """Report prose: modules that turn computed results into words, and compute nothing of their own.
 
 :func:`summary_prose` gives every stage's four parts (what, so what, now what, then what) from
-one :class:`studylib.results.CheckResults`; the summary and each stage report show the same words.
+one :class:`studylib.check.results.CheckResults`; the summary and each stage report show the same words.
 """
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ __all__ = ["summary_prose", "purpose_prose", "conditions_prose", "stage_headline
 
 
 def purpose_prose(results) -> dict[str, str]:
-    from ..purpose import targets_purpose
-    from ..teaching import PURPOSE_WORD_LIMIT, word_count
+    from ..measures.purpose import targets_purpose
+    from ..measures.purpose import PURPOSE_WORD_LIMIT, word_count
     from .purpose import purpose_summary
     s = results.study
     purpose = (s.findings or {}).get("purpose")
@@ -69,7 +69,7 @@ def conditions_prose(results) -> dict[str, str]:
 
 def unfinished_prose(times) -> dict[str, str]:
     """Capability when no case has finished: there is nothing to chart, and the prose says why."""
-    from ..systems import long_date
+    from ..text import long_date
     n = len(times)
     return {
         "what": (f"Not one of the {n:,} cases has finished by {long_date(times.attrs['as_of'])}, so there is no capability "

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..capability import MIN_POINTS_FOR_LIMITS, limits_by_system
-from ..systems import long_date
+from ..measures.capability import MIN_POINTS_FOR_LIMITS, limits_by_system
+from ..text import long_date
 
 __all__ = ["capability_caption", "capability_prose", "capability_headline", "xmr_caption"]
 
@@ -51,7 +51,7 @@ def capability_caption(result: pd.DataFrame) -> str:
     """The chart in plain words, computed from its limits.
 
     A range ("will deliver anywhere between 3 and 61 days") is given only for a system with at
-    least :data:`studylib.capability.MIN_POINTS_FOR_LIMITS` cases and no signals; otherwise the
+    least :data:`studylib.measures.capability.MIN_POINTS_FOR_LIMITS` cases and no signals; otherwise the
     caption says why none is promised.
     """
     if result["value"].notna().sum() == 0:
@@ -82,7 +82,7 @@ def capability_caption(result: pd.DataFrame) -> str:
     return text
 
 
-#: The special causes of :data:`studylib.xmr.SPECIAL_CAUSES` in a manager's words.
+#: The special causes of :data:`studylib.measures.xmr.SPECIAL_CAUSES` in a manager's words.
 _SIGNAL_WORDS = {"shift above": "in long runs above the average", "shift below": "in long runs below the average",
                  "above upper limit": "above the upper limit", "below lower limit": "below the lower limit",
                  "trend up": "in rising trends", "trend down": "in falling trends",
@@ -138,7 +138,7 @@ _ASSURANCE_WORDS = {"consistent_fail": "will consistently miss", "consistent_pas
 
 def xmr_caption(result: pd.DataFrame, *, unit: str = "", points: str = "months", floor: float | None = None,
                 ceiling: float | None = None, standard_words: str = "the standard") -> str:
-    """A periodic measure's XmR chart (:func:`studylib.xmr`) in plain words, as honest as the
+    """A periodic measure's XmR chart (:func:`studylib.measures.xmr.xmr`) in plain words, as honest as the
     capability caption: a range only from 12 or more points of a stable system (the latest group),
     the limits held within ``floor`` and ``ceiling`` (a share cannot pass 100%), and the assurance
     against the target only then.
@@ -148,7 +148,7 @@ def xmr_caption(result: pd.DataFrame, *, unit: str = "", points: str = "months",
     its 36 months are signals (7 in long runs below the average, ...), so no range can be promised;
     on average 80.5%."
     """
-    from ..xmr import xmr_summary
+    from ..measures.xmr import xmr_summary
     latest = result[result["group"] == result["group"].max()]
     n = int(latest["value"].notna().sum())
     signals = latest.loc[latest["special_cause"] != "none", "special_cause"].astype(str).value_counts()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..capability import MIN_POINTS_FOR_LIMITS
+from ..measures.capability import MIN_POINTS_FOR_LIMITS
 
 
 __all__ = ["demand_prose", "cost_sentence", "problems_headline", "system_sentence", "left_out_sentence",
@@ -110,7 +110,7 @@ def predictability_sentence(predictability: pd.DataFrame | None) -> str:
 def demand_prose(demand: dict) -> dict[str, str]:
     """What / so what / now what / then what for the demand stage, from its computed tables.
 
-    ``demand`` is the demand part of :class:`studylib.results.CheckResults` (``overall``,
+    ``demand`` is the demand part of :class:`studylib.check.results.CheckResults` (``overall``,
     ``subtypes``, ``problems``, ``costs``, ``by_channel``, ``by_system``, ``predictability``,
     ``left_out``, ``days``, ``classified``).
     """

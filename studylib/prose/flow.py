@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..systems import WHOLE_PERIOD
+from ..measures.systems import WHOLE_PERIOD
 
 __all__ = ["flow_prose", "open_case_sentence", "target_sentence"]
 
@@ -126,7 +126,7 @@ def _service_flow(part: pd.DataFrame, *, unit: str, whats: dict) -> dict[str, li
 
 
 def flow_prose(flow: dict, *, whats: dict | None = None) -> dict[str, str]:
-    """What / so what / now what / then what for the flow stage, from :func:`studylib.flow.flow_by_system`.
+    """What / so what / now what / then what for the flow stage, from :func:`studylib.measures.flow.flow_by_system`.
 
     The system as it is now leads ("Since 10 March 2025 ..."); each earlier system follows it.
     ``whats`` maps (service, era) to the words of the change that started that system.

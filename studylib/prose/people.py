@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..systems import long_date
+from ..text import long_date
 
 __all__ = ["customers_sentence", "ni14_sentence", "waiting_sentence"]
 

@@ -1,0 +1,76 @@
+"""What a stage notebook shows around its figures: the stage opened from the check's results, what
+to bear in mind, the team's predictions and reflections, and the summary's stage headings.
+"""
+from __future__ import annotations
+
+from ..prose.show import four_parts, say, table
+from ..text import configure_privacy, escape, private, redact
+from ..teaching.predictions import prediction_table, reflections_table
+from .results import NEEDS, STAGES
+
+__all__ = ["open_stage", "caveats", "predictions_beside", "team_reflections", "stage_heading",
+           "say", "table", "four_parts", "private"]
+
+
+def caveats(results, stage: str):
+    """What a reader should bear in mind for a stage, in words (the study's warnings), or nothing."""
+    from IPython.display import HTML
+    notes = results.stage_caveats(stage)
+    if not notes:
+        return HTML("")
+    items = "".join(f"<li>{escape(redact(n))}</li>" for n in notes)
+    return HTML(f"<h3>Bear in mind</h3><ul class=\"caveats\">{items}</ul>")
+
+
+def predictions_beside(results, stage: str | None = None, *, level: int = 3):
+    """What the team predicted beside what the data says ("The team expected 20% failure demand; it
+    is 49%."), from the study's predictions.yml as it is now; nothing when it holds none for the stage.
+
+    With no ``stage`` (the summary), every prediction the check read, as a table.
+    """
+    from IPython.display import HTML
+    if stage is None:
+        t = prediction_table(results, results.predictions)
+        if t.empty:
+            return say("The team wrote down no predictions before looking at the figures (predictions.yml): "
+                       "next time, write what you expect first, and see by how much the data differs.")
+        return table(t[["measure", "you_expected", "it_is"]], max_rows=None)
+    t = prediction_table(results, stage=stage, who="The team")
+    if t.empty:
+        return HTML("")
+    items = "".join(f"<li>{escape(redact(text))}</li>" for text in t["sentence"])
+    return HTML(f"<h{level}>What the team expected</h{level}><ul>{items}</ul>")
+
+
+def team_reflections(results):
+    """What the team wrote after each stage (reflections.yml), quoted, escaped and redacted."""
+    t = reflections_table(results.reflections)
+    if t.empty:
+        return say("The team has not written its reflections yet (reflections.yml, or the form at the end of "
+                   "each stage notebook).")
+    return table(t, max_rows=None)
+
+
+def open_stage(results, notebook: str):
+    """Set up a stage notebook from the check's results: privacy from the settings, and a sentence
+    saying why the stage has nothing to show when its data is missing. Returns whether it has."""
+    from IPython.display import display
+    configure_privacy(redact=results.settings.get("redact", True), never_show=results.study.config.get("never_show"))
+    rec = results.stages[results.stages["notebook"] == notebook]
+    if len(rec) and rec["status"].iloc[0] == "skipped":
+        need = next(n for stem, _, n in STAGES if stem == notebook)
+        reason, text, lines = NEEDS[need]
+        display(say(f"This stage was skipped: {reason}. {text} Add to study.yml:"))
+        from IPython.display import HTML
+        display(HTML(f"<pre>{escape(lines)}</pre>"))
+        return False
+    return True
+
+
+def stage_heading(results, notebook: str, title: str):
+    """A stage's heading in the summary, linking to its report, with "skipped: why" when it has no data."""
+    from IPython.display import HTML
+    rec = results.stages[results.stages["notebook"] == notebook]
+    skipped = f" <em>(skipped: {escape(rec['reason'].iloc[0])})</em>" if len(rec) and rec["status"].iloc[0] == "skipped" else ""
+    return HTML(f'<h2>{escape(title)}</h2><p><a href="{escape(notebook)}.html">The {escape(title.lower())} report</a>'
+                f"{skipped}</p>")

@@ -1,0 +1,357 @@
+"""The whole check, computed once: every stage's results from one study and one set of settings.
+
+:func:`compute_check` is the one place a check's figures are computed. The stage notebooks, the
+summary and the system-conditions register all read its :class:`CheckResults`, so no report can
+show a figure computed with other settings than another's. ``studylib check`` computes it once,
+saves it in a private folder for the run (never the reports folder: it holds the raw data), and
+hands the file to every kernel (:func:`save_results`, :func:`load_results`); a notebook opened in
+JupyterLab computes it from its study folder (:func:`check_results`).
+"""
+from __future__ import annotations
+
+import pickle
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import StudylibError, StudylibWarning, collect_caveats
+from ..read.ordering import ties_sentence
+from ..read.settings import resolve_settings
+from ..read.study import Study, load_study
+from ..measures.systems import assign_systems, system_periods
+from ..text import long_date
+
+__all__ = ["CheckResults", "compute_check", "check_results", "save_results", "load_results", "STAGES",
+           "select_contacts", "stage_table", "likely_stages"]
+
+#: The stages of a check: notebook stem, title, and what each needs to say something.
+STAGES = [
+    ("00_summary", "Summary", None),
+    ("01_purpose", "Purpose", None),
+    ("02_demand", "Demand", "demand"),
+    ("03_capability", "Capability", "events"),
+    ("04_flow", "Flow", "events"),
+    ("05_system_conditions", "System conditions", "findings"),
+]
+
+#: What a skipped stage needs, and the study.yml lines that add it.
+NEEDS = {
+    "demand": ("no demand data",
+               "This stage needs demand records: one row per contact (contact_id, received_at, channel, "
+               "service, verbatim).",
+               "demand:\n  file: demand.csv          # one row per contact\n"
+               "demand_codebook: demand_codebook.yml   # optional: labels contacts value or failure"),
+    "events": ("no case events",
+               "This stage needs case events: one row per event (case_id, activity, timestamp), and a "
+               "flow codebook saying which activities start and stop each clock.",
+               "events:\n  file: events.csv          # one row per case event\n"
+               "flow_codebook: flow_codebook.yml"),
+    "findings": ("no findings and no waste found",
+                 "This stage needs the team's findings (system conditions and the thinking behind "
+                 "them) or data from which waste can be found (demand or case events).",
+                 "findings: findings.yml     # system_conditions: [{condition: ..., causes: [...]}]"),
+}
+
+
+@dataclass
+class CheckResults:
+    """Every stage's results from one study and one set of settings.
+
+    Attributes
+    ----------
+    study : Study
+    settings : dict
+        :func:`studylib.read.settings.resolve_settings`.
+    systems : DataFrame
+        :func:`studylib.measures.systems.system_periods` for every service in the data.
+    stages : DataFrame
+        ``notebook, stage, status, reason``: ``status`` is "ok" or "skipped" (``reason`` then
+        says what data is missing).
+    caveats : DataFrame
+        ``stage, caveat``: what a reader should bear in mind, in words (the study's warnings).
+    prose : dict
+        Stage title -> {"what", "so what", "now what", "then what"}: the words every report shows.
+    headlines : dict
+        Stage title -> the one finding that matters, with its figure (the front page).
+    demand, flow, capability, conditions : dict
+        Each stage's tables (empty when the stage has no data).
+    predictions : dict
+        The team's predictions (``predictions.yml``), by key, as read when the check was computed.
+    reflections : dict
+        What the team wrote after each stage (``reflections.yml``): stage -> prompt -> text.
+    """
+
+    study: Study
+    settings: dict
+    systems: pd.DataFrame
+    stages: pd.DataFrame
+    caveats: pd.DataFrame
+    prose: dict = field(default_factory=dict)
+    headlines: dict = field(default_factory=dict)
+    purpose: dict = field(default_factory=dict)
+    demand: dict = field(default_factory=dict)
+    flow: dict = field(default_factory=dict)
+    capability: dict = field(default_factory=dict)
+    conditions: dict = field(default_factory=dict)
+    predictions: dict = field(default_factory=dict)
+    reflections: dict = field(default_factory=dict)
+
+    def status(self, notebook: str) -> str:
+        rec = self.stages[self.stages["notebook"] == notebook]
+        return rec["status"].iloc[0] if len(rec) else "ok"
+
+    def stage_caveats(self, stage: str) -> list[str]:
+        return self.caveats.loc[self.caveats["stage"].isin([stage, "Data"]), "caveat"].drop_duplicates().tolist()
+
+    def __repr__(self) -> str:
+        ok = ", ".join(f"{r.stage} {r.status}" for r in self.stages.itertuples())
+        return f"<CheckResults {self.study.name!r}: {ok}; {len(self.caveats)} caveats>"
+
+
+def select_contacts(study: Study, settings: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The contacts inside the check's period, and a count of those left out with the reason.
+
+    Returns
+    -------
+    (contacts, left_out): ``left_out`` has columns ``reason, contacts``.
+    """
+    start, end = settings.get("period_start"), settings.get("period_end")
+    contacts = study.demand
+    keep = pd.Series(True, index=contacts.index)
+    left = []
+    if start is not None:
+        early = contacts["received_at"] < start
+        left.append({"reason": f"received before the study period starts ({long_date(start)})",
+                     "contacts": int(early.sum())})
+        keep &= ~early
+    if end is not None:
+        late = contacts["received_at"] >= end + pd.Timedelta(days=1)
+        left.append({"reason": f"received after the study period ends ({long_date(end)})",
+                     "contacts": int(late.sum())})
+        keep &= ~late
+    as_of = settings.get("as_of")
+    if as_of is not None:
+        after = keep & (contacts["received_at"] > as_of)
+        left.append({"reason": f"received after the as-of date ({long_date(as_of)})", "contacts": int(after.sum())})
+        keep &= ~after
+    left_out = pd.DataFrame(left, columns=["reason", "contacts"])
+    return contacts[keep], left_out[left_out["contacts"] > 0].reset_index(drop=True)
+
+
+def _targets(config: dict, services, settings: dict) -> dict:
+    from ..measures.capability import study_target
+    out = {}
+    for service in services:
+        if settings.get("target") is not None:
+            out[service] = float(settings["target"])
+            continue
+        found = study_target(config, service=service)
+        out[service] = None if found is None else float(found["value"])
+    return out
+
+
+def _demand(study: Study, settings: dict, systems: pd.DataFrame) -> dict:
+    from ..measures import demand as dm
+    from ..measures.problems import link_problems, problem_table
+    contacts, left_out = select_contacts(study, settings)
+    if study.demand_codebook is not None:
+        classified = dm.classify_demand(contacts, study.demand_codebook)
+    else:
+        labelled = contacts["demand_type"].notna()
+        classified = contacts.assign(matched_by=labelled.map({True: "hand label", False: "none"}),
+                                     needs_review=~labelled)
+    changes = study.config.get("system_changes") or []
+    classified = pd.concat([classified, assign_systems(classified["received_at"], classified["service"], changes)],
+                           axis=1)
+    linked = link_problems(classified, radius_m=settings["radius_m"], window_days=settings["window_days"])
+    start, end = settings.get("period_start"), settings.get("period_end")
+    weekly = dm.weekly_demand(classified, period=(start, end) if start is not None and end is not None else None)
+    received = classified["received_at"]
+    costs = study.config.get("channel_costs") or None
+    from ..measures.customers import customer_kinds, customer_patterns, failure_per_problem, ni14_comparison
+    problems = problem_table(linked)
+    return {
+        "classified": classified,
+        "left_out": left_out,
+        # Who contacts us: counts per kind of customer only (customer references are never shown).
+        "customers": customer_kinds(customer_patterns(linked)),
+        "ni14": ni14_comparison(linked),
+        "fix_first": failure_per_problem(problems),
+        "problems": problems,
+        # Only the study's own unit costs price failure demand: without them it is not priced.
+        "costs": dm.failure_cost(classified, costs) if costs else None,
+        "costs_by_service": dm.failure_cost(classified, costs, by="service") if costs else None,
+        "currency": dm.currency_symbol(study.config.get("currency")),
+        "linkable": int((classified["problem_ref"].notna()
+                         | (classified["latitude"].notna() & classified["longitude"].notna())).sum()),
+        "weekly": weekly,
+        "predictability": (dm.demand_predictability(weekly, rebase_at=dm.change_weeks(classified, weekly, systems))
+                           if len(weekly) else None),
+        "by_type": dm.demand_frequency(classified, ["demand_type", "value_or_failure"]),
+        "subtypes": dm.demand_frequency(classified[classified["value_or_failure"] == "failure"], "failure_subtype"),
+        "by_channel": dm.failure_share(classified, "channel"),
+        "by_service": dm.failure_share(classified, "service"),
+        "overall": dm.failure_share(classified),
+        "by_system": dm.demand_by_system(classified, systems),
+        "days": (received.max() - received.min()).total_seconds() / 86400 + 1 if len(classified) else None,
+        "period": (start, end),
+    }
+
+
+def _flow(study: Study, settings: dict) -> dict:
+    from ..measures import flow
+    from ..measures.paths import process_map_layout, variants
+    times = flow.case_times(study.events, codebook=study.flow_codebook, as_of=settings.get("as_of"),
+                            business_days=settings["business_days"], holidays=study.config.get("holidays"))
+    tie_words = ties_sentence(times.attrs["tied_events"], int(times["n_events"].sum()),
+                              by_column=times.attrs["tie_order"] == "order column")
+    if tie_words:
+        warnings.warn(tie_words, StudylibWarning, stacklevel=2)
+    changes = study.config.get("system_changes") or []
+    attrs = dict(times.attrs)
+    times = pd.concat([times, assign_systems(times["customer_start"], times["service"], changes)], axis=1)
+    times.attrs.update(attrs)
+    services = list(pd.unique(times["service"]))
+    targets = _targets(study.config, services, settings)
+    out = {"times": times, "targets": targets, **flow.flow_by_system(times, study.events, study.flow_codebook,
+                                                                    targets=targets)}
+    from ..measures.waiting import list_over_time, waiting_list, waiting_summary
+    out["waiting"] = waiting_list(times, study.events, targets=targets)
+    out["waiting_summary"] = waiting_summary(out["waiting"])
+    out["list_weekly"] = list_over_time(times)
+    out["paths"] = variants(study.events, times, top=8)
+    out["map"] = process_map_layout(study.events)
+    return out
+
+
+def _capability(study: Study, settings: dict, times: pd.DataFrame) -> dict:
+    from ..measures.capability import capability_charts
+    clock, other = settings["clock"], "organisation" if settings["clock"] == "customer" else "customer"
+    kwargs = {"order": settings["order"], "target": settings.get("target")}
+    return {"clock": clock, "charts": capability_charts(times, study.config, clock=clock, **kwargs),
+            "other_clock": other, "other": capability_charts(times, study.config, clock=other, **kwargs)}
+
+
+def _conditions(study: Study, demand: dict, flow: dict) -> dict:
+    from ..measures import conditions
+    wastes = conditions.waste_found(demand=demand.get("classified"), flow=flow)
+    register = conditions.condition_register(study.findings, wastes, study.config.get("system_changes") or [])
+    return {"wastes": wastes, "register": register, "questions": conditions.open_questions(study.findings, wastes)}
+
+
+def _caught(stage: str, caveats: list, compute):
+    """Run one stage's computation, keeping its StudylibWarnings as caveats of that stage."""
+    result, messages = collect_caveats(compute)
+    caveats.extend({"stage": stage, "caveat": m} for m in messages)
+    return result
+
+
+def _has_findings(study: Study) -> bool:
+    return bool(study.findings.get("system_conditions") or study.findings.get("thinking"))
+
+
+def stage_table(available: dict) -> pd.DataFrame:
+    """Each stage's status from what data is available: ``notebook, stage, status, reason``."""
+    rows = []
+    for notebook, title, needs in STAGES:
+        ok = needs is None or available[needs]
+        rows.append({"notebook": notebook, "stage": title, "status": "ok" if ok else "skipped",
+                     "reason": "" if ok else NEEDS[needs][0]})
+    return pd.DataFrame(rows, columns=["notebook", "stage", "status", "reason"])
+
+
+def likely_stages(study: Study) -> pd.DataFrame:
+    """:func:`stage_table` as far as it can be told before computing (to start kernels early):
+    a stage marked ok here may still turn out to have nothing to show (no contact in the period,
+    no waste found), never the other way round."""
+    return stage_table({"demand": study.has_demand, "events": study.has_events,
+                        "findings": _has_findings(study) or study.has_demand or study.has_events})
+
+
+def compute_check(study: Study, settings: dict | None = None, *, load_caveats: list[str] = ()) -> CheckResults:
+    """Compute every stage's results once.
+
+    Parameters
+    ----------
+    study : Study
+        :func:`studylib.load_study`.
+    settings : dict, optional
+        :func:`studylib.read.settings.resolve_settings` (default: study.yml's).
+    load_caveats : list of str
+        Warnings raised while the study was read, kept as caveats of the data.
+
+    Returns
+    -------
+    CheckResults
+    """
+    from ..prose import stage_headlines, summary_prose
+    settings = settings or resolve_settings(study.config)
+    caveats = [{"stage": "Data", "caveat": c} for c in load_caveats]
+    services = sorted(set(study.config.get("services") or [])
+                      | set(study.demand["service"].dropna().astype(str)) | set(study.events["service"].dropna().astype(str)))
+    systems = system_periods(study.config.get("system_changes") or [], services)
+    demand = _caught("Demand", caveats, lambda: _demand(study, settings, systems)) if study.has_demand else {}
+    if demand and demand["classified"].empty:
+        demand = {}
+        caveats.append({"stage": "Demand", "caveat": "No contact falls inside the study period, so there is no "
+                                                     "demand to study; check period: in study.yml."})
+    flow = _caught("Flow", caveats, lambda: _flow(study, settings)) if study.has_events else {}
+    capability = _caught("Capability", caveats, lambda: _capability(study, settings, flow["times"])) if flow else {}
+    conditions = _caught("System conditions", caveats, lambda: _conditions(study, demand, flow))
+    from ..measures.purpose import what_matters
+    purpose = {"matters": what_matters(study.demand), "matters_by_service": what_matters(study.demand, by="service")}
+
+    from ..teaching.predictions import read_predictions, read_reflections
+    predictions, problems = read_predictions(study.path)
+    reflections, more = read_reflections(study.path)
+    caveats.extend({"stage": "Summary", "caveat": f"{m}; it is left out."} for m in problems + more)
+
+    available = {"demand": bool(demand), "events": bool(flow),
+                 "findings": _has_findings(study) or len(conditions["wastes"]) > 0}
+    results = CheckResults(study=study, settings=settings, systems=systems, stages=stage_table(available),
+                           caveats=pd.DataFrame(caveats, columns=["stage", "caveat"]).drop_duplicates(ignore_index=True),
+                           purpose=purpose, demand=demand, flow=flow, capability=capability, conditions=conditions,
+                           predictions=predictions, reflections=reflections)
+    results.prose = summary_prose(results)
+    results.headlines = stage_headlines(results)
+    return results
+
+
+def save_results(results: CheckResults, path: str | Path) -> Path:
+    """Write results for the stage kernels of one run (a pickle: our own file, read by our own code)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL))
+    tmp.replace(path)
+    return path
+
+
+def load_results(path: str | Path, *, wait_seconds: float = 300) -> CheckResults:
+    """Read results written by :func:`save_results` in this run.
+
+    ``studylib check`` starts the stage kernels while it computes the results, so a kernel may ask
+    before the file is there: it waits for it (or for the run's word that computing failed).
+    """
+    import time
+    path = Path(path)
+    failed = path.with_suffix(".failed")
+    deadline = time.monotonic() + wait_seconds
+    while not path.exists():
+        if failed.exists():
+            raise StudylibError("the check's results could not be computed: " + failed.read_text(encoding="utf-8"))
+        if time.monotonic() > deadline:
+            raise StudylibError(f"the check's results did not arrive within {wait_seconds:.0f} s")
+        time.sleep(0.05)
+    return pickle.loads(path.read_bytes())
+
+
+def check_results(study: str | Path, results: str | Path | None = None, **overrides) -> CheckResults:
+    """What a stage notebook calls: the run's results when ``results`` names them, else computed
+    from the study folder with study.yml's settings (and ``overrides``), as in JupyterLab."""
+    if results:
+        return load_results(results)
+    study_obj, notes = collect_caveats(lambda: load_study(study))
+    return compute_check(study_obj, resolve_settings(study_obj.config, overrides), load_caveats=notes)

@@ -1,0 +1,455 @@
+"""Running the check: every stage notebook, in order, on one study folder, into HTML reports.
+
+Parameters are checked against each notebook's ``parameters`` cell before any kernel starts.
+A failing stage does not hide the others: the run goes on, the index marks the failed stage with
+the failing cell and error, and :func:`run_check` reports it so that the command exits non-zero.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import platform
+import queue
+import re
+import shutil
+import tempfile
+import threading
+import time
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import ParameterError, StudylibError
+from .report import TEACH_TAG, index_page, render_report
+from ..read.sample import bundled_sample
+from ..text import no_paths, redact
+
+__all__ = ["run_check", "run_notebook", "stage_notebooks", "notebook_parameters", "check_parameters",
+           "default_notebooks_dir", "default_study_dir"]
+
+_PACKAGE = Path(__file__).resolve().parent.parent   # studylib/
+_STAGE_FILE = re.compile(r"^\d\d[a-z]?_[A-Za-z0-9_]+\.ipynb$")
+
+
+def _first_existing(*candidates: Path) -> Path:
+    for c in candidates:
+        if c.exists():
+            return c
+    return candidates[-1]
+
+
+def default_notebooks_dir() -> Path:
+    """The stage notebooks: inside an installed wheel, else the source checkout's notebooks/."""
+    return _first_existing(_PACKAGE / "_notebooks", _PACKAGE.parent / "notebooks")
+
+
+def default_study_dir() -> Path:
+    """The bundled sample study."""
+    return bundled_sample()
+
+
+def stage_notebooks(notebooks_dir: str | Path | None = None) -> list[Path]:
+    """The stage notebooks (``NN_name.ipynb``), in order.
+
+    A notebook whose metadata says ``{"studylib": {"report": false}}`` (the interactive capture
+    notebook) is for working in JupyterLab, not for a report, and is left out.
+    """
+    folder = Path(notebooks_dir) if notebooks_dir else default_notebooks_dir()
+    found = sorted(p for p in folder.glob("*.ipynb") if _STAGE_FILE.match(p.name) and _is_report(p))
+    if not found:
+        raise StudylibError(f"no stage notebooks (NN_name.ipynb) in {folder}")
+    return found
+
+
+def _is_report(notebook: Path) -> bool:
+    meta = json.loads(notebook.read_text(encoding="utf-8")).get("metadata", {})
+    return (meta.get("studylib") or {}).get("report", True) is not False
+
+
+def notebook_parameters(notebook: str | Path) -> pd.DataFrame:
+    """The parameters a notebook declares: ``name, type, default, help``.
+
+    Read from the cell tagged ``parameters`` with papermill's Python translator, the same reading
+    ``papermill --help-notebook`` gives (stage notebooks are Python whatever their kernelspec says).
+    """
+    import nbformat
+    from papermill.translators import PythonTranslator
+    nb = nbformat.read(str(notebook), as_version=4)
+    cells = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    spec = PythonTranslator.inspect(cells[0]) if cells else []
+    return pd.DataFrame([{"name": p.name, "type": p.inferred_type_name, "default": p.default,
+                          "help": p.help} for p in spec],
+                        columns=["name", "type", "default", "help"])
+
+
+_TYPES = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,)}
+
+
+def check_parameters(notebook: str | Path, parameters: dict) -> None:
+    """Raise :class:`ParameterError` for a parameter the notebook does not declare or of the wrong type."""
+    declared = notebook_parameters(notebook).set_index("name")
+    name = Path(notebook).name
+    accepted = ", ".join(f"{n} ({t})" for n, t in declared["type"].items()) or "none"
+    for key, value in parameters.items():
+        if key not in declared.index:
+            raise ParameterError(f"{name} has no parameter {key!r}; it accepts: {accepted}")
+        want = str(declared.at[key, "type"]).replace(" ", "")
+        allowed = []
+        for part in want.split("|"):
+            if part == "None":
+                allowed.append(type(None))
+            allowed.extend(_TYPES.get(part, (object,)))
+        if isinstance(value, bool) and bool not in allowed and object not in allowed:
+            ok = False
+        else:
+            ok = isinstance(value, tuple(allowed))
+        if not ok:
+            raise ParameterError(f"{name} parameter {key!r} must be {want}, got {value!r} "
+                                 f"({type(value).__name__}); it accepts: {accepted}")
+
+
+@contextlib.contextmanager
+def _kernel_environment():
+    """A backend forced on the parent (MPLBACKEND=Agg in CI) must not reach the kernel:
+    charts would silently vanish from the reports."""
+    saved = os.environ.pop("MPLBACKEND", None)
+    try:
+        yield
+    finally:
+        if saved is not None:
+            os.environ["MPLBACKEND"] = saved
+
+
+def _title(notebook: Path) -> str:
+    import nbformat
+    nb = nbformat.read(str(notebook), as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return notebook.stem.split("_", 1)[1].replace("_", " ").capitalize()
+
+
+def _checksums(study: Path, config: dict | None = None) -> dict:
+    """SHA-256 of every file in the study folder and of every input study.yml names elsewhere
+    (``allow_outside: true``), keyed by the name study.yml gives it."""
+    from ..read.schema import named_files
+    out = {}
+    for p in sorted(study.iterdir()):
+        if p.is_file():
+            out[p.name] = hashlib.sha256(p.read_bytes()).hexdigest()
+    for _, name in named_files(config or {}):
+        file = study / name
+        if name not in out and file.is_file():
+            out[name] = hashlib.sha256(file.read_bytes()).hexdigest()
+    return out
+
+
+def _versions() -> dict:
+    names = ["studylib", "pandas", "numpy", "matplotlib", "papermill", "nbconvert",
+             "ipykernel", "pyyaml"]
+    out = {"python": platform.python_version()}
+    for n in names:
+        try:
+            out[n] = metadata.version(n)
+        except metadata.PackageNotFoundError:
+            out[n] = None
+    return out
+
+
+def _stage_of(notebook: Path) -> tuple[str, str | None]:
+    """(title, needs) of a stage notebook from :data:`studylib.check.results.STAGES`, by its stem."""
+    from .results import STAGES
+    for stem, title, needs in STAGES:
+        if notebook.stem == stem:
+            return title, needs
+    return _title(notebook), None
+
+
+_RESET = "%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt"
+
+
+class _KernelLane:
+    """One kernel that runs stage notebooks one after another.
+
+    A kernel's start and the imports of pandas, matplotlib and studylib cost about as much as
+    drawing a stage; a lane pays them once for several stages. Between notebooks the user
+    namespace is cleared (``%reset -f``) and figures closed, so no stage sees another's variables;
+    each stage sets its own privacy from the results. Parameters are injected as papermill does.
+    """
+
+    def __init__(self, kernel_name: str, cwd: Path):
+        from jupyter_client.manager import KernelManager
+        self.kernel_name, self.cwd = kernel_name, cwd
+        self.km = KernelManager(kernel_name=kernel_name)
+        self._start()
+
+    def _start(self) -> None:
+        with _kernel_environment():
+            # the kernel's own log (TCP warnings, shutdown noise) is not for users
+            self.km.start_kernel(extra_arguments=["--IPKernelApp.log_level=CRITICAL"], cwd=str(self.cwd))
+
+    def run(self, notebook: Path, executed: Path, parameters: dict) -> tuple[str, str]:
+        import nbformat
+        from nbclient import NotebookClient
+        from nbclient.exceptions import CellExecutionError, DeadKernelError
+        from papermill.parameterize import parameterize_notebook
+
+        nb = nbformat.read(str(notebook), as_version=4)
+        numbers = {id(c): i for i, c in enumerate((c for c in nb.cells if c.cell_type == "code"), start=1)}
+        # Teaching cells (objectives, predictions, exercises, reflection forms) are for the team in
+        # JupyterLab and are left out of reports: a report run does not execute them. (Every
+        # notebook is run whole, teaching cells included, by the tests.) Cells keep the numbers
+        # JupyterLab shows, so that a failed stage names the cell a learner sees.
+        nb.cells = [c for c in nb.cells if TEACH_TAG not in c.metadata.get("tags", [])]
+        nb.metadata["papermill"] = {}
+        for cell in nb.cells:
+            cell.metadata.setdefault("tags", [])      # papermill looks for the parameters tag in each
+        nb = parameterize_notebook(nb, parameters, kernel_name=self.kernel_name, language="python")
+        reset = nbformat.v4.new_code_cell(_RESET)
+        reset.metadata["tags"] = ["studylib-reset"]
+        nb.cells.insert(0, reset)
+        status, error = "ok", ""
+        try:
+            NotebookClient(nb, km=self.km, kernel_name=self.kernel_name, timeout=None,
+                           store_widget_state=False).execute()
+        except CellExecutionError as exc:
+            failed = next((c for c in nb.cells if c.cell_type == "code"
+                           and any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
+            where = f"cell {numbers[id(failed)]}: " if failed is not None and id(failed) in numbers else ""
+            status, error = "failed", no_paths(f"{where}{exc.ename}: {exc.evalue}")
+        except DeadKernelError as exc:
+            status, error = "failed", f"the kernel died: {exc}"
+            self.km.shutdown_kernel(now=True)
+            self._start()
+        nb.cells = [c for c in nb.cells if "studylib-reset" not in c.metadata.get("tags", [])]
+        executed.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, str(executed))
+        return status, error
+
+    def close(self) -> None:
+        self.km.shutdown_kernel(now=True)
+
+
+def run_check(study: str | Path | None = None, out: str | Path = "reports", *,
+              notebooks_dir: str | Path | None = None, parameters: dict | None = None,
+              progress: bool = True, kernel_name: str = "python3", jobs: int | None = None) -> pd.DataFrame:
+    """Compute the check once, then run every stage notebook on its results and write HTML reports.
+
+    Parameters
+    ----------
+    study : path, optional
+        The study folder (default: the bundled sample study).
+    out : path
+        Where the reports go: ``index.html``, one HTML file per stage, the executed notebooks
+        under ``notebooks/``, the results every stage read under ``.results/``, and
+        ``run_manifest.json``.
+    parameters : dict, optional
+        Settings of the check (:data:`studylib.read.settings.SETTINGS`), overriding study.yml's
+        ``check:`` section: ``{"radius_m": 80}``. They apply to every stage alike.
+    jobs : int, optional
+        Stages run at once (default: one per CPU core).
+
+    Returns
+    -------
+    DataFrame, one row per stage: ``stage, notebook, status, seconds, report, error``; ``status``
+    is "ok", "skipped" (``error`` then says what data is missing) or "failed". ``attrs["caveats"]``
+    lists what a reader should bear in mind, in words.
+
+    Raises
+    ------
+    ParameterError
+        Before any kernel starts, for an unknown setting or a bad value.
+    DataError, ConfigError
+        Before any kernel starts, when the study's data or study.yml cannot be used.
+    """
+    from ..errors import collect_caveats
+    from ..read.settings import resolve_settings
+    from ..read.study import load_study
+
+    study = Path(study or default_study_dir()).resolve()
+    started_all = time.perf_counter()
+    # A data or study.yml problem stops here, once, before any kernel.
+    loaded, load_notes = collect_caveats(lambda: load_study(study))
+    settings = resolve_settings(loaded.config, parameters)
+    out = Path(out).resolve()
+    (out / "notebooks").mkdir(parents=True, exist_ok=True)
+    # The results hold the study's raw data (customer words, references): they live in a private
+    # folder for the run only, never in the reports folder that people send on.
+    private = Path(tempfile.mkdtemp(prefix="studylib-results-"))
+    results_file = private / "results.pkl"
+    try:
+        return _run_stages(loaded, load_notes, settings, study, out, results_file, notebooks_dir=notebooks_dir,
+                           progress=progress, kernel_name=kernel_name, jobs=jobs, started_all=started_all)
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
+
+
+def _run_stages(loaded, load_notes: list[str], settings: dict, study: Path, out: Path, results_file: Path, *,
+                notebooks_dir, progress: bool, kernel_name: str, jobs: int | None, started_all: float) -> pd.DataFrame:
+    """Compute the results into ``results_file`` while lanes of kernels run the stage notebooks on them."""
+    from tqdm.auto import tqdm
+
+    from .report import skipped_page
+    from .results import NEEDS, compute_check, likely_stages, save_results
+
+    run_at = pd.Timestamp.now(tz="UTC")
+
+    notebooks = stage_notebooks(notebooks_dir)
+    routed = {}
+    for nb in notebooks:
+        declared = set(notebook_parameters(nb)["name"])
+        routed[nb] = {"study": str(study), **({"results": str(results_file)} if "results" in declared else {})}
+        check_parameters(nb, routed[nb])
+
+    titles = {nb: _title(nb) for nb in notebooks}
+    nav = "<nav class=\"stage-nav\"><a href=\"index.html\">All stages</a></nav>"
+    shown_settings = {k: (f"{v:%Y-%m-%d}" if isinstance(v, pd.Timestamp) else v) for k, v in settings.items()}
+    # Which stages have data to show is known once the results are computed; what can be told from
+    # the study alone is enough to start their kernels while the results are computed.
+    stages = likely_stages(loaded).set_index("notebook")["status"]
+
+    def skipped(nb: Path, final) -> bool:
+        _, needs = _stage_of(nb)
+        return needs is not None and final.status(nb.stem) == "skipped"
+
+    def skip_page(nb: Path) -> dict:
+        _, needs = _stage_of(nb)
+        reason, text, lines = NEEDS[needs]
+        html_path = out / f"{nb.stem}.html"
+        html_path.write_text(skipped_page(titles[nb], reason, text, lines, nav=nav), encoding="utf-8")
+        return {"stage": titles[nb], "notebook": nb.name, "status": "skipped", "seconds": 0.0,
+                "report": html_path.name, "error": reason}
+
+    def one(nb: Path, lane: _KernelLane | None, lane_error: str) -> dict:
+        started = time.perf_counter()
+        html_path = out / f"{nb.stem}.html"
+        executed = out / "notebooks" / nb.name
+        if lane is None:
+            status, error = "failed", lane_error
+        else:
+            status, error = lane.run(nb, executed, routed[nb])
+        if executed.exists():
+            render_report(executed, html_path, title=titles[nb], nav=nav, parameters=settings)
+        return {"stage": titles[nb], "notebook": nb.name, "status": status,
+                "seconds": round(time.perf_counter() - started, 2),
+                "report": html_path.name if html_path.exists() else "", "error": error}
+
+    # Lanes of kernels take stages from a queue; they start while the results are computed.
+    workers = max(1, min(len(notebooks), jobs or os.cpu_count() or 1))
+    bar = tqdm(total=len(notebooks), desc="check", unit="stage", disable=not progress)
+    done: dict[Path, dict] = {}
+    todo: queue.Queue = queue.Queue()
+
+    def lane_worker() -> None:
+        lane, lane_error = None, ""
+        try:
+            lane = _KernelLane(kernel_name, notebooks[0].parent)
+        except Exception as exc:      # no kernel: every stage it takes fails, with the reason
+            lane_error = f"the kernel did not start: {type(exc).__name__}: {exc}"
+        try:
+            while (nb := todo.get()) is not None:
+                try:
+                    done[nb] = one(nb, lane, lane_error)
+                except Exception as exc:   # a stage that cannot even run must not hide the others
+                    done[nb] = {"stage": titles[nb], "notebook": nb.name, "status": "failed", "seconds": 0.0,
+                                "report": "", "error": f"{type(exc).__name__}: {exc}"}
+                bar.set_postfix_str(nb.stem)
+                bar.update()
+        finally:
+            if lane is not None:
+                lane.close()
+
+    queued = [nb for nb in notebooks if stages.get(nb.stem, "ok") == "ok"]
+    for nb in queued:
+        todo.put(nb)
+    threads = [threading.Thread(target=lane_worker, daemon=True) for _ in range(min(workers, max(len(queued), 1)))]
+    for thread in threads:
+        thread.start()
+    computed_in = 0.0
+    try:
+        t0 = time.perf_counter()
+        try:
+            results = compute_check(loaded, settings, load_caveats=load_notes)
+        except BaseException as exc:
+            # The kernels waiting for the results are told, so that they stop at once.
+            results_file.with_suffix(".failed").write_text(f"{type(exc).__name__}: {exc}", encoding="utf-8")
+            raise
+        save_results(results, results_file)
+        computed_in = time.perf_counter() - t0
+        for nb in notebooks:
+            if nb in queued:
+                continue
+            if skipped(nb, results):
+                done[nb] = skip_page(nb)
+                bar.update()
+            else:
+                todo.put(nb)
+    finally:
+        for _ in threads:
+            todo.put(None)
+        for thread in threads:
+            thread.join()
+        bar.close()
+    for nb in notebooks:
+        if skipped(nb, results) and done.get(nb, {}).get("status") != "skipped":
+            done[nb] = skip_page(nb)      # started early, but it has nothing to show after all
+    table = pd.DataFrame([done[nb] for nb in notebooks],
+                         columns=["stage", "notebook", "status", "seconds", "report", "error"])
+    caveats = results.caveats.to_dict("records")
+    table.attrs["caveats"] = [c["caveat"] for c in caveats]
+    (out / "index.html").write_text(index_page(results, table, run_at=run_at), encoding="utf-8")
+    on = bool(results.settings.get("redact", True))
+
+    def hide(text):     # what the manifest says in words, redacted as the reports are
+        return redact(text, on=on) if isinstance(text, str) else text
+    caveats = [{**c, "caveat": hide(c["caveat"])} for c in caveats]
+    manifest = {"study": hide(results.study.name), "study_folder": str(study), "settings": shown_settings,
+                # the results file was the run's own and is gone: the study is what each stage was given
+                "parameters": {nb.name: {"study": routed[nb]["study"]} for nb in notebooks},
+                "inputs_sha256": _checksums(study, results.study.config), "versions": _versions(), "caveats": caveats,
+                "seconds": {"compute": round(computed_in, 2), "total": round(time.perf_counter() - started_all, 2)},
+                "stages": [{**rec, "error": hide(rec["error"])} for rec in table.to_dict("records")]}
+    (out / "run_manifest.json").write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
+    return table
+
+
+def run_notebook(notebook: str | Path, executed: str | Path, html_path: str | Path, *,
+                 parameters: dict, title: str | None = None, nav: str = "",
+                 kernel_name: str = "python3", shown_parameters: dict | None = None) -> tuple[str, str]:
+    """Execute one notebook with papermill and render its report; never raises for a failing cell.
+
+    The kernel starts in the notebook's folder (so relative paths in its parameters work), with
+    ``MPLBACKEND`` removed from its environment so that charts reach the report.
+
+    Returns
+    -------
+    (status, error): ``("ok", "")`` or ``("failed", "cell N: Error: message")``.
+    """
+    import papermill as pm
+
+    notebook, executed, html_path = Path(notebook), Path(executed), Path(html_path)
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    status, error = "ok", ""
+    try:
+        with _kernel_environment():
+            pm.execute_notebook(str(notebook), str(executed), parameters=parameters,
+                                kernel_name=kernel_name, language="python", cwd=str(notebook.parent),
+                                progress_bar=False, log_output=False,
+                                # the kernel's own log (TCP warnings, shutdown noise) is not for users;
+                                # errors in cells reach the report and the index
+                                extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
+    except pm.PapermillExecutionError as exc:
+        status = "failed"
+        error = no_paths(f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}")
+    except Exception as exc:   # a kernel that dies must not hide the other stages
+        status = "failed"
+        error = f"{type(exc).__name__}: {exc}"
+    if executed.exists():
+        render_report(executed, html_path, title=title or _title(notebook), nav=nav,
+                      parameters=shown_parameters if shown_parameters is not None else parameters)
+    return status, error

@@ -1,0 +1,283 @@
+"""The order of events within a case, shared by every flow measure.
+
+Rows are put in (case, time) order. Events of one case with the same timestamp keep the order in
+which they were recorded (their row order), or the order of an ``order`` column when the log has
+one, which makes the result independent of how the rows are shuffled. This is the convention of
+process-mining tools (pm4py sorts by case, time and row index; bupaR and Disco keep file order);
+breaking ties alphabetically would invent an order the service never recorded.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ParameterError
+
+__all__ = ["NS_PER_DAY", "timestamps_ns", "epoch_ns", "check_events", "sorted_codes", "EventOrder", "event_order",
+           "order_values", "tied_events", "ties_sentence", "ties_note", "ordered_events"]
+
+
+NS_PER_DAY = 86_400 * 10**9
+
+
+def timestamps_ns(ts: pd.Series) -> np.ndarray:
+    """Epoch nanoseconds of tz-aware or naive timestamps, whatever their stored unit."""
+    return pd.DatetimeIndex(ts).as_unit("ns").asi8
+
+
+def epoch_ns(as_of, tz) -> int:
+    stamp = pd.Timestamp(as_of)
+    if stamp.tzinfo is None and tz is not None:
+        stamp = stamp.tz_localize(tz)
+    elif stamp.tzinfo is not None and tz is None:
+        raise ParameterError("as_of has a timezone but the event timestamps do not")
+    return int(stamp.as_unit("ns").value)
+
+
+def check_events(events: pd.DataFrame) -> None:
+    missing = [c for c in ("case_id", "activity", "timestamp") if c not in events.columns]
+    if missing:
+        raise ParameterError(f"events need the columns case_id, activity, timestamp; missing {missing} "
+                             f"(columns: {list(events.columns)})")
+    if not pd.api.types.is_datetime64_any_dtype(events["timestamp"]):
+        raise ParameterError("events['timestamp'] must be datetimes; read the log with load_study, "
+                             "read_event_log or read_xes, or parse it with pandas.to_datetime")
+    bad = events["case_id"].isna() | events["activity"].isna() | events["timestamp"].isna()
+    if bad.any():
+        raise ParameterError(f"{int(bad.sum())} events have no case_id, activity or timestamp "
+                             f"(first at index {events.index[bad.to_numpy()][0]!r}); load_study sets "
+                             "such rows aside with their reason")
+
+
+def _bits(n: int) -> int:
+    return max(int(n).bit_length(), 1)
+
+
+def sorted_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes in sorted order of the values (-1 for missing), and the values.
+
+    Sorted, so that ties are broken the same way whether a column is text or categorical.
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        cats = values.cat.categories
+        order = np.argsort(np.asarray(cats.astype(str)), kind="stable")
+        raw = values.cat.codes.to_numpy()
+        used = np.bincount(raw + 1, minlength=len(cats) + 1)[1:] > 0
+        keep = order[used[order]]                # categories present, in sorted order
+        remap = np.full(len(cats) + 1, -1, dtype=np.int64)   # the last slot maps code -1 (missing)
+        remap[keep] = np.arange(len(keep))
+        return remap[raw], pd.Index(cats[keep])
+    presorted = _codes_if_sorted(values)
+    if presorted is not None:
+        return presorted
+    codes, uniques = pd.factorize(values, sort=True)
+    return codes, pd.Index(uniques)
+
+
+def _codes_if_sorted(values: pd.Series) -> tuple[np.ndarray, pd.Index] | None:
+    """Codes without hashing for Arrow-backed text already in sorted order (a log exported by
+    case): one comparison of neighbours says so, and a change of value starts the next code."""
+    to_arrow = getattr(values.array, "__arrow_array__", None)
+    if to_arrow is None or len(values) < 2 or not pd.api.types.is_string_dtype(values.dtype):
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    column = to_arrow()
+    column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if column.null_count or not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+        return None
+    before, after = column.slice(0, len(column) - 1), column.slice(1)
+    if not pc.all(pc.less_equal(before, after)).as_py():      # byte order: Python's order of text
+        return None
+    change = np.r_[True, pc.not_equal(before, after).to_numpy(zero_copy_only=False)]
+    uniques = column.filter(pa.array(change))
+    return np.cumsum(change) - 1, pd.Index(pd.array(uniques, dtype=values.dtype))
+
+
+class EventOrder:
+    """How to put rows in (case, time, recorded order) order.
+
+    ``full`` is a permutation of all rows, or None. ``ties`` lists (start, stop, permutation) for
+    short runs of rows with the same case and timestamp that only need reordering among
+    themselves (by an order column): the usual shape of a log already sorted by case and time.
+    ``arrays`` holds the sorted case, time and payload columns themselves, when they were sorted
+    by value (no permutation is built then).
+    """
+
+    def __init__(self, full=None, ties=(), arrays=None):
+        self.full, self.ties, self.arrays = full, list(ties), arrays
+
+    @property
+    def identity(self) -> bool:
+        return self.full is None and not self.ties and self.arrays is None
+
+    def apply(self, values: np.ndarray, *, copy: bool = True) -> np.ndarray:
+        """Values in the new order; ``copy=False`` reorders ties in place (for our own arrays)."""
+        if self.full is not None:
+            return values[self.full]
+        if self.ties:
+            values = values.copy() if copy else values
+            for lo, hi, perm in self.ties:
+                values[lo:hi] = values[lo:hi][perm]
+        return values
+
+
+def _in_case_time_order(case_code, t, seq) -> EventOrder | None:
+    """The usual log: rows already grouped by case (in code order) and in time order within it.
+
+    Checked with comparisons only (no sort key is built). Rows sharing a case and a timestamp keep
+    their order, or are put in ``seq`` order among themselves. None when the log is not like that.
+    """
+    if not (case_code[1:] >= case_code[:-1]).all():
+        return None
+    same_case = case_code[1:] == case_code[:-1]
+    if not ((t[1:] >= t[:-1]) | ~same_case).all():
+        return None
+    if seq is None:
+        return EventOrder()
+    ties = np.flatnonzero(same_case & (t[1:] == t[:-1]))
+    bad = seq[ties + 1] < seq[ties]
+    if not bad.any():
+        return EventOrder()
+    # Runs of consecutive tied pairs: pairs i, i+1, ..., j tie rows i..j+1.
+    run = np.r_[0, np.cumsum(np.diff(ties) != 1)]
+    to_fix = np.unique(run[bad])
+    if len(to_fix) > 10_000:
+        return None                      # many ties out of order: one full sort is quicker
+    first = ties[np.searchsorted(run, to_fix, "left")]
+    last = ties[np.searchsorted(run, to_fix, "right") - 1]
+    return EventOrder(ties=[(int(lo), int(hi) + 2, np.argsort(seq[lo:hi + 2], kind="stable"))
+                            for lo, hi in zip(first, last)])
+
+
+def event_order(case_code: np.ndarray, t: np.ndarray, seq: np.ndarray | None = None, *,
+                payload: tuple[np.ndarray, ...] | None = None) -> EventOrder:
+    """Row order by case, then time, then the order the events were recorded in.
+
+    Events of one case with the same timestamp keep the order of their rows (pm4py, bupaR and
+    Disco do the same), or the order of ``seq`` (an order column the study names) where given,
+    rows breaking any tie that remains. A log already in case and time order (the usual export)
+    is recognised by comparisons alone. Otherwise case and time (at its coarsest exact
+    resolution) are packed into one integer and sorted. With ``payload`` (small non-negative
+    integer codes, -1 for missing) and no ``seq``, the payload is packed too and the key sorted by
+    value, then unpacked: no permutation is built, and only rows that tie are put back in their
+    recorded order (``arrays`` holds the sorted case, time and payload columns).
+    """
+    if len(t) == 0:
+        return EventOrder()
+    fast = _in_case_time_order(case_code, t, seq)
+    if fast is not None:
+        return fast
+    if seq is not None:
+        return EventOrder(np.lexsort((seq, t, case_code)))
+    t0 = int(t.min())
+    rel = t - t0
+    unit = 1
+    for unit in (10**9, 10**6, 10**3, 1):
+        if unit == 1 or not (rel % unit).any():
+            break
+    if unit > 1:
+        rel //= unit
+    w_case, w_t = _bits(case_code.max()), _bits(rel.max())
+    if w_case + w_t > 63:
+        return EventOrder(np.lexsort((t, case_code)))
+    key = np.array(case_code, dtype=np.int64)
+    key <<= w_t
+    key |= rel
+    del rel
+    widths = [_bits(p.max() + 1) for p in payload] if payload is not None else []
+    if payload is None or w_case + w_t + sum(widths) > 63:
+        return EventOrder(np.argsort(key, kind="stable"))
+    case_time = key.copy()
+    for part, width in zip(payload, widths):
+        key <<= width
+        key |= part + 1
+    key.sort()
+    columns, shift = [], 0
+    for width in reversed(widths):
+        columns.insert(0, ((key >> shift) & ((1 << width) - 1)) - 1)
+        shift += width
+    sorted_ct = key >> shift
+    del key
+    _recorded_order_of_ties(sorted_ct, case_time, payload, columns)
+    return EventOrder(arrays=(sorted_ct >> w_t, (sorted_ct & ((1 << w_t) - 1)) * unit + t0, *columns))
+
+
+def _recorded_order_of_ties(sorted_ct, case_time, payload, columns) -> None:
+    """Sorting by value put rows that share a case and a time in payload order: put them back
+    in the order of their rows (in place)."""
+    same = sorted_ct[1:] == sorted_ct[:-1]
+    if not same.any():
+        return
+    slots = np.zeros(len(sorted_ct), dtype=bool)
+    slots[1:] |= same
+    slots[:-1] |= same
+    tied = np.unique(sorted_ct[slots])
+    at = np.minimum(np.searchsorted(tied, case_time), len(tied) - 1)
+    rows = np.flatnonzero(tied[at] == case_time)             # in row order
+    rows = rows[np.argsort(case_time[rows], kind="stable")]  # by case and time, then row
+    where = np.flatnonzero(slots)
+    for column, part in zip(columns, payload):
+        column[where] = part[rows]
+
+
+def order_values(events: pd.DataFrame) -> np.ndarray | None:
+    """The events' ``order`` column as numbers (the recorded order a study names), or None."""
+    if "order" not in events.columns:
+        return None
+    values = pd.to_numeric(events["order"], errors="coerce")
+    if values.isna().any():
+        raise ParameterError(f"{int(values.isna().sum())} events have no number in their order column "
+                             f"(first at index {events.index[values.isna().to_numpy()][0]!r})")
+    return values.to_numpy(dtype=float)
+
+
+def tied_events(case_code: np.ndarray, t: np.ndarray, order: EventOrder) -> int:
+    """How many events share their timestamp with another event of the same case."""
+    if order.arrays is not None:
+        case_code, t = order.arrays[0], order.arrays[1]
+    elif order.full is not None:
+        case_code, t = case_code[order.full], t[order.full]
+    same = (case_code[1:] == case_code[:-1]) & (t[1:] == t[:-1])
+    tied = np.zeros(len(t), dtype=bool)
+    tied[1:] |= same
+    tied[:-1] |= same
+    return int(tied.sum())
+
+
+def ties_sentence(n_tied: int, n_events: int, *, by_column: bool = False) -> str | None:
+    """What the reader needs to know about events that share a timestamp, or None if none do."""
+    if not n_tied:
+        return None
+    how = ("were put in the order of the log's order column" if by_column
+           else "were taken in the order they were recorded (their order in the file)")
+    return (f"{n_tied:,} of {n_events:,} events share their timestamp with another event of the same case; "
+            f"they {how}. Durations do not depend on it; paths, hand-offs and step-to-step moves do.")
+
+
+def ties_note(events: pd.DataFrame) -> str | None:
+    """The sentence :func:`ties_sentence` says of an event log, or None when no events tie."""
+    # Counting needs no order: an event ties when another of its case has the same timestamp.
+    n_tied = int(events.duplicated(["case_id", "timestamp"], keep=False).sum())
+    return ties_sentence(n_tied, len(events), by_column="order" in events.columns)
+
+
+def ordered_events(events: pd.DataFrame) -> pd.DataFrame:
+    """Events in (case, time, recorded order), exactly as :func:`case_times` orders them.
+
+    Columns ``case_id, timestamp, activity`` (and ``resource``), ``_t`` (epoch nanoseconds).
+    ``attrs["tied_events"]`` counts events sharing their timestamp with another of their case.
+    """
+    check_events(events)
+    cols = [c for c in ("case_id", "timestamp", "activity", "resource") if c in events.columns]
+    frame = events[cols].reset_index(drop=True)
+    frame["activity"] = frame["activity"].astype(str)
+    frame["_t"] = timestamps_ns(events["timestamp"])
+    case_code = sorted_codes(events["case_id"])[0]
+    t = frame["_t"].to_numpy()
+    order = event_order(case_code, t, order_values(events))
+    n_tied = tied_events(case_code, t, order)
+    if not order.identity:
+        frame = frame.iloc[order.apply(np.arange(len(frame)))].reset_index(drop=True)
+    frame.attrs["tied_events"] = n_tied
+    return frame

@@ -1,0 +1,135 @@
+"""The check's settings: declared once, read from study.yml, overridden on the command line.
+
+Every stage reads the same settings, so two reports of one run can never disagree because one
+of them was given another radius or another as-of date. The order of precedence is: the
+defaults below, then study.yml (``period:`` and ``as_of:`` at the top, the rest under
+``check:``), then ``studylib check -p NAME VALUE``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..errors import ConfigError, ParameterError
+
+__all__ = ["SETTINGS", "Setting", "resolve_settings", "settings_help"]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its kind (``date``, ``number``, ``bool`` or ``choice``), default and meaning."""
+
+    kind: str
+    default: object
+    meaning: str
+    choices: tuple = ()
+
+
+#: Every setting of a check, with its meaning. ``None`` as a default means "from study.yml".
+SETTINGS: dict[str, Setting] = {
+    "period_start": Setting("date", None, "first day of demand to include (default: study.yml period.start)"),
+    "period_end": Setting("date", None, "last day of demand to include (default: study.yml period.end)"),
+    "as_of": Setting("date", None, "the end of the data: cases not solved by then are open "
+                                   "(default: study.yml as_of, else the last event)"),
+    "radius_m": Setting("number", 50.0, "contacts of one kind this close, in metres, ..."),
+    "window_days": Setting("number", 28.0, "... and this close in days, are about the same problem"),
+    "business_days": Setting("bool", False, "count working days (weekends and study.yml holidays left out)"),
+    "clock": Setting("choice", "customer", "the capability chart's clock: customer (first contact to "
+                                           "solved) or organisation (registered to closed)",
+                     ("customer", "organisation")),
+    "order": Setting("choice", "completion", "capability chart order: completion or arrival",
+                     ("completion", "arrival")),
+    "target": Setting("number", None, "end-to-end target in days (default: study.yml targets)"),
+    "redact": Setting("bool", True, "hide e-mails, phone numbers, postcodes and card numbers in reports"),
+}
+
+
+def settings_help() -> str:
+    """Every setting with its default and meaning, one a line (for error messages and --help)."""
+    width = max(len(n) for n in SETTINGS)
+    lines = []
+    for name, s in SETTINGS.items():
+        default = "" if s.default is None else f" [default {str(s.default).lower() if s.kind == 'bool' else s.default}]"
+        lines.append(f"  {name.ljust(width)}  {s.meaning}{default}")
+    return "\n".join(lines)
+
+
+def coerce_setting(name: str, value, timezone: str, error):
+    setting = SETTINGS[name]
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "none", "null")):
+        return None if setting.kind in ("date", "number") else setting.default
+    if setting.kind == "date":
+        try:
+            stamp = pd.Timestamp(str(value))
+        except (ValueError, TypeError):
+            raise error(f"{name}: {value!r} is not a date (expected e.g. 2025-04-01)") from None
+        return stamp.tz_localize(timezone) if stamp.tzinfo is None else stamp.tz_convert(timezone)
+    if setting.kind == "number":
+        if isinstance(value, bool):
+            raise error(f"{name}: {value!r} is not a number")
+        try:
+            number = float(value)
+        except (ValueError, TypeError):
+            raise error(f"{name}: {value!r} is not a number (expected e.g. {setting.default or 28})") from None
+        if not number > 0 or number == float("inf"):
+            raise error(f"{name}: {value!r} must be a positive number")
+        return number
+    if setting.kind == "bool":
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("true", "yes", "1"):
+            return True
+        if text in ("false", "no", "0"):
+            return False
+        raise error(f"{name}: {value!r} is not true or false")
+    text = str(value).strip().lower()
+    if text not in setting.choices:
+        raise error(f"{name}: {value!r} is not one of {', '.join(setting.choices)}")
+    return text
+
+
+def resolve_settings(config: dict, overrides: dict | None = None) -> dict:
+    """The settings of one check: defaults, then study.yml, then ``overrides``.
+
+    Parameters
+    ----------
+    config : dict
+        study.yml as :func:`studylib.read.study.read_config` returns it.
+    overrides : dict, optional
+        ``{name: value}`` from ``studylib check -p NAME VALUE``; values may be text.
+
+    Returns
+    -------
+    dict
+        Every name in :data:`SETTINGS`, with dates as timezone-aware timestamps.
+
+    Raises
+    ------
+    ConfigError
+        study.yml's ``check:`` section names an unknown setting or a bad value.
+    ParameterError
+        An override names an unknown setting or a bad value; the message lists every setting.
+    """
+    tz = config.get("timezone") or "UTC"
+    period = config.get("period") or {}
+    out = {name: s.default for name, s in SETTINGS.items()}
+    out.update(period_start=period.get("start"), period_end=period.get("end"), as_of=config.get("as_of"))
+    section = config.get("check") or {}
+    if not isinstance(section, dict):
+        raise ConfigError("study.yml check: must be a mapping of setting names to values, e.g. "
+                          "check: {radius_m: 80}")
+    for source, values, error in (("study.yml check:", section, ConfigError),
+                                  ("-p", dict(overrides or {}), ParameterError)):
+        for name, value in values.items():
+            if "." in str(name) and str(name).split(".", 1)[1] in SETTINGS:
+                raise error(f"{source} {name}: settings apply to the whole check, so that every stage "
+                            f"shows the same figures; write {str(name).split('.', 1)[1]} without the stage")
+            if name not in SETTINGS:
+                raise error(f"{source} has no setting {name!r}. The settings are:\n{settings_help()}")
+            out[name] = coerce_setting(name, value, tz, lambda msg: error(f"{source} {msg}"))
+    if out["period_start"] is not None and out["period_end"] is not None and out["period_end"] < out["period_start"]:
+        raise ParameterError(f"period_end {out['period_end']:%Y-%m-%d} is before period_start "
+                             f"{out['period_start']:%Y-%m-%d}")
+    return out

@@ -1,0 +1,449 @@
+"""Reading a table from a study folder, and parsing its values, collecting every problem.
+
+Nothing here raises on a bad *value*: parsers return what they could parse and a list of
+problem records (see :data:`studylib.errors.PROBLEM_COLUMNS`) so that the caller can report every
+problem at once. File-level problems (missing, empty, undecodable) raise :class:`DataError` at once,
+because nothing below them can be checked.
+"""
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError
+
+__all__ = [
+    "read_raw_table",
+    "parse_timestamps",
+    "parse_booleans",
+    "parse_numbers",
+    "normalise_channels",
+    "DEFAULT_CHANNELS",
+    "ISO8601",
+]
+
+ISO8601 = "ISO8601"
+
+#: Built-in spellings of each channel. study.yml ``channels:`` adds to these (and wins).
+DEFAULT_CHANNELS: dict[str, list[str]] = {
+    "phone": ["phone", "telephone", "tel", "call", "calls", "phone call", "voicemail",
+              "call centre", "call center", "contact centre", "contact center"],
+    "email": ["email", "e-mail", "e mail", "mail (electronic)"],
+    "web": ["web", "web form", "webform", "online", "online form", "website", "internet",
+            "self service", "self-service", "portal"],
+    "app": ["app", "mobile app", "mobile", "mobile/open311", "open311", "smartphone app"],
+    "face_to_face": ["face to face", "face-to-face", "f2f", "in person", "walk-in", "walk in",
+                     "visit", "counter", "reception", "front desk"],
+    "letter": ["letter", "post", "paper", "written"],
+    "social": ["social", "social media", "twitter", "x", "facebook", "instagram"],
+    "chat": ["chat", "webchat", "web chat", "live chat"],
+}
+
+_SEPARATORS = re.compile(r"[\s_\-/]+")
+
+
+def _spelling_key(value: str) -> str:
+    return _SEPARATORS.sub(" ", str(value).strip().lower()).strip()
+
+
+def read_raw_table(path: Path, *, label: str, encoding: str = "utf-8",
+                   delimiter: str | None = None, sheet: str | int | None = None,
+                   expected_columns: list[str] | None = None) -> pd.DataFrame:
+    """Read a CSV, Excel or Parquet file with every value as a string.
+
+    Ids stay strings and nothing is turned into a missing value by guessing: the id ``NA`` is an
+    id. Missing cells are empty strings. The index is the spreadsheet row number (header = 1).
+
+    Raises
+    ------
+    DataError
+        The file is missing, empty, not UTF-8 (or the configured encoding), or cannot be parsed.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DataError([_file_problem(label, "does not exist",
+                                       f"check the path in study.yml (looked for {path})")])
+    suffix = "".join(path.suffixes[-2:]).lower() if path.suffix.lower() == ".gz" else path.suffix.lower()
+    if path.is_dir():
+        raise DataError([_file_problem(label, "is a folder, not a file", "name the data file in study.yml")])
+    if path.stat().st_size == 0:
+        raise DataError([_file_problem(label, "is empty (0 bytes, not even a header row)",
+                                       "export the data again, or remove the file from study.yml")])
+    try:
+        return _read_any(path, suffix, label=label, encoding=encoding, delimiter=delimiter, sheet=sheet,
+                         expected_columns=expected_columns)
+    except DataError:
+        raise
+    except Exception as exc:   # a foreign file's reader fails in its own ways: said in words, never a traceback
+        kind = {".xlsx": "an Excel workbook", ".xlsm": "an Excel workbook", ".xls": "an Excel workbook",
+                ".parquet": "a Parquet file"}.get(suffix, "a table")
+        from ..text import no_paths
+        reason = no_paths(str(exc).splitlines()[0][:160]) if str(exc) else type(exc).__name__
+        fix = ("export it again, or check sheet: in study.yml" if "Excel" in kind
+               else "export it again, or check the file's name in study.yml")
+        raise DataError([_file_problem(label, f"cannot be read as {kind} ({reason})", fix)]) from None
+
+
+def _read_any(path: Path, suffix: str, *, label: str, encoding: str, delimiter: str | None,
+              sheet, expected_columns) -> pd.DataFrame:
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        frame = pd.read_excel(path, sheet_name=sheet or 0, dtype=str, na_filter=False)
+        frame = frame.astype(str)
+    elif suffix == ".parquet":
+        frame = pd.read_parquet(path)
+        for col in frame.columns:
+            if isinstance(frame[col].dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(frame[col]):
+                frame[col] = frame[col].map(lambda t: "" if pd.isna(t) else t.isoformat())
+            else:
+                frame[col] = frame[col].map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
+    else:
+        frame = _read_csv(path, label=label, encoding=encoding, delimiter=delimiter,
+                          expected_columns=expected_columns)
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if not isinstance(frame.index, pd.Index) or frame.index.name != "row":
+        frame.index = pd.RangeIndex(2, 2 + len(frame), name="row")
+    return frame
+
+
+def _read_csv(path: Path, *, label: str, encoding: str, delimiter: str | None,
+              expected_columns: list[str] | None) -> pd.DataFrame:
+    raw = path.read_bytes()
+    if path.suffix.lower() == ".gz":
+        import gzip
+        raw = gzip.decompress(raw)
+    codec = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+    utf16 = raw[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(raw) > 3 and (raw[1:4:2] == b"\x00\x00" or raw[0:3:2] == b"\x00\x00"))
+    if utf16 and not encoding.lower().replace("_", "-").startswith("utf-16"):
+        raise DataError([_file_problem(label, "is UTF-16 text (its bytes say so), not " + encoding,
+                                       "set encoding: utf-16 for this table in study.yml, or save it as UTF-8")])
+    try:
+        text = raw.decode(codec)
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        bad = raw[exc.start: exc.start + 1]
+        raise DataError([{
+            "file": label, "row": line, "column": None, "value": None,
+            "problem": (f"is not {encoding} text: byte {bad!r} at position {exc.start} "
+                        f"cannot be decoded"),
+            "fix": ("save the file as UTF-8, or set encoding: cp1252 (or latin-1) for this "
+                    "table in study.yml"),
+        }]) from None
+    if not text.strip():
+        raise DataError([_file_problem(label, "is empty (no header row)",
+                                       "export the data again, or remove the file from study.yml")])
+    sep = delimiter or ","
+    if expected_columns and delimiter is None:
+        # Judged on the header, before the rows: values with commas in them would hide a ';' file.
+        header = next((line for line in text.splitlines() if line.strip()), "")
+        present = {c.strip().strip('"') for c in header.split(",")}
+        if not any(c in present for c in expected_columns):
+            for other in (";", "\t", "|"):
+                if other in header and any(c.strip().strip('"') in expected_columns for c in header.split(other)):
+                    shown = "\\t" if other == "\t" else other
+                    raise DataError([_file_problem(
+                        label,
+                        f"looks delimited by '{shown}', not ',': its header reads {header[:120]!r}",
+                        f"set delimiter: '{shown}' for this table in study.yml, or re-export as CSV",
+                    )])
+    import warnings
+    try:
+        with warnings.catch_warnings():
+            # index_col=False: a row longer than the header is an error here, never an index.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, index_col=False,
+                                na_filter=False, skipinitialspace=False, engine="c", skip_blank_lines=False)
+    except (pd.errors.ParserError, pd.errors.ParserWarning):
+        line, n, expected = _ragged_line(text, sep)
+        raise DataError([{"file": label, "row": line, "column": None, "value": None,
+                          "problem": f"has {n} values where the header has {expected} columns",
+                          "fix": "a value with the delimiter in it needs quotes (\"Smith, Jo\"); check the "
+                                 "delimiter and quoting, or set delimiter: in study.yml"}]) from None
+    frame.index = _line_numbers(text, sep, len(frame))
+    if not re.search(r"\n[ \t]*\r?\n", text):
+        return frame
+    # Blank lines are not rows (a line of empty fields, ",,,", is: it is set aside with its reason).
+    blank_lines = [i for i, line in enumerate(text.splitlines(), start=1) if not line.strip()]
+    blank = frame.index.isin(blank_lines)
+    return frame[~blank] if blank.any() else frame
+
+
+def _ragged_line(text: str, sep: str) -> tuple[int | None, int, int]:
+    """The first record with another number of values than the header: (line, values, columns)."""
+    import csv
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    header, previous = None, 0
+    for record in reader:
+        start, previous = previous + 1, reader.line_num
+        if header is None:
+            header = len(record)
+        elif record and len(record) != header:
+            return start, len(record), header
+    return None, 0, header or 0
+
+
+def _line_numbers(text: str, sep: str, n_rows: int) -> pd.Index:
+    """The line of the file each record starts on (the header is line 1), counting blank lines
+    and values that run over several lines, so that a problem names the line an editor shows.
+
+    Read with ``skip_blank_lines=False``, each line is a row unless a quoted value runs over
+    several lines: when the lines and the rows tally, the row number is the line number, and only
+    otherwise is the file walked record by record."""
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    if lines == n_rows + 1:
+        return pd.RangeIndex(2, 2 + n_rows, name="row")
+    import csv
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    starts, previous = [], 0
+    for _ in reader:
+        starts.append(previous + 1)
+        previous = reader.line_num
+    starts = starts[1:]                       # the header
+    if len(starts) != n_rows:                 # the two readers disagree: fall back to record numbers
+        return pd.RangeIndex(2, 2 + n_rows, name="row")
+    return pd.Index(starts, name="row")
+
+
+def _file_problem(label: str, problem: str, fix: str) -> dict:
+    return {"file": label, "row": None, "column": None, "value": None, "problem": problem, "fix": fix}
+
+
+_TZ_SUFFIX = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
+# Formats we try only to *explain* a failure ("this looks day-first"), never to parse silently.
+_HINT_FORMATS = {
+    "day-first (e.g. 28/02/2024)": ["%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y"],
+    "month-first (e.g. 02/28/2024)": ["%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y"],
+    "ISO 8601 (e.g. 2024-02-28 14:05)": [ISO8601],
+}
+DAYFIRST_FORMATS = [ISO8601, "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y"]
+
+
+def _describe_formats(formats: list[str]) -> str:
+    return " or ".join("ISO 8601 (e.g. 2024-02-28 14:05)" if f == ISO8601 else repr(f) for f in formats)
+
+
+def parse_timestamps(values: pd.Series, *, formats: list[str] | None, dayfirst: bool,
+                     timezone: str | None, label: str, column: str, period: tuple | None = None
+                     ) -> tuple[pd.Series, list[dict]]:
+    """Parse strings into timezone-aware timestamps with explicit formats.
+
+    Each value is parsed by the first of ``formats`` that fits (default ISO 8601; with
+    ``dayfirst`` also ``dd/mm/yyyy [HH:MM[:SS]]``). Values with a UTC offset keep their instant;
+    values without one are local times in ``timezone`` (ambiguous autumn hours are taken as
+    standard time, spring-forward gaps are shifted forward). The result is in ``timezone``
+    (UTC when none is set). Empty values become NaT with no problem: the caller decides.
+
+    A date such as 03/04/2025 reads both day-first and month-first. When two listed formats read
+    the same values as different dates, or when the order used puts dates outside the study's
+    ``period`` (start, end) that the other order would put inside it, that is a problem: which
+    date is meant cannot be told, and guessing would move every figure.
+
+    Returns
+    -------
+    (Series of datetime64[ns, tz], list of problem records)
+    """
+    if formats is None:
+        formats = list(DAYFIRST_FORMATS) if dayfirst else [ISO8601]
+    tz = timezone or "UTC"
+    text = values.astype(str).str.strip()
+    present = text != ""
+    has_offset = text.str.contains(_TZ_SUFFIX) & present
+    out = pd.Series(pd.NaT, index=values.index, dtype=f"datetime64[ns, {tz}]")
+    problems: list[dict] = []
+
+    if timezone is None and (present & ~has_offset).any():
+        first = text[present & ~has_offset]
+        problems.append({
+            "file": label, "row": int(first.index[0]), "column": column, "value": first.iloc[0],
+            "problem": (f"has no UTC offset, and study.yml sets no timezone "
+                        f"({len(first)} such value{'s' if len(first) != 1 else ''})"),
+            "fix": "add timezone: Europe/London (or the service's zone) to study.yml, "
+                   "or export timestamps with their offset, e.g. 2024-02-28T14:05:00+00:00",
+        })
+        return out, problems
+
+    remaining = present.copy()
+    for fmt in formats:
+        if not remaining.any():
+            break
+        for aware in (True, False):
+            mask = remaining & (has_offset if aware else ~has_offset)
+            if not mask.any():
+                continue
+            kwargs = {"format": fmt} if fmt != ISO8601 else {"format": "ISO8601"}
+            parsed = pd.to_datetime(text[mask], errors="coerce", utc=aware, **kwargs)
+            ok = parsed.notna()
+            if not ok.any():
+                continue
+            good = parsed[ok]
+            if aware:
+                good = good.dt.tz_convert(tz)
+            else:
+                good = good.dt.tz_localize(tz, ambiguous=np.zeros(len(good), dtype=bool),
+                                           nonexistent="shift_forward")
+            out.loc[good.index] = good
+            remaining.loc[good.index] = False
+
+    problems += _ambiguous(text, present & ~remaining, out, formats, period, label=label, column=column)
+    if remaining.any():
+        bad = text[remaining]
+
+        def fits(fmts):
+            fit = pd.Series(False, index=bad.index)
+            for f in fmts:
+                fit |= pd.to_datetime(bad, errors="coerce", format=f if f != ISO8601 else "ISO8601").notna()
+            return fit
+        fit = {name: fits(fmts) for name, fmts in _HINT_FORMATS.items() if not any(f in formats for f in fmts)}
+        day, month = next((k for k in fit if k.startswith("day")), None), next((k for k in fit if k.startswith("month")), None)
+        if day and month:
+            # 03/04/2025 fits both: only a value with a day above 12 tells the order.
+            only_day, only_month = (fit[day] & ~fit[month]).sum(), (fit[month] & ~fit[day]).sum()
+            if only_month and not only_day:
+                fit.pop(day)
+            elif only_day and not only_month:
+                fit.pop(month)
+        hints = [name for name, f in fit.items() if f.any()]
+        n_ok = int((present & ~remaining).sum())
+        if hints and n_ok:
+            fix = (f"the column mixes formats: {n_ok} values fit {_describe_formats(formats)} and "
+                   f"{len(bad)} look {' or '.join(hints)}; list every format used under "
+                   f"timestamp_formats: in study.yml (or set dayfirst: true), or correct these rows")
+        elif hints:
+            month_first = all(h.startswith("month-first") for h in hints)
+            both = len([h for h in hints if h.startswith(("day", "month"))]) == 2
+            fix = (f"these look {' or '.join(hints)}"
+                   + ("; no value has a day above 12, so which comes first cannot be told from the data: "
+                      "check the export, then set timestamp_formats: ['%d/%m/%Y %H:%M'] or ['%m/%d/%Y %H:%M']"
+                      if both else
+                      "; set timestamp_formats: " + ("['%m/%d/%Y %H:%M'] (the month first; not dayfirst)" if month_first
+                                                     else "(or dayfirst: true)"))
+                   + " for this table in study.yml")
+        else:
+            fix = f"expected {_describe_formats(formats)}; correct the value or list its format under timestamp_formats: in study.yml"
+        for row, value in bad.items():
+            problems.append({"file": label, "row": int(row), "column": column, "value": value,
+                             "problem": "is not a date", "fix": fix})
+    return out, problems
+
+
+def _swapped(fmt: str) -> str | None:
+    """The same format with day and month the other way round, if it has both."""
+    if "%d" in fmt and "%m" in fmt:
+        return fmt.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m")
+    return None
+
+
+def _ambiguous(text: pd.Series, parsed_mask: pd.Series, parsed: pd.Series, formats: list[str],
+               period, *, label: str, column: str) -> list[dict]:
+    """Problems when values read as one date by one order could as well be another date."""
+    problems, seen = [], set()
+    for fmt in formats:
+        other = _swapped(fmt) if fmt != ISO8601 else None
+        if other is None or frozenset((fmt, other)) in seen:
+            continue
+        seen.add(frozenset((fmt, other)))
+        mine = pd.to_datetime(text[parsed_mask], errors="coerce", format=fmt)
+        theirs = pd.to_datetime(text[parsed_mask], errors="coerce", format=other)
+        both = mine.notna() & theirs.notna() & (mine != theirs)
+        if not both.any():
+            continue
+        rows = both[both].index
+        example = f"{text[rows[0]]!r} (row {int(rows[0])})"
+        if other in formats:
+            problems.append({"file": label, "row": int(rows[0]), "column": column, "value": text[rows[0]],
+                             "problem": (f"and {len(rows) - 1:,} more values fit both {fmt!r} and {other!r}, which "
+                                         "timestamp_formats both list, as different dates"),
+                             "fix": "keep only the format the export uses (day first or month first) in timestamp_formats"})
+            continue
+        if period is None or period[0] is None or period[1] is None:
+            continue
+        start, end = period[0], period[1] + pd.Timedelta(days=1)
+        local = parsed[rows].dt.tz_localize(None)
+        outside_mine = ((local < start.tz_localize(None)) | (local >= end.tz_localize(None))).sum()
+        alt = theirs[rows]
+        outside_theirs = ((alt < start.tz_localize(None)) | (alt >= end.tz_localize(None))).sum()
+        if outside_mine > outside_theirs and outside_mine >= max(1, 0.05 * parsed_mask.sum()):
+            order = "day first" if fmt.index("%d") < fmt.index("%m") else "month first"
+            other_order = "month first" if order == "day first" else "day first"
+            problems.append({"file": label, "row": int(rows[0]), "column": column, "value": text[rows[0]],
+                             "problem": (f"reads as two dates: {len(rows):,} values such as {example} fit day and month "
+                                         f"either way. Read {order}, {outside_mine:,} fall outside the study period; "
+                                         f"read {other_order}, {outside_theirs:,} do"),
+                             "fix": (f"the export is likely {other_order}: set timestamp_formats: [{other!r}] for this "
+                                     "table in study.yml" + (" and remove dayfirst: true" if order == "day first" else ""))})
+    return problems
+
+
+_TRUE = {"yes", "y", "true", "t", "1"}
+_FALSE = {"no", "n", "false", "f", "0"}
+
+
+def parse_booleans(values: pd.Series, *, label: str, column: str) -> tuple[pd.Series, list[dict]]:
+    """yes/no, y/n, true/false, 1/0 (any case) into a nullable boolean; empty is missing."""
+    key = values.astype(str).str.strip().str.lower()
+    out = pd.Series(pd.NA, index=values.index, dtype="boolean")
+    out[key.isin(_TRUE)] = True
+    out[key.isin(_FALSE)] = False
+    bad = key[(key != "") & ~key.isin(_TRUE | _FALSE)]
+    problems = [{"file": label, "row": int(r), "column": column, "value": values[r],
+                 "problem": "is not yes or no", "fix": "use yes/no, true/false or 1/0, or leave it empty"}
+                for r in bad.index]
+    return out, problems
+
+
+def parse_numbers(values: pd.Series, *, label: str, column: str, low: float | None = None,
+                  high: float | None = None) -> tuple[pd.Series, list[dict]]:
+    """Decimal numbers; empty is missing; values outside [low, high] are problems."""
+    text = values.astype(str).str.strip()
+    out = pd.to_numeric(text.where(text != ""), errors="coerce").astype("float64")
+    problems = []
+    for r in text[(text != "") & out.isna()].index:
+        problems.append({"file": label, "row": int(r), "column": column, "value": values[r],
+                         "problem": "is not a number", "fix": "use a decimal number such as 51.5074, or leave it empty"})
+    if low is not None and high is not None:
+        for r in out[(out < low) | (out > high)].index:
+            problems.append({"file": label, "row": int(r), "column": column, "value": values[r],
+                             "problem": f"is outside {low:g} to {high:g}",
+                             "fix": "check the latitude and longitude are not swapped or in another unit"})
+    return out, problems
+
+
+def normalise_channels(values: pd.Series, extra: dict[str, list[str]] | None, *, label: str,
+                       column: str = "channel") -> tuple[pd.Series, pd.DataFrame, list[dict]]:
+    """Map each spelling of a channel to its canonical name.
+
+    Returns the canonical channels, the mapping table actually used (``spelling, channel, rows``),
+    and one problem per unknown spelling (with its count and first row).
+    """
+    lookup: dict[str, str] = {}
+    for channel, spellings in DEFAULT_CHANNELS.items():
+        for s in spellings:
+            lookup[_spelling_key(s)] = channel
+    for channel, spellings in (extra or {}).items():
+        lookup[_spelling_key(channel)] = str(channel)
+        for s in ([spellings] if isinstance(spellings, str) else spellings or []):
+            lookup[_spelling_key(s)] = str(channel)
+    text = values.astype(str)
+    keys = text.map(_spelling_key)
+    out = keys.map(lookup)
+    used = (pd.DataFrame({"spelling": text, "channel": out})
+            .groupby(["spelling", "channel"], dropna=False, sort=True).size()
+            .rename("rows").reset_index())
+    problems = []
+    unknown = text[out.isna() & (keys != "")]
+    for spelling, rows in unknown.groupby(unknown, sort=True):
+        problems.append({
+            "file": label, "row": int(rows.index[0]), "column": column, "value": spelling,
+            "problem": f"is not a known channel ({len(rows)} row{'s' if len(rows) != 1 else ''})",
+            "fix": (f"add it under channels: in study.yml, e.g. channels: {{phone: [{spelling!r}]}}; "
+                    f"known channels: {', '.join(sorted(set(lookup.values())))}"),
+        })
+    return out, used, problems
+
+
+def is_blank(values: pd.Series) -> np.ndarray:
+    """Where a column holds nothing: missing, or only spaces."""
+    return (values.isna() | values.astype(str).str.strip().eq("")).to_numpy()

@@ -1,0 +1,355 @@
+"""Learning the check by doing it: predictions before the data answers, reflections after.
+
+A team writes what it expects before it looks at a figure (``predictions.yml`` in the study
+folder), and what it made of each stage afterwards (``reflections.yml``). Both are the team's own
+files: written by hand or by the small forms in :mod:`studylib.capture.widgets` and :mod:`studylib.teaching.widgets`, read here, checked key by
+key, and set beside the results. A value that cannot be read is not a reason to stop a check: it
+is left out, and the problem is said in words (a caveat of the summary).
+
+``predictions.yml``::
+
+    failure_share: 0.2       # or 20%: the share of contacts that are failure demand
+    end_to_end_days: 10      # average days from first contact to problem solved, system as it is now
+    clean_share: 0.6         # the share of cases with no waste step at all
+    handoffs_per_case: 2     # hand-offs in an average case
+    longest_wait_days: 30    # the most a customer should expect to wait (the upper limit)
+
+``reflections.yml``::
+
+    demand:
+      surprised: How much of the phone traffic is chasing.
+      manager: The chasing calls, in the customers' words.
+      next: Follow ten chased repairs end to end.
+"""
+from __future__ import annotations
+
+import math
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+import yaml
+
+from ..measures.purpose import PURPOSE_WORD_LIMIT, targets_purpose, word_count
+from ..text import did_you_mean
+
+__all__ = ["PREDICTIONS", "REFLECTION_PROMPTS", "REFLECTION_STAGES", "read_predictions", "save_prediction",
+           "prediction_table", "prediction_sentence", "read_reflections", "save_reflection",
+           "reflections_table", "purpose_check"]
+
+
+# -- predictions --------------------------------------------------------------------------------
+
+def _current(figures: pd.DataFrame) -> pd.DataFrame:
+    return figures[figures["current"].astype(bool)] if "current" in figures else figures
+
+
+def _weighted(rows: pd.DataFrame, column: str, weight: str) -> float | None:
+    rows = rows.dropna(subset=[column])
+    total = rows[weight].sum()
+    return None if rows.empty or total == 0 or pd.isna(total) else float((rows[column] * rows[weight]).sum() / total)
+
+
+def _failure_share(results) -> float | None:
+    overall = results.demand.get("overall") if results.demand else None
+    share = math.nan if overall is None or overall.empty else float(overall["failure_share"].iloc[0])
+    return None if math.isnan(share) else share
+
+
+def _flow_figure(column: str, weight: str):
+    def get(results):
+        if not results.flow:
+            return None
+        return _weighted(_current(results.flow["figures"]), column, weight)
+    return get
+
+
+def _longest_wait(results) -> float | None:
+    """The upper limit of the current system, only where a range can be promised (stable, enough points)."""
+    from ..measures.capability import limits_by_system
+    uppers = []
+    for chart in (results.capability.get("charts") or {}).values() if results.capability else ():
+        limits = limits_by_system(chart)
+        if limits.empty:
+            continue
+        now = limits.iloc[-1]
+        if now["status"] != "stable":
+            return None
+        uppers.append(float(now["upper"]))
+    return max(uppers) if uppers else None
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """One figure a team predicts: the question asked, how to read the answer, the result."""
+
+    question: str
+    kind: str                                   # "share", "days" or "number"
+    stage: str                                  # the stage whose notebook asks it
+    words: str                                  # "{} failure demand": how a value is said
+    result: Callable[[object], float | None]
+    label: str = ""                             # the measure, as a report's table names it
+    unknown: str = "cannot tell yet"            # what the data says when it cannot give the figure
+
+
+PREDICTIONS: dict[str, Prediction] = {
+    "failure_share": Prediction(
+        "What share of all contacts do you expect to be failure demand (caused by a failure to do "
+        "something, or do it right, for the customer)?", "share", "Demand", "{} failure demand", _failure_share,
+        "failure demand, share of contacts"),
+    "end_to_end_days": Prediction(
+        "How many days, on average, do you expect a customer to wait from first contact to the problem "
+        "solved, in the system as it is now (the customer's clock)?", "days", "Flow",
+        "an average wait of {} from first contact to the problem solved", _flow_figure("end_to_end_mean", "finished"),
+        "customer's wait, first contact to solved, mean days (system as it is now)"),
+    "clean_share": Prediction(
+        "What share of cases do you expect to flow clean, with no waste step at all?", "share", "Flow",
+        "{} of cases to flow clean", _flow_figure("clean_share", "cases"),
+        "cases flowing clean (system as it is now)"),
+    "handoffs_per_case": Prediction(
+        "How many hand-offs do you expect an average case to go through?", "number", "Flow",
+        "{} hand-offs per case", _flow_figure("handoffs_mean", "cases"),
+        "hand-offs per case (system as it is now)"),
+    "longest_wait_days": Prediction(
+        "What is the longest a customer should expect to wait in the system as it is now (days)?", "days",
+        "Capability", "the longest wait to be {}", _longest_wait,
+        "longest wait the system will deliver, days", "no range: the system is not stable or has too few cases"),
+}
+
+
+def _say(kind: str, value: float) -> str:
+    if kind == "share":
+        return f"{value:.0%}"
+    if kind == "days":
+        return f"{value:,.1f} days" if value < 10 else f"{value:,.0f} days"
+    return f"{value:,.1f}"
+
+
+def _read_value(key: str, value) -> tuple[float | None, str | None]:
+    """A prediction as a number, or the problem with it in words."""
+    kind = PREDICTIONS[key].kind
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, None
+    text = str(value).strip()
+    percent = kind == "share" and isinstance(value, str) and text.endswith("%")
+    if isinstance(value, bool):
+        return None, f"{key}: {value!r} is not a number"
+    try:
+        number = float(text.rstrip("%").strip()) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError):
+        example = "0.2 or 20%" if kind == "share" else "10"
+        return None, f"{key}: {text!r} is not a number; write it like {example}"
+    if math.isnan(number) or math.isinf(number):
+        return None, f"{key}: {text!r} is not a number"
+    if percent:
+        number /= 100
+    if kind == "share" and not 0 <= number <= 1:
+        return None, (f"{key}: {text} is not a share between 0 and 1; write 0.2 or 20% for a fifth"
+                      if number > 1 else f"{key}: {text} is below 0")
+    if number < 0:
+        return None, f"{key}: {text} is below 0"
+    return number, None
+
+
+def _yaml_mapping(path: Path, what: str) -> tuple[dict, list[str]]:
+    if not path.exists():
+        return {}, []
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        return {}, [f"{path.name} could not be read{where}; it should hold {what}"]
+    if data is None:
+        return {}, []
+    if not isinstance(data, dict):
+        return {}, [f"{path.name} should hold {what}, not a {type(data).__name__}"]
+    return data, []
+
+
+def read_predictions(study: str | Path) -> tuple[dict[str, float], list[str]]:
+    """The team's predictions in ``predictions.yml`` (none when the file is missing).
+
+    Returns
+    -------
+    (predictions, problems): the values that could be read, by key; and each problem in words
+    (an unknown key names the nearest known one). Values written as ``20%`` are shares.
+    """
+    data, problems = _yaml_mapping(Path(study) / "predictions.yml", "a prediction for each key: failure_share: 0.2")
+    out = {}
+    for key, value in data.items():
+        if key not in PREDICTIONS:
+            problems.append(f"predictions.yml: '{key}' is not a prediction studylib knows{did_you_mean(key, PREDICTIONS)} "
+                            f"(known: {', '.join(PREDICTIONS)})")
+            continue
+        number, problem = _read_value(key, value)
+        if problem:
+            problems.append(f"predictions.yml: {problem}")
+        elif number is not None:
+            out[key] = number
+    return out, problems
+
+
+def _atomic_yaml(path: Path, header: str, data: dict) -> Path:
+    text = header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
+    Path(tmp).replace(path)
+    return path
+
+
+_PREDICTIONS_HEADER = ("# What the team expected, written before looking at the figures (studylib reads it).\n"
+                       "# Shares as 0.2 or 20%; days as a number. Keys: " + ", ".join(PREDICTIONS) + "\n")
+
+
+def save_prediction(study: str | Path, key: str, value) -> Path:
+    """Write one prediction into the study's ``predictions.yml`` (atomically; other keys kept).
+
+    Raises ``ValueError`` with the problem in words when the key or value cannot be used.
+    """
+    if key not in PREDICTIONS:
+        raise ValueError(f"'{key}' is not a prediction studylib knows{did_you_mean(key, PREDICTIONS)}")
+    number, problem = _read_value(key, value)
+    if problem:
+        raise ValueError(problem)
+    path = Path(study) / "predictions.yml"
+    data, problems = _yaml_mapping(path, "a mapping")
+    if problems:
+        raise ValueError(problems[0] + "; fix it by hand first")
+    data[key] = number
+    return _atomic_yaml(path, _PREDICTIONS_HEADER, data)
+
+
+def prediction_sentence(key: str, predicted: float, result: float | None, *, who: str = "You") -> str:
+    """"You expected 20% failure demand; it is 49%." (``who``: "The team" in a report)."""
+    p = PREDICTIONS[key]
+    expected = p.words.format(_say(p.kind, predicted))
+    if result is None:
+        if key == "longest_wait_days":
+            return (f"{who} expected {expected}. The system as it is now is not stable or has too few "
+                    "cases, so no longest wait can be promised yet: that is the finding.")
+        return f"{who} expected {expected}; the data cannot tell yet."
+    return f"{who} expected {expected}; it is {_say(p.kind, result)}."
+
+
+def prediction_table(results, predictions: dict | None = None, *, stage: str | None = None,
+                     who: str = "You") -> pd.DataFrame:
+    """Each prediction beside its result: ``measure, you_expected, it_is, sentence``.
+
+    ``predictions`` defaults to the study's ``predictions.yml``, read now (a team writes it in the
+    notebook just before it looks); ``stage`` keeps the predictions one stage asks.
+    """
+    if predictions is None:
+        predictions, _ = read_predictions(results.study.path)
+    rows = []
+    for key, predicted in predictions.items():
+        p = PREDICTIONS[key]
+        if stage is not None and p.stage != stage:
+            continue
+        result = p.result(results)
+        rows.append({"measure": p.label, "you_expected": _say(p.kind, predicted),
+                     "it_is": p.unknown if result is None else _say(p.kind, result),
+                     "sentence": prediction_sentence(key, predicted, result, who=who)})
+    return pd.DataFrame(rows, columns=["measure", "you_expected", "it_is", "sentence"])
+
+
+# -- reflections --------------------------------------------------------------------------------
+
+#: What each stage's last cells ask the team.
+REFLECTION_PROMPTS = {
+    "surprised": "What surprised you?",
+    "manager": "What does the manager need to see?",
+    "next": "What should you study next?",
+}
+#: The stages a team reflects on, as keys of reflections.yml, with their titles.
+REFLECTION_STAGES = {"purpose": "Purpose", "demand": "Demand", "capability": "Capability", "flow": "Flow",
+                     "system_conditions": "System conditions"}
+
+
+def read_reflections(study: str | Path) -> tuple[dict[str, dict[str, str]], list[str]]:
+    """What the team wrote after each stage (``reflections.yml``), and the problems reading it."""
+    data, problems = _yaml_mapping(Path(study) / "reflections.yml",
+                                   "each stage's answers: demand: {surprised: ..., manager: ..., next: ...}")
+    out: dict[str, dict[str, str]] = {}
+    for stage, answers in data.items():
+        if stage not in REFLECTION_STAGES:
+            problems.append(f"reflections.yml: '{stage}' is not a stage{did_you_mean(stage, REFLECTION_STAGES)} "
+                            f"(stages: {', '.join(REFLECTION_STAGES)})")
+            continue
+        if answers is None:
+            continue
+        if not isinstance(answers, dict):
+            problems.append(f"reflections.yml: {stage}: should hold surprised:, manager: and next:, not a "
+                            f"{type(answers).__name__}")
+            continue
+        kept = {}
+        for prompt, text in answers.items():
+            if prompt not in REFLECTION_PROMPTS:
+                problems.append(f"reflections.yml: {stage}: '{prompt}' is not a prompt{did_you_mean(prompt, REFLECTION_PROMPTS)} "
+                                f"(prompts: {', '.join(REFLECTION_PROMPTS)})")
+            elif text is not None and str(text).strip():
+                kept[prompt] = re.sub(r"\s+", " ", str(text)).strip()
+        if kept:
+            out[stage] = kept
+    return out, problems
+
+
+def save_reflection(study: str | Path, stage: str, answers: dict[str, str]) -> Path:
+    """Write one stage's answers into ``reflections.yml`` (atomically; other stages kept)."""
+    if stage not in REFLECTION_STAGES:
+        raise ValueError(f"'{stage}' is not a stage{did_you_mean(stage, REFLECTION_STAGES)}")
+    unknown = set(answers) - set(REFLECTION_PROMPTS)
+    if unknown:
+        raise ValueError(f"unknown prompt(s) {sorted(unknown)}; the prompts are {list(REFLECTION_PROMPTS)}")
+    path = Path(study) / "reflections.yml"
+    data, problems = _yaml_mapping(path, "a mapping")
+    if problems:
+        raise ValueError(problems[0] + "; fix it by hand first")
+    data[stage] = {k: str(v).strip() for k, v in answers.items() if v is not None and str(v).strip()}
+    header = "# What the team made of each stage, in its own words (quoted in the summary report).\n"
+    return _atomic_yaml(path, header, data)
+
+
+def reflections_table(reflections: dict[str, dict[str, str]]) -> pd.DataFrame:
+    """``stage, question, answer``, in the order of the check."""
+    rows = [{"stage": title, "question": REFLECTION_PROMPTS[prompt], "answer": reflections[key][prompt]}
+            for key, title in REFLECTION_STAGES.items() if key in reflections
+            for prompt in REFLECTION_PROMPTS if prompt in reflections[key]]
+    return pd.DataFrame(rows, columns=["stage", "question", "answer"])
+
+
+# -- purpose ------------------------------------------------------------------------------------
+
+
+def purpose_check(offer, results) -> str:
+    """The service offer in the customer's terms, its length, and the purpose the targets imply.
+
+    ``offer`` is what the learner wrote (``None`` or ``...``: the purpose in findings.yml).
+    """
+    findings = results.study.findings or {}
+    written = offer if isinstance(offer, str) and offer.strip() else None
+    text = written or findings.get("purpose")
+    if not text:
+        return ("Write the service offer in the customer's terms in the cell above (what would a customer say the "
+                "service is for?), then run it.")
+    words = word_count(text)
+    out = [f"Your purpose has {words:,} words" + (
+        f": more than {PURPOSE_WORD_LIMIT}. A purpose a team can hold in its head is shorter; cut it to what a "
+        "customer would say." if words > PURPOSE_WORD_LIMIT else f", within the {PURPOSE_WORD_LIMIT} it may take.")]
+    implied = targets_purpose(results.study.config)
+    de_facto = findings.get("de_facto_purpose")
+    if implied:
+        out.append(f"Beside it, the purpose the targets in study.yml imply: {implied}")
+    if de_facto:
+        out.append(f"The team's reading of the de facto purpose: {str(de_facto).strip()}")
+    if not implied and not de_facto:
+        out.append("No targets are recorded in study.yml and no de facto purpose in findings.yml: ask what the "
+                   "organisation measures, and write what that rewards.")
+    if written and written.strip() != str(findings.get("purpose") or "").strip():
+        out.append("When the team agrees it, write it in findings.yml under purpose: so every report shows it.")
+    return " ".join(out)
