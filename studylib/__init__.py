@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from .errors import CaptureError, ConfigError, DataError, ParameterError, StudylibError, StudylibWarning
 from .read import Study, load_study, quality_summary, read_event_log, read_xes
-from .measures import case_times, classify_demand, link_problems, runs_analysis, xmr, xmr_summary
+from .measures import case_times, classify_demand, link_problems, predictability, runs_analysis, xmr, xmr_summary
 from . import teaching
 from .teaching import check_answer
 from .capture import CaptureStore, study_store
@@ -46,6 +46,7 @@ __all__ = [
     "xmr",
     "xmr_summary",
     "runs_analysis",
+    "predictability",
     "case_times",
     "read_xes",
     "read_event_log",

@@ -213,6 +213,7 @@ def test_dollar_signs_and_phone_numbers_in_labels_reach_no_chart(tmp_path):
     plt.close(fig)
 
 
+@pytest.mark.slow
 def test_the_check_runs_with_dollars_and_personal_data_in_activities_and_changes(tmp_path):
     from studylib.check.runner import run_check
     study = faulty_study(tmp_path, {"id": "labels"})

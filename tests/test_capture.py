@@ -99,6 +99,7 @@ WRITER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", BACKENDS)
 def test_two_processes_adding_at_once_lose_nothing(kind, request, tmp_path):
     where = _where(kind, request, tmp_path)
@@ -115,6 +116,7 @@ def test_two_processes_adding_at_once_lose_nothing(kind, request, tmp_path):
     assert frame["verbatim"].str.startswith("writer a").sum() == 150
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", BACKENDS)
 def test_four_desks_one_killed_lose_nothing(kind, request, tmp_path):
     """4 writer processes x 1,000 contacts, one killed mid-run: every id a writer was given is in
@@ -255,6 +257,7 @@ def test_suggestions_on_banking77():
     assert "1,000 labelled contacts, 77 demand types" in repr(model)
 
 
+@pytest.mark.slow
 def test_capture_notebook_runs_headless_and_is_not_a_report(tmp_path):
     import papermill as pm
     notebook = ROOT / "notebooks" / "02a_capture.ipynb"

@@ -17,6 +17,9 @@ import pytest
 from conftest import CHROMIUM, ROOT, SAMPLE, need_browser
 from studylib.capture.store import CaptureStore
 
+# Slow: JupyterLab in a real browser (left out of the quick loop, python -m pytest -m "not slow").
+pytestmark = pytest.mark.slow
+
 
 def _free_port() -> int:
     with socket.socket() as s:

@@ -12,6 +12,9 @@ from studylib import compute_check, load_study
 from studylib.errors import CaptureError
 from studylib.capture.store import CaptureStore
 
+# Slow: a real PostgreSQL server (left out of the quick loop, python -m pytest -m "not slow").
+pytestmark = pytest.mark.slow
+
 GOOD = {"channel": "phone", "service": "Housing repairs", "received_at": "2025-03-03 10:15",
         "verbatim": "The boiler has gone again"}
 

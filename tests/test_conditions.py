@@ -89,6 +89,7 @@ def test_one_computation_feeds_every_stage(sample_results):
     assert (first_week_of_new == pd.Timestamp("2025-03-10")).all()
 
 
+@pytest.mark.slow
 def test_la311_check_runs_and_says_what_is_missing(tmp_path):
     shared_file("311/la_311_2017_subset.csv")
     table = run_check(ROOT / "examples" / "la311", tmp_path, progress=False)

@@ -356,6 +356,27 @@ def test_headlines_say_what_could_not_be_linked_priced_or_judged():
     weeks = pd.date_range("2025-01-06", periods=8, freq="W-MON")
     weekly = pd.DataFrame({"week": list(weeks) * 2, "demand_type": ["a"] * 8 + ["b"] * 8,
                            "contacts": [10, 12, 11, 9, 10, 12, 11, 10] * 2})
-    from studylib.measures.demand import demand_predictability
-    text = predictability_sentence(demand_predictability(weekly))
+    from studylib.measures.demand import demand_predictability, weekly_verdicts
+    text = predictability_sentence(weekly_verdicts(demand_predictability(weekly)))
     assert text.startswith("Too few weeks to judge for a, b (8 or fewer") and "predictable week to week" not in text
+
+
+def test_weekly_demand_is_judged_by_the_same_verdict_as_capability():
+    from studylib.measures.demand import demand_predictability, weekly_verdicts
+    from studylib.measures.predictability import predictability
+    from studylib.prose.demand import predictability_sentence, weekly_verdict_sentence
+    weeks = pd.date_range("2025-01-06", periods=20, freq="W-MON")
+    steady = [40, 44, 38, 42, 41, 39, 45, 40, 43, 38, 42, 40, 44, 39, 41, 43, 40, 42, 38, 41]
+    rising = [20, 22, 21, 19, 23, 20, 22, 21, 20, 22, 60, 62, 61, 63, 60, 62, 61, 64, 60, 62]
+    weekly = pd.DataFrame({"week": list(weeks) * 2, "demand_type": ["Steady"] * 20 + ["Chasing a repair"] * 20,
+                           "contacts": steady + rising})
+    verdicts = weekly_verdicts(demand_predictability(weekly)).set_index("demand_type")
+    assert verdicts.loc["Steady", "verdict"] == predictability(steady).iloc[0]["verdict"] == "predictable"
+    assert verdicts.loc["Chasing a repair", "verdict"] == "not predictable"
+    steady_words = weekly_verdict_sentence("Steady", verdicts.loc["Steady"])
+    assert steady_words.startswith("Steady is predictable: between ") and "contacts a week" in steady_words
+    chasing = weekly_verdict_sentence("Chasing a repair", verdicts.loc["Chasing a repair"])
+    assert chasing.startswith("Chasing a repair is not predictable week to week: a run of 10 weeks")
+    text = predictability_sentence(weekly_verdicts(demand_predictability(weekly)))
+    assert text.startswith("1 of the 2 main demand types with 12 or more weeks of data is predictable week to week")
+    assert "Chasing a repair is not predictable: a run of 10 weeks" in text

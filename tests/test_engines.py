@@ -55,6 +55,7 @@ def test_duckdb_gives_the_pandas_results_on_the_real_logs(name, tmp_path):
     _same(variants(events, times, engine="duckdb", top=None), variants(events, times, top=None))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", SIX_LOGS)
 def test_spark_gives_the_pandas_results_on_the_real_logs(name, spark, tmp_path):
     path = shared_file(f"eventlogs/{name}")
@@ -67,6 +68,7 @@ def test_spark_gives_the_pandas_results_on_the_real_logs(name, spark, tmp_path):
     _same(variants(path, engine="spark", top=None), variants(events, top=None))
 
 
+@pytest.mark.slow
 def test_ties_follow_the_order_column_in_every_engine(spark):
     """Shuffled rows with an order column: every engine puts tied events back in recorded order."""
     need_module("duckdb")
@@ -82,6 +84,7 @@ def test_ties_follow_the_order_column_in_every_engine(spark):
         assert case_times(source, engine=engine).attrs["tie_order"] == "order column"
 
 
+@pytest.mark.slow
 def test_the_sample_with_its_codebook_services_and_hand_offs(sample_study, spark):
     need_module("duckdb")
     s = sample_study
@@ -94,6 +97,7 @@ def test_the_sample_with_its_codebook_services_and_hand_offs(sample_study, spark
             _same(case_times(source, engine=engine, codebook=s.flow_codebook, as_of="2025-04-01"), expected)
 
 
+@pytest.mark.slow
 def test_weekly_demand_in_every_engine(sample_study, spark, tmp_path):
     need_module("duckdb")
     s = sample_study
@@ -108,6 +112,7 @@ def test_weekly_demand_in_every_engine(sample_study, spark, tmp_path):
             _same(weekly_demand(classified, engine=engine, period=period), expected)
 
 
+@pytest.mark.slow
 def test_duckdb_spills_to_disk_under_a_memory_limit():
     """3,000,000 events under a 64 MB limit: the window functions spill instead of failing."""
     need_module("duckdb")

@@ -1,6 +1,8 @@
 """environment.yml must agree with pyproject.toml, so a conda user gets what pip users get."""
 from __future__ import annotations
 
+import pytest
+
 import re
 import tomllib
 
@@ -48,6 +50,7 @@ def test_ci_runs_the_readme_test_command():
     assert command in (ROOT / ".ci" / "run").read_text()
 
 
+@pytest.mark.slow
 def test_wheel_carries_every_notebook_and_the_sample(tmp_path):
     """A wheel install (not editable) must run `studylib check` without the checkout."""
     import subprocess

@@ -140,6 +140,7 @@ def _text(html: str) -> str:
     return h.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<style.*?</style>", "", html, flags=re.S)))
 
 
+@pytest.mark.slow
 def test_reports_show_who_contacts_us_ni14_and_the_waiting_list(tmp_path, sample_results):
     from studylib.cli import main
     assert main(["check", str(SAMPLE), "--out", str(tmp_path / "sample"), "-q"]) == 0
@@ -156,6 +157,7 @@ def test_reports_show_who_contacts_us_ni14_and_the_waiting_list(tmp_path, sample
         assert "P90001" not in html.read_text(), html.name          # customer references never shown
 
 
+@pytest.mark.slow
 def test_boston_runs_with_one_command_and_counts_every_open_case(tmp_path):
     from studylib.cli import main
     shared_file("311/boston_311_2025_open.csv")

@@ -90,6 +90,7 @@ def _only(folder: Path, name: str) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_hostile_text_is_shown_as_text_and_personal_data_hidden(hostile_reports):
     out, table, plain = hostile_reports
     assert table["status"].tolist() == ["ok"] * len(table)
@@ -109,6 +110,7 @@ def test_hostile_text_is_shown_as_text_and_personal_data_hidden(hostile_reports)
     assert "07700 900123" in (plain / "02_demand.html").read_text()
 
 
+@pytest.mark.slow
 def test_reports_in_a_browser_offline(hostile_reports):
     sync_playwright = need_browser()
     out, table, _ = hostile_reports

@@ -61,6 +61,7 @@ def _visible_text(html: str) -> str:
     return re.sub(r"<[^>]+>", " ", html)
 
 
+@pytest.mark.slow
 def test_check_on_sample_writes_reports_without_code(sample_reports, monkeypatch):
     out, table = sample_reports
     assert table["status"].tolist() == ["ok"] * len(table)
@@ -85,13 +86,16 @@ def test_check_on_sample_writes_reports_without_code(sample_reports, monkeypatch
     assert "Failure demand cost between £" in demand
     assert demand.count("<picture>") >= 10
     capability = (out / "03_capability.html").read_text()
-    assert capability.count("<picture>") == 2   # one service with cases: each clock once
+    assert capability.count("<picture>") == 3   # one service with cases: each clock once, and the daily average
     assert "Since the change of 10 March 2025" in capability
-    # The sample's systems both have signals: the report promises no range for either.
-    assert ("the system is not stable: 76 of its 353 cases are signals, so no range can be promised; on average "
-            "4.4 days. Before it, the system was not stable either (125 of 352 cases were signals); on average "
-            "25 days.") in capability
-    assert "will deliver" not in capability
+    # The redesigned system is predictable (its generator draws each case from one process): a range
+    # for one case, the exceptions named, and why the Making Data Count marks do not overturn it.
+    assert ("a case takes anywhere between 0 and 9.6 days (the predictable range for one case); on average "
+            "4.4") in capability
+    assert "3 cases (" in capability and "took longer than the limits allow (9.6 days)" in capability
+    assert "Before it, between 0 and 57; on average 25." in capability
+    assert "fire by chance on a long series" in capability and "not stable" not in capability
+    assert "These are limits of a day's average, not of one case" in capability
     assert "17 open cases are not charted" in capability
     for part in ("What", "So what", "Now what", "Then what"):
         assert f">{part}</h3>" in capability
@@ -114,6 +118,7 @@ def test_check_on_sample_writes_reports_without_code(sample_reports, monkeypatch
         assert f">{part}</h3>" in flow
 
 
+@pytest.mark.slow
 def test_index_is_the_front_page(sample_reports):
     out, table = sample_reports
     index = (out / "index.html").read_text()
@@ -135,6 +140,7 @@ def test_index_is_the_front_page(sample_reports):
     assert "/work/" not in index and str(SAMPLE) not in index
 
 
+@pytest.mark.slow
 def test_manifest_records_the_run(sample_reports):
     out, table = sample_reports
     # The results every stage read hold the raw data: they never stay in the reports folder.
@@ -145,6 +151,7 @@ def test_manifest_records_the_run(sample_reports):
     assert [s["notebook"] for s in manifest["stages"]] == table["notebook"].tolist()
 
 
+@pytest.mark.slow
 def test_failing_stage_does_not_hide_the_others(tmp_path, monkeypatch):
     nbs = tmp_path / "nbs"
     nbs.mkdir()
@@ -175,6 +182,7 @@ def _notebook(path, title, source, params='study: str = "x"  # the study folder'
     nbformat.write(nb, str(path))
 
 
+@pytest.mark.slow
 def test_stages_sharing_a_kernel_see_nothing_of_each_other(tmp_path):
     """One kernel runs several stages one after another: no variable, figure or privacy setting leaks."""
     nbs = tmp_path / "nbs"
@@ -192,6 +200,7 @@ def test_stages_sharing_a_kernel_see_nothing_of_each_other(tmp_path):
     assert len(pids) == 1          # the same kernel ran both
 
 
+@pytest.mark.slow
 def test_a_failure_computing_the_results_stops_the_waiting_kernels(tmp_path, monkeypatch):
     import studylib.check.results
 

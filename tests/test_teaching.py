@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 import studylib
+from studylib.measures.capability import limits_by_system
 from conftest import ROOT, SAMPLE
 from studylib import StudylibError, compute_check, load_study
 from studylib.teaching.exercises import EXERCISES, check_answer, exercises, solution
@@ -67,8 +68,9 @@ def test_prediction_sits_beside_the_result_computed_from_the_data(sample_results
     now = sample_results.flow["figures"].query("current").iloc[0]
     assert (f"You expected an average wait of 10 days from first contact to the problem solved; it is "
             f"{now['end_to_end_mean']:.1f} days.") in t["sentence"].tolist()
-    # The sample's current system has signals: no longest wait can be promised, and the sentence says so.
-    assert any("no longest wait can be promised" in s for s in t["sentence"])
+    # The sample's current system is predictable: the longest wait it promises is its upper limit.
+    upper = limits_by_system(sample_results.capability["charts"]["Housing repairs"]).iloc[-1]["upper"]
+    assert any(s.endswith(f"it is {upper:.1f} days.") for s in t["sentence"] if "longest" in s)
     flow = prediction_table(sample_results, predictions, stage="Flow")
     assert flow["measure"].tolist() == ["customer's wait, first contact to solved, mean days (system as it is now)",
                                         "cases flowing clean (system as it is now)", "hand-offs per case (system as it is now)"]
@@ -104,7 +106,7 @@ def test_wrong_answers_get_a_hint_not_the_answer(sample_results):
     assert "2 of the 3 are right, and 1 of yours is not" in partial.message
     assert not any(t in partial.message for t in types[2:])
     assert check_answer("demand.failure_types", ", ".join(t.upper() for t in reversed(types)), sample_results)
-    assert check_answer("capability.stable", not solution("capability.stable", sample_results), sample_results).status == "not yet"
+    assert check_answer("capability.predictable", not solution("capability.predictable", sample_results), sample_results).status == "not yet"
     assert check_answer("flow.top_waste", "maybe", sample_results).message.startswith("Not yet. Hint:")
     shift = check_answer("capability.change_shift", solution("capability.change_shift", sample_results), sample_results)
     assert "10 March 2025" in shift.message          # once right, the change is named
@@ -203,6 +205,7 @@ def taught_reports(tmp_path_factory):
     return root / "out", table, compute_check(load_study(study))
 
 
+@pytest.mark.slow
 def test_reports_set_predictions_beside_results_and_quote_reflections(taught_reports):
     out, table, results = taught_reports
     assert table["status"].tolist() == ["ok"] * len(table)
@@ -241,6 +244,7 @@ def test_without_predictions_the_summary_says_none_were_written(tmp_path):
 
 # -- capture reaches the check ---------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_contacts_captured_in_a_new_study_reach_the_demand_report(tmp_path):
     study = tmp_path / "my-study"
     new_study(study)
@@ -297,6 +301,7 @@ def test_capture_needs_a_study_of_the_teams_own(tmp_path):
         load_study(tmp_path / "s")
 
 
+@pytest.mark.slow
 def test_capture_notebook_refuses_to_run_without_a_study(tmp_path):
     import papermill as pm
     with pytest.raises(pm.PapermillExecutionError, match="name the study folder you are capturing for"):
@@ -324,6 +329,7 @@ def test_prediction_and_reflection_forms_write_the_study_files(tmp_path):
     assert read_reflections(tmp_path)[0] == {"flow": {"surprised": "The hidden wait."}}
 
 
+@pytest.mark.slow
 def test_every_stage_notebook_runs_whole_as_a_learner_runs_it(tmp_path):
     """Top to bottom, teaching cells included, with no results file (as in JupyterLab): with the
     team's predictions and reflections, and an answer typed into one exercise."""

@@ -4,22 +4,31 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["plot_xmr", "POINT_COLOURS", "POINT_WORDS"]
+__all__ = ["plot_xmr", "POINT_COLOURS", "POINT_WORDS", "SYSTEM_COLOURS"]
 
 
-#: Making Data Count colours: grey common cause, blue improvement, orange concern, purple neutral.
+#: Signal colours, the same on every chart: Making Data Count's blue better and orange worse; where no
+#: direction is better, purple higher and teal lower (Making Data Count draws both purple; a reader
+#: must tell them apart).
 POINT_COLOURS = {
     "common_cause": "#7B7D7D",
     "special_cause_improvement": "#289de0",
     "special_cause_concern": "#fab428",
     "special_cause_neutral_high": "#361475",
-    "special_cause_neutral_low": "#361475",
+    "special_cause_neutral_low": "#1a9e8f",
 }
+
+#: Each system's own colour, the system as it is now last: its dots, average and limits.
+SYSTEM_COLOURS = ["#9c8f80", "#b5835a", "#7d6b91", "#003a63"]
 
 
 #: Legend words for the point types of :data:`POINT_COLOURS` (Making Data Count's colours).
 POINT_WORDS = {"special_cause_improvement": "signal: better", "special_cause_concern": "signal: worse",
                "special_cause_neutral_high": "signal: higher", "special_cause_neutral_low": "signal: lower"}
+
+
+def _short_date(stamp) -> str:
+    return f"{stamp.day} {stamp:%b %Y}"
 
 
 def plot_xmr(result: pd.DataFrame, *, ax=None, target: float | None = None, floor: float | None = None,
@@ -45,16 +54,31 @@ def plot_xmr(result: pd.DataFrame, *, ax=None, target: float | None = None, floo
     xcol = {"completion": "finished", "arrival": "arrived"}.get(order, "x")
     xcol = xcol if xcol in result else "x"
     x = result[xcol]
-    for i, (_, g) in enumerate(result.groupby("group", sort=True)):
+    groups = list(result.groupby("group", sort=True))
+    changes = result.attrs.get("changes", [])
+    for i, (_, g) in enumerate(groups):
+        # Each system in its own colour, the one as it is now in the darkest; its lines span its points only.
+        colour = SYSTEM_COLOURS[-1] if i == len(groups) - 1 else SYSTEM_COLOURS[i % (len(SYSTEM_COLOURS) - 1)]
+        if len(groups) == 1:
+            name = ""
+        elif i == 0:
+            name = f" before {_short_date(changes[0]['date'])}" if changes else ""
+        else:
+            name = f" since {_short_date(changes[i - 1]['date'])}" if len(changes) >= i else ""
         gx = x.loc[g.index]
-        ax.plot(gx, g["value"], color=POINT_COLOURS["common_cause"], lw=0.8, marker="o", ms=3, gid="values",
-                label="value" if i == 0 else None, zorder=2)
+        ax.plot(gx, g["value"], color=colour, lw=0.6, marker="o", ms=3, gid="values", alpha=0.85,
+                label=f"{'value' if xcol == 'x' else 'case'}{name}", zorder=2)
         lower = g["lower_limit"] if floor is None else g["lower_limit"].clip(lower=floor)
-        ax.plot(gx, g["mean"], color="black", lw=1.2, gid="mean", label="mean" if i == 0 else None)
-        ax.plot(gx, g["upper_limit"], color="#a00", lw=1, ls="--", gid="upper limit",
-                label="natural process limits" if i == 0 else None)
-        ax.plot(gx, lower, color="#a00", lw=1, ls="--", gid="lower limit")
-    special = result[result["point_type"] != "common_cause"]
+        ax.plot(gx, g["mean"], color=colour, lw=1.6, gid="mean", label=f"average{name}")
+        ax.plot(gx, g["upper_limit"], color=colour, lw=1.1, ls="--", gid="upper limit",
+                label=f"{'daily average limits' if result.attrs.get('daily') else 'natural process limits'}{name}")
+        ax.plot(gx, lower, color=colour, lw=1.1, ls="--", gid="lower limit")
+    edge = result["edge"].astype(bool) if "edge" in result else pd.Series(False, index=result.index)
+    if edge.any():
+        # Only the quick ones of these have finished: drawn hollow, never as signals of better work.
+        ax.scatter(x[edge], result.loc[edge, "value"], s=26, facecolors="white", edgecolors="#555", zorder=4,
+                   gid="edge", label="edge of the window: not judged")
+    special = result[(result["point_type"] != "common_cause") & ~edge]
     for kind, part in special.groupby(special["point_type"].astype(str), sort=True):
         ax.scatter(x.loc[part.index], part["value"], c=POINT_COLOURS[kind], s=22, zorder=3, gid="signals",
                    label=POINT_WORDS.get(kind, "signal"))
@@ -63,7 +87,7 @@ def plot_xmr(result: pd.DataFrame, *, ax=None, target: float | None = None, floo
                 ls=":", gid="target", label=f"target ({target:g})")
     if annotate_changes:
         for change in result.attrs.get("changes", []):
-            where = change["date"] if xcol != "x" else change["starts_at"]
+            where = change["date"] if pd.api.types.is_datetime64_any_dtype(x) else change["starts_at"]
             ax.axvline(where, color="#555", lw=0.8, ls="-.", gid="change")
             label = change.get("what") or "system change"
             label = label if len(label) <= 40 else label[:39].rstrip() + "\u2026"
@@ -83,7 +107,7 @@ def plot_xmr(result: pd.DataFrame, *, ax=None, target: float | None = None, floo
         ax.set_ylabel(ylabel)
     if order:
         ax.set_xlabel({"finished": "date each case finished", "arrived": "date each case arrived"}.get(
-            xcol, f"cases, in order of {order}"))
+            xcol, "day" if result.attrs.get("daily") else f"cases, in order of {order}"))
     ax.spines[["top", "right"]].set_visible(False)
-    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.16), ncol=4, fontsize=8, frameon=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.16), ncol=3, fontsize=8, frameon=False)
     return ax

@@ -172,7 +172,7 @@ def _demand(study: Study, settings: dict, systems: pd.DataFrame) -> dict:
     costs = study.config.get("channel_costs") or None
     from ..measures.customers import customer_kinds, customer_patterns, failure_per_problem, ni14_comparison
     problems = problem_table(linked)
-    return {
+    out = {
         "classified": classified,
         "left_out": left_out,
         # Who contacts us: counts per kind of customer only (customer references are never shown).
@@ -198,6 +198,8 @@ def _demand(study: Study, settings: dict, systems: pd.DataFrame) -> dict:
         "days": (received.max() - received.min()).total_seconds() / 86400 + 1 if len(classified) else None,
         "period": (start, end),
     }
+    out["verdicts"] = dm.weekly_verdicts(out["predictability"])
+    return out
 
 
 def _flow(study: Study, settings: dict) -> dict:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
+from .predictability import MIN_POINTS, predictability
 from .xmr import xmr
 
 __all__ = [
@@ -23,6 +24,9 @@ __all__ = [
     "limits_by_system",
     "MIN_POINTS_FOR_LIMITS",
     "capability_limits",
+    "system_verdict",
+    "daily_averages",
+    "MANY_A_DAY",
 ]
 
 _CLOCKS = {"customer": ("end_to_end_days", "end", "the customer's clock"),
@@ -42,7 +46,7 @@ def study_target(config: dict, *, measure: str = "end_to_end_days", service: str
     return found
 
 
-def capability(times: pd.DataFrame, *, clock: str = "customer", order: str = "completion",
+def capability(times: pd.DataFrame, *, clock: str = "customer", order: str = "arrival",
                system_changes: list[dict] | None = None, service: str | None = None,
                target: float | None = None, screen_outliers: bool = True) -> pd.DataFrame:
     """The capability chart of end-to-end times: one XmR row per finished case.
@@ -53,8 +57,9 @@ def capability(times: pd.DataFrame, *, clock: str = "customer", order: str = "co
         From :func:`studylib.measures.flow.case_times`.
     clock : {"customer", "organisation"}
         ``end_to_end_days`` (first contact to solved) or ``official_days``.
-    order : {"completion", "arrival"}
-        Cases in the order they finished (the capability chart) or arrived.
+    order : {"arrival", "completion"}
+        Cases in the order they arrived (the default: each system's cases then lie in a span of their
+        own, and a window's first days hold whole cases), or in the order they finished.
     system_changes : list of dict, optional
         study.yml ``system_changes`` (each with ``date`` and optionally ``service`` and ``what``):
         limits are recalculated from the first case at or after each date. A change for another
@@ -68,7 +73,8 @@ def capability(times: pd.DataFrame, *, clock: str = "customer", order: str = "co
     -------
     DataFrame
         The :func:`studylib.measures.xmr.xmr` columns, plus ``case_id``, ``service``, ``arrived``,
-        ``finished`` and ``lower_limit_shown`` (the lower limit floored at 0). ``x`` numbers the
+        ``finished``, ``lower_limit_shown`` (the lower limit floored at 0) and ``edge`` (a case at the
+        edge of the window, left out of the verdict: see :func:`system_verdict`). ``x`` numbers the
         cases 1..n in the chosen order *within each system*: each case belongs to the system it
         arrived in (before or after each change), so old cases finishing after a change do not
         blur the new system's limits. Limits are recalculated at the first case of each system.
@@ -116,38 +122,173 @@ def capability(times: pd.DataFrame, *, clock: str = "customer", order: str = "co
     result["service"] = finished["service"].to_numpy()
     result["lower_limit_shown"] = result["lower_limit"].clip(lower=0)
     result.attrs.update(clock=clock, order=order, target=target, open_left_out=int(is_open.sum()),
+                        as_of=times.attrs.get("as_of", finished[end_col].max() if len(finished) else None),
+                        open_arrivals=part.loc[is_open, "customer_start"].dropna().tolist(),
                         changes=applied, unit=times.attrs.get("unit", "days"), service=service)
+    # Cases at the edge of the window (see _edge): drawn apart and left out of every verdict.
+    result["edge"] = False
+    groups = result["group"].to_numpy()
+    for group in np.unique(groups):
+        at = np.flatnonzero(groups == group)
+        rows = result.iloc[at]
+        upper = float(rows["upper_limit"].iloc[0])
+        days = float(np.ceil(upper)) if np.isfinite(upper) else 0.0
+        result.loc[result.index[at], "edge"] = _edge(rows, result.attrs, int(group), group == groups.max(), days)
     return result
 
 
 #: Fewer points than this and no limits are promised (NHSRplotthedots warns below 12).
-MIN_POINTS_FOR_LIMITS = 12
+MIN_POINTS_FOR_LIMITS = MIN_POINTS
+#: From this many cases a day (the median over the days that have any), cases that share a day
+#: share its conditions, so the verdict reads the sequence of daily averages, as Vanguard's own
+#: capability charts plot them.
+MANY_A_DAY = 3
+_STATUS = {"predictable": "predictable", "not predictable": "not predictable", "too few points": "too few"}
+SYSTEM_COLUMNS = ["n", "mean", "lower", "lower_raw", "upper", "start", "end", "signals", "status", "reason",
+                  "judged", "edge", "edge_days", "by_day", "exceptions", "exceptions_above", "exceptions_allowed",
+                  "exception_ids"]
 
 
-def limits_by_system(result: pd.DataFrame) -> pd.DataFrame:
-    """One row per system (xmr ``group``) of a capability chart: what it can promise.
+def _edge(part: pd.DataFrame, attrs: dict, group: int, current: bool, days: float) -> np.ndarray:
+    """Cases at the edge of the window: they can only be quick ones, so they would pass as better
+    work. In arrival order, the system as it is now loses the cases that arrived from the first
+    still-open case of its last ``days`` before the as-of date on (the slow cases that arrived then
+    have not finished); in completion order, every system loses the ``days`` after it began (only
+    quick cases can have finished by then)."""
+    if not days or "arrived" not in part or not np.isfinite(days):
+        return np.zeros(len(part), dtype=bool)
+    span = pd.Timedelta(days=float(days))
+    if attrs.get("order", "arrival") == "arrival":
+        as_of = attrs.get("as_of")
+        if not current or as_of is None:
+            return np.zeros(len(part), dtype=bool)
+        # Only where slow cases of those days are still open: from the first of them on.
+        still_open = [a for a in attrs.get("open_arrivals", []) if a > pd.Timestamp(as_of) - span]
+        if not still_open:
+            return np.zeros(len(part), dtype=bool)
+        return (part["arrived"] >= min(still_open)).to_numpy()
+    changes = attrs.get("changes") or []
+    began = changes[group - 1]["date"] if 0 < group <= len(changes) else part["arrived"].min()
+    return (part["finished"] < began + span).to_numpy()
+
+
+def system_verdict(part: pd.DataFrame, *, attrs: dict | None = None, group: int = 0, current: bool = True,
+                   unit: str = "cases") -> dict:
+    """Whether one system of a chart is predictable (:func:`studylib.measures.predictability.predictability`),
+    judged on the points a verdict can rest on.
+
+    A periodic measure (no ``arrived`` column) is judged point by point. A capability chart leaves
+    out the cases at the edge of the window (:func:`_edge`, as long as the system's upper limit),
+    and with :data:`MANY_A_DAY` or more cases a day judges the sequence of daily averages (the day
+    a case arrived, or finished in completion order), while its exceptions are counted case by case
+    against the limits drawn for one case.
+    """
+    attrs = attrs or {}
+    values = part["value"].to_numpy(dtype=float)
+    upper, lower = float(part["upper_limit"].iloc[0]), float(part["lower_limit"].iloc[0])
+    edge_days = float(np.ceil(upper)) if "arrived" in part and np.isfinite(upper) else 0.0
+    edge = (part["edge"].to_numpy(dtype=bool) if "edge" in part
+            else _edge(part, attrs, group, current, edge_days))
+    judged = part[~edge & ~np.isnan(values)]
+    cases = predictability(judged["value"], unit=unit)
+    verdict = cases.iloc[0].to_dict()
+    by_day = False
+    if "arrived" in part and len(judged) >= MIN_POINTS:
+        when = judged["arrived" if attrs.get("order", "arrival") == "arrival" else "finished"].dt.floor("D")
+        per_day = judged.groupby(when)["value"]
+        if per_day.size().median() >= MANY_A_DAY:
+            by_day = True
+            days = predictability(per_day.mean(), unit="days")
+            day = days.iloc[0]
+            reasons = []
+            if day["verdict"] != "predictable":
+                reasons.append(f"day by day, {day['reason']}")
+            if verdict["exceptions"] > verdict["exceptions_allowed"]:
+                reasons.append(f"{int(verdict['exceptions']):,} cases beyond the limits, where chance gives up to "
+                               f"{int(verdict['exceptions_allowed']):,}")
+            if day["verdict"] == "too few points":
+                verdict.update(verdict="too few points", reason=f"only {int(day['points'])} days with finished cases")
+            else:
+                verdict.update(verdict="not predictable" if reasons else "predictable",
+                               reason="; ".join(reasons) if reasons else f"day by day, {day['reason']}")
+    beyond = (values > upper) | (values < lower)
+    exceptions_above = int((values > upper).sum())
+    exceptions = int(beyond.sum())
+    ids = part.loc[beyond, "case_id"].astype(str).tolist() if "case_id" in part else []
+    return {"status": _STATUS[verdict["verdict"]], "reason": verdict["reason"], "judged": int(len(judged)),
+            "edge": int(edge.sum()), "edge_days": edge_days if edge.any() else 0.0, "by_day": by_day,
+            "exceptions": exceptions, "exceptions_above": exceptions_above,
+            "exceptions_allowed": int(verdict["exceptions_allowed"]), "exception_ids": ids}
+
+
+def limits_by_system(result: pd.DataFrame, *, unit: str | None = None) -> pd.DataFrame:
+    """One row per system (xmr ``group``) of a chart: what it can promise.
 
     Returns
     -------
     DataFrame
-        Indexed by group: ``n, mean, lower`` (shown, floored at 0), ``lower_raw, upper, start, end``
-        (x of the first and last case), ``signals`` (cases that are special causes) and ``status``:
-        "too few" (fewer than :data:`MIN_POINTS_FOR_LIMITS` cases: no range is promised),
-        "not stable" (signals: no range is promised) or "stable".
+        Indexed by group: ``n, mean, lower`` (shown, floored at 0 for times), ``lower_raw, upper``
+        (the natural process limits drawn), ``start, end`` (x of the first and last point),
+        ``signals`` (points Making Data Count marks as special causes), and the verdict of
+        :func:`system_verdict`: ``status`` ("predictable", "not predictable" or "too few"),
+        ``reason`` in words, ``judged`` (points the verdict rests on), ``edge`` and ``edge_days``
+        (cases at the edge of the window left out of it), ``by_day`` (judged on daily averages),
+        ``exceptions`` (points beyond the limits; ``exceptions_above``; ``exception_ids``, the cases
+        beyond them) and ``exceptions_allowed``.
+        A range is promised only where ``status`` is "predictable".
     """
     if "lower_limit_shown" not in result:        # a periodic measure straight from xmr
         result = result.assign(lower_limit_shown=result["lower_limit"])
-    g = result.groupby("group", sort=True)
-    stats = g.agg(n=("value", "count"), mean=("mean", "first"), lower=("lower_limit_shown", "first"),
-                  lower_raw=("lower_limit", "first"), upper=("upper_limit", "first"), start=("x", "min"),
-                  end=("x", "max"), signals=("special_cause", lambda s: int((s != "none").sum())))
-    stats["status"] = np.where(stats["n"] < MIN_POINTS_FOR_LIMITS, "too few",
-                               np.where(stats["signals"] > 0, "not stable", "stable"))
-    return stats
+    unit = unit or ("cases" if "arrived" in result else result.attrs.get("points", "points"))
+    last = result["group"].max()
+    rows = {}
+    for group, part in result.groupby("group", sort=True):
+        row = {"n": int(part["value"].notna().sum()), "mean": part["mean"].iloc[0],
+               "lower": part["lower_limit_shown"].iloc[0], "lower_raw": part["lower_limit"].iloc[0],
+               "upper": part["upper_limit"].iloc[0], "start": part["x"].min(), "end": part["x"].max(),
+               "signals": int((part["special_cause"] != "none").sum())}
+        row.update(system_verdict(part, attrs=result.attrs, group=int(group), current=group == last, unit=unit))
+        rows[group] = row
+    out = pd.DataFrame.from_dict(rows, orient="index", columns=SYSTEM_COLUMNS)
+    out.index.name = "group"
+    return out
+
+
+def daily_averages(result: pd.DataFrame) -> pd.DataFrame | None:
+    """The daily average chart of a capability chart whose systems finish many cases a day
+    (:data:`MANY_A_DAY`), as Vanguard's capability charts plot it: one point per day, the average
+    end-to-end time of the cases that arrived that day (finished, in completion order), limits
+    recalculated at each change. Its limits are limits of a day's average, never of one case.
+    None where no system has so many cases a day.
+
+    Returns
+    -------
+    DataFrame
+        The :func:`studylib.measures.xmr.xmr` columns with ``x`` the day, plus ``cases`` (how many
+        cases the day's average is of); ``attrs``: ``changes``, ``unit``, ``points`` ("days").
+    """
+    if "arrived" not in result or result.empty:
+        return None
+    stats = limits_by_system(result)
+    if not stats["by_day"].any():
+        return None
+    col = "arrived" if result.attrs.get("order", "arrival") == "arrival" else "finished"
+    days = (result.assign(day=result[col].dt.floor("D"), edge=result.get("edge", False))
+            .groupby(["group", "day"], sort=True).agg(mean=("value", "mean"), size=("value", "size"),
+                                                      edge=("edge", "any")).reset_index())
+    starts = days.index[days["group"].ne(days["group"].shift())].tolist()[1:]
+    out = xmr(days["mean"].to_numpy(dtype=float), days["day"], rebase_at=[days["day"].iloc[i] for i in starts] or None,
+              improvement="decrease", target=result.attrs.get("target"))
+    out["cases"] = days["size"].to_numpy()
+    out["edge"] = days["edge"].to_numpy(dtype=bool)
+    out["lower_limit_shown"] = out["lower_limit"].clip(lower=0)
+    out.attrs.update(changes=result.attrs.get("changes", []), unit=result.attrs.get("unit", "days"), points="days",
+                     order=result.attrs.get("order"), daily=True, target=result.attrs.get("target"))
+    return out
 
 
 def capability_charts(times: pd.DataFrame, config: dict, *, clock: str = "customer",
-                      order: str = "completion", target: float | None = None) -> dict[str, pd.DataFrame]:
+                      order: str = "arrival", target: float | None = None) -> dict[str, pd.DataFrame]:
     """Capability results for the whole service and each service with finished cases.
 
     The whole comes first, then each service (by name). With only one service the whole *is*
@@ -178,17 +319,19 @@ def capability_charts(times: pd.DataFrame, config: dict, *, clock: str = "custom
 
 
 def capability_limits(charts: dict[str, pd.DataFrame], *, points: str = "cases") -> pd.DataFrame:
-    """The current system's limits and Making Data Count icons of each chart, one row per chart.
+    """The current system's verdict, limits and Making Data Count icons of each chart, one row per chart.
 
-    Limits and assurance are given only where :func:`limits_by_system` says the system is stable
-    with enough cases; otherwise ``status`` says why they are left empty.
+    Limits and assurance are given only where :func:`limits_by_system` says the system is
+    predictable; otherwise ``status`` says why they are left empty. The variation icon of the
+    latest point stays Making Data Count's: it describes a point, not the system.
 
     Returns
     -------
     DataFrame
-        ``chart, cases, status, mean, lower limit`` (floored at 0), ``upper limit, latest case``
-        (variation), ``target, assurance``; charts with no finished case are left out. ``points``
-        names what is counted ("cases"; "months" for a periodic measure).
+        ``chart, cases, status, mean, lower limit`` (floored at 0), ``upper limit, exceptions``
+        (points beyond the limits), ``latest case`` (variation), ``target, assurance``; charts with
+        no finished case are left out. ``points`` names what is counted ("cases"; "months" for a
+        periodic measure).
     """
     from .xmr import xmr_summary
     rows = []
@@ -196,15 +339,18 @@ def capability_limits(charts: dict[str, pd.DataFrame], *, points: str = "cases")
         if result["value"].notna().sum() == 0:
             continue
         current = result[result["group"] == result["group"].max()]
+        if "edge" in current and not current["edge"].all():
+            current = current[~current["edge"].astype(bool)]   # the latest case judged, not a quick one at the edge
         row = xmr_summary(current).iloc[0].to_dict()
-        stats = limits_by_system(result).iloc[-1]
-        promised = stats["status"] == "stable"
-        status = {"stable": "stable", "too few": f"too few {points} ({stats['n']}) to set limits",
-                  "not stable": f"not stable: {stats['signals']} signals"}[stats["status"]]
+        stats = limits_by_system(result, unit=points).iloc[-1]
+        promised = stats["status"] == "predictable"
+        status = {"predictable": "predictable", "too few": f"too few {points} ({stats['n']}) to judge",
+                  "not predictable": "not predictable"}[stats["status"]]
         rows.append({"chart": name, points: int(stats["n"]), "status": status, "mean": row["mean"],
                      "lower limit": max(row["lower_limit"], 0) if promised else np.nan,
                      "upper limit": row["upper_limit"] if promised else np.nan,
+                     "exceptions": int(stats["exceptions"]),
                      f"latest {points.rstrip('s')}": row["variation"], "target": row["target"],
                      "assurance": row["assurance"] if promised else None})
-    return pd.DataFrame(rows, columns=["chart", points, "status", "mean", "lower limit", "upper limit",
+    return pd.DataFrame(rows, columns=["chart", points, "status", "mean", "lower limit", "upper limit", "exceptions",
                                        f"latest {points.rstrip('s')}", "target", "assurance"])

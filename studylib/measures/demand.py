@@ -28,6 +28,7 @@ __all__ = [
     "failure_share",
     "weekly_demand",
     "demand_predictability",
+    "weekly_verdicts",
     "change_weeks",
     "failure_cost",
     "DEFAULT_CHANNEL_COSTS",
@@ -317,6 +318,29 @@ def demand_predictability(weekly: pd.DataFrame, *, rebase_at: dict | None = None
     from .xmr import xmr
     return xmr(weekly["contacts"].to_numpy(dtype=float), weekly["week"], facet=weekly["demand_type"],
                improvement="neutral", rebase_at=rebase_at or None)
+
+
+def weekly_verdicts(predictability: pd.DataFrame | None) -> pd.DataFrame:
+    """Whether each demand type's weekly demand is predictable, judged on its weeks since its last
+    change (:func:`studylib.measures.predictability.predictability`, weeks as points).
+
+    Returns
+    -------
+    DataFrame
+        One row per type, in chart order: ``demand_type, weeks`` and the columns of
+        :func:`~studylib.measures.predictability.predictability` (``verdict``, ``reason``, ...).
+    """
+    from .predictability import PREDICTABILITY_COLUMNS, predictability as verdict_of
+    columns = ["demand_type", "weeks"] + PREDICTABILITY_COLUMNS
+    if predictability is None or predictability.empty:
+        return pd.DataFrame(columns=columns)
+    latest = predictability[predictability["group"] == predictability.groupby("facet", observed=True)["group"]
+                            .transform("max")]
+    rows = []
+    for facet, part in latest.groupby("facet", observed=True, sort=False):
+        row = verdict_of(part["value"], unit="weeks").iloc[0].to_dict()
+        rows.append({"demand_type": facet, "weeks": int(row["points"]), **row})
+    return pd.DataFrame(rows, columns=columns)
 
 
 def change_weeks(classified: pd.DataFrame, weekly: pd.DataFrame, systems: pd.DataFrame) -> dict:

@@ -8,30 +8,81 @@ import pandas as pd
 from ..measures.capability import MIN_POINTS_FOR_LIMITS, limits_by_system
 from ..text import long_date
 
-__all__ = ["capability_caption", "capability_prose", "capability_headline", "xmr_caption"]
+__all__ = ["capability_caption", "capability_prose", "capability_headline", "xmr_caption", "verdict_sentences",
+           "daily_caption",
+           "exceptions_sentence"]
 
 
 def _days(x: float) -> str:
     return f"{x:.0f}" if abs(x) >= 10 or x == 0 else f"{x:.1f}"
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word if n != 1 else word.rstrip('s')}"
+
+
+def _main_reason(reason: str) -> str:
+    """The first of a verdict's reasons (the others are in the limits table and the notebook)."""
+    parts = str(reason).split("; ")
+    return parts[0] + (f", and {len(parts) - 1} more sign{'s' if len(parts) > 2 else ''} of the same"
+                       if len(parts) > 1 else "")
+
+
 def _system_words(rec: pd.Series, unit: str, *, first: bool) -> str:
-    """What one system can promise, honestly: a range only from enough points and no signals."""
+    """What one system can promise, honestly: a range only where the verdict says predictable."""
     if rec["status"] == "too few":
-        return (f"only {rec['n']:,} case{'s' if rec['n'] != 1 else ''} finished, too few to set limits "
-                f"(at least {MIN_POINTS_FOR_LIMITS} are needed); on average {_days(rec['mean'])} {unit}")
-    if rec["status"] == "not stable" and first:
-        return (f"the system is not stable: {rec['signals']:,} of its {rec['n']:,} cases are signals, so no "
-                f"range can be promised; on average {_days(rec['mean'])} {unit}")
-    if rec["status"] == "not stable":
-        return (f"the system was not stable either ({rec['signals']:,} of {rec['n']:,} cases were signals); "
+        return (f"only {_plural(rec['n'], 'cases')} finished, too few to judge (at least {MIN_POINTS_FOR_LIMITS} "
+                f"are needed); on average {_days(rec['mean'])} {unit}")
+    if rec["status"] == "not predictable" and first:
+        return (f"the system is not predictable ({_main_reason(rec['reason'])}), so no range can be promised; "
                 f"on average {_days(rec['mean'])} {unit}")
-    words = (f"this system will deliver anywhere between {_days(rec['lower'])} and {_days(rec['upper'])} "
-             f"{unit}; on average {_days(rec['mean'])}" if first else
+    if rec["status"] == "not predictable":
+        return (f"the system was not predictable either ({_main_reason(rec['reason'])}); on average "
+                f"{_days(rec['mean'])} {unit}")
+    words = (f"a case takes anywhere between {_days(rec['lower'])} and {_days(rec['upper'])} {unit} (the "
+             f"predictable range for one case); on average {_days(rec['mean'])}" if first else
              f"between {_days(rec['lower'])} and {_days(rec['upper'])}; on average {_days(rec['mean'])}")
-    if rec["lower_raw"] < 0:
+    if rec["lower_raw"] < 0 and first:
         words += " (the lower limit is shown at 0: a case cannot take less than no time)"
     return words
+
+
+def exceptions_sentence(rec: pd.Series, unit: str = "days") -> str:
+    """Points beyond the limits of a predictable system, named as what they are: cases to look at."""
+    if rec["status"] != "predictable" or not rec["exceptions"]:
+        return ""
+    n, above = int(rec["exceptions"]), int(rec["exceptions_above"])
+    if above == n:
+        kind = f"took longer than the limits allow ({_days(rec['upper'])} {unit})"
+    elif above == 0:
+        kind = f"took less time than the lower limit ({_days(rec['lower'])} {unit})"
+    else:
+        kind = "fell outside the limits"
+    ids = list(rec.get("exception_ids") or [])
+    named = ""
+    if 0 < len(ids) <= 5:
+        named = f" ({ids[0]})" if len(ids) == 1 else f" ({', '.join(ids[:-1])} and {ids[-1]})"
+    return (f"{_plural(n, 'cases')}{named} {kind}: look at {'them' if n != 1 else 'it'}; the system is still "
+            f"predictable, as a few such cases in hundreds are.")
+
+
+def verdict_sentences(rec: pd.Series, *, points: str = "cases") -> str:
+    """Why the verdict stands, and where it differs from the Making Data Count marks on the chart,
+    in sentences a manager can follow."""
+    out = []
+    if rec.get("edge"):
+        out.append(f"The {_plural(int(rec['edge']), points)} that arrived since the first case still open in the "
+                   f"last {rec['edge_days']:.0f} days are left out of the verdict: only the quick ones among them have "
+                   "finished, so they would look better than the system is.")
+    if rec.get("by_day"):
+        out.append("With several cases a day, cases that share a day share its conditions (the working week, for "
+                   "one: a case that arrives on a Friday waits over the weekend), so the verdict reads the days in "
+                   "turn, as the daily average chart shows them.")
+    if rec["status"] == "predictable" and rec["signals"]:
+        out.append(f"The chart marks {_plural(int(rec['signals']), points)} by the Making Data Count rules (runs of "
+                   "7, two in three near a limit), which were made for a few dozen points and fire by chance on "
+                   f"a long series; read as a long series should be, {rec['reason']}.")
+    return " ".join(out)
 
 
 def capability_headline(result: pd.DataFrame) -> str:
@@ -39,19 +90,22 @@ def capability_headline(result: pd.DataFrame) -> str:
     if result["value"].notna().sum() == 0:
         return "No case has finished yet, so there is nothing to chart."
     stats = limits_by_system(result)
-    now = _system_words(stats.iloc[-1], result.attrs.get("unit", "days"), first=True)
+    unit = result.attrs.get("unit", "days")
+    now = _system_words(stats.iloc[-1], unit, first=True)
+    extra = exceptions_sentence(stats.iloc[-1], unit)
+    extra = f" {extra[0].upper()}{extra[1:]}" if extra else ""
     if len(stats) > 1:
         change = result.attrs["changes"][-1]
         what = f" ({change['what']})" if change.get("what") else ""
-        return f"Since the change of {long_date(change['date'])}{what}, {now}."
-    return f"{now[0].upper()}{now[1:]}."
+        return f"Since the change of {long_date(change['date'])}{what}, {now}.{extra}"
+    return f"{now[0].upper()}{now[1:]}.{extra}"
 
 
 def capability_caption(result: pd.DataFrame) -> str:
     """The chart in plain words, computed from its limits.
 
     A range ("will deliver anywhere between 3 and 61 days") is given only for a system with at
-    least :data:`studylib.measures.capability.MIN_POINTS_FOR_LIMITS` cases and no signals; otherwise the
+    least :data:`studylib.measures.capability.MIN_POINTS_FOR_LIMITS` cases that is predictable; otherwise the
     caption says why none is promised.
     """
     if result["value"].notna().sum() == 0:
@@ -59,7 +113,7 @@ def capability_caption(result: pd.DataFrame) -> str:
     unit = result.attrs.get("unit", "days")
     stats = limits_by_system(result)
     current = stats.iloc[-1]
-    if np.isnan(current["upper"]) and current["status"] == "stable":
+    if np.isnan(current["upper"]) and current["status"] == "predictable":
         text = (f"Every case took the same time ({_days(current['mean'])} {unit}), so no limits can "
                 f"be computed.")
     else:
@@ -67,7 +121,7 @@ def capability_caption(result: pd.DataFrame) -> str:
         if len(stats) > 1:
             text += f" Before it, {_system_words(stats.iloc[-2], unit, first=False)}."
     target = result.attrs.get("target")
-    if target is not None and current["status"] == "stable" and not np.isnan(current["upper"]):
+    if target is not None and current["status"] == "predictable" and not np.isnan(current["upper"]):
         if target < current["lower"]:
             text += f" No case can be expected to meet the {target:g}-day target while the system stays as it is."
         elif target >= current["upper"]:
@@ -80,6 +134,23 @@ def capability_caption(result: pd.DataFrame) -> str:
         text += (f" {n_open:,} open case{'s are' if n_open != 1 else ' is'} not charted: "
                  f"{'they have' if n_open != 1 else 'it has'} not finished yet.")
     return text
+
+
+def daily_caption(daily: pd.DataFrame) -> str:
+    """The daily average chart (:func:`studylib.measures.capability.daily_averages`) in words: its
+    limits are those of a day's average, never of one case."""
+    unit = daily.attrs.get("unit", "days")
+    rec = limits_by_system(daily, unit="days").iloc[-1]
+    per_day = daily.loc[daily["group"] == daily["group"].max(), "cases"]
+    lead = (f"Each point is the average of the cases that arrived that day ({per_day.median():.0f} a day on "
+            "average)")
+    if rec["status"] == "too few":
+        return f"{lead}; only {int(rec['n'])} days since the last change, too few to judge."
+    if rec["status"] == "not predictable":
+        return f"{lead}. Day by day the system is not predictable: {rec['reason']}."
+    return (f"{lead}. Day by day it is predictable: the average of a day's cases lies between {_days(rec['lower'])} and "
+            f"{_days(rec['upper'])} {unit}, on average {_days(rec['mean'])}. These are limits of a day's average, "
+            "not of one case: one case can take longer, as the chart above shows.")
 
 
 #: The special causes of :data:`studylib.measures.xmr.SPECIAL_CAUSES` in a manager's words.
@@ -99,34 +170,39 @@ def capability_prose(result: pd.DataFrame, *, name: str = "the service") -> dict
     n = int(result["value"].notna().sum())
     cases = "cases across all services" if name == "all services" else f"{name} cases"
     what = f"{n:,} finished {cases}. {capability_caption(result)}"
+    why = verdict_sentences(current)
+    if why:
+        what += " " + why
     if len(stats) > 1:
         before = stats.iloc[-2]
         change = (before["mean"] - current["mean"]) / before["mean"] if before["mean"] else 0
         so_what = (f"Customers of {name} now wait {_days(current['mean'])} {unit} on average against "
                    f"{_days(before['mean'])} before the change ({abs(change):.0%} {'less' if change >= 0 else 'more'})")
-        if current["status"] == "stable" and before["status"] == "stable":
+        if current["status"] == "predictable" and before["status"] == "predictable":
             so_what += (f", and the slowest predictable case {_days(current['upper'])} {unit} against "
                         f"{_days(before['upper'])}")
         so_what += "."
-    elif current["status"] == "stable":
+    elif current["status"] == "predictable":
         so_what = (f"A customer of {name} can expect anything up to {_days(current['upper'])} {unit}. "
                    f"That range, not the average and not the target, is what the system delivers.")
     else:
         so_what = (f"On average a customer of {name} waits {_days(current['mean'])} {unit}, but until the "
-                   f"system is stable nobody can say what it will deliver next.")
+                   f"system is predictable nobody can say what it will deliver next.")
     if current["status"] == "too few":
         now_what = (f"Keep following cases: with {MIN_POINTS_FOR_LIMITS} or more finished since the last "
                     f"change, the chart can say what the system delivers.")
-    elif current["signals"]:
-        part = result[result["group"] == stats.index[-1]]
-        kinds = part.loc[part["special_cause"] != "none", "special_cause"].astype(str).value_counts()
-        named = ", ".join(f"{v} {_SIGNAL_WORDS.get(k, k)}" for k, v in kinds.items())
-        now_what = (f"{int(current['signals'])} cases since the last change are signals ({named}): find out "
-                    f"what happened to them before changing anything else.")
+    elif current["status"] == "not predictable":
+        now_what = ("Find out what made the system unpredictable before changing anything else: look at the "
+                    "days and cases of the runs and the points beyond the limits on the chart.")
+    elif current["exceptions"]:
+        n = int(current["exceptions"])
+        now_what = (f"Follow the {_plural(n, 'cases')} beyond the limits end to end: each is a special cause to "
+                    "understand. The rest of the variation is the system's own, so improvement means changing "
+                    "the system, not chasing individual cases.")
     else:
-        now_what = ("No case since the last change is a signal: the variation is the system's own, so "
+        now_what = ("No case since the last change is beyond the limits: the variation is the system's own, so "
                     "improvement means changing the system, not chasing individual cases.")
-    then_what = (f"Keep plotting each finished case in order. If the system is improved, expect a run of "
+    then_what = (f"Keep plotting each finished case in the order it arrived. If the system is improved, expect a run of "
                  f"points below the mean of {_days(current['mean'])} {unit}; recalculate the limits only "
                  f"at a dated change.")
     return {"what": what, "so what": so_what, "now what": now_what, "then what": then_what}
@@ -139,32 +215,29 @@ _ASSURANCE_WORDS = {"consistent_fail": "will consistently miss", "consistent_pas
 def xmr_caption(result: pd.DataFrame, *, unit: str = "", points: str = "months", floor: float | None = None,
                 ceiling: float | None = None, standard_words: str = "the standard") -> str:
     """A periodic measure's XmR chart (:func:`studylib.measures.xmr.xmr`) in plain words, as honest as the
-    capability caption: a range only from 12 or more points of a stable system (the latest group),
+    capability caption: a range only from 12 or more points of a predictable system (the latest group),
     the limits held within ``floor`` and ``ceiling`` (a share cannot pass 100%), and the assurance
     against the target only then.
 
     Examples: "Month by month this system delivers between 72.8% and 88.2%; on average 80.5%. While
-    it stays as it is, it will consistently miss the standard." or "This system is not stable: 9 of
-    its 36 months are signals (7 in long runs below the average, ...), so no range can be promised;
-    on average 80.5%."
+    it stays as it is, it will consistently miss the standard." or "This system is not predictable: a run of 14
+    months below the median, where 9 would be chance, so no range can be promised; on average 80.5%."
     """
     from ..measures.xmr import xmr_summary
     latest = result[result["group"] == result["group"].max()]
     n = int(latest["value"].notna().sum())
-    signals = latest.loc[latest["special_cause"] != "none", "special_cause"].astype(str).value_counts()
+    verdict = limits_by_system(result, unit=points).iloc[-1]
     mean = float(latest["mean"].iloc[0])
 
     def fmt(x):
         return f"{x:.1f}{unit}"
 
-    if n < MIN_POINTS_FOR_LIMITS:
-        return (f"Only {n} {points}: too few to set limits (at least {MIN_POINTS_FOR_LIMITS} are needed); on "
+    if verdict["status"] == "too few":
+        return (f"Only {n} {points}: too few to judge (at least {MIN_POINTS_FOR_LIMITS} are needed); on "
                 f"average {fmt(mean)}.")
-    if len(signals):
-        named = ", ".join(f"{v} {_SIGNAL_WORDS.get(k, k)}" for k, v in signals.items())
-        return (f"This system is not stable: {int(signals.sum())} of its {n} {points} are signals ({named}), so no "
-                f"range can be promised; on average {fmt(mean)}. Find out what changed before judging it "
-                f"against {standard_words}.")
+    if verdict["status"] == "not predictable":
+        return (f"This system is not predictable: {verdict['reason']}, so no range can be promised; on average "
+                f"{fmt(mean)}. Find out what changed before judging it against {standard_words}.")
     summary = xmr_summary(latest).iloc[0]
     lo, hi = float(summary["lower_limit"]), float(summary["upper_limit"])
     held = []
@@ -179,4 +252,11 @@ def xmr_caption(result: pd.DataFrame, *, unit: str = "", points: str = "months",
             f"{fmt(hi)}; on average {fmt(mean)}" + (f" ({'; '.join(held)})" if held else "") + ".")
     if summary.get("assurance") in _ASSURANCE_WORDS:
         text += f" While it stays as it is, it {_ASSURANCE_WORDS[summary['assurance']]} {standard_words}."
+    if verdict["exceptions"]:
+        k = int(verdict["exceptions"])
+        text += (f" {k} {points if k != 1 else points.rstrip('s')} fell outside the limits: look at "
+                 f"{'them' if k != 1 else 'it'}; the system is still predictable.")
+    why = verdict_sentences(verdict, points=points)
+    if why:
+        text += " " + why
     return text

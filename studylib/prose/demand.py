@@ -8,7 +8,7 @@ from ..measures.capability import MIN_POINTS_FOR_LIMITS
 
 
 __all__ = ["demand_prose", "cost_sentence", "problems_headline", "system_sentence", "left_out_sentence",
-           "predictability_sentence"]
+           "predictability_sentence", "weekly_verdict_sentence"]
 
 
 def problems_headline(problems: pd.DataFrame, *, linkable: int | None = None) -> str:
@@ -83,28 +83,43 @@ def left_out_sentence(left_out: pd.DataFrame) -> str:
     return f"{n:,} contact{'s are' if n != 1 else ' is'} left out of these figures: {reasons}."
 
 
-def predictability_sentence(predictability: pd.DataFrame | None) -> str:
-    """Is weekly demand predictable? Judged on each type's weeks since its last change, and only
-    from 12 or more weeks (fewer: too few weeks to judge)."""
-    if predictability is None or predictability.empty:
+def predictability_sentence(verdicts: pd.DataFrame | None) -> str:
+    """Is weekly demand predictable? From :func:`studylib.measures.demand.weekly_verdicts`: each
+    type's weeks since its last change, and only from 12 or more weeks (fewer: too few to judge)."""
+    if verdicts is None or verdicts.empty:
         return "There are no whole weeks of data, so whether demand is predictable cannot be judged."
-    latest = predictability[predictability["group"] == predictability.groupby("facet", observed=True)["group"]
-                            .transform("max")]
-    per_type = latest.groupby("facet", observed=True).agg(weeks=("value", "size"),
-                                                         signals=("special_cause", lambda s: int((s != "none").sum())))
+    per_type = verdicts.set_index("demand_type")
     enough = per_type[per_type["weeks"] >= MIN_POINTS_FOR_LIMITS]
     few = per_type[per_type["weeks"] < MIN_POINTS_FOR_LIMITS]
     parts = []
     if len(enough):
-        stable = int((enough["signals"] == 0).sum())
+        stable = int((enough["verdict"] == "predictable").sum())
         parts.append(f"{stable} of the {len(enough)} main demand types with {MIN_POINTS_FOR_LIMITS} or more weeks "
-                     f"of data {'is' if stable == 1 else 'are'} predictable week to week (no signals), so the "
-                     f"service can be designed around {'it' if stable == 1 else 'them'}.")
+                     f"of data {'is' if stable == 1 else 'are'} predictable week to week (no pattern beyond chance, "
+                     f"judged by Anhøj's runs rules and the limits), so the service can be designed around "
+                     f"{'it' if stable == 1 else 'them'}.")
+        unsteady = enough[enough["verdict"] != "predictable"]
+        for facet, rec in unsteady.iterrows():
+            parts.append(f"{facet} is not predictable: {rec['reason']}.")
     if len(few):
         names = ", ".join(str(n) for n in few.index)
         parts.append(f"Too few weeks to judge for {names} ({int(few['weeks'].max())} or fewer since the last "
                      f"change; {MIN_POINTS_FOR_LIMITS} are needed).")
     return " ".join(parts)
+
+
+def weekly_verdict_sentence(name: str, rec: pd.Series) -> str:
+    """One demand type's weekly verdict (a row of :func:`studylib.measures.demand.weekly_verdicts`)."""
+    if rec["verdict"] == "too few points":
+        return f"{name}: only {int(rec['weeks'])} weeks since the last change, too few to judge."
+    if rec["verdict"] == "not predictable":
+        return f"{name} is not predictable week to week: {rec['reason']}."
+    text = (f"{name} is predictable: between {max(rec['lower'], 0):,.0f} and {rec['upper']:,.0f} contacts a week, "
+            f"on average {rec['mean']:,.0f}.")
+    k = int(rec["exceptions"])
+    if k:
+        text += f" {k} week{'s' if k != 1 else ''} fell outside the limits: look at {'them' if k != 1 else 'it'}."
+    return text
 
 
 def demand_prose(demand: dict) -> dict[str, str]:
@@ -156,6 +171,6 @@ def demand_prose(demand: dict) -> dict[str, str]:
         now_what.append("Treat problems, not contacts, as the unit of work: one pot-hole reported five times "
                         "is one job.")
     then_what = "Re-run the demand stage after each change: failure demand should fall in share and in number."
-    then_what += " " + predictability_sentence(demand.get("predictability"))
+    then_what += " " + predictability_sentence(demand.get("verdicts"))
     return {"what": " ".join(what), "so what": " ".join(so_what), "now what": " ".join(now_what),
             "then what": then_what}

@@ -38,8 +38,8 @@ SETTINGS: dict[str, Setting] = {
     "clock": Setting("choice", "customer", "the capability chart's clock: customer (first contact to "
                                            "solved) or organisation (registered to closed)",
                      ("customer", "organisation")),
-    "order": Setting("choice", "completion", "capability chart order: completion or arrival",
-                     ("completion", "arrival")),
+    "order": Setting("choice", "arrival", "capability chart order: arrival (each system in a span of its own) "
+                     "or completion", ("arrival", "completion")),
     "target": Setting("number", None, "end-to-end target in days (default: study.yml targets)"),
     "redact": Setting("bool", True, "hide e-mails, phone numbers, postcodes and card numbers in reports"),
 }

@@ -116,11 +116,11 @@ def _limits(results):
     return [(name, limits_by_system(chart)) for name, chart in charts.items()]
 
 
-def _stable(results):
+def _predictable(results):
     limits = _limits(results)
-    if not limits or limits[-1][1].empty:
+    if not limits or limits[-1][1].empty or limits[-1][1].iloc[-1]["status"] == "too few":
         return None
-    return limits[-1][1].iloc[-1]["status"] == "stable"
+    return limits[-1][1].iloc[-1]["status"] == "predictable"
 
 
 def _shift(results):
@@ -139,9 +139,9 @@ def _shift_explain(results):
     return ""
 
 
-def _signals(results):
+def _exceptions(results):
     limits = _limits(results)
-    return None if not limits or limits[-1][1].empty else int(limits[-1][1].iloc[-1]["signals"])
+    return None if not limits or limits[-1][1].empty else int(limits[-1][1].iloc[-1]["exceptions"])
 
 
 def _figures(results, current: bool):
@@ -208,17 +208,20 @@ EXERCISES: dict[str, Exercise] = {e.key: e for e in [
              "How many problems lie behind the contacts (count pot-holes, not callers)?", "number", _problems,
              "Each row of the table 'Problems, not callers' is one problem; the what-now sentence counts them too.",
              example="1200"),
-    Exercise("capability.stable", "Capability",
-             "Is the system as it is now stable, so that it can promise a range of days? (True or False)", "yes/no",
-             _stable, "A system is stable when none of its points since the last change is a coloured signal.",
+    Exercise("capability.predictable", "Capability",
+             "Is the system as it is now predictable, so that it can promise a range of days? (True or False)",
+             "yes/no", _predictable,
+             "Read the caption under the chart: it says whether the system is predictable and why, judged on the "
+             "whole run of points since the last change, not on single coloured dots.",
              example="True"),
     Exercise("capability.change_shift", "Capability",
              "A dated change split the chart. By how many days did the average move (since minus before)?",
              "number", _shift, "Read the black average line before and after the dashed line of the change.",
              tolerance=0.5, example="-3.5", explain=_shift_explain),
-    Exercise("capability.signals", "Capability",
-             "How many cases of the system as it is now are signals?", "number", _signals,
-             "Count the coloured dots since the last change, or read the caption and the limits table.",
+    Exercise("capability.exceptions", "Capability",
+             "How many cases of the system as it is now took longer or shorter than its limits allow?", "number",
+             _exceptions, "Count the dots beyond the dashed limit lines since the last change, or read the "
+             "'exceptions' column of the limits table.",
              example="12"),
     Exercise("flow.clean_share", "Flow", "In the system as it is now, what share of cases flow clean?", "share",
              _clean_share, "The clean share in the table 'Each system beside the other', for the current system.",

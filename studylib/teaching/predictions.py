@@ -69,7 +69,7 @@ def _flow_figure(column: str, weight: str):
 
 
 def _longest_wait(results) -> float | None:
-    """The upper limit of the current system, only where a range can be promised (stable, enough points)."""
+    """The upper limit of the current system, only where a range can be promised (predictable)."""
     from ..measures.capability import limits_by_system
     uppers = []
     for chart in (results.capability.get("charts") or {}).values() if results.capability else ():
@@ -77,7 +77,7 @@ def _longest_wait(results) -> float | None:
         if limits.empty:
             continue
         now = limits.iloc[-1]
-        if now["status"] != "stable":
+        if now["status"] != "predictable":
             return None
         uppers.append(float(now["upper"]))
     return max(uppers) if uppers else None
@@ -117,7 +117,7 @@ PREDICTIONS: dict[str, Prediction] = {
     "longest_wait_days": Prediction(
         "What is the longest a customer should expect to wait in the system as it is now (days)?", "days",
         "Capability", "the longest wait to be {}", _longest_wait,
-        "longest wait the system will deliver, days", "no range: the system is not stable or has too few cases"),
+        "longest wait the system will deliver, days", "no range: the system is not predictable or has too few cases"),
 }
 
 
@@ -231,7 +231,7 @@ def prediction_sentence(key: str, predicted: float, result: float | None, *, who
     expected = p.words.format(_say(p.kind, predicted))
     if result is None:
         if key == "longest_wait_days":
-            return (f"{who} expected {expected}. The system as it is now is not stable or has too few "
+            return (f"{who} expected {expected}. The system as it is now is not predictable or has too few "
                     "cases, so no longest wait can be promised yet: that is the finding.")
         return f"{who} expected {expected}; the data cannot tell yet."
     return f"{who} expected {expected}; it is {_say(p.kind, result)}."
