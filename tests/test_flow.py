@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gzip
+import sys
 
 import numpy as np
 import pandas as pd
@@ -15,7 +16,7 @@ from studylib.measures.paths import transitions, variants
 from studylib.prose.flow import open_case_sentence, target_sentence
 from studylib.measures.survival import KaplanMeier
 
-from conftest import shared_file
+from conftest import need_module, shared_file
 
 # Cases and events of the real logs, as published with them (../shared/data/README.md).
 REAL_LOGS = {
@@ -458,3 +459,38 @@ def test_codes_of_text_already_in_order_match_a_sorting_factorize():
         expected_codes, expected = pd.factorize(column, sort=True)
         np.testing.assert_array_equal(codes, expected_codes)
         assert list(uniques) == list(expected)
+
+
+@pytest.mark.parametrize("name", ["roadtraffic100traces.xes", "helpdesk.xes.gz", "bpic2012.xes.gz"])
+def test_read_xes_through_rust_gives_the_same_frame(name, monkeypatch):
+    """With r4pm (studylib[xes]) or rustxes installed read_xes reads through it; without either,
+    through its own streaming reader; the frame is the same every way, in UTC and in a named zone."""
+    import studylib.read.eventlog as eventlog
+    need_module("r4pm")
+    need_module("rustxes")
+    path = shared_file(f"eventlogs/{name}")
+    own = read_xes(path, processes=1)                              # the streaming reader
+    assert eventlog._read_with_rustxes(path) is not None          # r4pm really reads it
+    pd.testing.assert_frame_equal(read_xes(path), own)
+    monkeypatch.setitem(sys.modules, "r4pm", None)                 # rustxes, where r4pm is missing
+    assert eventlog._read_with_rustxes(path) is not None
+    pd.testing.assert_frame_equal(read_xes(path), own)
+    monkeypatch.setitem(sys.modules, "rustxes", None)              # neither
+    assert eventlog._read_with_rustxes(path) is None
+    pd.testing.assert_frame_equal(read_xes(path), own)
+    monkeypatch.delitem(sys.modules, "r4pm")
+    monkeypatch.delitem(sys.modules, "rustxes")
+    pd.testing.assert_frame_equal(read_xes(path, timezone="Europe/Amsterdam"),
+                                  read_xes(path, timezone="Europe/Amsterdam", processes=1))
+
+
+def test_read_xes_falls_back_to_say_what_rustxes_cannot(tmp_path):
+    # An event without a timestamp: the Rust reader gives a null, the streaming reader names the case.
+    bad = tmp_path / "bad.xes"
+    bad.write_text('<?xml version="1.0"?><log xmlns="http://www.xes-standard.org/">'
+                   '<trace><string key="concept:name" value="c1"/>'
+                   '<event><string key="concept:name" value="a"/><date key="time:timestamp" '
+                   'value="2025-01-01T10:00:00+00:00"/></event>'
+                   '<event><string key="concept:name" value="b"/></event></trace></log>')
+    with pytest.raises(DataError, match="'c1' has no timestamp"):
+        read_xes(bad)

@@ -8,6 +8,7 @@ import re
 from collections import deque
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..errors import DataError
@@ -41,7 +42,8 @@ def read_xes(path: str | Path, *, timezone: str | None = None, processes: int | 
     timezone : str, optional
         Convert timestamps to this zone (e.g. ``"Europe/London"``); by default they are in UTC.
     processes : int, optional
-        How many processes parse the file (1: this one only).
+        How many processes parse the file (1: this one only). With none given and rustxes
+        installed (``pip install 'studylib[xes]'``), rustxes reads the file: the same frame, faster.
 
     Returns
     -------
@@ -67,6 +69,9 @@ def read_xes(path: str | Path, *, timezone: str | None = None, processes: int | 
     if not path.exists():
         raise DataError([{"file": path.name, "row": None, "column": None, "value": None,
                           "problem": "does not exist", "fix": f"check the path {path}"}])
+    fast = _read_with_rustxes(path) if processes is None else None
+    if fast is not None:
+        return _events_frame(*fast, timezone=timezone)
     opener = gzip.open if path.suffix == ".gz" else open
     if processes is None:
         size = path.stat().st_size * (10 if path.suffix == ".gz" else 1)
@@ -94,14 +99,65 @@ def read_xes(path: str | Path, *, timezone: str | None = None, processes: int | 
     if problems:
         raise DataError(problems)
     stamps = pd.to_datetime(pd.Series(columns["timestamp"], dtype=object), format="ISO8601", utc=True)
+    return _events_frame(cases, columns["activity"], stamps, columns["resource"], columns["lifecycle"],
+                         timezone=timezone)
+
+
+def _events_frame(cases, activity, stamps: pd.Series, resource, lifecycle, *, timezone: str | None) -> pd.DataFrame:
     return pd.DataFrame({
         "case_id": pd.Series(cases, dtype="str"),
         # few distinct values: categories are lean and fast to group by
-        "activity": pd.Categorical(columns["activity"]),
+        "activity": pd.Categorical(activity),
         "timestamp": stamps.dt.tz_convert(timezone) if timezone else stamps,
-        "resource": pd.Categorical(columns["resource"]),
-        "lifecycle": pd.Categorical(columns["lifecycle"]),
+        "resource": pd.Categorical(resource),
+        "lifecycle": pd.Categorical(lifecycle),
     })
+
+
+def _read_with_rustxes(path: Path):
+    """The log's columns read by the process-mining field's Rust XES reader (r4pm, or rustxes
+    before it; MIT or Apache-2.0; ``pip install 'studylib[xes]'``), or None where neither is
+    installed, it cannot read the file, or it finds an event without a case, activity or timestamp
+    (the streaming reader then names each one). Its timestamps arrive in UTC without a zone."""
+    try:
+        from r4pm import df as reader          # the newer of the two, and the faster
+    except ImportError:
+        try:
+            import rustxes as reader
+        except ImportError:
+            return None
+    try:
+        frame, _ = reader.import_xes(str(path))
+        wanted = {"case:concept:name": "case_id", "concept:name": "activity", "time:timestamp": "timestamp",
+                  "org:resource": "resource", "lifecycle:transition": "lifecycle"}
+        table = frame.select([c for c in wanted if c in frame.columns]).to_arrow()
+    except Exception:                 # a file it cannot parse: the streaming reader says what is wrong
+        return None
+    columns = {wanted[name]: table.column(name) for name in table.column_names}
+    if any(k not in columns or columns[k].null_count for k in ("case_id", "activity", "timestamp")):
+        return None
+    stamps = pd.Series(columns["timestamp"].to_pandas()).dt.tz_localize("UTC")
+    # The resolution the text reader gives: microseconds, unless a stamp carries nanoseconds.
+    ns = stamps.dt.as_unit("ns").astype("int64")
+    stamps = stamps.dt.as_unit("us" if not (ns % 1000).any() else "ns")
+
+    def categories(name):
+        # Arrow's dictionary, sorted as pandas sorts categories: codes without a Python string each.
+        if name not in columns:
+            return pd.Categorical([None] * len(stamps))
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        encoded = pc.dictionary_encode(columns[name]).combine_chunks()
+        order = pc.array_sort_indices(encoded.dictionary).to_numpy()
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        codes = encoded.indices.to_numpy(zero_copy_only=False)
+        codes = np.where(pa.compute.is_null(encoded.indices).to_numpy(zero_copy_only=False), -1,
+                         rank[np.nan_to_num(codes, nan=0).astype(np.int64)] if len(rank) else -1)
+        names = pd.Index(pd.array(encoded.dictionary.take(pa.array(order)), dtype="str"))
+        return pd.Categorical.from_codes(codes, categories=names)
+    case_ids = pd.array(columns["case_id"], dtype="str")
+    return case_ids, categories("activity"), stamps, categories("resource"), categories("lifecycle")
 
 
 def _parse_traces(source) -> dict:
