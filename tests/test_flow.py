@@ -494,3 +494,30 @@ def test_read_xes_falls_back_to_say_what_rustxes_cannot(tmp_path):
                    '<event><string key="concept:name" value="b"/></event></trace></log>')
     with pytest.raises(DataError, match="'c1' has no timestamp"):
         read_xes(bad)
+
+
+def test_a_log_grouped_by_case_but_not_in_sorted_order_moves_whole_blocks():
+    """Ids case-1 ... case-12 in log order are grouped but not in text order (case-10 sorts before
+    case-2): the blocks move whole, with no sort, and the figures are those of the shuffled log."""
+    from studylib.read.ordering import _codes_if_sorted, event_order, timestamps_ns
+    rng = np.random.default_rng(3)
+    rows = []
+    for case in range(1, 13):
+        t = pd.Timestamp("2025-01-06", tz="UTC") + pd.Timedelta(hours=int(rng.integers(0, 500)))
+        for step in range(int(rng.integers(1, 5))):
+            t = t + pd.Timedelta(minutes=int(rng.integers(0, 3000)))      # 0: events that tie
+            rows.append((f"case-{case}", f"Step {int(rng.integers(0, 4))}", t, f"Team {int(rng.integers(0, 3))}"))
+    log = pd.DataFrame(rows, columns=["case_id", "activity", "timestamp", "resource"]).astype(
+        {"case_id": "str", "activity": "str", "resource": "str"})
+    codes, ids = _codes_if_sorted(log["case_id"])
+    assert list(ids) == sorted(log["case_id"].unique())                 # codes in sorted order
+    order = event_order(codes, timestamps_ns(log["timestamp"]))
+    assert order.full is not None and order.arrays is None               # whole blocks, no sort
+    shuffled = log.sample(frac=1, random_state=4)
+    pd.testing.assert_frame_equal(case_times(log), case_times(shuffled.sort_values(["case_id", "timestamp"], kind="stable")))
+    # A case in two places is not a block: the usual sort, the same figures.
+    busiest = log["case_id"].value_counts().idxmax()
+    own = log[log["case_id"] == busiest]
+    split = pd.concat([own.iloc[:1], log[log["case_id"] != busiest], own.iloc[1:]], ignore_index=True)
+    assert len(own) > 1 and _codes_if_sorted(split["case_id"]) is None
+    pd.testing.assert_frame_equal(case_times(split), case_times(log))

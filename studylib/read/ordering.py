@@ -75,8 +75,9 @@ def sorted_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
 
 
 def _codes_if_sorted(values: pd.Series) -> tuple[np.ndarray, pd.Index] | None:
-    """Codes without hashing for Arrow-backed text already in sorted order (a log exported by
-    case): one comparison of neighbours says so, and a change of value starts the next code."""
+    """Codes without hashing every row for Arrow-backed text grouped by value (a log exported by
+    case): one comparison of neighbours finds the blocks; in sorted order a change of value starts
+    the next code, otherwise only the blocks' first values are checked for repeats and sorted."""
     to_arrow = getattr(values.array, "__arrow_array__", None)
     if to_arrow is None or len(values) < 2 or not pd.api.types.is_string_dtype(values.dtype):
         return None
@@ -87,11 +88,19 @@ def _codes_if_sorted(values: pd.Series) -> tuple[np.ndarray, pd.Index] | None:
     if column.null_count or not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
         return None
     before, after = column.slice(0, len(column) - 1), column.slice(1)
-    if not pc.all(pc.less_equal(before, after)).as_py():      # byte order: Python's order of text
-        return None
     change = np.r_[True, pc.not_equal(before, after).to_numpy(zero_copy_only=False)]
-    uniques = column.filter(pa.array(change))
-    return np.cumsum(change) - 1, pd.Index(pd.array(uniques, dtype=values.dtype))
+    if pc.all(pc.less_equal(before, after)).as_py():          # byte order: Python's order of text
+        uniques = column.filter(pa.array(change))
+        return np.cumsum(change) - 1, pd.Index(pd.array(uniques, dtype=values.dtype))
+    # Grouped but not sorted (ids case-1 ... case-999 in log order): each value one block of rows.
+    # The codes are still in sorted order of the values: only the blocks' first values are sorted.
+    firsts = column.filter(pa.array(change))
+    if pc.count_distinct(firsts).as_py() != len(firsts):
+        return None
+    order = pc.array_sort_indices(firsts).to_numpy()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[np.cumsum(change) - 1], pd.Index(pd.array(firsts.take(pa.array(order)), dtype=values.dtype))
 
 
 class EventOrder:
@@ -128,11 +137,11 @@ def _in_case_time_order(case_code, t, seq) -> EventOrder | None:
     Checked with comparisons only (no sort key is built). Rows sharing a case and a timestamp keep
     their order, or are put in ``seq`` order among themselves. None when the log is not like that.
     """
-    if not (case_code[1:] >= case_code[:-1]).all():
-        return None
     same_case = case_code[1:] == case_code[:-1]
     if not ((t[1:] >= t[:-1]) | ~same_case).all():
         return None
+    if not (case_code[1:] >= case_code[:-1]).all():
+        return _blocks_in_code_order(case_code, same_case) if seq is None else None
     if seq is None:
         return EventOrder()
     ties = np.flatnonzero(same_case & (t[1:] == t[:-1]))
@@ -148,6 +157,19 @@ def _in_case_time_order(case_code, t, seq) -> EventOrder | None:
     last = ties[np.searchsorted(run, to_fix, "right") - 1]
     return EventOrder(ties=[(int(lo), int(hi) + 2, np.argsort(seq[lo:hi + 2], kind="stable"))
                             for lo, hi in zip(first, last)])
+
+
+def _blocks_in_code_order(case_code: np.ndarray, same_case: np.ndarray) -> EventOrder | None:
+    """Rows grouped by case and in time order, the cases not in code order: move whole blocks, each
+    kept as it is (None when a case's rows are not one block)."""
+    starts = np.flatnonzero(np.r_[True, ~same_case])
+    if len(starts) != int(case_code.max()) + 1:
+        return None                      # a case in two or more places: a sort is needed
+    lengths = np.diff(np.r_[starts, len(case_code)])
+    by_code = np.argsort(case_code[starts], kind="stable")
+    start, length = starts[by_code], lengths[by_code]
+    placed = np.r_[0, np.cumsum(length)[:-1]]
+    return EventOrder(np.repeat(start - placed, length) + np.arange(len(case_code)))
 
 
 def event_order(case_code: np.ndarray, t: np.ndarray, seq: np.ndarray | None = None, *,
