@@ -521,3 +521,21 @@ def test_a_log_grouped_by_case_but_not_in_sorted_order_moves_whole_blocks():
     split = pd.concat([own.iloc[:1], log[log["case_id"] != busiest], own.iloc[1:]], ignore_index=True)
     assert len(own) > 1 and _codes_if_sorted(split["case_id"]) is None
     pd.testing.assert_frame_equal(case_times(split), case_times(log))
+
+
+def test_case_and_time_too_wide_for_one_key_are_ordered_as_lexsort_orders_them():
+    """Nanoseconds over months and many cases: a coarse sort, then the rows that share a coarse key
+    by their full time and row: the order of lexsort on (case, time, row), ties and all."""
+    from studylib.read.ordering import _bits, _coarse_then_fine
+    rng = np.random.default_rng(0)
+    for trial in range(24):
+        n, cases = int(rng.integers(1, 4000)), int(rng.integers(1, 300))
+        code = rng.integers(0, cases, n)
+        step = [1, 10**3, 10**9][trial % 3]
+        t = rng.integers(0, 2**50 // step, n) * step
+        if trial % 4 == 0:
+            t[: n // 2] = t[0]                      # many events at one moment
+        rel = t - t.min()
+        w_t = _bits(rel.max())
+        shift = min(max(_bits(code.max()) + w_t - 63, 1 + trial % 20), w_t)
+        np.testing.assert_array_equal(_coarse_then_fine(code, rel, w_t, shift), np.lexsort((np.arange(n), t, code)))

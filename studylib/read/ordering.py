@@ -88,10 +88,13 @@ def _codes_if_sorted(values: pd.Series) -> tuple[np.ndarray, pd.Index] | None:
     if column.null_count or not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
         return None
     before, after = column.slice(0, len(column) - 1), column.slice(1)
+    sorted_already = pc.all(pc.less_equal(before, after)).as_py()      # byte order: Python's order of text
     change = np.r_[True, pc.not_equal(before, after).to_numpy(zero_copy_only=False)]
-    if pc.all(pc.less_equal(before, after)).as_py():          # byte order: Python's order of text
+    if sorted_already:
         uniques = column.filter(pa.array(change))
         return np.cumsum(change) - 1, pd.Index(pd.array(uniques, dtype=values.dtype))
+    if change.sum() * 2 > len(change):
+        return None                      # shuffled (or most cases one row): hashing is the quicker way
     # Grouped but not sorted (ids case-1 ... case-999 in log order): each value one block of rows.
     # The codes are still in sorted order of the values: only the blocks' first values are sorted.
     firsts = column.filter(pa.array(change))
@@ -202,7 +205,7 @@ def event_order(case_code: np.ndarray, t: np.ndarray, seq: np.ndarray | None = N
         rel //= unit
     w_case, w_t = _bits(case_code.max()), _bits(rel.max())
     if w_case + w_t > 63:
-        return EventOrder(np.lexsort((t, case_code)))
+        return EventOrder(_coarse_then_fine(case_code, rel, w_t, w_case + w_t - 63))
     key = np.array(case_code, dtype=np.int64)
     key <<= w_t
     key |= rel
@@ -223,6 +226,27 @@ def event_order(case_code: np.ndarray, t: np.ndarray, seq: np.ndarray | None = N
     del key
     _recorded_order_of_ties(sorted_ct, case_time, payload, columns)
     return EventOrder(arrays=(sorted_ct >> w_t, (sorted_ct & ((1 << w_t) - 1)) * unit + t0, *columns))
+
+
+def _coarse_then_fine(case_code: np.ndarray, rel: np.ndarray, w_t: int, shift: int) -> np.ndarray:
+    """Row order by case, time and row where case and time do not fit one 63-bit key (nanoseconds
+    over months, a million cases): one sort by case and time less its ``shift`` lowest bits, then
+    only the rows that share such a key (events of a case within a few microseconds) sorted again
+    by the full time and their row. One sort and a small one, where lexsort makes two large ones."""
+    key = np.array(case_code, dtype=np.int64)
+    key <<= w_t - shift
+    key |= rel >> shift
+    perm = np.argsort(key)
+    key = key[perm]
+    same = key[1:] == key[:-1]
+    if same.any():
+        shared = np.zeros(len(perm), dtype=bool)
+        shared[1:] |= same
+        shared[:-1] |= same
+        at = np.flatnonzero(shared)
+        rows = perm[at]
+        perm[at] = rows[np.lexsort((rows, rel[rows], key[at]))]
+    return perm
 
 
 def _recorded_order_of_ties(sorted_ct, case_time, payload, columns) -> None:
