@@ -58,13 +58,14 @@ def lab(tmp_path):
     else:
         proc.kill()
         pytest.fail("JupyterLab did not start within 60 s")
-    kernel = _start_kernel(url, token, "capture.ipynb")
-    yield url, token, study, kernel
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    try:          # the server (and its kernel) ends whatever happens, a failed start included
+        yield url, token, study, _start_kernel(url, token, "capture.ipynb")
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 def _api(url: str, token: str, path: str, body: dict | None = None) -> dict:
