@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .xmr import anhoej_limits
+from .xmr import anhoej_limits, runs_around
 
 __all__ = ["predictability", "exceptions_allowed", "level_change", "PREDICTABILITY_COLUMNS", "MIN_POINTS",
            "EXCEPTION_SHARE", "CHANGE_ALPHA"]
@@ -90,21 +90,6 @@ def _limits(y: np.ndarray) -> tuple[float, float, float]:
     return mean, mean - 2.66 * mr_bar, mean + 2.66 * mr_bar
 
 
-def _runs(y: np.ndarray) -> tuple[int, int, int, int, str | None]:
-    """Longest run and crossings around the median, their limits, and the side of the longest run."""
-    side = np.sign(y - np.median(y))
-    side = side[side != 0]
-    if len(side) < 2:
-        return len(side), 0, *anhoej_limits(len(side)), None
-    change = np.flatnonzero(side[1:] != side[:-1])
-    bounds = np.concatenate(([0], change + 1, [len(side)]))
-    lengths = np.diff(bounds)
-    at = int(np.argmax(lengths))
-    longest_side = "above" if side[bounds[at]] > 0 else "below"
-    lmax, cmin = anhoej_limits(len(side))
-    return int(lengths[at]), len(change), lmax, cmin, longest_side
-
-
 def predictability(values, *, unit: str = "points") -> pd.DataFrame:
     """Whether a series of one system's values, in time order, is predictable, and the range it
     can promise.
@@ -145,7 +130,8 @@ def predictability(values, *, unit: str = "points") -> pd.DataFrame:
     mean, lower, upper = _limits(y)
     above, below = int((y > upper).sum()), int((y < lower).sum())
     allowed = exceptions_allowed(n)
-    longest, crossings, lmax, cmin, side = _runs(y)
+    longest, crossings, useful, side = runs_around(y, float(np.median(y)))
+    lmax, cmin = anhoej_limits(useful)
     reasons = []
     if longest > lmax:
         reasons.append(f"a run of {longest:,} {unit} {side} the median, where {lmax:,} would be chance")

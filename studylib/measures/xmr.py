@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..errors import StudylibError
 
-__all__ = ["xmr", "xmr_summary", "runs_analysis", "anhoej_limits", "XMR_COLUMNS",
+__all__ = ["xmr", "xmr_summary", "runs_analysis", "runs_around", "anhoej_limits", "XMR_COLUMNS",
            "SPECIAL_CAUSES", "POINT_TYPES"]
 
 XMR_COLUMNS = ["x", "facet", "value", "moving_range", "group", "mean", "lower_limit",
@@ -375,6 +375,21 @@ def anhoej_limits(n_useful: int) -> tuple[int, int]:
         k += 1
 
 
+def runs_around(y: np.ndarray, line: float) -> tuple[int, int, int, str | None]:
+    """The runs of ``y`` (no missing values) around a centre line: the longest run, the number of
+    crossings, the useful points (those not on the line) and the side of the longest run ("above",
+    "below", or None without points)."""
+    side = np.sign(y - line)
+    side = side[side != 0]
+    if not len(side):
+        return 0, 0, 0, None
+    change = np.flatnonzero(side[1:] != side[:-1])
+    bounds = np.concatenate(([0], change + 1, [len(side)]))
+    lengths = np.diff(bounds)
+    at = int(np.argmax(lengths))
+    return int(lengths[at]), len(change), len(side), "above" if side[bounds[at]] > 0 else "below"
+
+
 def runs_analysis(values, *, centre: str | float = "median") -> pd.DataFrame:
     """Anhøj's runs analysis around a centre line, as qicharts2 does it.
 
@@ -408,16 +423,7 @@ def runs_analysis(values, *, centre: str | float = "median") -> pd.DataFrame:
         line = float(np.mean(y)) if len(y) else np.nan
     else:
         line = float(centre)
-    side = np.sign(y - line)
-    side = side[side != 0]
-    n_useful = len(side)
-    if n_useful:
-        change = np.flatnonzero(side[1:] != side[:-1])
-        n_cross = len(change)
-        bounds = np.concatenate(([0], change + 1, [n_useful]))
-        longest = int(np.max(np.diff(bounds)))
-    else:
-        n_cross, longest = 0, 0
+    longest, n_cross, n_useful, _ = runs_around(y, line)
     lmax, cmin = anhoej_limits(n_useful)
     return pd.DataFrame([{"longest_run": longest, "longest_run_max": lmax, "n_crossings": n_cross,
                           "n_crossings_min": cmin,
