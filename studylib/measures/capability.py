@@ -131,8 +131,7 @@ def capability(times: pd.DataFrame, *, clock: str = "customer", order: str = "ar
     for group in np.unique(groups):
         at = np.flatnonzero(groups == group)
         rows = result.iloc[at]
-        upper = float(rows["upper_limit"].iloc[0])
-        days = float(np.ceil(upper)) if np.isfinite(upper) else 0.0
+        days = _edge_days(rows["upper_limit"].iloc[0])
         result.loc[result.index[at], "edge"] = _edge(rows, result.attrs, int(group), group == groups.max(), days)
     return result
 
@@ -147,6 +146,16 @@ _STATUS = {"predictable": "predictable", "not predictable": "not predictable", "
 SYSTEM_COLUMNS = ["n", "mean", "lower", "lower_raw", "upper", "start", "end", "signals", "status", "reason",
                   "judged", "edge", "edge_days", "by_day", "exceptions", "exceptions_above", "exceptions_allowed",
                   "exception_ids"]
+
+
+def _edge_days(upper: float) -> float:
+    """How far the edge of the window reaches: the longest a case of the system is expected to take."""
+    return float(np.ceil(upper)) if np.isfinite(upper) else 0.0
+
+
+def _day_column(attrs: dict) -> str:
+    """The day a case is counted on: the day it arrived, or finished in completion order."""
+    return "arrived" if attrs.get("order", "arrival") == "arrival" else "finished"
 
 
 def _edge(part: pd.DataFrame, attrs: dict, group: int, current: bool, days: float) -> np.ndarray:
@@ -172,13 +181,12 @@ def _edge(part: pd.DataFrame, attrs: dict, group: int, current: bool, days: floa
     return (part["finished"] < began + span).to_numpy()
 
 
-def system_verdict(part: pd.DataFrame, *, attrs: dict | None = None, group: int = 0, current: bool = True,
-                   unit: str = "cases") -> dict:
+def system_verdict(part: pd.DataFrame, *, attrs: dict | None = None, unit: str = "cases") -> dict:
     """Whether one system of a chart is predictable (:func:`studylib.measures.predictability.predictability`),
     judged on the points a verdict can rest on.
 
     A periodic measure (no ``arrived`` column) is judged point by point. A capability chart leaves
-    out the cases at the edge of the window (:func:`_edge`, as long as the system's upper limit),
+    out the cases at the edge of the window (its ``edge`` column, from :func:`capability`),
     and with :data:`MANY_A_DAY` or more cases a day judges the sequence of daily averages (the day
     a case arrived, or finished in completion order), while its exceptions are counted case by case
     against the limits drawn for one case.
@@ -186,15 +194,13 @@ def system_verdict(part: pd.DataFrame, *, attrs: dict | None = None, group: int 
     attrs = attrs or {}
     values = part["value"].to_numpy(dtype=float)
     upper, lower = float(part["upper_limit"].iloc[0]), float(part["lower_limit"].iloc[0])
-    edge_days = float(np.ceil(upper)) if "arrived" in part and np.isfinite(upper) else 0.0
-    edge = (part["edge"].to_numpy(dtype=bool) if "edge" in part
-            else _edge(part, attrs, group, current, edge_days))
+    edge = part["edge"].to_numpy(dtype=bool) if "edge" in part else np.zeros(len(part), dtype=bool)
     judged = part[~edge & ~np.isnan(values)]
     cases = predictability(judged["value"], unit=unit)
     verdict = cases.iloc[0].to_dict()
     by_day = False
     if "arrived" in part and len(judged) >= MIN_POINTS:
-        when = judged["arrived" if attrs.get("order", "arrival") == "arrival" else "finished"].dt.floor("D")
+        when = judged[_day_column(attrs)].dt.floor("D")
         per_day = judged.groupby(when)["value"]
         if per_day.size().median() >= MANY_A_DAY:
             by_day = True
@@ -216,7 +222,7 @@ def system_verdict(part: pd.DataFrame, *, attrs: dict | None = None, group: int 
     exceptions = int(beyond.sum())
     ids = part.loc[beyond, "case_id"].astype(str).tolist() if "case_id" in part else []
     return {"status": _STATUS[verdict["verdict"]], "reason": verdict["reason"], "judged": int(len(judged)),
-            "edge": int(edge.sum()), "edge_days": edge_days if edge.any() else 0.0, "by_day": by_day,
+            "edge": int(edge.sum()), "edge_days": _edge_days(upper) if edge.any() else 0.0, "by_day": by_day,
             "exceptions": exceptions, "exceptions_above": exceptions_above,
             "exceptions_allowed": int(verdict["exceptions_allowed"]), "exception_ids": ids}
 
@@ -240,14 +246,13 @@ def limits_by_system(result: pd.DataFrame, *, unit: str | None = None) -> pd.Dat
     if "lower_limit_shown" not in result:        # a periodic measure straight from xmr
         result = result.assign(lower_limit_shown=result["lower_limit"])
     unit = unit or ("cases" if "arrived" in result else result.attrs.get("points", "points"))
-    last = result["group"].max()
     rows = {}
     for group, part in result.groupby("group", sort=True):
         row = {"n": int(part["value"].notna().sum()), "mean": part["mean"].iloc[0],
                "lower": part["lower_limit_shown"].iloc[0], "lower_raw": part["lower_limit"].iloc[0],
                "upper": part["upper_limit"].iloc[0], "start": part["x"].min(), "end": part["x"].max(),
                "signals": int((part["special_cause"] != "none").sum())}
-        row.update(system_verdict(part, attrs=result.attrs, group=int(group), current=group == last, unit=unit))
+        row.update(system_verdict(part, attrs=result.attrs, unit=unit))
         rows[group] = row
     out = pd.DataFrame.from_dict(rows, orient="index", columns=SYSTEM_COLUMNS)
     out.index.name = "group"
@@ -272,8 +277,7 @@ def daily_averages(result: pd.DataFrame) -> pd.DataFrame | None:
     stats = limits_by_system(result)
     if not stats["by_day"].any():
         return None
-    col = "arrived" if result.attrs.get("order", "arrival") == "arrival" else "finished"
-    days = (result.assign(day=result[col].dt.floor("D"), edge=result.get("edge", False))
+    days = (result.assign(day=result[_day_column(result.attrs)].dt.floor("D"), edge=result.get("edge", False))
             .groupby(["group", "day"], sort=True).agg(mean=("value", "mean"), size=("value", "size"),
                                                       edge=("edge", "any")).reset_index())
     starts = days.index[days["group"].ne(days["group"].shift())].tolist()[1:]
