@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
+import time
 import warnings
 
 import numpy as np
@@ -140,6 +142,8 @@ def test_the_package_imports_and_runs_without_the_engines():
     """Neither DuckDB nor PySpark is needed to import studylib or run the pandas path."""
     code = """
 import sys
+import threading
+import time
 class Block:
     def find_spec(self, name, path=None, target=None):
         if name.split('.')[0] in ('duckdb', 'pyspark', 'hyperscan'):
@@ -158,3 +162,26 @@ except studylib.ParameterError as err:
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "engine='duckdb' needs DuckDB: pip install 'studylib[duckdb]'" in out
+
+
+@pytest.mark.slow
+def test_a_stalled_spark_transfer_is_collected_again_without_arrow(spark):
+    """PySpark's Arrow hand-shake once waited forever after its job had ended; the watch takes the plain path."""
+    from studylib.engines import queries
+    real = spark.createDataFrame(pd.DataFrame({"case_id": ["a", "b"], "days": [1.5, 2.0]}))
+    never = threading.Event()
+
+    class Stalls:   # the real frame, whose first Arrow transfer never answers
+        columns = real.columns
+
+        def toPandas(self):
+            if spark.conf.get("spark.sql.execution.arrow.pyspark.enabled") == "true":
+                never.wait(600)
+            return real.toPandas()
+
+    started = time.monotonic()
+    out = queries._collect(Stalls(), spark, stall=1.0)
+    assert time.monotonic() - started < 60
+    assert out.to_dict("list") == {"case_id": ["a", "b"], "days": [1.5, 2.0]}
+    assert spark.conf.get("spark.sql.execution.arrow.pyspark.enabled") == "true"   # put back
+    never.set()

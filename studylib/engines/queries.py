@@ -152,7 +152,7 @@ class _Spark(_Engine):
         return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
     def sql(self, text: str) -> pd.DataFrame:
-        return self.spark.sql(text).toPandas()
+        return _collect(self.spark.sql(text), self.spark)
 
     def execute(self, text: str) -> None:
         self.spark.sql(text)
@@ -199,6 +199,55 @@ class _Spark(_Engine):
     def close(self):
         for view in self.views:
             self.spark.catalog.dropTempView(view)
+
+
+#: Seconds a Spark collection may sit with no job running before it is taken as stalled.
+SPARK_STALL_SECONDS = 30.0
+
+
+def _collect(frame, spark, *, stall: float | None = None) -> pd.DataFrame:
+    """``frame.toPandas()`` through Arrow, watched: a stalled transfer is collected again without Arrow.
+
+    PySpark's Arrow transfer can, rarely, wait forever for the JVM's answer after the job has ended
+    (seen once in seven runs: no task running, neither process busy). The transfer runs in a
+    thread; while a Spark job runs it may take as long as it needs, but once no job has run for
+    ``stall`` seconds and no result has come, the rows are collected again through the plain
+    row-by-row path, which does not use that hand-shake.
+    """
+    import threading
+    import time
+    stall = SPARK_STALL_SECONDS if stall is None else stall
+    out: dict = {}
+
+    def run():
+        try:
+            out["frame"] = frame.toPandas()
+        except BaseException as exc:   # handed to the caller below
+            out["error"] = exc
+
+    worker = threading.Thread(target=run, name="studylib-spark-collect", daemon=True)
+    worker.start()
+    idle_since = time.monotonic()
+    tracker = spark.sparkContext.statusTracker()
+    while worker.is_alive():
+        worker.join(0.5)
+        if tracker.getActiveJobsIds():
+            idle_since = time.monotonic()
+        elif worker.is_alive() and time.monotonic() - idle_since > stall:
+            return _without_arrow(frame, spark)
+    if "error" in out:
+        raise out["error"]
+    return out["frame"]
+
+
+def _without_arrow(frame, spark) -> pd.DataFrame:
+    key = "spark.sql.execution.arrow.pyspark.enabled"
+    before = spark.conf.get(key, "false")
+    spark.conf.set(key, "false")
+    try:
+        return frame.toPandas()
+    finally:
+        spark.conf.set(key, before)
 
 
 def _existing(source) -> Path:
