@@ -9,7 +9,10 @@ Detection: the same processes with the second half shifted up by 2 standard devi
 and 100: the share called "not predictable". Targets: at least 95% at n = 100 (normal and gamma),
 at least 60% at n = 24 (aim: 85%).
 
-    python benchmarks/bench_predictability.py [--series 1000] [--seed 1]
+    python benchmarks/bench_predictability.py [--series 1000] [--seed 1] [--point-rules]
+
+``--point-rules`` prints the baseline instead: the share of the same stable series in which any
+point carries a Making Data Count signal, the fixed-length rules the verdict replaced.
 
 Prints markdown tables (the README carries them). The same simulation, with fewer series, runs in
 tests/test_predictability.py.
@@ -23,6 +26,7 @@ import time
 import numpy as np
 
 from studylib.measures.predictability import predictability
+from studylib.measures.xmr import xmr
 
 SHAPES = {
     "normal(10, 2)": (lambda rng, n: rng.normal(10, 2, n), 2.0),
@@ -56,6 +60,19 @@ def detections(series: int, seed: int) -> dict[tuple[str, int], float]:
             for shape in SHAPES for n in SHIFT_N}
 
 
+def point_rule_alarms(series: int, seed: int) -> dict[tuple[str, int], float]:
+    """The same stable series judged the old way: "not stable" when any point carries a Making Data
+    Count signal (beyond the limits, 7 on one side, a 7-point trend, 2 of 3 near a limit)."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for shape in SHAPES:
+        draw, _ = SHAPES[shape]
+        for n in STABLE_N:
+            out[shape, n] = float(np.mean([(xmr(draw(rng, n))["special_cause"] != "none").any()
+                                           for _ in range(series)]))
+    return out
+
+
 def print_table(title: str, sizes, shares: dict[tuple[str, int], float]) -> None:
     """A markdown table: one row per process, one column per series length."""
     print(title + "\n")
@@ -69,8 +86,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--series", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--point-rules", action="store_true",
+                        help="only the baseline: any point signal makes a series 'not stable'")
     args = parser.parse_args()
     started = time.perf_counter()
+    if args.point_rules:
+        print_table(f"Stable series with any point signal ({args.series:,} series a cell):", STABLE_N,
+                    point_rule_alarms(args.series, args.seed))
+        return 0
     fa = false_alarms(args.series, args.seed)
     print_table(f"Stable series called \"not predictable\" ({args.series:,} series a cell; target: <= 10% on "
                 "average, <= 15% in any cell):", STABLE_N, fa)

@@ -86,6 +86,24 @@ def _sample(args) -> int:
     return 0
 
 
+def _solutions(args) -> int:
+    import textwrap
+
+    from .check.results import compute_check
+    from .read.study import load_study
+    from .teaching.exercises import solutions
+    table = solutions(compute_check(load_study(args.study)))
+    print(f"Every exercise's answer for {args.study}, for whoever runs the workshop (the learners' notebooks "
+          "show an answer only when asked: solution(\"key\", r)).\n")
+    for row in table.to_dict("records"):
+        print(_hide(f"Exercise {row['exercise']} ({row['key']}): {row['question']}", args))
+        print(_hide(f"  Answer: {row['answer']}", args))
+        if row["why"]:
+            print(_hide(textwrap.fill(f"Why: {row['why']}", 100, initial_indent="  ", subsequent_indent="  "), args))
+        print()
+    return 0
+
+
 def _version() -> str:
     from importlib import metadata
     try:
@@ -118,6 +136,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("new", help="create an empty study folder with commented templates")
     p.add_argument("dir")
     p.set_defaults(func=_new)
+    p = sub.add_parser("solutions", help="every exercise's answer for a study, for whoever runs the workshop")
+    p.add_argument("study")
+    p.add_argument("--no-redact", action="store_true", help="show personal data in what is printed")
+    p.set_defaults(func=_solutions)
     p = sub.add_parser("sample", help="write the sample study (the same bytes every time)")
     p.add_argument("dir")
     p.add_argument("--seed", type=int, default=None, help=argparse.SUPPRESS)

@@ -13,7 +13,7 @@ import studylib
 from studylib.measures.capability import limits_by_system
 from conftest import ROOT, SAMPLE
 from studylib import StudylibError, compute_check, load_study
-from studylib.teaching.exercises import EXERCISES, check_answer, exercises, solution
+from studylib.teaching.exercises import EXERCISES, check_answer, exercises, number, solution, solutions
 from studylib.check.runner import run_check, stage_notebooks
 from studylib.read.scaffold import new_study
 from studylib.teaching.predictions import PREDICTIONS, prediction_table, purpose_check, read_predictions, read_reflections, save_prediction, save_reflection
@@ -82,7 +82,9 @@ def test_every_exercise_is_answered_from_the_sample_results(sample_results):
     for key, ex in EXERCISES.items():
         answer = solution(key, sample_results)
         assert answer is not None, key
-        assert check_answer(key, answer, sample_results), key
+        right = check_answer(key, answer.value, sample_results)
+        assert right and right.message.startswith("Right: ") and len(right.message) > 30, (key, right.message)
+        assert f"Exercise {number(key)}: " in str(answer) and "[" not in str(answer), answer   # words, not a list
         assert check_answer(key, ..., sample_results).status == "unanswered"
     for stage in STAGE_TITLES.values():
         assert len(exercises(stage)) >= 2, stage
@@ -91,28 +93,106 @@ def test_every_exercise_is_answered_from_the_sample_results(sample_results):
 def test_answers_follow_the_data_not_a_key(sample_study, sample_results):
     # Other settings, other data: the answers move with them.
     moved = compute_check(sample_study, {**sample_results.settings, "radius_m": 5000.0, "window_days": 120})
-    assert solution("demand.problems", moved) < solution("demand.problems", sample_results)
-    assert check_answer("demand.problems", solution("demand.problems", sample_results), moved).status == "not yet"
+    assert solution("demand.problems", moved).value < solution("demand.problems", sample_results).value
+    assert check_answer("demand.problems", solution("demand.problems", sample_results).value, moved).status == "not yet"
 
 
 def test_wrong_answers_get_a_hint_not_the_answer(sample_results):
-    share = solution("demand.failure_share", sample_results)
+    share = solution("demand.failure_share", sample_results).value
     low = check_answer("demand.failure_share", "10%", sample_results)
     assert low.status == "not yet" and "too low" in low.message and f"{share:.0%}" not in low.message
     assert check_answer("demand.failure_share", share + 0.01, sample_results)        # within two points
     assert check_answer("demand.failure_share", f"{share * 100:.1f}%", sample_results)
-    types = solution("demand.failure_types", sample_results)
+    types = solution("demand.failure_types", sample_results).value
     partial = check_answer("demand.failure_types", [types[0], types[1], "Report a pot-hole"], sample_results)
     assert "2 of the 3 are right, and 1 of yours is not" in partial.message
     assert not any(t in partial.message for t in types[2:])
     assert check_answer("demand.failure_types", ", ".join(t.upper() for t in reversed(types)), sample_results)
-    assert check_answer("capability.predictable", not solution("capability.predictable", sample_results), sample_results).status == "not yet"
+    assert check_answer("capability.predictable", not solution("capability.predictable", sample_results).value,
+                        sample_results).status == "not yet"
     assert check_answer("flow.top_waste", "maybe", sample_results).message.startswith("Not yet. Hint:")
-    shift = check_answer("capability.change_shift", solution("capability.change_shift", sample_results), sample_results)
+    shift = check_answer("capability.change_shift", solution("capability.change_shift", sample_results).value,
+                         sample_results)
     assert "10 March 2025" in shift.message          # once right, the change is named
     assert "is not a number" in check_answer("flow.hidden_days", "five", sample_results).message
     with pytest.raises(KeyError, match="did you mean 'demand.failure_share'"):
         check_answer("demand.failure_shares", 0.5, sample_results)
+
+
+def test_each_known_slip_is_named_and_every_hint_is_reached(sample_results):
+    """Each exercise: its right answer, a wrong one for each hint it gives, and what a chart shows."""
+    for key, ex in EXERCISES.items():
+        expected = solution(key, sample_results).value
+        if ex.kind in ("share", "number"):
+            wrong = expected / 3 if ex.kind == "share" else expected - abs(expected) - 10
+            assert check_answer(key, wrong, sample_results).message == f"Not yet: your answer is too low. Hint: {ex.hint}"
+            for value, what in (ex.slips(sample_results) if ex.slips else []):
+                if abs(value - expected) > max(ex.tolerance, 1e-9):
+                    feedback = check_answer(key, value, sample_results)
+                    assert feedback.status == "not yet" and feedback.message == f"Not yet: {what}.", (key, value)
+        elif ex.kind == "yes/no":
+            assert check_answer(key, not expected, sample_results).message == f"Not yet. Hint: {ex.hint}"
+        else:
+            assert check_answer(key, "nothing like it", sample_results).message.startswith("Not yet")
+    # A label as the chart shows it.
+    assert check_answer("flow.top_waste", "waste: rework", sample_results)
+    assert check_answer("flow.top_waste", "Waste: Rework", sample_results)
+
+
+def test_a_shift_since_minus_before_refuses_the_wrong_sign(sample_results):
+    shift = solution("capability.change_shift", sample_results).value
+    assert shift < 0 and check_answer("capability.change_shift", shift, sample_results)
+    wrong = check_answer("capability.change_shift", -shift, sample_results)
+    assert wrong.status == "not yet" and "the sign is not" in wrong.message and "negative" in wrong.message
+
+
+def test_the_upper_limit_is_computed_by_hand_and_a_wrong_step_is_named(sample_results):
+    from studylib.measures.xmr import xmr
+    from studylib.teaching.worked import WORKED_DAYS, limits_by_hand, practice_series
+    worked = limits_by_hand(WORKED_DAYS)
+    engine = xmr(WORKED_DAYS, screen_outliers=False)
+    assert worked["upper"] == pytest.approx(engine["upper_limit"].iloc[0])
+    assert worked["beyond"] == [4] and worked["run"] == (7, "below")          # one point beyond, a run of 7
+    assert engine["special_cause"].iloc[4] == "above upper limit" and (engine["special_cause"].iloc[5:] != "none").all()
+    days = practice_series(sample_results)
+    assert len(days) == 10
+    upper = days.mean() + 2.66 * days.diff().abs().mean()
+    assert check_answer("capability.upper_limit", round(upper, 2), sample_results)
+    assert check_answer("capability.upper_limit", f"{upper:.1f}", sample_results)
+    sd = check_answer("capability.upper_limit", days.mean() + 3 * days.std(), sample_results)
+    assert sd.status == "not yet" and "you used the standard deviation, not the moving range" in sd.message
+    three = check_answer("capability.upper_limit", days.mean() + 3 * days.diff().abs().mean(), sample_results)
+    assert "the factor is 2.66" in three.message
+
+
+def test_no_example_gives_the_answer_away_and_every_example_is_python(sample_results):
+    for key, ex in EXERCISES.items():
+        value = solution(key, sample_results).value
+        shown = [value] if not isinstance(value, list) else value
+        for v in shown:
+            if isinstance(v, str):
+                assert v.lower()[:12] not in ex.example.lower(), key
+        for example in ex.example.split(" or "):
+            compile(f"answer = {example}", key, "exec")       # a learner may type it as it stands
+
+
+def test_every_stage_asks_one_exercise_it_does_not_print(sample_results):
+    for stage in STAGE_TITLES.values():
+        assert any(ex.computed for ex in exercises(stage)), stage
+
+
+def test_every_prediction_asked_is_answered_on_the_sample(sample_results):
+    for key, p in PREDICTIONS.items():
+        assert p.result(sample_results) is not None, key
+
+
+def test_solutions_list_every_exercise_for_the_facilitator(sample_study, capsys):
+    from studylib.cli import main
+    table = solutions(compute_check(sample_study))
+    assert table["key"].tolist() == list(EXERCISES) and not table["answer"].str.contains("cannot").any()
+    assert main(["solutions", str(sample_study.path)]) == 0
+    out = capsys.readouterr().out
+    assert "Exercise 3.4 (capability.upper_limit)" in out and "Answer: " in out and "Why: " in out
 
 
 def test_a_study_without_the_data_says_the_exercise_cannot_be_answered(tmp_path):
@@ -183,8 +263,21 @@ def test_each_stage_notebook_teaches_asks_and_checks():
         for cell in nb.cells:
             if "check_answer(" in cell.source or "PredictionForm(" in cell.source or "purpose_check(" in cell.source:
                 assert cell in teach, (nb_path.name, cell.source)
-        for key in {k for k, p in PREDICTIONS.items() if p.stage == STAGE_TITLES[nb_path.stem]}:
-            assert any(f"'{key}'" in c.source and "PredictionForm" in c.source for c in teach), (nb_path.name, key)
+        keys = {k for k, p in PREDICTIONS.items() if p.stage == STAGE_TITLES[nb_path.stem]}
+        for key in keys:
+            assert any(f"'{key}'" in c.source and "PredictFirst(" in c.source for c in teach), (nb_path.name, key)
+        if keys:   # predict first: every results cell after the form runs folded
+            form = next(i for i, c in enumerate(nb.cells) if "PredictFirst(" in c.source)
+            results_cells = [c for c in nb.cells[form + 1:] if c.cell_type == "code" and c not in teach]
+            assert results_cells and all(c.source.startswith("with fold():") for c in results_cells), nb_path.name
+        # Exercises are numbered as the checker numbers them, and show the example the checker gives.
+        for key in asked:
+            assert f"**Exercise {number(key)}.**" in "\n".join(c.source for c in teach), key
+            assert f"# like {EXERCISES[key].example}" in "\n".join(c.source for c in teach), key
+    capability = "\n".join(c.source for c in nbformat.read(str(NOTEBOOKS / "03_capability.ipynb"), as_version=4).cells
+                            if "teach" in c.metadata.get("tags", []))
+    for step in ("moving range", "2.66", "mean moving range", "beyond", "seven in a row", "Why a long series"):
+        assert step in capability, step
     required = {"failure_share", "end_to_end_days", "clean_share"}
     assert required <= set(PREDICTIONS)
 
@@ -228,6 +321,17 @@ def test_reports_set_predictions_beside_results_and_quote_reflections(taught_rep
             assert teaching not in text, (html.name, teaching)
         if html.name != "00_summary.html":          # the summary quotes the answers with their prompts
             assert "What surprised you?" not in text, html.name
+    # Each stage asks one exercise its report does not answer: the learner computes it.
+    pages = {"Purpose": "01_purpose", "Demand": "02_demand", "Capability": "03_capability", "Flow": "04_flow",
+             "System conditions": "05_system_conditions"}
+    for key, ex in EXERCISES.items():
+        if not ex.computed:
+            continue
+        html = (out / f"{pages[ex.stage]}.html").read_text()
+        words = re.sub(r"<[^>]+>", " ", re.sub(r"<(img|source)[^>]*>", " ", html))
+        value = solution(key, results).value
+        shown = f"{value:.1%}" if ex.kind == "share" else (f"{value:,.0f}" if float(value).is_integer() else f"{value:.2f}")
+        assert not re.search(rf"(?<![\d.,]){re.escape(shown)}(?![\d%]|[.,]\d)", words), (key, shown)
     # The executed notebooks kept beside the reports hold no output of the team's forms either.
     for executed in (out / "notebooks").glob("*.ipynb"):
         assert "07700 900123" not in executed.read_text(), executed.name
@@ -338,17 +442,72 @@ def test_every_stage_notebook_runs_whole_as_a_learner_runs_it(tmp_path):
     shutil.copytree(SAMPLE, study, ignore=shutil.ignore_patterns("predictions.yml", "reflections.yml", "capture.sqlite*"))
     save_prediction(study, "failure_share", 0.3)
     save_reflection(study, "flow", {"next": "Follow five cases."})
+    results = compute_check(load_study(study))
     for nb_path in stage_notebooks(NOTEBOOKS):
+        given = nbformat.read(str(nb_path), as_version=4)
+        for cell in given.cells:     # the learner types each right answer where the notebook says
+            key = re.search(r'check_answer\("([\w.]+)", answer, r\)', cell.source)
+            if key:
+                value = solution(key.group(1), results).value
+                cell.source = cell.source.replace("answer = ...", f"answer = {value!r}")
+        typed = tmp_path / f"typed_{nb_path.name}"
+        nbformat.write(given, str(typed))
         out = tmp_path / nb_path.name
-        pm.execute_notebook(str(nb_path), str(out), parameters={"study": str(study)}, kernel_name="python3",
+        pm.execute_notebook(str(typed), str(out), parameters={"study": str(study)}, kernel_name="python3",
                             cwd=str(NOTEBOOKS), progress_bar=False)
         nb = nbformat.read(str(out), as_version=4)
         teach = [c for c in nb.cells if "teach" in c.metadata.get("tags", []) and c.cell_type == "code"]
         if nb_path.stem in STAGE_TITLES:
-            shows = [c for c in teach if "check_answer(" in c.source or "Form(" in c.source or "purpose_check(" in c.source]
+            shows = [c for c in teach if "check_answer(" in c.source or "Form(" in c.source or "First(" in c.source
+                     or "purpose_check(" in c.source]
             assert shows and all(c.outputs for c in shows), nb_path.name
-            said = " ".join(str(o.get("data", {}).get("text/plain", "")) for c in teach for o in c.outputs)
-            assert "Write your answer" in said, nb_path.name       # exercises wait for an answer
+            checked = [c for c in teach if "check_answer(" in c.source and "answer =" in c.source]
+            assert len(checked) == len(exercises(STAGE_TITLES[nb_path.stem]))
+            for cell in checked:
+                said = " ".join(str(o.get("data", {}).get("text/plain", "")) for o in cell.outputs)
+                assert said.startswith("Right: "), (nb_path.name, cell.source, said)
         if nb_path.stem == "02_demand":
             shown = " ".join(str(o.get("data", {}).get("text/html", "")) for c in nb.cells for o in c.get("outputs", []))
             assert "The team expected 30% failure demand; it is" in shown
+
+
+def test_results_stay_folded_until_the_predictions_are_saved(tmp_path):
+    from studylib.teaching.predictions import read_skips
+    from studylib.teaching.widgets import PredictFirst
+    gate = PredictFirst(tmp_path, ["end_to_end_days", "clean_share"], "Flow")
+    assert not gate.opened
+    with gate.fold():
+        print("It is 24 days")
+    assert [html for _, html in gate.folded] == ["<pre>It is 24 days\n</pre>"]   # kept, not shown
+    # An empty form is refused in words, and writes nothing.
+    assert not gate.form.save()
+    assert "Nothing saved: write what you expect in each box first" in gate.form.message.value
+    assert not (tmp_path / "predictions.yml").exists() and not gate.opened
+    # Half a form is saved but keeps the results folded.
+    gate.form.fields["end_to_end_days"].value = "10"
+    assert not gate.form.save() and "Saved 1 of 2" in gate.form.message.value and not gate.opened
+    gate.form.fields["clean_share"].value = "40%"
+    assert gate.form.save() and gate.opened
+    with gate.fold() as shown:                  # open now: a cell's output goes straight to the page
+        assert shown is None
+    # Saved predictions open the next run at once; a report run is never folded.
+    assert PredictFirst(tmp_path, ["end_to_end_days"], "Flow").opened
+    assert PredictFirst(tmp_path / "x", ["failure_share"], "Demand", active=False).opened
+    # Looking without predicting opens the results and is recorded, not mistaken for a prediction.
+    other = PredictFirst(tmp_path, ["failure_share"], "Demand")
+    other.show_without_predicting()
+    assert other.opened
+    assert read_skips(tmp_path) == ["Demand"]
+    assert read_predictions(tmp_path) == ({"end_to_end_days": 10.0, "clean_share": 0.4}, [])
+    assert PredictFirst(tmp_path, ["failure_share"], "Demand").opened
+
+
+def test_a_stage_seen_without_predicting_is_said_in_the_reports(sample_study, tmp_path):
+    from studylib.check.pages import predictions_beside
+    from studylib.teaching.predictions import record_skip
+    study = tmp_path / "s"
+    shutil.copytree(sample_study.path, study, ignore=shutil.ignore_patterns("capture.sqlite*"))
+    record_skip(study, "Capability")
+    r = compute_check(load_study(study))
+    assert "chose to see these results before writing its predictions" in predictions_beside(r, "Capability").data
+    assert "looked at the results of Capability before writing" in predictions_beside(r).data

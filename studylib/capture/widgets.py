@@ -23,21 +23,78 @@ from ..errors import CaptureError
 from .store import CaptureStore
 from ..errors import ConfigError
 from ..read.codebooks import DemandCodebook, add_pattern, load_demand_codebook
-from ..text import escape
+from ..text import escape, long_date
 
-__all__ = ["CaptureForm", "ReviewQueue", "second_rater_sample", "store_agreement", "LiveCounts"]
+__all__ = ["CaptureForm", "ReviewQueue", "second_rater_sample", "store_agreement", "LiveCounts", "contacts_words",
+           "read_when"]
 
 _LATLON = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*[, ]\s*(-?\d+(?:\.\d+)?)\s*$")
 
 
-def _recent_html(frame: pd.DataFrame) -> str:
+#: The columns of "Last captured", in words.
+_RECENT = {"received_at": "when", "channel": "channel", "verbatim": "what the customer said",
+           "demand_type": "type", "value_or_failure": "value or failure"}
+#: Labels wide enough to read whole ("What matters", "Failure kind").
+_LABEL = {"description_width": "8em"}
+
+
+def _when(stamp, timezone: str) -> str:
+    """A stored time as a person reads it, in the study's timezone: 3 March 2025, 14:05."""
+    stamp = pd.Timestamp(stamp)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
+    local = stamp.tz_convert(timezone)
+    return f"{long_date(local)}, {local:%H:%M}"
+
+
+def _recent_html(frame: pd.DataFrame, timezone: str = "UTC") -> str:
     if frame.empty:
         return "<p><em>Nothing captured yet.</em></p>"
-    cols = [c for c in ("received_at", "channel", "verbatim", "demand_type", "value_or_failure") if c in frame]
-    head = "".join(f"<th>{escape(c)}</th>" for c in cols)
+    cols = [c for c in _RECENT if c in frame]
+    head = "".join(f"<th>{escape(_RECENT[c])}</th>" for c in cols)
+    shown = frame[cols].copy()
+    if "received_at" in shown:
+        shown["received_at"] = [("" if pd.isna(t) else _when(t, timezone)) for t in shown["received_at"]]
     body = "".join("<tr>" + "".join(f"<td>{escape('' if pd.isna(v) else v)}</td>" for v in row) + "</tr>"
-                   for row in frame[cols].itertuples(index=False))
+                   for row in shown.itertuples(index=False))
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def contacts_words(n: int) -> str:
+    """1 contact, 2 contacts."""
+    return f"{n:,} contact" + ("" if n == 1 else "s")
+
+
+def read_when(text: str, timezone: str) -> pd.Timestamp | None:
+    """What a person typed in the form's *When* box, as a time in the study's timezone (None: now).
+
+    ISO dates (2025-03-14 or 2025-03-14 10:30) and written ones (14 March 2025 10:30) are read;
+    a date with slashes (03/04/2025) reads two ways and is refused with words, as study.yml does.
+    """
+    text = (text or "").strip()
+    if not text:
+        return None
+    if "/" in text:
+        raise CaptureError(f"'{text}' reads two ways (3 April or 4 March?): write it as 2025-03-14 10:30")
+    try:
+        stamp = pd.Timestamp(text)
+    except (ValueError, TypeError):
+        raise CaptureError(f"'{text}' is not a date and time studylib can read: write it as 2025-03-14 10:30, "
+                           "or leave When empty for now") from None
+    return stamp.tz_localize(timezone) if stamp.tzinfo is None else stamp.tz_convert(timezone)
+
+
+def outside_period(stamp, period) -> bool:
+    """Whether a contact's time lies outside the study's period (whole days, start to end)."""
+    start, end = period or (None, None)
+    if start is None or end is None or stamp is None or pd.isna(stamp):
+        return False
+    day = pd.Timestamp(stamp).tz_convert(start.tz).normalize() if start.tzinfo else pd.Timestamp(stamp).normalize()
+    return bool(day < start.normalize() or day > end.normalize())
+
+
+def period_words(period) -> str:
+    start, end = period
+    return f"{long_date(start)} to {long_date(end)}"
 
 
 class CaptureForm:
@@ -51,8 +108,12 @@ class CaptureForm:
     services : list of str
         Services offered.
     clock : callable, optional
-        Returns the time of a contact when it is submitted. Default: the current time in the
-        store's timezone (capture happens live).
+        Returns the time of a contact submitted with *When* left empty. Default: the current time
+        in the store's timezone (capture happens live). A time typed in *When* (a paper sheet
+        entered later, or practice on the sample) is used instead.
+    period : (Timestamp, Timestamp), optional
+        The study's period: a contact saved outside it is named at once, with the fix, since the
+        check leaves it out.
     captured_by : str, optional
         Who is capturing (stored with each record).
     recent : int
@@ -60,10 +121,12 @@ class CaptureForm:
     """
 
     def __init__(self, store: CaptureStore, *, codebook: DemandCodebook | None = None, services=(),
-                 clock: Callable[[], pd.Timestamp] | None = None, captured_by: str | None = None, recent: int = 5):
+                 clock: Callable[[], pd.Timestamp] | None = None, captured_by: str | None = None, recent: int = 5,
+                 period=None):
         import ipywidgets as w
 
         self.store = store
+        self.period = period if period and all(p is not None for p in period) else None
         self.codebook = codebook
         self.clock = clock or (lambda: pd.Timestamp.now(tz=store.timezone))
         self.captured_by = captured_by
@@ -72,29 +135,31 @@ class CaptureForm:
         subtypes = [str(x).lower() for x in (codebook.failure_subtypes if codebook is not None else store.failure_subtypes)]
         channels = sorted(set(store._channels.values()))
         self.fields = {
+            "when": w.Text(description="When", placeholder="now; or 2025-03-14 10:30 for a paper sheet", style=_LABEL,
+                           layout=w.Layout(width="30em")),
             "channel": w.Dropdown(options=channels, value="phone" if "phone" in channels else channels[0],
-                                  description="Channel"),
+                                  style=_LABEL, description="Channel"),
             "service": w.Combobox(options=list(services), value=list(services)[0] if len(services) == 1 else "",
-                                  description="Service", ensure_option=False,
+                                  style=_LABEL, description="Service", ensure_option=False,
                                   placeholder="the service this contact was for"),
-            "verbatim": w.Textarea(description="Verbatim", placeholder="What the customer said, in their words",
+            "verbatim": w.Textarea(style=_LABEL, description="Verbatim", placeholder="What the customer said, in their words",
                                    layout=w.Layout(width="95%", height="6em")),
             "value_or_failure": w.ToggleButtons(options=[("not sure", ""), ("value", "value"), ("failure", "failure")],
-                                                value="", description="Demand"),
-            "demand_type": w.Combobox(options=types, description="Type", ensure_option=False,
+                                                value="", style=_LABEL, description="Demand"),
+            "demand_type": w.Combobox(options=types, style=_LABEL, description="Type", ensure_option=False,
                                       placeholder="from the codebook, or a new one"),
-            "failure_subtype": w.Dropdown(options=[""] + list(subtypes), value="", description="Failure kind"),
+            "failure_subtype": w.Dropdown(options=[""] + list(subtypes), value="", style=_LABEL, description="Failure kind"),
             "resolved_first_contact": w.ToggleButtons(options=[("not known", ""), ("yes", "yes"), ("no", "no")],
-                                                      value="", description="Resolved?"),
-            "what_matters": w.Text(description="What matters", placeholder="to the customer, in their words"),
-            "problem_ref": w.Text(description="Problem ref", placeholder="a case or job number, if given"),
-            "location": w.Text(description="Location", placeholder="52.41, -1.51  or an address"),
+                                                      value="", style=_LABEL, description="Resolved?"),
+            "what_matters": w.Text(style=_LABEL, description="What matters", placeholder="to the customer, in their words"),
+            "problem_ref": w.Text(style=_LABEL, description="Problem ref", placeholder="a case or job number, if given"),
+            "location": w.Text(style=_LABEL, description="Location", placeholder="52.41, -1.51  or an address"),
         }
         self.fields["demand_type"].observe(self._type_chosen, names="value")
         self.submit_button = w.Button(description="Save contact", button_style="primary", icon="check")
         self.submit_button.on_click(lambda _: self.submit())
         self.message = w.HTML()
-        self.recent = w.HTML(_recent_html(store.recent(recent)))
+        self.recent = w.HTML(_recent_html(store.recent(recent), store.timezone))
         self.widget = w.VBox(list(self.fields.values()) + [self.submit_button, self.message,
                                                           w.HTML("<h4>Last captured</h4>"), self.recent])
 
@@ -113,6 +178,7 @@ class CaptureForm:
     def record(self) -> dict:
         """The record the form would store now."""
         f = {k: v.value for k, v in self.fields.items()}
+        when = read_when(f.pop("when"), self.store.timezone)
         location = (f.pop("location") or "").strip()
         record = {k: v for k, v in f.items() if v not in ("", None)}
         match = _LATLON.match(location)
@@ -120,7 +186,7 @@ class CaptureForm:
             record["latitude"], record["longitude"] = float(match.group(1)), float(match.group(2))
         elif location:
             record["address"] = location
-        record["received_at"] = self.clock()
+        record["received_at"] = self.clock() if when is None else when
         if self.captured_by:
             record["captured_by"] = self.captured_by
         return record
@@ -128,17 +194,28 @@ class CaptureForm:
     def submit(self) -> str | None:
         """Store the contact; clear the form only once it is committed. Returns its id, or None."""
         try:
-            contact_id = self.store.add(self.record())
+            self._last = self.record()
+            contact_id = self.store.add(self._last)
         except CaptureError as exc:
             self.message.value = f"<p style='color:#a00'>Not saved: {escape(exc)}</p>"
             return None
+        record = self._last
         for name in ("verbatim", "demand_type", "what_matters", "problem_ref", "location"):
             self.fields[name].value = ""
         self.fields["value_or_failure"].value = ""
         self.fields["failure_subtype"].value = ""
         self.fields["resolved_first_contact"].value = ""
-        self.message.value = f"<p style='color:#2a7f2a'>Saved {escape(contact_id)}.</p>"
-        self.recent.value = _recent_html(self.store.recent(self.n_recent))
+        when = pd.Timestamp(record["received_at"])
+        if self.period and outside_period(when, self.period):
+            self.message.value = (
+                f"<p style='color:#ED8B00'>Saved {escape(contact_id)}, dated {escape(_when(when, self.store.timezone))}: "
+                f"outside this study's period ({escape(period_words(self.period))}), so <b>the check will leave it "
+                "out</b>. For a contact from a paper sheet, or practice on the sample, type its date and time in "
+                "When (e.g. 2025-03-14 10:30) before saving; if the study runs on, widen period: in study.yml.</p>")
+        else:
+            self.message.value = (f"<p style='color:#2a7f2a'>Saved {escape(contact_id)}, dated "
+                                  f"{escape(_when(when, self.store.timezone))}.</p>")
+        self.recent.value = _recent_html(self.store.recent(self.n_recent), self.store.timezone)
         return contact_id
 
 
@@ -291,9 +368,10 @@ class LiveCounts:
         Seconds between refreshes once :meth:`start` is called.
     """
 
-    def __init__(self, store: CaptureStore, *, every: float = 5.0):
+    def __init__(self, store: CaptureStore, *, every: float = 5.0, period=None):
         import ipywidgets as w
         self.store, self.every = store, every
+        self.period = period if period and all(p is not None for p in period) else None
         self.widget = w.HTML()
         self._timer = None
         self.refresh()
@@ -309,7 +387,15 @@ class LiveCounts:
         rows = "".join(f"<tr><td>{escape(r.demand_type)}</td><td>{escape(r.value_or_failure)}</td><td>{r.contacts:,}</td></tr>"
                        for r in counts.itertuples())
         now = pd.Timestamp.now(tz=self.store.timezone)
-        self.widget.value = (f"<p><b>{total:,} contacts</b> in {escape(self.store.where)} at {now:%H:%M:%S}</p>"
+        outside = ""
+        if self.period and total:
+            stamps = pd.to_datetime(self.store.to_frame()["received_at"], utc=True, format="ISO8601")
+            n = sum(outside_period(t, self.period) for t in stamps)
+            if n:
+                outside = (f"<p style='color:#ED8B00'>{contacts_words(n)} {'is' if n == 1 else 'are'} dated outside "
+                           f"the study's period ({escape(period_words(self.period))}): the check leaves "
+                           f"{'it' if n == 1 else 'them'} out.</p>")
+        self.widget.value = (f"<p><b>{contacts_words(total)}</b> captured so far (at {now:%H:%M:%S})</p>{outside}"
                              "<table><thead><tr><th>type</th><th>value or failure</th><th>contacts</th></tr></thead>"
                              f"<tbody>{rows}</tbody></table>")
         return counts

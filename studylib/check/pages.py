@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..prose.show import four_parts, say, table
 from ..text import configure_privacy, escape, private, redact
-from ..teaching.predictions import prediction_table, reflections_table
+from ..teaching.predictions import prediction_table, read_skips, reflections_table
 from .results import NEEDS, STAGES
 
 __all__ = ["open_stage", "caveats", "predictions_beside", "team_reflections", "stage_heading",
@@ -29,17 +29,27 @@ def predictions_beside(results, stage: str | None = None, *, level: int = 3):
     With no ``stage`` (the summary), every prediction the check read, as a table.
     """
     from IPython.display import HTML
+    skipped = read_skips(results.study.path) if results.study.path else []
     if stage is None:
         t = prediction_table(results, results.predictions)
+        looked = (f" The team looked at the results of {_and(skipped)} before writing its predictions for "
+                  f"{'it' if len(skipped) == 1 else 'them'}." if skipped else "")
         if t.empty:
             return say("The team wrote down no predictions before looking at the figures (predictions.yml): "
-                       "next time, write what you expect first, and see by how much the data differs.")
-        return table(t[["measure", "you_expected", "it_is"]], max_rows=None)
+                       "next time, write what you expect first, and see by how much the data differs." + looked)
+        shown = table(t[["measure", "you_expected", "it_is"]], max_rows=None)
+        return HTML(shown.data + say(looked.strip()).data) if looked else shown
     t = prediction_table(results, stage=stage, who="The team")
+    looked = ("<p>The team chose to see these results before writing its predictions.</p>"
+              if stage in skipped else "")
     if t.empty:
-        return HTML("")
+        return HTML(looked and f"<h{level}>What the team expected</h{level}>{looked}")
     items = "".join(f"<li>{escape(redact(text))}</li>" for text in t["sentence"])
-    return HTML(f"<h{level}>What the team expected</h{level}><ul>{items}</ul>")
+    return HTML(f"<h{level}>What the team expected</h{level}><ul>{items}</ul>{looked}")
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def team_reflections(results):

@@ -3,11 +3,13 @@ what a team captures reaches the check with no export.
 """
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pandas as pd
 
-from ..errors import CaptureError, DataError
+from ..errors import CaptureError, DataError, StudylibWarning
+from ..text import long_date
 from .rows import demand_rows, quality_rows
 from .stores import backend_for, is_url, stored_contacts
 
@@ -46,8 +48,36 @@ def load_captured(path: Path, config: dict):
     raw = captured.drop(columns=["captured_by"]).assign(customer_ref="")
     raw = raw.astype(object).where(raw.notna(), "").astype(str)
     raw.index = pd.RangeIndex(1, len(raw) + 1)   # the order stored
-    return demand_rows(raw, {}, label, config, {"formats": None, "dayfirst": False,
+    read = demand_rows(raw, {}, label, config, {"formats": None, "dayfirst": False,
                                                 "timezone": config.get("timezone")})
+    _say_outside_period(read[0], read[3], config, label)
+    return read
+
+
+def _say_outside_period(kept: pd.DataFrame, aside: pd.DataFrame, config: dict, label: str) -> None:
+    """Warn, in words and with the fix, when captured contacts are dated outside the study's period:
+    the check leaves them out (set aside when far outside, left out of the period's figures when near)."""
+    period = config.get("period") or {}
+    start, end = period.get("start"), period.get("end")
+    if start is None or end is None:
+        return
+    days = []
+    if len(kept):
+        local = pd.to_datetime(kept["received_at"]).dt.tz_convert(start.tz).dt.normalize()
+        days += list(local[(local < start.normalize()) | (local > end.normalize())])
+    far = aside[aside["reason"] == "implausible date"] if len(aside) else aside
+    days += [pd.Timestamp(str(d).split(" is far")[0][:10]) for d in (far["detail"] if len(far) else [])]
+    if not days:
+        return
+    n = len(days)
+    shown = sorted({long_date(d) for d in days})
+    dated = ", ".join(shown[:3]) + (f" and {len(shown) - 3} more days" if len(shown) > 3 else "")
+    warnings.warn(StudylibWarning(
+        f"{n:,} contact{'' if n == 1 else 's'} captured in {label} {'is' if n == 1 else 'are'} dated outside the "
+        f"study's period ({long_date(start)} to {long_date(end)}), on {dated}, so the check leaves "
+        f"{'it' if n == 1 else 'them'} out. The capture form takes each contact's date and time in its When box "
+        "(a paper sheet, or practice on the sample: a date in the period); if the study runs on, widen period: in "
+        "study.yml"), stacklevel=2)
 
 
 def combine_contacts(first, second):

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from typing import Callable
 
 
-from ..text import escape, redact
-from ..text import did_you_mean
-from ..text import long_date
+from ..text import did_you_mean, escape, redact
+from . import answers as a
 
-__all__ = ["Exercise", "EXERCISES", "Feedback", "check_answer", "exercises", "solution"]
+__all__ = ["Exercise", "EXERCISES", "Feedback", "Solution", "check_answer", "exercises", "number", "solution",
+           "solutions"]
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,10 @@ class Exercise:
     hint: str
     tolerance: float = 0.0
     example: str = ""
-    explain: Callable | None = None   # results -> a sentence said once the answer is right
+    why: Callable | None = None       # results -> why the answer is right, said once it is
+    slips: Callable | None = None     # results -> [(value, what went wrong)]: answers a known slip gives
+    computed: bool = False            # the answer is not printed in the report: the learner computes it
+    start: str = ""                   # code the notebook gives above the answer, to start from
 
 
 @dataclass
@@ -65,183 +68,105 @@ class Feedback:
                 f"<p>{escape(redact(self.message))}</p></div>")
 
 
-# -- answers, computed from the results --------------------------------------------------------
-
-def _matters(results):
-    m = results.purpose.get("matters")
-    return None if m is None or m.empty else m
-
-
-def _top_matter(results):
-    m = _matters(results)
-    return None if m is None else str(m.iloc[0]["what_matters"])
-
-
-def _matters_share(results):
-    m = _matters(results)
-    return None if m is None else float(m["contacts"].sum()) / len(results.study.demand)
-
-
-def _by_type(results, kind):
-    if not results.demand:
-        return None
-    t = results.demand["by_type"]
-    return t[t["value_or_failure"] == kind]
-
-
-def _top_value(results):
-    t = _by_type(results, "value")
-    return None if t is None or t.empty else str(t.iloc[0]["demand_type"])
-
-
-def _failure_types(results):
-    t = _by_type(results, "failure")
-    return None if t is None or len(t) < 3 else [str(x) for x in t["demand_type"].head(3)]
-
-
-def _failure_share(results):
-    share = float(results.demand["overall"]["failure_share"].iloc[0]) if results.demand else math.nan
-    return None if math.isnan(share) else share
-
-
-def _problems(results):
-    if not results.demand or not results.demand.get("linkable"):
-        return None
-    return len(results.demand["problems"])
-
-
-def _limits(results):
-    from ..measures.capability import limits_by_system
-    charts = (results.capability or {}).get("charts") or {}
-    return [(name, limits_by_system(chart)) for name, chart in charts.items()]
-
-
-def _predictable(results):
-    limits = _limits(results)
-    if not limits or limits[-1][1].empty or limits[-1][1].iloc[-1]["status"] == "too few":
-        return None
-    return limits[-1][1].iloc[-1]["status"] == "predictable"
-
-
-def _shift(results):
-    for _, limits in _limits(results):
-        if len(limits) >= 2:
-            return float(limits.iloc[-1]["mean"] - limits.iloc[-2]["mean"])
-    return None
-
-
-def _shift_explain(results):
-    for name, limits in _limits(results):
-        if len(limits) >= 2:
-            change = results.systems[results.systems["service"] == name].iloc[-1]
-            return (f"The change of {long_date(change['start'])} to {name} ({change['what'] or 'no description'}) "
-                    f"moved the average from {limits.iloc[-2]['mean']:.1f} to {limits.iloc[-1]['mean']:.1f} days.")
-    return ""
-
-
-def _exceptions(results):
-    limits = _limits(results)
-    return None if not limits or limits[-1][1].empty else int(limits[-1][1].iloc[-1]["exceptions"])
-
-
-def _figures(results, current: bool):
-    if not results.flow:
-        return None
-    f = results.flow["figures"]
-    rows = f[f["current"]] if current else f[f["era"] == f["era"].min()]
-    return rows if len(rows) else None
-
-
-def _clean_share(results):
-    rows = _figures(results, True)
-    if rows is None or rows["clean_share"].isna().all():
-        return None
-    return float((rows["clean_share"] * rows["cases"]).sum() / rows["cases"].sum())
-
-
-def _top_waste(results):
-    rows = _figures(results, False)
-    if rows is None or rows["top_waste"].isna().all():
-        return None
-    return str(rows.sort_values("top_waste_share", ascending=False)["top_waste"].iloc[0])
-
-
-def _hidden(results):
-    rows = _figures(results, False)
-    if rows is None or rows["hidden_mean"].isna().all():
-        return None
-    return float((rows["hidden_mean"] * rows["finished"]).sum() / rows["finished"].sum())
-
-
-def _ended(results):
-    register = (results.conditions or {}).get("register")
-    if register is None or register.empty:
-        return None
-    ended = register.loc[register["status"] != "stands", "condition"].drop_duplicates().tolist()
-    return ended or ["none"]
-
-
-def _open_questions(results):
-    questions = (results.conditions or {}).get("questions")
-    return None if questions is None else len(questions)
-
+STAGE_NUMBERS = {"Purpose": 1, "Demand": 2, "Capability": 3, "Flow": 4, "System conditions": 5}
+_SHARE = '0.35 or "35%"'
 
 EXERCISES: dict[str, Exercise] = {e.key: e for e in [
     Exercise("purpose.top_matter", "Purpose", "What matters most to customers, by how often the team heard it?",
-             "text", _top_matter, "The longest bar of the chart 'What matters to customers'.",
-             example='"fixed first time"'),
+             "text", a.top_matter, "The longest bar of the chart 'What matters to customers'.",
+             example='"fixed first time"', why=a.top_matter_why),
     Exercise("purpose.matters_share", "Purpose",
-             "Of all the contacts, what share had a 'what matters' written down?", "share", _matters_share,
-             "Add up the contacts in the what-matters table and divide by all the contacts in the study.",
-             tolerance=0.02, example="0.3 or 30%"),
+             "Of all the contacts, what share had a 'what matters' written down?", "share", a.matters_share,
+             "Add up the contacts in the what-matters table and divide by all the contacts in the study "
+             "(the data line at the top of the page counts them).",
+             tolerance=0.02, example=_SHARE, why=a.matters_share_why),
     Exercise("purpose.top_value", "Purpose",
              "What do customers most often come to the service for: which value demand type is the most frequent?",
-             "text", _top_value, "In the demand report, the longest green bar of the chart 'What customers ask for'.",
-             example='"Report a repair"'),
+             "text", a.top_value, "In the demand report, the longest green bar of the chart 'What customers ask for'.",
+             example='"Book a collection"', why=a.top_value_why),
+    Exercise("purpose.matters_failure", "Purpose",
+             "Of the labelled contacts with a 'what matters' written down, what share were failure demand? "
+             "Compute it from r.demand['classified'].", "share", a.matters_failure,
+             "Keep the rows whose what_matters is not empty and whose value_or_failure is value or failure; "
+             "then take the share that are failure.", tolerance=0.005, example=_SHARE, computed=True,
+             start='c = r.demand["classified"]   # one row per contact', why=a.matters_failure_why, slips=a.matters_failure_slips),
     Exercise("demand.failure_share", "Demand", "What share of all demand is failure demand?", "share",
-             _failure_share, "Failure contacts divided by all labelled contacts: the table by service adds them up.",
-             tolerance=0.02, example="0.35 or 35%"),
+             a.failure_share, "Failure contacts divided by all labelled contacts: the table by service adds them up.",
+             tolerance=0.02, example=_SHARE, why=a.failure_share_why),
     Exercise("demand.failure_types", "Demand", "Which three failure demand types are the most frequent?", "texts",
-             _failure_types, "The three longest orange bars of the chart 'What customers ask for'.",
-             example='["Chasing a repair", "...", "..."]'),
+             a.failure_types, "The three longest orange bars of the chart 'What customers ask for'.",
+             example='["the first", "the second", "the third"]', why=a.failure_types_why),
     Exercise("demand.problems", "Demand",
-             "How many problems lie behind the contacts (count pot-holes, not callers)?", "number", _problems,
-             "Each row of the table 'Problems, not callers' is one problem; the what-now sentence counts them too.",
-             example="1200"),
+             "How many problems lie behind the contacts (count pot-holes, not callers)?", "number", a.problems,
+             "The sentence under the table 'Problems, not callers' counts every problem; the table itself lists "
+             "only those with the most contacts.", example="1200", why=a.problems_why, slips=a.problems_slips),
+    Exercise("demand.busiest_week", "Demand",
+             "How many failure demand contacts, of all types together, arrived in the busiest week (weeks from "
+             "Monday)? Compute it from r.demand['classified'].", "number", a.busiest_week,
+             "Keep the failure rows, turn received_at into its week (.dt.to_period('W-SUN')), count the rows "
+             "in each week and take the largest.", example="150", computed=True,
+             start='c = r.demand["classified"]   # one row per contact', why=a.busiest_week_why,
+             slips=a.busiest_week_slips),
     Exercise("capability.predictable", "Capability",
              "Is the system as it is now predictable, so that it can promise a range of days? (True or False)",
-             "yes/no", _predictable,
+             "yes/no", a.predictable,
              "Read the caption under the chart: it says whether the system is predictable and why, judged on the "
              "whole run of points since the last change, not on single coloured dots.",
-             example="True"),
+             example="True", why=a.predictable_why),
     Exercise("capability.change_shift", "Capability",
              "A dated change split the chart. By how many days did the average move (since minus before)?",
-             "number", _shift, "Read the black average line before and after the dashed line of the change.",
-             tolerance=0.5, example="-3.5", explain=_shift_explain),
+             "number", a.shift, "Read the black average line before and after the dashed line of the change, "
+             "or the mean column of the limits table.",
+             tolerance=0.5, example="-3.5", why=a.shift_why, slips=a.shift_slips),
     Exercise("capability.exceptions", "Capability",
              "How many cases of the system as it is now took longer or shorter than its limits allow?", "number",
-             _exceptions, "Count the dots beyond the dashed limit lines since the last change, or read the "
-             "'exceptions' column of the limits table.",
-             example="12"),
+             a.exceptions, "Count the dots beyond the dashed limit lines since the last change, or read the "
+             "'exceptions' column of the limits table.", example="12", why=a.exceptions_why),
+    Exercise("capability.upper_limit", "Capability",
+             "Compute the upper natural process limit of the ten cases in practice_series(r), as the worked "
+             "example does.", "number", a.upper_limit,
+             "The mean, plus 2.66 times the mean of the moving ranges (each difference between neighbours, "
+             "without its sign).", tolerance=0.02, example="12.3", computed=True,
+             start="days = practice_series(r)   # as the worked example: mean, moving ranges, limit", why=a.upper_limit_why,
+             slips=a.upper_limit_slips),
     Exercise("flow.clean_share", "Flow", "In the system as it is now, what share of cases flow clean?", "share",
-             _clean_share, "The clean share in the table 'Each system beside the other', for the current system.",
-             tolerance=0.03, example="0.6 or 60%"),
+             a.clean_share, "The clean share in the table 'Each system beside the other', for the current system.",
+             tolerance=0.03, example=_SHARE, why=a.clean_share_why),
     Exercise("flow.top_waste", "Flow",
              "In the earliest system in the data, which kind of waste took the largest share of case time?",
-             "text", _top_waste, "The longest orange bar of 'Where the time goes' for the earliest system.",
-             example='"inspection"'),
+             "text", a.top_waste, "The longest orange bar of 'Where the time goes' for the earliest system.",
+             example='"inspection"', why=a.top_waste_why),
     Exercise("flow.hidden_days", "Flow",
              "In the earliest system, how many days on average did customers wait that the organisation's clock never counted?",
-             "number", _hidden, "The grey lines of the two-clocks chart: the customer's wait minus the organisation's, on average.",
-             tolerance=0.5, example="3"),
+             "number", a.hidden, "The table 'Each system beside the other': the customer's wait minus the "
+             "organisation's, for the earliest system.", tolerance=0.5, example="3", why=a.hidden_why),
+    Exercise("flow.over_a_week", "Flow",
+             "Of the finished cases in the system as it is now, how many took more than a week (7 days) from "
+             "first contact to solved? Compute it from r.flow['times'].", "number", a.over_a_week,
+             "Keep the rows of the current system (the era column) that are not open, and count end_to_end_days "
+             "above 7.", example="40", computed=True,
+             start='t = r.flow["times"]   # one row per case', why=a.over_a_week_why, slips=a.over_a_week_slips),
     Exercise("conditions.ended", "System conditions",
-             "Which recorded system condition did a dated change end? (\"none\" if none)", "texts", _ended,
+             "Which recorded system condition did a dated change end? (\"none\" if none)", "texts", a.ended,
              "The register's status column says which condition a change ended.",
-             example='["Pre-inspection of ..."]'),
+             example='["the condition, as the register names it"]', why=a.ended_why),
     Exercise("conditions.open_questions", "System conditions",
              "How many kinds of waste in the system as it is now have no recorded cause?", "number",
-             _open_questions, "Count the rows of the table 'Open questions'.", example="4"),
+             a.open_questions, "Count the rows of the table 'Open questions'.", example="4", why=a.open_questions_why),
+    Exercise("conditions.chasing_now", "System conditions",
+             "In the system as it is now (each service since its latest change), what share of failure demand is "
+             "customers chasing progress? Compute it from r.demand['classified'].", "share", a.chasing_now,
+             "Keep the failure rows of each service's latest era, then the share whose failure_subtype is "
+             "'progress chasing'.", tolerance=0.005, example=_SHARE, computed=True,
+             start='c = r.demand["classified"]   # one row per contact', why=a.chasing_now_why,
+             slips=a.chasing_now_slips),
 ]}
+
+
+def number(key: str) -> str:
+    """The exercise's number in its notebook: "3.4"."""
+    ex = EXERCISES[key]
+    return f"{STAGE_NUMBERS[ex.stage]}.{exercises(ex.stage).index(ex) + 1}"
 
 
 def exercises(stage: str) -> list[Exercise]:
@@ -252,7 +177,8 @@ def exercises(stage: str) -> list[Exercise]:
 # -- checking ----------------------------------------------------------------------------------
 
 def _norm(text) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"[^\w\s%.-]", " ", str(text).lower())).strip()
+    text = re.sub(r"\s+", " ", re.sub(r"[^\w\s%.-]", " ", str(text).lower())).strip()
+    return re.sub(r"^waste ", "", text)          # a chart's label "waste: rework" names the waste "rework"
 
 
 def _same_text(given, expected) -> bool:
@@ -266,7 +192,7 @@ def _number(value, kind: str) -> float | None:
     text = str(value).strip().replace(",", "")
     percent = text.endswith("%")
     try:
-        number = float(text.rstrip("%"))
+        number = float(text.rstrip("%").strip())
     except ValueError:
         return None
     if math.isnan(number):
@@ -282,9 +208,73 @@ def _texts(value) -> list[str]:
     return [str(v) for v in value if str(v).strip()]
 
 
-def solution(key: str, results):
-    """The answer for this study (for a tutor): computed from the results, or None."""
-    return EXERCISES[key].answer(results)
+def _say(kind: str, value) -> str:
+    if kind == "share":
+        return f"{value:.1%}"
+    if kind == "yes/no":
+        return "True (yes)" if value else "False (no)"
+    if kind == "texts":
+        return "; ".join(value)
+    if kind == "text":
+        return str(value)
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+
+
+@dataclass(frozen=True)
+class Solution:
+    """One exercise's answer for one study, in words (``value`` holds it as the checker does)."""
+
+    key: str
+    value: object
+    words: str
+
+    def __str__(self) -> str:
+        return self.words
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        return f"<p>{escape(redact(self.words))}</p>"
+
+
+def solution(key: str, results) -> Solution | None:
+    """The answer to exercise ``key`` for this study, said with why it is right (None if it has none)."""
+    if key not in EXERCISES:
+        raise KeyError(f"no exercise {key!r}{did_you_mean(key, EXERCISES)}")
+    ex = EXERCISES[key]
+    value = ex.answer(results)
+    if value is None:
+        return None
+    why = ex.why(results) if ex.why else ""
+    return Solution(key, value, f"Exercise {number(key)}: {_say(ex.kind, value)}. {why[:1].upper()}{why[1:]}".strip())
+
+
+def solutions(results):
+    """Every exercise's answer for this study, for whoever runs the workshop: a table with
+    ``exercise, key, question, answer, why`` (an exercise the study cannot answer says so)."""
+    import pandas as pd
+    rows = []
+    for key, ex in EXERCISES.items():
+        value = ex.answer(results)
+        rows.append({"exercise": number(key), "key": key, "question": ex.question,
+                     "answer": "this study cannot answer it" if value is None else _say(ex.kind, value),
+                     "why": "" if value is None or not ex.why else ex.why(results)})
+    return pd.DataFrame(rows, columns=["exercise", "key", "question", "answer", "why"])
+
+
+def _right(ex, results) -> str:
+    why = ex.why(results) if ex.why else ""
+    return f"Right: {why}" if why else "Right."
+
+
+def _slip(ex, number_given: float, results, expected: float) -> str | None:
+    if not ex.slips:
+        return None
+    close = max(ex.tolerance, 1e-9)
+    for value, what in ex.slips(results):
+        if abs(float(value) - expected) > close and abs(number_given - float(value)) <= close:
+            return what
+    return None
 
 
 def check_answer(key: str, given, results) -> Feedback:
@@ -298,6 +288,10 @@ def check_answer(key: str, given, results) -> Feedback:
         The learner's answer: a number (shares as 0.35 or "35%"), a text, a list of texts, or
         True/False. ``None`` (or ``...``) means not answered yet.
     results : CheckResults
+
+    A right answer says why it is right. A wrong number that a known slip gives (the wrong sign,
+    the standard deviation for the moving range, the rows a table shows for all of them) says
+    which step went wrong; any other says whether it is too high or too low, with the hint.
     """
     if key not in EXERCISES:
         raise KeyError(f"no exercise {key!r}{did_you_mean(key, EXERCISES)}")
@@ -308,31 +302,31 @@ def check_answer(key: str, given, results) -> Feedback:
                                                "it yet: try it on the sample study (studylib sample).")
     if given is None or given is Ellipsis or (isinstance(given, str) and not given.strip()):
         return Feedback(key, "unanswered", f"{ex.question} Write your answer (like {ex.example}) and run the cell again.")
-    right = f"Right. {ex.explain(results) if ex.explain else ''}".strip()
     if ex.kind in ("share", "number"):
-        number = _number(given, ex.kind)
-        if number is None:
+        value = _number(given, ex.kind)
+        if value is None:
             return Feedback(key, "not yet", f"{given!r} is not a number; write it like {ex.example}.")
-        candidates = [expected, -expected] if key == "capability.change_shift" else [expected]
-        if any(abs(number - c) <= ex.tolerance + 1e-9 for c in candidates):
-            return Feedback(key, "right", right)
-        way = "high" if number > expected else "low"
+        if abs(value - expected) <= ex.tolerance + 1e-9:
+            return Feedback(key, "right", _right(ex, results))
+        slip = _slip(ex, value, results, expected)
+        if slip:
+            return Feedback(key, "not yet", f"Not yet: {slip}.")
+        way = "high" if value > expected else "low"
         return Feedback(key, "not yet", f"Not yet: your answer is too {way}. Hint: {ex.hint}")
     if ex.kind == "yes/no":
-        text = _norm(given)
-        value = {"true": True, "yes": True, "false": False, "no": False}.get(text)
+        value = {"true": True, "yes": True, "false": False, "no": False}.get(_norm(given))
         if value is None:
             return Feedback(key, "not yet", f"{given!r}: answer True or False.")
-        return (Feedback(key, "right", right) if value == expected
+        return (Feedback(key, "right", _right(ex, results)) if value == expected
                 else Feedback(key, "not yet", f"Not yet. Hint: {ex.hint}"))
     if ex.kind == "text":
-        return (Feedback(key, "right", right) if _same_text(given, expected)
+        return (Feedback(key, "right", _right(ex, results)) if _same_text(given, expected)
                 else Feedback(key, "not yet", f"Not yet. Hint: {ex.hint}"))
     answers = _texts(given) if not isinstance(given, (int, float)) else [str(given)]
     hits = sum(any(_same_text(a, e) for a in answers) for e in expected)
     extra = sum(not any(_same_text(a, e) for e in expected) for a in answers)
     if hits == len(expected) and extra == 0:
-        return Feedback(key, "right", right)
+        return Feedback(key, "right", _right(ex, results))
     return Feedback(key, "not yet", f"Not yet: {hits} of the {len(expected)} {'is' if hits == 1 else 'are'} right"
                                     + (f", and {extra} of yours {'is' if extra == 1 else 'are'} not" if extra else "")
                                     + f". Hint: {ex.hint}")

@@ -36,8 +36,9 @@ import yaml
 
 from ..measures.purpose import PURPOSE_WORD_LIMIT, targets_purpose, word_count
 from ..text import did_you_mean
+from .answers import weighted_mean
 
-__all__ = ["PREDICTIONS", "REFLECTION_PROMPTS", "REFLECTION_STAGES", "read_predictions", "save_prediction",
+__all__ = ["PREDICTIONS", "SKIPPED", "read_skips", "record_skip", "REFLECTION_PROMPTS", "REFLECTION_STAGES", "read_predictions", "save_prediction",
            "prediction_table", "prediction_sentence", "read_reflections", "save_reflection",
            "reflections_table", "purpose_check"]
 
@@ -46,12 +47,6 @@ __all__ = ["PREDICTIONS", "REFLECTION_PROMPTS", "REFLECTION_STAGES", "read_predi
 
 def _current(figures: pd.DataFrame) -> pd.DataFrame:
     return figures[figures["current"].astype(bool)] if "current" in figures else figures
-
-
-def _weighted(rows: pd.DataFrame, column: str, weight: str) -> float | None:
-    rows = rows.dropna(subset=[column])
-    total = rows[weight].sum()
-    return None if rows.empty or total == 0 or pd.isna(total) else float((rows[column] * rows[weight]).sum() / total)
 
 
 def _failure_share(results) -> float | None:
@@ -64,7 +59,7 @@ def _flow_figure(column: str, weight: str):
     def get(results):
         if not results.flow:
             return None
-        return _weighted(_current(results.flow["figures"]), column, weight)
+        return weighted_mean(_current(results.flow["figures"]), column, weight)
     return get
 
 
@@ -182,6 +177,8 @@ def read_predictions(study: str | Path) -> tuple[dict[str, float], list[str]]:
     data, problems = _yaml_mapping(Path(study) / "predictions.yml", "a prediction for each key: failure_share: 0.2")
     out = {}
     for key, value in data.items():
+        if key == SKIPPED:
+            continue
         if key not in PREDICTIONS:
             problems.append(f"predictions.yml: '{key}' is not a prediction studylib knows{did_you_mean(key, PREDICTIONS)} "
                             f"(known: {', '.join(PREDICTIONS)})")
@@ -222,6 +219,29 @@ def save_prediction(study: str | Path, key: str, value) -> Path:
     if problems:
         raise ValueError(problems[0] + "; fix it by hand first")
     data[key] = number
+    return _atomic_yaml(path, _PREDICTIONS_HEADER, data)
+
+
+#: The key of predictions.yml that lists the stages whose results the team chose to see unpredicted.
+SKIPPED = "shown_without_predicting"
+
+
+def read_skips(study: str | Path) -> list[str]:
+    """The stages (titles) whose results the team looked at before predicting, as recorded."""
+    data, _ = _yaml_mapping(Path(study) / "predictions.yml", "a mapping")
+    stages = data.get(SKIPPED) or []
+    return [str(s) for s in stages] if isinstance(stages, list) else []
+
+
+def record_skip(study: str | Path, stage: str) -> Path:
+    """Record in ``predictions.yml`` that the team chose to see ``stage``'s results without predicting."""
+    path = Path(study) / "predictions.yml"
+    data, problems = _yaml_mapping(path, "a mapping")
+    if problems:
+        raise ValueError(problems[0] + "; fix it by hand first")
+    stages = read_skips(study)
+    if stage not in stages:
+        data[SKIPPED] = stages + [stage]
     return _atomic_yaml(path, _PREDICTIONS_HEADER, data)
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from ..text import escape
 from .predictions import (PREDICTIONS, REFLECTION_PROMPTS, REFLECTION_STAGES, read_predictions, read_reflections,
-                          save_prediction, save_reflection)
+                          read_skips, record_skip, save_prediction, save_reflection)
 
-__all__ = ["PredictionForm", "ReflectionForm"]
+__all__ = ["PredictFirst", "PredictionForm", "ReflectionForm"]
 
 
 class PredictionForm:
@@ -21,9 +21,9 @@ class PredictionForm:
         Keys of :data:`studylib.teaching.PREDICTIONS` to ask (a stage asks its own).
     """
 
-    def __init__(self, study, keys):
+    def __init__(self, study, keys, *, on_saved=None):
         import ipywidgets as w
-        self.study = study
+        self.study, self.on_saved = study, on_saved
         known, _ = read_predictions(study)
         self.fields = {}
         rows = []
@@ -42,15 +42,28 @@ class PredictionForm:
     def save(self) -> bool:
         """Save every prediction filled in; say which could not be read. Returns whether all were saved."""
         problems = []
-        for key, field in self.fields.items():
-            if field.value.strip():
-                try:
-                    save_prediction(self.study, key, field.value)
-                except ValueError as exc:
-                    problems.append(str(exc))
-        self.message.value = ("<p style='color:#a00'>Not saved: " + escape("; ".join(problems)) + "</p>" if problems
-                              else "<p style='color:#2a7f2a'>Saved to predictions.yml. Now run the next cells.</p>")
-        return not problems
+        filled = {key: field.value for key, field in self.fields.items() if field.value.strip()}
+        if not filled:
+            self.message.value = ("<p style='color:#a00'>Nothing saved: write what you expect in "
+                                  + ("the box" if len(self.fields) == 1 else "each box") + " first.</p>")
+            return False
+        for key, value in filled.items():
+            try:
+                save_prediction(self.study, key, value)
+            except ValueError as exc:
+                problems.append(str(exc))
+        missing = [k for k in self.fields if k not in filled]
+        if problems:
+            self.message.value = "<p style='color:#a00'>Not saved: " + escape("; ".join(problems)) + "</p>"
+        elif missing:
+            self.message.value = (f"<p style='color:#ED8B00'>Saved {len(filled)} of {len(self.fields)} to "
+                                  "predictions.yml: fill in the rest too.</p>")
+        else:
+            self.message.value = "<p style='color:#2a7f2a'>Saved to predictions.yml. The results below are open now.</p>"
+        done = not problems and not missing
+        if done and self.on_saved:
+            self.on_saved()
+        return done
 
 
 class ReflectionForm:
@@ -79,3 +92,107 @@ class ReflectionForm:
             return False
         self.message.value = "<p style='color:#2a7f2a'>Saved to reflections.yml: the summary report quotes it.</p>"
         return True
+
+
+class PredictFirst:
+    """A stage's predictions first: its results stay folded until they are saved.
+
+    The stage notebook shows :attr:`widget` (the prediction form and a "Show without predicting"
+    button) and runs each results cell inside ``with fold():``. While folded, a cell's output is
+    captured in the kernel and a one-line note stands in its place; saving every prediction, or
+    choosing to see the results without predicting (recorded in ``predictions.yml`` under
+    ``shown_without_predicting``), opens them all at once. Already-saved predictions, or
+    ``active=False`` (a report run by the check), leave the results open from the start.
+
+    Parameters
+    ----------
+    study : str or Path
+    keys : list of str
+        The stage's predictions (keys of :data:`studylib.teaching.PREDICTIONS`).
+    stage : str
+        The stage's title, e.g. "Capability".
+    active : bool
+        False where nobody is there to predict: the check's report runs.
+    """
+
+    def __init__(self, study, keys, stage: str, *, active: bool = True):
+        import ipywidgets as w
+        self.study, self.keys, self.stage = study, list(keys), stage
+        known, _ = read_predictions(study)
+        self.opened = (not active or all(k in known for k in self.keys)
+                       or stage in read_skips(study))
+        self.folded: list = []
+        self.form = PredictionForm(study, self.keys, on_saved=lambda: self.open())
+        self.skip_button = w.Button(description="Show without predicting", icon="eye",
+                                    layout=w.Layout(width="auto"))
+        self.skip_button.on_click(lambda _: self.show_without_predicting())
+        self.note = w.HTML("" if self.opened else
+                           "<p>The results below stay folded until you save your predictions. To look first, "
+                           "choose <b>Show without predicting</b>: the summary report will say so.</p>")
+        self.widget = w.VBox([self.form.widget, self.note, self.skip_button])
+
+    def fold(self):
+        """A context for one results cell: its output, folded until the predictions are in."""
+        from contextlib import nullcontext
+        return nullcontext() if self.opened else _Fold(self)
+
+    def open(self) -> None:
+        """Unfold every results cell: each folded placeholder is replaced by the cell's output."""
+        from IPython.display import HTML
+        self.opened = True
+        for handle, html in self.folded:
+            if handle is not None:
+                handle.update(HTML(html))
+        self.note.value = ""
+
+    def show_without_predicting(self) -> None:
+        """Open the results without predictions, and record that choice in predictions.yml."""
+        record_skip(self.study, self.stage)
+        self.open()
+        self.note.value = ("<p>Shown without predicting: predictions.yml records it, and the summary report "
+                           "says so.</p>")
+
+
+_FOLDED = ("<p style='color:#425563'><i>Folded until this stage's predictions are saved (the form above), "
+           "or you choose Show without predicting.</i></p>")
+
+
+class _Fold:
+    """Capture one cell's output in the kernel (IPython's ``capture_output``: no widget, nothing sent
+    to the page) and show a note under a display id that :meth:`PredictFirst.open` replaces."""
+
+    def __init__(self, gate: PredictFirst):
+        self.gate = gate
+
+    def __enter__(self):
+        from IPython.utils.capture import capture_output
+        self._capture = capture_output()
+        self._io = self._capture.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        from IPython.display import HTML, display
+        self._capture.__exit__(*exc)
+        if exc[0] is not None:           # the error is shown as it is, with what the cell had said
+            self._io.show()
+            return False
+        handle = display(HTML(_FOLDED), display_id=True)
+        self.gate.folded.append((handle, _as_html(self._io)))
+        return False
+
+
+def _as_html(captured) -> str:
+    """What a cell displayed, as one piece of HTML: its rich outputs in order, then what it printed."""
+    import html
+    parts = []
+    for output in captured.outputs:
+        data = output.data
+        if "text/html" in data:
+            parts.append(data["text/html"])
+        elif "image/png" in data:
+            parts.append(f'<img src="data:image/png;base64,{data["image/png"]}" alt="">')
+        elif "text/plain" in data:
+            parts.append(f"<pre>{html.escape(data['text/plain'])}</pre>")
+    if captured.stdout:
+        parts.append(f"<pre>{html.escape(captured.stdout)}</pre>")
+    return "".join(parts)

@@ -1,0 +1,412 @@
+"""The answers to the exercises, computed from a study's results, with why each is right and the
+wrong answers a learner reaches by a known slip.
+
+Each exercise in :data:`studylib.teaching.exercises.EXERCISES` names three functions of the
+:class:`~studylib.CheckResults` from here: the answer (None when the study cannot answer it), a
+sentence on why it is right, and, for some, ``(value, what went wrong)`` pairs that let the
+checker name the slip rather than only say "too high".
+"""
+from __future__ import annotations
+
+import math
+import re
+
+import pandas as pd
+
+from ..read.tables import is_blank
+from ..text import long_date
+from .worked import limit_mistakes, limits_by_hand, practice_series
+
+WEEK = 7.0
+
+
+# -- purpose ------------------------------------------------------------------------------------
+
+def matters(results):
+    m = results.purpose.get("matters")
+    return None if m is None or m.empty else m
+
+
+def top_matter(results):
+    m = matters(results)
+    return None if m is None else str(m.iloc[0]["what_matters"])
+
+
+def top_matter_why(results):
+    m = matters(results).iloc[0]
+    return f"'{m['what_matters']}' was written down for {int(m['contacts']):,} contacts, more than anything else."
+
+
+def matters_share(results):
+    m = matters(results)
+    return None if m is None else float(m["contacts"].sum()) / len(results.study.demand)
+
+
+def matters_share_why(results):
+    return (f"{int(matters(results)['contacts'].sum()):,} of the {len(results.study.demand):,} contacts had what "
+            "matters written down.")
+
+
+def _labelled(results):
+    if not results.demand:
+        return None
+    c = results.demand["classified"]
+    return c[c["value_or_failure"].isin(["value", "failure"])]
+
+
+def _with_matters(results):
+    c = _labelled(results)
+    if c is None or "what_matters" not in c:
+        return None
+    c = c[~is_blank(c["what_matters"])]
+    return c if len(c) else None
+
+
+def matters_failure(results):
+    c = _with_matters(results)
+    return None if c is None else float(c["value_or_failure"].eq("failure").mean())
+
+
+def matters_failure_why(results):
+    c = _with_matters(results)
+    failure = int(c["value_or_failure"].eq("failure").sum())
+    return (f"{failure:,} of the {len(c):,} labelled contacts with what matters written down were failure demand: "
+            "what these customers told you is, for that share, what went wrong before.")
+
+
+def matters_failure_slips(results):
+    c, all_labelled = _with_matters(results), _labelled(results)
+    failure = c["value_or_failure"].eq("failure")
+    return [(float(all_labelled["value_or_failure"].eq("failure").mean()),
+             "that is the failure share of all labelled contacts: keep only those with what matters written down"),
+            (float(failure.sum()) / int(all_labelled["value_or_failure"].eq("failure").sum()),
+             "you divided by all failure contacts: divide by the contacts with what matters written down")]
+
+
+def _by_type(results, kind):
+    if not results.demand:
+        return None
+    t = results.demand["by_type"]
+    return t[t["value_or_failure"] == kind]
+
+
+def top_value(results):
+    t = _by_type(results, "value")
+    return None if t is None or t.empty else str(t.iloc[0]["demand_type"])
+
+
+def top_value_why(results):
+    t = _by_type(results, "value").iloc[0]
+    return f"{t['demand_type']}: {int(t['contacts']):,} contacts, more than any other value demand."
+
+
+# -- demand -------------------------------------------------------------------------------------
+
+def failure_types(results):
+    t = _by_type(results, "failure")
+    return None if t is None or len(t) < 3 else [str(x) for x in t["demand_type"].head(3)]
+
+
+def failure_types_why(results):
+    t = _by_type(results, "failure").head(3)
+    return "; ".join(f"{r.demand_type} ({int(r.contacts):,})" for r in t.itertuples()) + "."
+
+
+def failure_share(results):
+    share = float(results.demand["overall"]["failure_share"].iloc[0]) if results.demand else math.nan
+    return None if math.isnan(share) else share
+
+
+def failure_share_why(results):
+    o = results.demand["overall"].iloc[0]
+    return (f"{int(o['failure']):,} of the {int(o['labelled']):,} labelled contacts were failure demand: "
+            "caused by a failure to do something, or do it right, for the customer.")
+
+
+def problems(results):
+    if not results.demand or not results.demand.get("linkable"):
+        return None
+    return len(results.demand["problems"])
+
+
+def problems_why(results):
+    return (f"{len(results.study.demand):,} contacts are about {problems(results):,} problems: count pot-holes, "
+            "not callers.")
+
+
+def problems_slips(results):
+    slips = []
+    ni14 = results.demand.get("ni14")
+    if ni14 is not None:
+        for counted in ni14["counted"]:
+            m = re.fullmatch(r"([\d,]+) problems", str(counted))
+            if m:
+                slips.append((float(m.group(1).replace(",", "")),
+                              f"{m.group(1)} is the problems behind the labelled contacts only: the table 'one "
+                              "percentage against another' counts those, to set them beside failure demand. The "
+                              "question asks for every problem, labelled or not"))
+    shown = results.demand["problems"]
+    slips.append((float(min(len(shown), 15)), "that is the rows the table shows: it lists only the problems with "
+                                              "the most contacts"))
+    slips.append((float(len(results.study.demand)), "that is the contacts: several contacts can be about one problem"))
+    return slips
+
+
+def _failure_weeks(results, every: bool = False):
+    c = _labelled(results)
+    if c is None or c.empty:
+        return None
+    if not every:
+        c = c[c["value_or_failure"] == "failure"]
+    when = pd.to_datetime(c["received_at"])
+    if getattr(when.dt, "tz", None) is not None:
+        when = when.dt.tz_localize(None)
+    return when.dt.to_period("W-SUN").dt.start_time, c
+
+
+def busiest_week(results):
+    weeks = _failure_weeks(results)
+    return None if weeks is None or weeks[0].empty else float(weeks[0].value_counts().max())
+
+
+def busiest_week_why(results):
+    counts = _failure_weeks(results)[0].value_counts()
+    return (f"the week of {long_date(counts.idxmax())} brought {int(counts.max()):,} failure contacts, of all types "
+            "together; a chart by type never shows that total.")
+
+
+def busiest_week_slips(results):
+    weeks, c = _failure_weeks(results)
+    by_type = weeks.groupby([weeks, c["demand_type"]]).size()
+    everything = _failure_weeks(results, every=True)[0].value_counts().max()
+    return [(float(by_type.max()), "that is one type's busiest week: add the failure types up week by week"),
+            (float(everything), "that counts value demand too: keep the failure contacts")]
+
+
+# -- capability ---------------------------------------------------------------------------------
+
+def _limits(results):
+    from ..measures.capability import limits_by_system
+    charts = (results.capability or {}).get("charts") or {}
+    return [(name, limits_by_system(chart)) for name, chart in charts.items()]
+
+
+def predictable(results):
+    limits = _limits(results)
+    if not limits or limits[-1][1].empty or limits[-1][1].iloc[-1]["status"] == "too few":
+        return None
+    return limits[-1][1].iloc[-1]["status"] == "predictable"
+
+
+def predictable_why(results):
+    name, limits = _limits(results)[-1]
+    now = limits.iloc[-1]
+    reason = str(now["reason"]).rstrip(".")
+    return f"{name}, as it is now, is {now['status']}: {reason}."
+
+
+def shift(results):
+    for _, limits in _limits(results):
+        if len(limits) >= 2:
+            return float(limits.iloc[-1]["mean"] - limits.iloc[-2]["mean"])
+    return None
+
+
+def shift_why(results):
+    for name, limits in _limits(results):
+        if len(limits) >= 2:
+            change = results.systems[results.systems["service"] == name].iloc[-1]
+            return (f"the change of {long_date(change['start'])} to {name} ({change['what'] or 'no description'}) "
+                    f"moved the average from {limits.iloc[-2]['mean']:.1f} to {limits.iloc[-1]['mean']:.1f} days; "
+                    "since minus before is negative when the wait fell.")
+    return ""
+
+
+def shift_slips(results):
+    value = shift(results)
+    return [(-value, "the size is right but the sign is not: since minus before is "
+                     + ("negative, because the average fell" if value < 0 else "positive, because the average rose"))]
+
+
+def exceptions(results):
+    limits = _limits(results)
+    return None if not limits or limits[-1][1].empty else int(limits[-1][1].iloc[-1]["exceptions"])
+
+
+def exceptions_why(results):
+    now = _limits(results)[-1][1].iloc[-1]
+    return (f"{int(now['exceptions'])} cases lie beyond the limits ({int(now['exceptions_above'])} above), where up "
+            f"to {int(now['exceptions_allowed'])} would still fit a predictable system of {int(now['n'])} cases: "
+            "each is a case to look at, not a verdict on the system.")
+
+
+def upper_limit(results):
+    series = practice_series(results)
+    return None if series is None else limits_by_hand(series)["upper"]
+
+
+def upper_limit_why(results):
+    steps = limits_by_hand(practice_series(results))
+    return (f"the mean is {steps['mean']:.2f} days and the mean moving range {steps['mean_moving_range']:.2f}, so "
+            f"the upper limit is {steps['mean']:.2f} + 2.66 × {steps['mean_moving_range']:.2f} = {steps['upper']:.2f}.")
+
+
+def upper_limit_slips(results):
+    return limit_mistakes(practice_series(results))
+
+
+# -- flow ---------------------------------------------------------------------------------------
+
+def _figures(results, current: bool):
+    if not results.flow:
+        return None
+    f = results.flow["figures"]
+    rows = f[f["current"]] if current else f[f["era"] == f["era"].min()]
+    return rows if len(rows) else None
+
+
+def weighted_mean(rows: pd.DataFrame | None, column: str, weight: str) -> float | None:
+    """The mean of ``column`` over the rows that have it, each weighted by ``weight`` (None: none)."""
+    if rows is None:
+        return None
+    rows = rows.dropna(subset=[column])
+    total = rows[weight].sum()
+    return None if rows.empty or total == 0 or pd.isna(total) else float((rows[column] * rows[weight]).sum() / total)
+
+
+def clean_share(results):
+    return weighted_mean(_figures(results, True), "clean_share", "cases")
+
+
+def clean_share_why(results):
+    rows = _figures(results, True).dropna(subset=["clean_share"])
+    clean = int(round((rows["clean_share"] * rows["cases"]).sum()))
+    return f"{clean:,} of the {int(rows['cases'].sum()):,} cases of the system as it is now had no waste step at all."
+
+
+def top_waste(results):
+    rows = _figures(results, False)
+    if rows is None or rows["top_waste"].isna().all():
+        return None
+    return str(rows.sort_values("top_waste_share", ascending=False)["top_waste"].iloc[0])
+
+
+def top_waste_why(results):
+    row = _figures(results, False).sort_values("top_waste_share", ascending=False).iloc[0]
+    return f"{row['top_waste']} took {row['top_waste_share']:.0%} of case time in {row['service']}, {row['system']}."
+
+
+def hidden(results):
+    return weighted_mean(_figures(results, False), "hidden_mean", "finished")
+
+
+def hidden_why(results):
+    rows = _figures(results, False).dropna(subset=["hidden_mean"])
+    customer = weighted_mean(rows, "end_to_end_mean", "finished")
+    official = weighted_mean(rows, "official_mean", "finished")
+    return (f"customers waited {customer:.1f} days on average from first contact; the organisation's clock counted "
+            f"{official:.1f}. The difference is a wait nobody in the organisation sees.")
+
+
+def _finished_now(results, *, every_system=False, with_open=False):
+    if not results.flow:
+        return None
+    times = results.flow["times"]
+    if not every_system:
+        now = _figures(results, True)
+        if now is None:
+            return None
+        keys = set(zip(now["service"], now["era"]))
+        times = times[[k in keys for k in zip(times["service"], times["era"])]]
+    return times if with_open else times[~times["is_open"].astype(bool)]
+
+
+def over_a_week(results):
+    t = _finished_now(results)
+    return None if t is None or t.empty else int((t["end_to_end_days"] > WEEK).sum())
+
+
+def over_a_week_why(results):
+    t = _finished_now(results)
+    return (f"{over_a_week(results):,} of the {len(t):,} finished cases of the system as it is now took more than a "
+            "week from the customer's first contact to the problem solved.")
+
+
+def over_a_week_slips(results):
+    t = _finished_now(results)
+    slips = [(int((_finished_now(results, with_open=True)["end_to_end_days"] > WEEK).sum()),
+              "you counted cases still open: count the finished ones"),
+             (int((_finished_now(results, every_system=True)["end_to_end_days"] > WEEK).sum()),
+              "you counted the earlier system too: keep the system as it is now"),
+             (int((t["end_to_end_days"] >= WEEK).sum()), "more than 7 days, not 7 or more")]
+    if t["official_days"].notna().any():
+        slips.append((int((t["official_days"] > WEEK).sum()),
+                      "that is the organisation's clock (official_days): the customer's is end_to_end_days"))
+    return slips
+
+
+# -- system conditions --------------------------------------------------------------------------
+
+def ended(results):
+    register = (results.conditions or {}).get("register")
+    if register is None or register.empty:
+        return None
+    gone = register.loc[register["status"] != "stands", "condition"].drop_duplicates().tolist()
+    return gone or ["none"]
+
+
+def ended_why(results):
+    gone = ended(results)
+    if gone == ["none"]:
+        return "no dated change in study.yml ended a recorded condition."
+    return "a dated change ended " + "; ".join(gone) + ": its status in the register is no longer 'stands'."
+
+
+def open_questions(results):
+    questions = (results.conditions or {}).get("questions")
+    return None if questions is None else len(questions)
+
+
+def open_questions_why(results):
+    q = results.conditions["questions"]
+    if q.empty:
+        return "every kind of waste has a recorded cause."
+    return f"no condition in the register explains {', '.join(q['waste'].astype(str))}."
+
+
+CHASING = "progress chasing"
+
+
+def _failure_now(results, every_system=False):
+    c = _labelled(results)
+    if c is None or "failure_subtype" not in c:
+        return None
+    c = c[c["value_or_failure"] == "failure"]
+    if not every_system and "era" in c:
+        latest = c.groupby("service")["era"].transform("max")
+        c = c[c["era"] == latest]
+    return c if len(c) and c["failure_subtype"].astype(str).str.lower().eq(CHASING).any() else None
+
+
+def chasing_now(results):
+    c = _failure_now(results)
+    return None if c is None else float(c["failure_subtype"].astype(str).str.lower().eq(CHASING).mean())
+
+
+def chasing_now_why(results):
+    c = _failure_now(results)
+    chasing = int(c["failure_subtype"].astype(str).str.lower().eq(CHASING).sum())
+    return (f"{chasing:,} of the {len(c):,} failure contacts in the system as it is now (each service since its "
+            "latest change) were customers chasing progress.")
+
+
+def chasing_now_slips(results):
+    every = _failure_now(results, every_system=True)
+    now = _failure_now(results)
+    labelled = _labelled(results)
+    latest = labelled[labelled["era"] == labelled.groupby("service")["era"].transform("max")] if "era" in labelled else labelled
+    chasing = now["failure_subtype"].astype(str).str.lower().eq(CHASING).sum()
+    return [(float(every["failure_subtype"].astype(str).str.lower().eq(CHASING).mean()),
+             "that is over the whole period, before the change included: keep each service's contacts since its "
+             "latest change"),
+            (float(chasing / len(latest)), "you divided by all contacts: divide by the failure contacts")]

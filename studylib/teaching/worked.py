@@ -1,0 +1,89 @@
+"""A process behaviour chart computed by hand, as Wheeler teaches it: a dozen cases, their mean,
+their moving ranges, the limits, one point beyond them and a run.
+
+The capability notebook works :data:`WORKED_DAYS` through step by step in pandas, then sets
+:func:`limits_by_hand` beside :func:`studylib.measures.xmr.xmr` to show the chart computes the same.
+The learner then computes the upper limit of :func:`practice_series`, a short run of their own
+study's cases, and :func:`limit_mistakes` names the step that went wrong when an answer is off.
+
+Wheeler, D. J. (2000). *Understanding Variation: the key to managing chaos*, chapter 4;
+2.66 = 3 / 1.128, the bias correction (d2) for ranges of two points.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["WORKED_DAYS", "SCALING", "limits_by_hand", "practice_series", "limit_mistakes", "longest_run"]
+
+#: Days from first contact to solved for twelve repairs, in the order they arrived.
+WORKED_DAYS = [6, 7, 5, 8, 19, 4, 3, 4, 3, 4, 3, 4]
+#: The scaling factor of an XmR chart: three sigma, estimated from the mean moving range (3 / 1.128).
+SCALING = 2.66
+
+
+def longest_run(values, centre: float) -> tuple[int, str]:
+    """The longest run of points on one side of ``centre`` (points on it break no run), and its side."""
+    best, side, run, last = 0, "", 0, 0
+    for v in values:
+        s = int(np.sign(v - centre))
+        if s == 0:
+            continue
+        run = run + 1 if s == last else 1
+        last = s
+        if run > best:
+            best, side = run, "above" if s > 0 else "below"
+    return best, side
+
+
+def limits_by_hand(values) -> dict:
+    """Each step of an XmR chart, unscreened: ``mean, moving_ranges, mean_moving_range, upper,
+    lower, beyond`` (the positions of points outside the limits) and ``run`` (longest, side)."""
+    days = pd.Series(values, dtype=float).reset_index(drop=True)
+    moving = days.diff().abs()
+    mean, mr = float(days.mean()), float(moving.mean())
+    upper, lower = mean + SCALING * mr, mean - SCALING * mr
+    return {"mean": mean, "moving_ranges": moving, "mean_moving_range": mr, "upper": upper, "lower": lower,
+            "beyond": [int(i) for i in days.index[(days > upper) | (days < lower)]],
+            "run": longest_run(days, mean)}
+
+
+def practice_series(results, n: int = 10) -> pd.Series | None:
+    """The first ``n`` finished cases of the system as it is now (the latest system of the last
+    service charted), days rounded to one decimal, indexed by case: a series for the learner to
+    compute limits on. None when the study has fewer than ``n`` such cases."""
+    charts = (results.capability or {}).get("charts") or {} if results.capability else {}
+    if not charts or not results.flow:
+        return None
+    chart = charts[next(reversed(charts))]
+    latest = chart[chart["group"] == chart["group"].max()].dropna(subset=["value"])
+    if len(latest) < n:
+        return None
+    first = latest.sort_values(["x", "case_id"] if "case_id" in latest else ["x"]).head(n)
+    index = first["case_id"].astype(str) if "case_id" in first else range(1, n + 1)
+    return pd.Series(first["value"].round(1).to_numpy(), index=pd.Index(index, name="case"), name="days")
+
+
+def limit_mistakes(values) -> list[tuple[float, str]]:
+    """Upper limits a learner reaches by a known wrong step, each with what went wrong."""
+    days = pd.Series(values, dtype=float)
+    right = limits_by_hand(days)
+    mean, mr, n = right["mean"], right["mean_moving_range"], len(days)
+    signed = float(days.diff().mean())
+    return [
+        (mean + 3 * days.std(), "you used the standard deviation, not the moving range: the limits come from "
+                                "the differences between neighbouring cases"),
+        (mean + 3 * days.std(ddof=0), "you used the standard deviation, not the moving range"),
+        (mean + SCALING * days.std(), "you used the standard deviation with 2.66: 2.66 goes with the mean moving range"),
+        (mean + 3 * mr, "you multiplied by 3: with the mean moving range the factor is 2.66 (3 / 1.128)"),
+        (mean + mr, "you added the mean moving range once: multiply it by 2.66 first"),
+        (mean + SCALING * float(days.diff().abs().sum()) / n,
+         f"you divided the moving ranges' sum by {n}: {n} cases have {n - 1} moving ranges"),
+        (mean + SCALING * signed, "you kept the sign of each difference: a moving range is the difference "
+                                  "without its sign, always zero or more"),
+        (mean + SCALING * float(days.max() - days.min()), "you used the range of the whole series (largest "
+                                                          "minus smallest): use the mean of the moving ranges"),
+        (mean - SCALING * mr, "that is the lower limit: the upper one is the mean plus 2.66 mean moving ranges"),
+        (mean, "that is the mean: the upper limit lies 2.66 mean moving ranges above it"),
+        (float(days.median()) + SCALING * mr, "you started from the median: an XmR chart's centre line is the mean"),
+    ]
