@@ -1,7 +1,9 @@
-"""One real-browser test: JupyterLab on 127.0.0.1, Debian's chromium driven by Playwright, the
-capture form filled in and submitted, and the row found in the store."""
+"""Real-browser tests: JupyterLab on 127.0.0.1, Debian's chromium driven by Playwright. The capture
+form filled in and submitted, and the row found in the store; a stage's results folded until the
+learner saves a prediction."""
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -27,19 +29,22 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def lab(tmp_path):
-    """JupyterLab serving a folder with the capture notebook, pointed at a copy of the sample study."""
+@contextlib.contextmanager
+def _jupyterlab(tmp_path, notebook: str, parameters: dict):
+    """JupyterLab serving a folder with one notebook of the kit, its parameters set, and the
+    notebook's kernel started: yields ``(url, token, kernel)``; the server ends whatever happens."""
     import papermill as pm
-    study = tmp_path / "study"
-    shutil.copytree(SAMPLE, study)
     work = tmp_path / "lab"
     work.mkdir()
-    pm.execute_notebook(str(ROOT / "notebooks" / "02a_capture.ipynb"), str(work / "capture.ipynb"),
-                        parameters={"study": str(study), "captured_by": "browser-test"}, prepare_only=True)
+    pm.execute_notebook(str(ROOT / "notebooks" / notebook), str(work / notebook), parameters=parameters,
+                        prepare_only=True)
     port, token = _free_port(), secrets.token_hex(16)
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
     env["JUPYTER_CONFIG_DIR"] = str(tmp_path / "jupyter-config")
+    # Every cell in the page, not only those scrolled into view (JupyterLab 4 renders lazily).
+    tracker = tmp_path / "jupyter-config" / "lab" / "user-settings" / "@jupyterlab" / "notebook-extension"
+    tracker.mkdir(parents=True)
+    (tracker / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
     proc = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
          f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}",
@@ -48,24 +53,33 @@ def lab(tmp_path):
         + (["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []),
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=work)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("JupyterLab did not start within 60 s")
     try:          # the server (and its kernel) ends whatever happens, a failed start included
-        yield url, token, study, _start_kernel(url, token, "capture.ipynb")
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("JupyterLab did not start within 60 s")
+        yield url, token, _start_kernel(url, token, notebook)
     finally:
         proc.terminate()
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture
+def lab(tmp_path):
+    """The capture notebook, pointed at a copy of the sample study."""
+    study = tmp_path / "study"
+    shutil.copytree(SAMPLE, study)
+    with _jupyterlab(tmp_path, "02a_capture.ipynb", {"study": str(study), "captured_by": "browser-test"}) as (
+            url, token, kernel):
+        yield url, token, study, kernel
 
 
 def _api(url: str, token: str, path: str, body: dict | None = None) -> dict:
@@ -102,28 +116,71 @@ def test_capture_form_in_jupyterlab(lab):
     sync_playwright = need_browser()
     url, token, study, kernel = lab
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = _chromium(p)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(f"{url}/lab/tree/capture.ipynb?token={token}")
-        page.wait_for_selector(".jp-Notebook", timeout=120_000)
         # The session and its kernel were started before the page opened: wait on states, not clicks.
-        _wait_idle(url, token, kernel)
-        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
-        dialogs = [d.inner_text() for d in page.query_selector_all(".jp-Dialog")]
-        assert dialogs == [], f"JupyterLab asked something before any cell ran: {dialogs}"
-        page.click(".lm-MenuBar-itemLabel:text-is('Run')", timeout=60_000)
-        page.click(".lm-Menu-itemLabel:text-is('Run All Cells')", timeout=60_000)
+        _open_and_run_all(page, url, token, kernel, "02a_capture.ipynb")
         verbatim = page.wait_for_selector("textarea[placeholder='What the customer said, in their words']",
                                           timeout=180_000)
         verbatim.fill("Typed in the browser: my kitchen tap is still dripping")
         page.fill("input[placeholder='the service this contact was for']", "Housing repairs")
         page.click(".widget-toggle-button:has-text('failure')")
+        page.fill("input[placeholder='now; or 2025-03-14 10:30 for a paper sheet']", "2025-03-14 10:30")
         page.click("button:has-text('Save contact')")
-        page.wait_for_selector("text=/Saved CAP-/", timeout=60_000)
+        page.wait_for_selector("text=/Saved CAP-.*dated 14 March 2025, 10:30/", timeout=60_000)
+        assert "outside this study's period" not in _outputs(page)
         browser.close()
     rows = CaptureStore(study / "capture.sqlite").to_frame()
     typed = rows[rows["verbatim"] == "Typed in the browser: my kitchen tap is still dripping"]
     assert len(typed) == 1
     assert typed.iloc[0]["value_or_failure"] == "failure" and typed.iloc[0]["captured_by"] == "browser-test"
     assert typed.iloc[0]["service"] == "Housing repairs"
+    assert typed.iloc[0]["received_at"].startswith("2025-03-14T10:30")
+
+
+def _chromium(p):
+    return p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+
+
+def _open_and_run_all(page, url: str, token: str, kernel: str, notebook: str) -> None:
+    page.goto(f"{url}/lab/tree/{notebook}?token={token}")
+    page.wait_for_selector(".jp-Notebook", timeout=120_000)
+    _wait_idle(url, token, kernel)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
+    dialogs = [d.inner_text() for d in page.query_selector_all(".jp-Dialog")]
+    assert dialogs == [], f"JupyterLab asked something before any cell ran: {dialogs}"
+    page.click(".lm-MenuBar-itemLabel:text-is('Run')", timeout=60_000)
+    page.click(".lm-Menu-itemLabel:text-is('Run All Cells')", timeout=60_000)
+
+
+def _outputs(page) -> str:
+    """What the cells showed, without their code."""
+    return "\n".join(el.inner_text() for el in page.query_selector_all(".jp-OutputArea-output"))
+
+
+def test_results_stay_folded_until_the_learner_predicts(tmp_path):
+    """03_capability in JupyterLab with no predictions: the charts stay folded under a note until the
+    prediction is saved through the form, then appear in place without running anything again."""
+    from studylib.teaching.predictions import read_predictions
+    sync_playwright = need_browser()
+    study = tmp_path / "study"
+    shutil.copytree(SAMPLE, study, ignore=shutil.ignore_patterns("predictions.yml", "reflections.yml", "capture.sqlite*"))
+    with _jupyterlab(tmp_path, "03_capability.ipynb", {"study": str(study)}) as (url, token, kernel), \
+            sync_playwright() as p:
+        browser = _chromium(p)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        _open_and_run_all(page, url, token, kernel, "03_capability.ipynb")
+        page.wait_for_selector("button:has-text('Save reflections')", timeout=180_000)   # the last cell ran
+        text = _outputs(page)
+        assert text.count("Folded until this stage's predictions are saved") >= 5
+        assert "The verdict, the limits and the icons" not in text and "What the team expected" not in text
+        page.fill("input[placeholder='a number']", "10")
+        page.click("button:has-text('Save predictions')")
+        page.wait_for_selector(".jp-OutputArea-output:has-text('The verdict, the limits and the icons')",
+                               timeout=60_000)
+        text = _outputs(page)
+        assert "Folded until this stage's predictions are saved" not in text
+        assert "The team expected the longest wait to be 10 days" in text
+        browser.close()
+    assert read_predictions(study)[0] == {"longest_wait_days": 10.0}

@@ -269,7 +269,8 @@ def test_each_stage_notebook_teaches_asks_and_checks():
         if keys:   # predict first: every results cell after the form runs folded
             form = next(i for i, c in enumerate(nb.cells) if "PredictFirst(" in c.source)
             results_cells = [c for c in nb.cells[form + 1:] if c.cell_type == "code" and c not in teach]
-            assert results_cells and all(c.source.startswith("with fold():") for c in results_cells), nb_path.name
+            assert results_cells and all(c.source.startswith(("with fold():", "fold(lambda: ")) for c in results_cells), \
+                nb_path.name
         # Exercises are numbered as the checker numbers them, and show the example the checker gives.
         for key in asked:
             assert f"**Exercise {number(key)}.**" in "\n".join(c.source for c in teach), key
@@ -479,6 +480,8 @@ def test_results_stay_folded_until_the_predictions_are_saved(tmp_path):
     with gate.fold():
         print("It is 24 days")
     assert [html for _, html in gate.folded] == ["<pre>It is 24 days\n</pre>"]   # kept, not shown
+    gate.fold(lambda: "you expected 10")         # said when the results open, from what was saved by then
+    assert callable(gate.folded[1][1])
     # An empty form is refused in words, and writes nothing.
     assert not gate.form.save()
     assert "Nothing saved: write what you expect in each box first" in gate.form.message.value
@@ -511,3 +514,40 @@ def test_a_stage_seen_without_predicting_is_said_in_the_reports(sample_study, tm
     r = compute_check(load_study(study))
     assert "chose to see these results before writing its predictions" in predictions_beside(r, "Capability").data
     assert "looked at the results of Capability before writing" in predictions_beside(r).data
+
+
+@pytest.mark.slow
+def test_a_contact_captured_in_the_period_is_counted_and_one_outside_it_is_named(tmp_path, capsys):
+    """The form in the sample (as the capture notebook sets it up): a contact dated in the period
+    reaches the next check; one stamped today is named at Save, in the live count and by the check."""
+    import pandas as pd
+    from studylib.capture.widgets import CaptureForm, LiveCounts
+    from studylib.cli import main
+    study = tmp_path / "sample"
+    assert main(["sample", str(study)]) == 0
+    s = load_study(study)
+    before = len(s.demand)
+    period = (s.config["period"]["start"], s.config["period"]["end"])
+    store = studylib.study_store(study)
+    form = CaptureForm(store, codebook=s.demand_codebook, services=s.config.get("services") or [], period=period,
+                       clock=lambda: pd.Timestamp("2026-12-03 10:00", tz="Europe/London"))
+    form.fields["service"].value = "Housing repairs"
+    form.fields["verbatim"].value = "The tap is still dripping, third time I've called"
+    form.fields["when"].value = "2025-03-14 10:30"
+    assert form.submit() and "dated 14 March 2025, 10:30" in form.message.value
+    assert "outside" not in form.message.value
+    form.fields["verbatim"].value = "Nobody came to look at the damp"
+    form.fields["when"].value = ""                          # now: outside the sample's 2025 period
+    assert form.submit()
+    assert "dated 3 December 2026, 10:00: outside this study's period" in form.message.value
+    assert "the check will leave it out" in form.message.value and "2025-03-14 10:30" in form.message.value
+    live = LiveCounts(store, period=period)
+    assert "<b>2 contacts</b>" in live.widget.value and "1 contact is dated outside the study" in live.widget.value
+    capsys.readouterr()
+    assert main(["check", str(study), "--out", str(tmp_path / "out"), "-q"]) == 0
+    said = capsys.readouterr().out
+    assert ("1 contact captured in capture.sqlite is dated outside the study's period (6 January 2025 to 11 May "
+            "2025), on 3 December 2026, so the check leaves it out") in said
+    assert len(load_study(study).demand) == before + 1
+    demand = (tmp_path / "out" / "02_demand.html").read_text()
+    assert f"{before + 1:,} contacts" in demand

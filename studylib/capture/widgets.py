@@ -36,6 +36,8 @@ _RECENT = {"received_at": "when", "channel": "channel", "verbatim": "what the cu
            "demand_type": "type", "value_or_failure": "value or failure"}
 #: Labels wide enough to read whole ("What matters", "Failure kind").
 _LABEL = {"description_width": "8em"}
+#: Text boxes wide enough for their placeholders.
+_WIDE = {"width": "30em"}
 
 
 def _when(stamp, timezone: str) -> str:
@@ -136,24 +138,24 @@ class CaptureForm:
         channels = sorted(set(store._channels.values()))
         self.fields = {
             "when": w.Text(description="When", placeholder="now; or 2025-03-14 10:30 for a paper sheet", style=_LABEL,
-                           layout=w.Layout(width="30em")),
+                           layout=w.Layout(**_WIDE)),
             "channel": w.Dropdown(options=channels, value="phone" if "phone" in channels else channels[0],
                                   style=_LABEL, description="Channel"),
             "service": w.Combobox(options=list(services), value=list(services)[0] if len(services) == 1 else "",
                                   style=_LABEL, description="Service", ensure_option=False,
-                                  placeholder="the service this contact was for"),
+                                  placeholder="the service this contact was for", layout=w.Layout(**_WIDE)),
             "verbatim": w.Textarea(style=_LABEL, description="Verbatim", placeholder="What the customer said, in their words",
                                    layout=w.Layout(width="95%", height="6em")),
             "value_or_failure": w.ToggleButtons(options=[("not sure", ""), ("value", "value"), ("failure", "failure")],
                                                 value="", style=_LABEL, description="Demand"),
             "demand_type": w.Combobox(options=types, style=_LABEL, description="Type", ensure_option=False,
-                                      placeholder="from the codebook, or a new one"),
+                                      placeholder="from the codebook, or a new one", layout=w.Layout(**_WIDE)),
             "failure_subtype": w.Dropdown(options=[""] + list(subtypes), value="", style=_LABEL, description="Failure kind"),
             "resolved_first_contact": w.ToggleButtons(options=[("not known", ""), ("yes", "yes"), ("no", "no")],
                                                       value="", style=_LABEL, description="Resolved?"),
-            "what_matters": w.Text(style=_LABEL, description="What matters", placeholder="to the customer, in their words"),
-            "problem_ref": w.Text(style=_LABEL, description="Problem ref", placeholder="a case or job number, if given"),
-            "location": w.Text(style=_LABEL, description="Location", placeholder="52.41, -1.51  or an address"),
+            "what_matters": w.Text(style=_LABEL, description="What matters", placeholder="to the customer, in their words", layout=w.Layout(**_WIDE)),
+            "problem_ref": w.Text(style=_LABEL, description="Problem ref", placeholder="a case or job number, if given", layout=w.Layout(**_WIDE)),
+            "location": w.Text(style=_LABEL, description="Location", placeholder="52.41, -1.51  or an address", layout=w.Layout(**_WIDE)),
         }
         self.fields["demand_type"].observe(self._type_chosen, names="value")
         self.submit_button = w.Button(description="Save contact", button_style="primary", icon="check")

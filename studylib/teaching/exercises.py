@@ -123,8 +123,8 @@ EXERCISES: dict[str, Exercise] = {e.key: e for e in [
              a.exceptions, "Count the dots beyond the dashed limit lines since the last change, or read the "
              "'exceptions' column of the limits table.", example="12", why=a.exceptions_why),
     Exercise("capability.upper_limit", "Capability",
-             "Compute the upper natural process limit of the ten cases in practice_series(r), as the worked "
-             "example does.", "number", a.upper_limit,
+             "Compute the upper natural process limit of the ten cases the cell gives (days: the first ten "
+             "finished cases of the system as it is now), as the worked example does.", "number", a.upper_limit,
              "The mean, plus 2.66 times the mean of the moving ranges (each difference between neighbours, "
              "without its sign).", tolerance=0.02, example="12.3", computed=True,
              start="days = practice_series(r)   # as the worked example: mean, moving ranges, limit", why=a.upper_limit_why,

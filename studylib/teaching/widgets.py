@@ -7,7 +7,19 @@ from ..text import escape
 from .predictions import (PREDICTIONS, REFLECTION_PROMPTS, REFLECTION_STAGES, read_predictions, read_reflections,
                           read_skips, record_skip, save_prediction, save_reflection)
 
-__all__ = ["PredictFirst", "PredictionForm", "ReflectionForm"]
+__all__ = ["PredictFirst", "PredictionForm", "ReflectionForm", "always_open"]
+
+
+def always_open(later=None):
+    """What a results cell folds with where nothing is folded (a report, predictions already in):
+    ``with fold():`` runs as written, and ``fold(later)`` shows ``later()`` at once."""
+    from contextlib import nullcontext
+
+    from IPython.display import display
+    if later is not None:
+        display(later())
+        return None
+    return nullcontext()
 
 
 class PredictionForm:
@@ -131,16 +143,28 @@ class PredictFirst:
                            "choose <b>Show without predicting</b>: the summary report will say so.</p>")
         self.widget = w.VBox([self.form.widget, self.note, self.skip_button])
 
-    def fold(self):
-        """A context for one results cell: its output, folded until the predictions are in."""
-        from contextlib import nullcontext
-        return nullcontext() if self.opened else _Fold(self)
+    def fold(self, later=None):
+        """A context for one results cell: its output, folded until the predictions are in.
+
+        ``later`` (a function returning something to display) is for output that depends on the
+        predictions themselves, such as the predictions set beside the results: it is called when
+        the results open, not before.
+        """
+        if self.opened:
+            return always_open(later)
+        if later is not None:
+            from IPython.display import HTML, display
+            self.folded.append((display(HTML(_FOLDED), display_id=True), later))
+            return None
+        return _Fold(self)
 
     def open(self) -> None:
         """Unfold every results cell: each folded placeholder is replaced by the cell's output."""
         from IPython.display import HTML
         self.opened = True
         for handle, html in self.folded:
+            if callable(html):
+                html = _as_html_of(html)
             if handle is not None:
                 handle.update(HTML(html))
         self.note.value = ""
@@ -179,6 +203,14 @@ class _Fold:
         handle = display(HTML(_FOLDED), display_id=True)
         self.gate.folded.append((handle, _as_html(self._io)))
         return False
+
+
+def _as_html_of(later) -> str:
+    from IPython.display import display
+    from IPython.utils.capture import capture_output
+    with capture_output() as captured:
+        display(later())
+    return _as_html(captured)
 
 
 def _as_html(captured) -> str:
