@@ -99,7 +99,7 @@ EXERCISES: dict[str, Exercise] = {e.key: e for e in [
     Exercise("demand.problems", "Demand",
              "How many problems lie behind the contacts (count pot-holes, not callers)?", "number", a.problems,
              "The sentence under the table 'Problems, not callers' counts every problem; the table itself lists "
-             "only those with the most contacts.", example="1200", why=a.problems_why, slips=a.problems_slips),
+             "only the 15 with the most contacts.", example="1200", why=a.problems_why, slips=a.problems_slips),
     Exercise("demand.busiest_week", "Demand",
              "How many failure demand contacts, of all types together, arrived in the busiest week (weeks from "
              "Monday)? Compute it from r.demand['classified'].", "number", a.busiest_week,
