@@ -81,8 +81,24 @@ def _new(args) -> int:
 
 def _sample(args) -> int:
     from .read.sample import SAMPLE_SEED, generate_sample
-    written = generate_sample(args.dir, seed=args.seed if args.seed is not None else SAMPLE_SEED)
+    folder = Path(args.dir)
+    backup = None
+    if (folder / "study.yml").exists():
+        if not args.force:
+            raise StudylibError(f"{folder} already holds a study (study.yml): writing the sample there would "
+                                "overwrite its files. Choose an empty folder, or add --force to overwrite it "
+                                "(its files are kept in a backup folder first)")
+        import shutil
+        import time
+        backup = folder / f"backup-{time.strftime('%Y%m%d-%H%M%S')}"
+        backup.mkdir()
+        for item in folder.iterdir():
+            if item.is_file():
+                shutil.copy2(item, backup / item.name)
+    written = generate_sample(folder, seed=args.seed if args.seed is not None else SAMPLE_SEED)
     print(f"Wrote the sample study to {args.dir}: " + ", ".join(sorted(written)))
+    if backup is not None:
+        print(f"The files that were there are kept in {backup}")
     return 0
 
 
@@ -143,6 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sample", help="write the sample study (the same bytes every time)")
     p.add_argument("dir")
     p.add_argument("--seed", type=int, default=None, help=argparse.SUPPRESS)
+    p.add_argument("--force", action="store_true",
+                   help="write over a study already in the folder (its files are backed up first)")
     p.set_defaults(func=_sample)
     return parser
 

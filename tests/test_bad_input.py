@@ -293,3 +293,96 @@ def test_line_numbers_count_values_that_run_over_several_lines(tmp_path):
     plain = tmp_path / "p.csv"
     plain.write_text('id,verbatim\nC1,"a, b"\n\nC2,c\n', encoding="utf-8")
     assert read_raw_table(plain, label="p.csv").index.tolist() == [2, 4]
+
+
+# -- the command line: nothing lost, no traceback ------------------------------------------------------
+
+def _said(capsys) -> str:
+    out = capsys.readouterr()
+    said = out.out + out.err
+    for text in NOT_FOR_USERS:
+        assert text not in said, f"{text!r} shown to the user\n{said}"
+    return said
+
+
+@pytest.mark.parametrize("as_of, says", [
+    ("1999-01-01", "the as-of date 1 January 1999 is before the study's first contact (6 January 2025): nothing "
+                   "had happened by then"),
+    ("01/03/2025", "as_of: '01/03/2025' reads two ways (day first or month first); write it as 2025-04-01"),
+    ("2025-05-12 at noon", "as_of: '2025-05-12 at noon' is not a date"),
+])
+def test_an_as_of_date_that_cannot_be_used_stops_before_anything_is_written(as_of, says, tmp_path, capsys):
+    out = tmp_path / "reports"
+    assert main(["check", str(SAMPLE), "--out", str(out), "-q", "-p", "as_of", as_of]) == 2
+    assert says in _said(capsys)
+    assert not out.exists()                      # no stage pages without an index
+
+
+def test_an_early_as_of_leaves_the_later_weeks_out_rather_than_calling_them_a_gap(sample_study):
+    import pandas as pd
+    from studylib import compute_check
+    from studylib.read.settings import resolve_settings
+    settings = resolve_settings(sample_study.config, {"as_of": "2025-02-16"})
+    r = compute_check(sample_study, settings)
+    weeks = r.demand["weekly"]["week"]
+    assert weeks.max() == pd.Timestamp("2025-02-10")
+    assert not any("a gap in the data" in c for c in r.stage_caveats("Demand"))
+    assert any("received after the as-of date (16 February 2025)" in str(x) for x in r.demand["left_out"]["reason"])
+
+
+def test_reports_never_go_into_the_study_folder_or_onto_a_file(tmp_path, capsys):
+    study = faulty_study(tmp_path, {"id": "out"})
+    assert main(["check", str(study), "--out", str(study / "reports"), "-q"]) == 2
+    assert "is inside the study folder: the reports would sit among the study's inputs" in _said(capsys)
+    assert not (study / "reports").exists()
+    a_file = tmp_path / "reports.txt"
+    a_file.write_text("mine")
+    assert main(["check", str(study), "--out", str(a_file), "-q"]) == 2
+    assert "--out reports.txt is a file, not a folder" in _said(capsys)
+    assert a_file.read_text() == "mine"
+
+
+def test_the_sample_is_never_written_over_a_study_unless_forced(tmp_path, capsys):
+    study = faulty_study(tmp_path, {"id": "sample-over"})
+    (study / "demand.csv").write_text("the team's own contacts\n")
+    assert main(["sample", str(study)]) == 2
+    said = _said(capsys)
+    assert "already holds a study (study.yml)" in said and "add --force to overwrite it" in said
+    assert (study / "demand.csv").read_text() == "the team's own contacts\n"
+    assert main(["sample", str(study), "--force"]) == 0
+    said = _said(capsys)
+    backups = list(study.glob("backup-*"))
+    assert len(backups) == 1 and f"kept in {backups[0]}" in said
+    assert (backups[0] / "demand.csv").read_text() == "the team's own contacts\n"
+    assert (study / "demand.csv").read_text() != "the team's own contacts\n"
+
+
+def _with_order_column(tmp_path, values) -> Path:
+    import pandas as pd
+    study = faulty_study(tmp_path, {"id": "order"})
+    events = pd.read_csv(study / "events.csv", dtype=str, keep_default_na=False)
+    events["seq"] = values(events)
+    events.to_csv(study / "events.csv", index=False)
+    config = study / "study.yml"
+    config.write_text(config.read_text().replace("  values: {service: Housing repairs}",
+                                                 "  values: {service: Housing repairs}\n  columns: {order: seq}"))
+    return study
+
+
+def test_an_order_column_that_repeats_within_a_case_says_how_many_ties_it_leaves(tmp_path, capsys):
+    # Every event of a case gets the same number: the column decides nothing.
+    study = _with_order_column(tmp_path, lambda e: "1")
+    assert main(["validate", str(study)]) == 0
+    said = _said(capsys)
+    assert "The order column leaves" in said and "tied (the same number twice in a case)" in said
+
+
+def test_an_infinite_order_value_is_refused_with_its_row(tmp_path, capsys):
+    study = _with_order_column(tmp_path, lambda e: [str(i) for i in range(len(e))])
+    import pandas as pd
+    events = pd.read_csv(study / "events.csv", dtype=str, keep_default_na=False)
+    events.loc[4, "seq"] = "inf"
+    events.to_csv(study / "events.csv", index=False)
+    assert main(["validate", str(study)]) == 2
+    said = _said(capsys)
+    assert "events.csv row 6, column 'seq': 'inf' is not a finite number" in said, said

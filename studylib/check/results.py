@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import StudylibError, StudylibWarning, collect_caveats
+from ..errors import ParameterError, StudylibError, StudylibWarning, collect_caveats
 from ..read.ordering import ties_sentence
 from ..read.settings import resolve_settings
 from ..read.study import Study, load_study
@@ -167,6 +167,8 @@ def _demand(study: Study, settings: dict, systems: pd.DataFrame) -> dict:
                            axis=1)
     linked = link_problems(classified, radius_m=settings["radius_m"], window_days=settings["window_days"])
     start, end = settings.get("period_start"), settings.get("period_end")
+    if end is not None and settings.get("as_of") is not None:
+        end = min(end, settings["as_of"])       # the weeks after the as-of date are not in the data: no gap
     weekly = dm.weekly_demand(classified, period=(start, end) if start is not None and end is not None else None)
     received = classified["received_at"]
     costs = study.config.get("channel_costs") or None
@@ -207,8 +209,11 @@ def _flow(study: Study, settings: dict) -> dict:
     from ..measures.paths import process_map_layout, variants
     times = flow.case_times(study.events, codebook=study.flow_codebook, as_of=settings.get("as_of"),
                             business_days=settings["business_days"], holidays=study.config.get("holidays"))
-    tie_words = ties_sentence(times.attrs["tied_events"], int(times["n_events"].sum()),
-                              by_column=times.attrs["tie_order"] == "order column")
+    by_column = times.attrs["tie_order"] == "order column"
+    still = (int(study.events.duplicated(["case_id", "timestamp", "order"], keep=False).sum())
+             if by_column and "order" in study.events else 0)
+    tie_words = ties_sentence(times.attrs["tied_events"], int(times["n_events"].sum()), by_column=by_column,
+                              still_tied=still)
     if tie_words:
         warnings.warn(tie_words, StudylibWarning, stacklevel=2)
     changes = study.config.get("system_changes") or []
@@ -272,6 +277,25 @@ def likely_stages(study: Study) -> pd.DataFrame:
                         "findings": _has_findings(study) or study.has_demand or study.has_events})
 
 
+def check_as_of(study: Study, settings: dict) -> None:
+    """Refuse an as-of date before anything in the study happened (nothing would be there to count)."""
+    as_of = settings.get("as_of")
+    if as_of is None:
+        return
+    firsts = []
+    if study.has_demand and len(study.demand):
+        firsts.append(("contact", study.demand["received_at"].min()))
+    if study.has_events and len(study.events):
+        firsts.append(("event", study.events["timestamp"].min()))
+    firsts = [(what, when) for what, when in firsts if not pd.isna(when)]
+    if firsts and as_of < min(when for _, when in firsts):
+        what, when = min(firsts, key=lambda pair: pair[1])
+        raise ParameterError(f"the as-of date {long_date(as_of)} is before the study's first {what} "
+                             f"({long_date(when)}): nothing had happened by then. Give an as-of date inside the "
+                             f"data (as_of: in study.yml, or -p as_of {when:%Y-%m-%d}), or leave it out to take "
+                             "the last event")
+
+
 def compute_check(study: Study, settings: dict | None = None, *, load_caveats: list[str] = ()) -> CheckResults:
     """Compute every stage's results once.
 
@@ -290,6 +314,7 @@ def compute_check(study: Study, settings: dict | None = None, *, load_caveats: l
     """
     from ..prose import stage_headlines, summary_prose
     settings = settings or resolve_settings(study.config)
+    check_as_of(study, settings)
     caveats = [{"stage": "Data", "caveat": c} for c in load_caveats]
     services = sorted(set(study.config.get("services") or [])
                       | set(study.demand["service"].dropna().astype(str)) | set(study.events["service"].dropna().astype(str)))

@@ -276,7 +276,10 @@ def run_check(study: str | Path | None = None, out: str | Path = "reports", *,
     # A data or study.yml problem stops here, once, before any kernel.
     loaded, load_notes = collect_caveats(lambda: load_study(study))
     settings = resolve_settings(loaded.config, parameters)
+    from .results import check_as_of
+    check_as_of(loaded, settings)
     out = Path(out).resolve()
+    _check_out(out, study)
     (out / "notebooks").mkdir(parents=True, exist_ok=True)
     # The results hold the study's raw data (customer words, references): they live in a private
     # folder for the run only, never in the reports folder that people send on.
@@ -287,6 +290,21 @@ def run_check(study: str | Path | None = None, out: str | Path = "reports", *,
                            progress=progress, kernel_name=kernel_name, jobs=jobs, started_all=started_all)
     finally:
         shutil.rmtree(private, ignore_errors=True)
+
+
+def _check_out(out: Path, study: Path) -> None:
+    """Refuse a reports folder that would mix with the study's inputs, is a file, or cannot be written."""
+    from ..errors import ParameterError
+    if out == study or study in out.parents:
+        raise ParameterError(f"--out {out.name} is inside the study folder: the reports would sit among the "
+                             "study's inputs (and be hashed as inputs next time). Write them beside it, e.g. "
+                             f"--out {study.name}-reports")
+    if out.exists() and not out.is_dir():
+        raise ParameterError(f"--out {out.name} is a file, not a folder: name a folder for the reports")
+    parent = next((p for p in [out, *out.parents] if p.exists()), None)
+    if parent is not None and not os.access(parent, os.W_OK | os.X_OK):
+        raise ParameterError(f"--out {out.name}: the folder {parent.name or parent} cannot be written to (no "
+                             "permission); name a folder you can write to")
 
 
 def _run_stages(loaded, load_notes: list[str], settings: dict, study: Path, out: Path, results_file: Path, *,

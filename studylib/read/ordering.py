@@ -296,21 +296,29 @@ def tied_events(case_code: np.ndarray, t: np.ndarray, order: EventOrder) -> int:
     return int(tied.sum())
 
 
-def ties_sentence(n_tied: int, n_events: int, *, by_column: bool = False) -> str | None:
-    """What the reader needs to know about events that share a timestamp, or None if none do."""
+def ties_sentence(n_tied: int, n_events: int, *, by_column: bool = False, still_tied: int = 0) -> str | None:
+    """What the reader needs to know about events that share a timestamp, or None if none do.
+
+    ``still_tied``: of those, the events whose order value repeats too, so that the order column
+    cannot decide between them and their place in the file does.
+    """
     if not n_tied:
         return None
     how = ("were put in the order of the log's order column" if by_column
            else "were taken in the order they were recorded (their order in the file)")
+    left = (f" The order column leaves {still_tied:,} of them tied (the same number twice in a case), and "
+            "those are taken in the order they were recorded." if by_column and still_tied else "")
     return (f"{n_tied:,} of {n_events:,} events share their timestamp with another event of the same case; "
-            f"they {how}. Durations do not depend on it; paths, hand-offs and step-to-step moves do.")
+            f"they {how}.{left} Durations do not depend on it; paths, hand-offs and step-to-step moves do.")
 
 
 def ties_note(events: pd.DataFrame) -> str | None:
     """The sentence :func:`ties_sentence` says of an event log, or None when no events tie."""
     # Counting needs no order: an event ties when another of its case has the same timestamp.
     n_tied = int(events.duplicated(["case_id", "timestamp"], keep=False).sum())
-    return ties_sentence(n_tied, len(events), by_column="order" in events.columns)
+    by_column = "order" in events.columns
+    still = int(events.duplicated(["case_id", "timestamp", "order"], keep=False).sum()) if by_column else 0
+    return ties_sentence(n_tied, len(events), by_column=by_column, still_tied=still)
 
 
 def ordered_events(events: pd.DataFrame) -> pd.DataFrame:

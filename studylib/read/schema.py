@@ -53,6 +53,9 @@ def load_yaml(text: str, name: str | None = None):
 
 
 _DATE = {"type": "string", "format": "date", "x-example": "2025-03-10"}
+#: The measures a target can be set on: days on the customer's clock (first contact to solved) and
+#: on the organisation's (registered to closed).
+TARGET_MEASURES = ("end_to_end_days", "official_days")
 _TEXT = {"type": "string"}
 _NUMBER = {"type": "number", "x-example": "28"}
 _FILE = {"type": "string", "x-example": "demand.csv"}
@@ -262,11 +265,14 @@ def _is(value, kind: str) -> bool:
 
 
 def _is_date(value) -> bool:
+    """A date, or a date and time, written the ISO way: 2025-03-10, or 2025-03-10 14:30 (the whole
+    text is read: '2025-05-12 at noon' and '2025-03-10T99:00' are not dates)."""
+    text = value.strip()
     try:
-        dt.date.fromisoformat(value[:10])
+        dt.datetime.fromisoformat(text)
     except ValueError:
         return False
-    return len(value) >= 10
+    return len(text) >= 10 and text[4] == "-"
 
 
 def iter_errors(instance, schema: dict, path: tuple = ()):
@@ -411,6 +417,17 @@ def _meaning_problems(data: dict, lines: dict, folder: Path | None) -> list[dict
             out.append(_problem(lines, ["channel_costs", channel, "high"], cost["high"],
                                 f"is below low ({cost['low']})", "the range runs from low to high: swap them"))
     check = data.get("check")
+    if isinstance(check, dict) and check.get("as_of") is not None and data.get("as_of") is not None:
+        out.append(_problem(lines, ["check", "as_of"], check["as_of"],
+                            f"is a second as-of date (the top-level as_of: says {data['as_of']})",
+                            "keep one as_of:, at the top of study.yml"))
+    targets = data.get("targets")
+    for i, item in enumerate(targets if isinstance(targets, list) else []):
+        measure = item.get("measure") if isinstance(item, dict) else None
+        if isinstance(measure, str) and measure not in TARGET_MEASURES:
+            out.append(_problem(lines, ["targets", i, "measure"], measure,
+                                f"is not a measure a target can be set on{did_you_mean(measure, TARGET_MEASURES)}",
+                                f"measures: {', '.join(TARGET_MEASURES)}"))
     for name, value in (check.items() if isinstance(check, dict) else []):
         if name not in SETTINGS:
             out.append(_problem(lines, ["check", name], None, f"'{name}' is not a setting{did_you_mean(name, SETTINGS)}",

@@ -60,10 +60,16 @@ def coerce_setting(name: str, value, timezone: str, error):
     if value is None or (isinstance(value, str) and value.strip().lower() in ("", "none", "null")):
         return None if setting.kind in ("date", "number") else setting.default
     if setting.kind == "date":
+        text = str(value).strip()
+        if "/" in text:
+            raise error(f"{name}: {value!r} reads two ways (day first or month first); write it as 2025-04-01")
         try:
-            stamp = pd.Timestamp(str(value))
+            import datetime as dt
+            if len(text) < 10 or text[4] != "-":
+                raise ValueError
+            stamp = pd.Timestamp(dt.datetime.fromisoformat(text))
         except (ValueError, TypeError):
-            raise error(f"{name}: {value!r} is not a date (expected e.g. 2025-04-01)") from None
+            raise error(f"{name}: {value!r} is not a date (expected e.g. 2025-04-01, or 2025-04-01 17:00)") from None
         return stamp.tz_localize(timezone) if stamp.tzinfo is None else stamp.tz_convert(timezone)
     if setting.kind == "number":
         if isinstance(value, bool):
@@ -120,6 +126,9 @@ def resolve_settings(config: dict, overrides: dict | None = None) -> dict:
     if not isinstance(section, dict):
         raise ConfigError("study.yml check: must be a mapping of setting names to values, e.g. "
                           "check: {radius_m: 80}")
+    if "as_of" in section and config.get("as_of") is not None and section["as_of"] is not None:
+        raise ConfigError(f"study.yml gives two as-of dates: as_of: {config['as_of']:%Y-%m-%d} at the top and "
+                          f"as_of: {section['as_of']} under check:; keep one (the top-level as_of: is the study's)")
     for source, values, error in (("study.yml check:", section, ConfigError),
                                   ("-p", dict(overrides or {}), ParameterError)):
         for name, value in values.items():

@@ -336,9 +336,10 @@ def _order_numbers(values: pd.Series, label: str, source: str) -> tuple[pd.Serie
     """The order column as numbers; every value that is not one is a problem, with its row."""
     text = values.astype(str).str.strip()
     numbers = pd.to_numeric(text, errors="coerce")
-    bad = numbers.isna()
+    bad = numbers.isna() | numbers.abs().eq(float("inf"))
     problems = [{"file": label, "row": int(r), "column": source, "value": v,
-                 "problem": "is not a number" if v else "is empty",
+                 "problem": ("is not a finite number" if v.lower().lstrip("+-") in ("inf", "infinity")
+                             else "is not a number" if v else "is empty"),
                  "fix": "the order column gives each event's place in the log as a number (1, 2, 3 ...)"}
                 for r, v in text[bad].head(20).items()]
     if bad.sum() > 20:

@@ -149,6 +149,7 @@ def _read_csv(path: Path, *, label: str, encoding: str, delimiter: str | None,
                         f"looks delimited by '{shown}', not ',': its header reads {header[:120]!r}",
                         f"set delimiter: '{shown}' for this table in study.yml, or re-export as CSV",
                     )])
+    _no_column_twice(text, sep, label)
     import warnings
     try:
         with warnings.catch_warnings():
@@ -169,6 +170,19 @@ def _read_csv(path: Path, *, label: str, encoding: str, delimiter: str | None,
     blank_lines = [i for i, line in enumerate(text.splitlines(), start=1) if not line.strip()]
     blank = frame.index.isin(blank_lines)
     return frame[~blank] if blank.any() else frame
+
+
+def _no_column_twice(text: str, sep: str, label: str) -> None:
+    """A header that names one column twice is refused: pandas would read the second as 'channel.1',
+    and every figure keyed on the first would silently change."""
+    import csv
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    names = [n.strip() for n in next(csv.reader([header], delimiter=sep), [])]
+    twice = sorted({n for n in names if n and names.count(n) > 1})
+    if twice:
+        shown = ", ".join(f"'{n}'" for n in twice)
+        raise DataError([_file_problem(label, f"names the column {shown} twice in its header row; only one of "
+                                              "them could count", "rename or remove one of them, then export again")])
 
 
 def _ragged_line(text: str, sep: str) -> tuple[int | None, int, int]:
