@@ -386,3 +386,30 @@ def test_an_infinite_order_value_is_refused_with_its_row(tmp_path, capsys):
     assert main(["validate", str(study)]) == 2
     said = _said(capsys)
     assert "events.csv row 6, column 'seq': 'inf' is not a finite number" in said, said
+
+
+def test_a_demand_file_of_one_contact_is_priced_over_the_study_period(tmp_path):
+    import pandas as pd
+    from studylib import compute_check, load_study
+    study = faulty_study(tmp_path, {"id": "one-contact"})
+    frame = pd.read_csv(study / "demand.csv", dtype=str, keep_default_na=False)
+    frame[frame["value_or_failure"] == "failure"].head(1).to_csv(study / "demand.csv", index=False)
+    r = compute_check(load_study(study))
+    assert r.demand["days"] == 126                     # 6 January to 11 May 2025, as study.yml says
+    words = " ".join(r.prose["Demand"].values())
+    assert "over the 126 days of the study" in words and "over the 1 days" not in words
+
+
+@pytest.mark.slow
+def test_a_log_whose_events_all_happen_at_one_moment_puts_no_nan_in_any_report(tmp_path, capsys):
+    import re
+    import pandas as pd
+    study = faulty_study(tmp_path, {"id": "one-moment"})
+    events = pd.read_csv(study / "events.csv", dtype=str, keep_default_na=False)
+    events["timestamp"] = "2025-03-03 10:00"
+    events.to_csv(study / "events.csv", index=False)
+    assert main(["check", str(study), "--out", str(tmp_path / "out"), "-q"]) == 0
+    _said(capsys)
+    for html in (tmp_path / "out").glob("*.html"):
+        words = re.sub(r"<[^>]+>", " ", re.sub(r"<(img|source)[^>]*>", " ", html.read_text()))
+        assert not re.search(r"\b(nan|NaN|NaT|None|inf)\b", words), (html.name, re.findall(r".{40}\b(?:nan|NaN|NaT|None|inf)\b.{40}", words)[:3])

@@ -263,7 +263,10 @@ def test_failure_cost_is_a_range_and_unpriced_channels_are_said(labelled):
     assert by_service.loc["Tax", "unpriced_contacts"] == 1
     text = cost_sentence(by_channel, days=14)
     assert text.startswith("Failure demand cost between £1 and £4 over the 14 days of the study")
-    assert "1 failure contacts came through channels with no cost" in text
+    assert "1 failure contact came through channels with no cost in study.yml and is not priced" in text
+    assert "a year" not in text                                     # no yearly rate from a fortnight
+    assert "over the 1 day of the study" in cost_sentence(by_channel, days=1)
+    assert "a year at this rate" in cost_sentence(by_channel, days=126)
     assert DEFAULT_CHANNEL_COSTS["phone"] == {"low": 1.34, "high": 3.21,
                                               "source": "two UK reports quoted in the study guide (GBP 1.34 and 3.21)"}
 

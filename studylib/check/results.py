@@ -197,7 +197,10 @@ def _demand(study: Study, settings: dict, systems: pd.DataFrame) -> dict:
         "by_service": dm.failure_share(classified, "service"),
         "overall": dm.failure_share(classified),
         "by_system": dm.demand_by_system(classified, systems),
-        "days": (received.max() - received.min()).total_seconds() / 86400 + 1 if len(classified) else None,
+        # The span the contacts stand for: the study's period (to the as-of date) when study.yml gives
+        # one, else the days from the first contact to the last.
+        "days": (float((end.date() - start.date()).days + 1) if start is not None and end is not None
+                 else (received.max() - received.min()).total_seconds() / 86400 + 1 if len(classified) else None),
         "period": (start, end),
     }
     out["verdicts"] = dm.weekly_verdicts(out["predictability"])

@@ -39,14 +39,15 @@ def cost_sentence(costs: pd.DataFrame | None, *, days: float | None = None, curr
         return ("No unit costs are given in study.yml (channel_costs:), so the cost of failure demand is "
                 "not estimated.")
     low, high = costs.attrs["total_low"], costs.attrs["total_high"]
-    span = f" over the {days:.0f} days of the study" if days else ""
+    span = f" over the {days:,.0f} day{'' if round(days) == 1 else 's'} of the study" if days else ""
     text = f"Failure demand cost between {currency}{low:,.0f} and {currency}{high:,.0f}{span}"
-    if days:
+    if days and days >= 28:          # a year's cost from less than four weeks would be a guess
         text += f" (between {currency}{low * 365 / days:,.0f} and {currency}{high * 365 / days:,.0f} a year at this rate)"
     text += "."
     if costs.attrs["unpriced_contacts"]:
-        text += (f" {costs.attrs['unpriced_contacts']:,} failure contacts came through channels with no cost "
-                 "in study.yml and are not priced.")
+        n = int(costs.attrs["unpriced_contacts"])
+        text += (f" {n:,} failure contact{' came' if n == 1 else 's came'} through channels with no cost in "
+                 f"study.yml and {'is' if n == 1 else 'are'} not priced.")
     return text
 
 
