@@ -81,11 +81,14 @@ class CaptureError(DataError):
     ``channel: 'pigeon' is not a known channel (...)``.
     """
 
-    def __init__(self, problems: pd.DataFrame | list[dict] | str, *, limit: int = 20):
+    def __init__(self, problems: pd.DataFrame | list[dict] | str, *, limit: int = 20, contact_id: str | None = None):
         if isinstance(problems, str):
             problems = [{"file": "capture form", "row": None, "column": None, "value": None,
                          "problem": problems, "fix": ""}]
         super().__init__(problems, limit=limit)
+        #: When set, the write may or may not have landed: send the contact again under this id, and
+        #: the store keeps one row either way.
+        self.contact_id = contact_id
 
     def _message(self, limit: int) -> str:
         lines = []

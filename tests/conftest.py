@@ -99,6 +99,18 @@ class PostgresServer:
     def stop(self, mode: str = "fast"):
         self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
 
+    def require_password(self, user: str, password: str) -> None:
+        """A login role whose connections over TCP must give its password (the others stay trusted)."""
+        import psycopg
+        with psycopg.connect(self.url(), autocommit=True) as conn:
+            conn.execute(f"DROP ROLE IF EXISTS {user}")
+            conn.execute(f"CREATE ROLE {user} LOGIN PASSWORD '{password}'")
+        hba = self.data / "pg_hba.conf"
+        line = f"host all {user} 127.0.0.1/32 scram-sha-256\n"
+        if line not in hba.read_text():
+            hba.write_text(line + hba.read_text())
+        self._run("pg_ctl", "-D", str(self.data), "reload")
+
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
 

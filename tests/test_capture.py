@@ -294,3 +294,82 @@ def test_form_accepts_what_a_demand_file_accepts_and_refuses_alike(store, tmp_pa
     file_problem = file.value.problems.iloc[0]
     assert (file_problem["column"], file_problem["value"], file_problem["problem"]) == \
         ("channel", "pigeon", form_problem["problem"])
+
+
+# -- the local store: nothing lost, nothing silent --------------------------------------------------
+
+def test_the_same_contact_sent_twice_is_one_row_and_another_under_its_id_is_refused(tmp_path):
+    store = CaptureStore(tmp_path / "c.sqlite")
+    record = {**GOOD, "contact_id": "CAP-desk1-0001"}
+    assert store.add(record) == "CAP-desk1-0001"
+    assert store.add(record) == "CAP-desk1-0001"          # a retry after a lost answer: not a second row
+    assert len(store) == 1
+    with pytest.raises(CaptureError, match="'CAP-desk1-0001' is already in the store, with other content"):
+        store.add({**record, "verbatim": "Something else entirely"})
+    assert len(store) == 1
+
+
+def test_an_export_makes_text_a_spreadsheet_would_run_inert(tmp_path):
+    store = CaptureStore(tmp_path / "c.sqlite")
+    store.add({**GOOD, "verbatim": '=HYPERLINK("http://evil.example","click")', "what_matters": "+44 fixed"})
+    store.add({**GOOD, "verbatim": "-12", "problem_ref": "@job"})
+    out = pd.read_csv(store.export_csv(tmp_path / "out.csv"), dtype=str, keep_default_na=False)
+    assert out["verbatim"].tolist() == ['\'=HYPERLINK("http://evil.example","click")', "-12"]   # a number stays
+    assert out["what_matters"].iloc[0] == "'+44 fixed" and out["problem_ref"].iloc[1] == "'@job"
+
+
+def test_two_processes_exporting_to_one_path_at_once_both_land_whole(tmp_path):
+    store = CaptureStore(tmp_path / "c.sqlite")
+    for i in range(30):
+        store.add({**GOOD, "verbatim": f"contact {i}"})
+    script = textwrap.dedent(f"""
+        from studylib.capture.store import CaptureStore
+        store = CaptureStore({str(tmp_path / "c.sqlite")!r})
+        for _ in range(40):
+            store.export_csv({str(tmp_path / "shared.csv")!r})
+    """)
+    procs = [subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    errors = [p.communicate(timeout=300)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], errors
+    assert len(pd.read_csv(tmp_path / "shared.csv")) == 30
+    assert [f.name for f in tmp_path.iterdir() if f.name.endswith(".tmp")] == []
+
+
+def test_a_full_disk_says_so_and_nothing_is_half_saved(tmp_path):
+    """The store's file may grow no further (the process's file-size limit, as a full disk behaves):
+    add() says the disk is full and that nothing was saved; every contact it said it saved is there."""
+    script = textwrap.dedent(f"""
+        import resource, signal
+        from studylib.capture.store import CaptureStore
+        from studylib.errors import CaptureError
+        store = CaptureStore({str(tmp_path / "c.sqlite")!r})
+        store.add({{**{GOOD!r}, "verbatim": "first"}})
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        limit = 200_000
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+        saved = 1
+        for i in range(100_000):
+            try:
+                store.add({{**{GOOD!r}, "verbatim": "contact %d " % i + "x" * 400}})
+                saved += 1
+            except CaptureError as exc:
+                print(saved)
+                print(exc)
+                break
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    saved, message = done.stdout.split("\n", 1)
+    assert "the disk holding c.sqlite is full (it took no more): nothing was saved, and what was typed is kept" in message
+    assert "Traceback" not in done.stderr and "OperationalError" not in message
+    assert len(CaptureStore(tmp_path / "c.sqlite")) == int(saved)
+
+
+def test_a_store_whose_schema_version_is_not_a_number_is_named_not_a_store(tmp_path):
+    path = tmp_path / "c.sqlite"
+    CaptureStore(path)
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE studylib_schema SET version = 'v1.0'")
+    with pytest.raises(CaptureError, match=r"schema version is 'v1.0', not a number studylib writes: this is not a "
+                                           "capture store studylib can read"):
+        CaptureStore(path)

@@ -30,7 +30,7 @@ def test_an_address_no_store_can_serve_is_a_clear_error(address, tmp_path, monke
 
 def test_a_server_that_is_not_there_is_a_clear_error(tmp_path, monkeypatch, postgres):
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(CaptureError, match=r"the capture server postgresql://jo@127.0.0.1:1/capture cannot be reached"):
+    with pytest.raises(CaptureError, match=r"the capture server postgresql://127.0.0.1:1/capture \(as jo\) cannot be reached"):
         CaptureStore("postgresql://jo:secret@127.0.0.1:1/capture", busy_timeout_s=2)
     assert list(tmp_path.iterdir()) == []
     try:
@@ -117,3 +117,188 @@ def test_the_check_reads_contacts_captured_on_the_server(tmp_path, postgres):
     r = compute_check(loaded)
     assert int(r.demand["overall"]["contacts"].iloc[0]) == int(compute_check(base).demand["overall"]["contacts"].iloc[0]) + 5
     assert "secret" not in str(loaded.quality)
+
+
+# -- nothing lost, nothing hangs: the faults of a shared server ----------------------------------------
+
+class _Proxy:
+    """A TCP relay in front of the server that can lose the server's answer to a COMMIT (the row is
+    committed, the desk never hears so), and can refuse new connections for a while."""
+
+    def __init__(self, port: int):
+        import socket
+        import threading
+        self.target = port
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(16)
+        self.port = self.listener.getsockname()[1]
+        self.lose_commit_answer = False
+        self.refuse = False
+        self.dropped = threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        import socket
+        import threading
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            if self.refuse:
+                client.close()
+                continue
+            server = socket.create_connection(("127.0.0.1", self.target))
+            state = {"commit": False}
+            threading.Thread(target=self._pump, args=(client, server, state, True), daemon=True).start()
+            threading.Thread(target=self._pump, args=(server, client, state, False), daemon=True).start()
+
+    def _pump(self, src, dst, state, from_client):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                if from_client and self.lose_commit_answer and b"COMMIT" in data:
+                    state["commit"] = True
+                if not from_client and state["commit"]:
+                    self.lose_commit_answer = False        # once: the server has committed; drop its answer
+                    self.dropped.set()
+                    break
+                dst.sendall(data)
+        except OSError:
+            pass
+        import socket
+        for sock in (src, dst):        # shutdown first: it sends the end of the stream at once, and wakes
+            try:                       # the other direction's pump, blocked in recv() on the same socket
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            sock.close()
+
+    def url(self, database_url: str) -> str:
+        return database_url.replace(f":{self.target}/", f":{self.port}/")
+
+
+def test_a_lost_acknowledgement_after_commit_stores_one_row_and_the_desk_is_told_it_was_saved(postgres):
+    url = postgres.new_database()
+    proxy = _Proxy(postgres.port)
+    store = CaptureStore(proxy.url(url), timezone="Europe/London")
+    proxy.lose_commit_answer = True
+    contact_id = store.add({**GOOD, "verbatim": "The answer to this one is lost"})
+    assert proxy.dropped.is_set()                      # the server committed; the desk never heard
+    rows = CaptureStore(url).to_frame()
+    assert rows["contact_id"].tolist() == [contact_id]  # one row, under the id sent with it
+
+
+def test_a_save_whose_outcome_cannot_be_known_is_retried_by_the_form_under_the_same_id(postgres):
+    from studylib.capture.widgets import CaptureForm
+    url = postgres.new_database()
+    proxy = _Proxy(postgres.port)
+    store = CaptureStore(proxy.url(url), timezone="Europe/London", busy_timeout_s=3)
+    form = CaptureForm(store, services=["Housing repairs"],
+                       clock=lambda: pd.Timestamp("2025-03-03 10:15", tz="Europe/London"))
+    form.fields["verbatim"].value = "Saved, but the desk cannot tell"
+    proxy.lose_commit_answer, proxy.refuse = True, False
+
+    def refuse_after_drop():
+        proxy.dropped.wait(30)
+        proxy.refuse = True                            # the server is gone before the desk can ask
+    import threading
+    threading.Thread(target=refuse_after_drop, daemon=True).start()
+    assert form.submit() is None
+    assert "whether it was saved is not known" in form.message.value
+    assert "the same contact will not be stored twice" in form.message.value
+    assert form.fields["verbatim"].value == "Saved, but the desk cannot tell"      # kept
+    proxy.refuse = False
+    contact_id = form.submit()                         # Save again
+    assert contact_id and "Saved" in form.message.value
+    assert CaptureStore(url).to_frame()["contact_id"].tolist() == [contact_id]
+
+
+def test_a_port_that_accepts_and_never_answers_ends_in_words_within_the_timeout():
+    import socket
+    import time
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(4)
+    port = silent.getsockname()[1]
+    started = time.monotonic()
+    with pytest.raises(CaptureError, match=rf"the capture server postgresql://127.0.0.1:{port}/capture \(as jo\) "
+                                           "cannot be reached"):
+        CaptureStore(f"postgresql://jo@127.0.0.1:{port}/capture", busy_timeout_s=3)
+    assert time.monotonic() - started < 10
+    silent.close()
+
+
+def test_a_lock_held_by_another_desk_ends_in_words_not_a_wait(postgres):
+    import psycopg
+    import time
+    from studylib.read.stores import backend_for, stored_contacts
+    url = postgres.new_database()
+    store = CaptureStore(url, busy_timeout_s=2)
+    store.add(GOOD)
+    with psycopg.connect(url) as holder:
+        holder.execute("LOCK TABLE contacts IN ACCESS EXCLUSIVE MODE")      # held until the block ends
+        started = time.monotonic()
+        with pytest.raises(CaptureError, match="is busy \\(another desk holds it\\); nothing was saved"):
+            store.add({**GOOD, "verbatim": "behind the lock"})
+        with pytest.raises(CaptureError, match="is busy"):
+            stored_contacts(backend_for(url, 2))                              # a reader too: words, not a hang
+        assert time.monotonic() - started < 15
+    assert len(store) == 1
+
+
+def test_a_read_only_login_reads_the_store_and_is_told_it_cannot_write(postgres):
+    import psycopg
+    from studylib.read.stores import backend_for, stored_contacts
+    url = postgres.new_database()
+    CaptureStore(url).add(GOOD)
+    database = url.rsplit("/", 1)[1]
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP ROLE IF EXISTS manager_ro")
+        conn.execute("CREATE ROLE manager_ro LOGIN")
+        conn.execute(f"GRANT CONNECT ON DATABASE {database} TO manager_ro")
+        conn.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO manager_ro")
+    reader = url.replace("postgres@", "manager_ro@")
+    assert stored_contacts(backend_for(reader, 5))["verbatim"].tolist() == [GOOD["verbatim"]]
+    with pytest.raises(CaptureError, match="this login may read the store but not write to it"):
+        CaptureStore(reader).add({**GOOD, "verbatim": "a manager types"})
+    empty = postgres.new_database()                     # a store nobody has written to yet: empty, not an error
+    with psycopg.connect(empty, autocommit=True) as conn:
+        conn.execute(f"GRANT CONNECT ON DATABASE {empty.rsplit('/', 1)[1]} TO manager_ro")
+        conn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+    assert stored_contacts(backend_for(empty.replace("postgres@", "manager_ro@"), 5)).empty
+
+
+def test_a_store_made_before_the_schema_was_versioned_is_migrated_on_its_first_write(postgres):
+    import psycopg
+    url = postgres.new_database()
+    with psycopg.connect(url, autocommit=True) as conn:      # the schema of a store from before version 1
+        conn.execute("""CREATE TABLE contacts (seq BIGSERIAL PRIMARY KEY, contact_id TEXT NOT NULL UNIQUE,
+            received_at TEXT NOT NULL, channel TEXT NOT NULL, service TEXT NOT NULL, verbatim TEXT NOT NULL,
+            demand_type TEXT, value_or_failure TEXT, failure_subtype TEXT, resolved_first_contact INTEGER,
+            what_matters TEXT, problem_ref TEXT, latitude DOUBLE PRECISION, longitude DOUBLE PRECISION,
+            address TEXT, handled_by TEXT, captured_by TEXT, stored_at TEXT NOT NULL)""")
+        conn.execute("""CREATE TABLE labels (contact_id TEXT NOT NULL, rater TEXT NOT NULL, demand_type TEXT NOT NULL,
+            value_or_failure TEXT NOT NULL, failure_subtype TEXT, labelled_at TEXT NOT NULL,
+            PRIMARY KEY (contact_id, rater))""")
+    store = CaptureStore(url)
+    contact_id = store.add(GOOD)
+    assert store.label(contact_id, "Report a repair", "value", reviewer="Asha") == "first"
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT MAX(version) FROM studylib_schema").fetchone()[0] == 1
+    assert store.labels("first")["reviewer"].tolist() == ["Asha"]
+
+
+def test_the_server_is_named_by_host_and_a_refused_login_is_not_a_server_down(postgres):
+    from studylib.text import redact
+    postgres.require_password("desk", "right")
+    wrong = f"postgresql://desk:wrong@127.0.0.1:{postgres.port}/postgres"
+    with pytest.raises(CaptureError) as refused:
+        CaptureStore(wrong, busy_timeout_s=5)
+    said = redact(str(refused.value))
+    assert f"the capture server postgresql://127.0.0.1:{postgres.port}/postgres (as desk) refused the login" in said
+    assert "password" in said and "wrong" not in said and "cannot be reached" not in said
+    assert "[email]" not in said

@@ -14,6 +14,8 @@ and rating, so a first label is never overwritten by a second person's.
 from __future__ import annotations
 
 import math
+import os
+import tempfile
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -228,13 +230,21 @@ class CaptureStore:
             frame["received_at"] = local.dt.strftime(timestamp_format)
         frame["customer_ref"] = None
         # Text a spreadsheet would run as a formula (=HYPERLINK(...), +, -, @) is written as text.
+        # (Keyed on holding text, not on dtype == object: pandas 3 gives text a dtype of its own.)
         for col in frame.columns:
-            if frame[col].dtype == object:
+            if pd.api.types.is_object_dtype(frame[col]) or pd.api.types.is_string_dtype(frame[col]):
                 frame[col] = frame[col].map(_not_a_formula)
         path = Path(path)
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        frame[DEMAND_COLUMNS].to_csv(tmp, index=False)
-        tmp.replace(path)
+        # A temporary file of its own beside the target, then one atomic rename: two exports to one
+        # path at once each land whole, and never share a half-written file.
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+                frame[DEMAND_COLUMNS].to_csv(out, index=False)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
         return path
 
     def __repr__(self) -> str:

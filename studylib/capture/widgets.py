@@ -129,6 +129,7 @@ class CaptureForm:
 
         self.store = store
         self.period = period if period and all(p is not None for p in period) else None
+        self._pending: str | None = None     # the id of a save whose answer was lost: a retry reuses it
         self.codebook = codebook
         self.clock = clock or (lambda: pd.Timestamp.now(tz=store.timezone))
         self.captured_by = captured_by
@@ -197,10 +198,14 @@ class CaptureForm:
         """Store the contact; clear the form only once it is committed. Returns its id, or None."""
         try:
             self._last = self.record()
+            if self._pending is not None:       # the same contact again, after an answer that was lost
+                self._last["contact_id"] = self._pending
             contact_id = self.store.add(self._last)
         except CaptureError as exc:
+            self._pending = exc.contact_id or self._pending
             self.message.value = f"<p style='color:#a00'>Not saved: {escape(exc)}</p>"
             return None
+        self._pending = None
         record = self._last
         for name in ("verbatim", "demand_type", "what_matters", "problem_ref", "location"):
             self.fields[name].value = ""

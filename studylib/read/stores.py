@@ -2,9 +2,13 @@
 
 Both give the same guarantees: a contact is committed in its own transaction before ``add``
 returns; a contact id is unique across every desk writing to the store; a label never
-overwrites another reviewer's (:func:`choose_slot`); the schema is created on first use and
-versioned (table ``studylib_schema``), and a store made by a newer studylib is refused rather
-than misread. The PostgreSQL backend needs ``psycopg`` (``pip install 'studylib[postgres]'``).
+overwrites another reviewer's (:func:`choose_slot`); the schema is created (or migrated from an
+older studylib's, in one transaction) on the first write, so that a read-only login can read; it
+is versioned (table ``studylib_schema``), and a store made by a newer studylib, or one whose
+version is not a number, is refused rather than misread. A contact id is made before the write and
+sent with it: the same contact sent again (a retry after an answer that was lost) is one row, and
+after a connection lost mid-write the store asks whether that id landed. Every wait is bounded:
+connecting, a lock another desk holds, a statement. The PostgreSQL backend needs ``psycopg`` (``pip install 'studylib[postgres]'``).
 """
 from __future__ import annotations
 
@@ -32,11 +36,12 @@ def is_url(where) -> bool:
 
 
 def shown_url(url: str) -> str:
-    """A server address fit to print: the password left out."""
+    """A server address fit to print: host, port and database, with the user after it and the
+    password left out (``user@host`` would read as an e-mail address, and be redacted)."""
     parts = urlsplit(url)
-    host = parts.hostname or ""
-    netloc = (f"{parts.username}@" if parts.username else "") + host + (f":{parts.port}" if parts.port else "")
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+    netloc = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
+    shown = urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+    return shown + (f" (as {parts.username})" if parts.username else "")
 
 
 def choose_slot(existing: dict[str, str | None], requested: str, reviewer: str) -> str:
@@ -90,6 +95,20 @@ CREATE TABLE IF NOT EXISTS labels (
 """
 
 
+#: The longest a connection to a capture server may take to open, in seconds.
+CONNECT_TIMEOUT_S = 10.0
+
+
+def _unreachable(where: str, exc: Exception) -> str:
+    reason = _reason(exc)
+    if "password authentication failed" in reason or "no password supplied" in reason \
+            or "authentication failed" in reason:
+        return (f"the capture server {where} refused the login ({reason}): check the user name and the password "
+                "(in ~/.pgpass or PGPASSWORD, never in study.yml); nothing was saved, and what was typed is kept")
+    return (f"the capture server {where} cannot be reached ({reason}); nothing was saved, and what was typed is "
+            "kept: try again when the server is back")
+
+
 def _reason(exc: Exception) -> str:
     """The last line of a driver's error: the part that says what happened."""
     text = str(exc).strip()
@@ -97,9 +116,43 @@ def _reason(exc: Exception) -> str:
 
 
 def _newer(version) -> None:
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
+        raise CaptureError(f"the store's schema version is {version!r}, not a number studylib writes: this is not a "
+                           "capture store studylib can read; move it away, or name the team's store under capture:")
     if version is not None and version > SCHEMA_VERSION:
         raise CaptureError(f"the store was made by a newer studylib (schema {version}; this one reads up to "
                            f"{SCHEMA_VERSION}): upgrade studylib before writing to it")
+
+
+def same_contact(row: dict, stored: dict | None) -> None:
+    """A contact id already in the store: the same contact sent again (a retry after a lost answer)
+    is not a second row and not an error; another contact under that id is refused."""
+    if stored is not None and all(_same(row[k], stored.get(k)) for k in row if k != "stored_at"):
+        return
+    raise CaptureError(f"contact_id: {row['contact_id']!r} is already in the store, with other content")
+
+
+def _same(a, b) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return abs(float(a) - float(b)) < 1e-9
+    return str(a) == str(b)
+
+
+def _sqlite_write_error(exc: Exception, name: str) -> CaptureError:
+    text = str(exc)
+    code = getattr(exc, "sqlite_errorname", "")
+    # SQLite says SQLITE_FULL for a full disk, and a write error (IOERR_WRITE) when the file may
+    # grow no further for another reason (a quota, a file-size limit): to the desk, both are full.
+    if "full" in text or code in ("SQLITE_FULL", "SQLITE_IOERR_WRITE"):
+        return CaptureError(f"the disk holding {name} is full (it took no more): nothing was saved, and what was "
+                            "typed is kept. Free some space, then save again")
+    if "locked" in text or "busy" in text:
+        return CaptureError(f"the capture store {name} is busy (another desk holds it): nothing was saved, and what "
+                            "was typed is kept; try again")
+    return CaptureError(f"the capture store {name} could not be written ({text}): nothing was saved, and what was "
+                        "typed is kept")
 
 
 class SQLiteBackend:
@@ -111,13 +164,28 @@ class SQLiteBackend:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             with self._connect() as conn:
-                conn.executescript(_SQLITE_SCHEMA)
-                if "reviewer" not in {r[1] for r in conn.execute("PRAGMA table_info(labels)")}:
-                    conn.execute("ALTER TABLE labels ADD COLUMN reviewer TEXT")   # a store made before version 1
-                row = conn.execute("SELECT MAX(version) FROM studylib_schema").fetchone()
-                _newer(row[0])
-                if row[0] is None:
-                    conn.execute("INSERT INTO studylib_schema VALUES (?)", (SCHEMA_VERSION,))
+                conn.execute("BEGIN IMMEDIATE")      # made or migrated whole, or not at all
+                try:
+                    for statement in _SQLITE_SCHEMA.split(";"):
+                        if statement.strip():
+                            conn.execute(statement)
+                    if "reviewer" not in {r[1] for r in conn.execute("PRAGMA table_info(labels)")}:
+                        conn.execute("ALTER TABLE labels ADD COLUMN reviewer TEXT")   # a store made before version 1
+                    row = conn.execute("SELECT MAX(version) FROM studylib_schema").fetchone()
+                    _newer(row[0])
+                    if row[0] is None:
+                        conn.execute("INSERT INTO studylib_schema VALUES (?)", (SCHEMA_VERSION,))
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+        except sqlite3.OperationalError as exc:
+            if "not a database" in str(exc) or "malformed" in str(exc):
+                raise CaptureError([{"file": self.path.name, "row": None, "column": None, "value": None,
+                                     "problem": f"is not a capture store ({exc})",
+                                     "fix": "move the file away, or name the team's store under capture: in study.yml"}]) from None
+            raise _sqlite_write_error(exc, self.path.name) from None
         except sqlite3.DatabaseError as exc:
             raise CaptureError([{"file": self.path.name, "row": None, "column": None, "value": None,
                                  "problem": f"is not a capture store ({exc})",
@@ -132,25 +200,43 @@ class SQLiteBackend:
 
     def insert_contact(self, row: dict) -> None:
         cols = list(row)
+        try:
+            with self._connect() as conn:
+                try:
+                    conn.execute("BEGIN IMMEDIATE")
+                    conn.execute(f"INSERT INTO contacts ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                                 [row[c] for c in cols])
+                    conn.execute("COMMIT")
+                except sqlite3.IntegrityError:
+                    conn.execute("ROLLBACK")
+                    same_contact(row, self.stored_contact(row["contact_id"]))
+                except sqlite3.OperationalError:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+        except sqlite3.OperationalError as exc:
+            raise _sqlite_write_error(exc, self.path.name) from None
+
+    def stored_contact(self, contact_id: str) -> dict | None:
         with self._connect() as conn:
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                conn.execute(f"INSERT INTO contacts ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                             [row[c] for c in cols])
-                conn.execute("COMMIT")
-            except sqlite3.IntegrityError:
-                conn.execute("ROLLBACK")
-                raise CaptureError(f"contact_id: {row['contact_id']!r} is already in the store") from None
+            conn.row_factory = sqlite3.Row
+            found = conn.execute(f"SELECT {', '.join(_COLUMNS)} FROM contacts WHERE contact_id = ?",
+                                 (contact_id,)).fetchone()
+            return None if found is None else dict(found)
 
     def save_label(self, label: dict, requested: str) -> str:
-        with self._connect() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            existing = dict(conn.execute("SELECT rater, reviewer FROM labels WHERE contact_id = ?", (label["contact_id"],)))
-            slot = choose_slot(existing, requested, label["reviewer"])
-            values = {**label, "rater": slot}
-            conn.execute(f"INSERT OR REPLACE INTO labels ({', '.join(_LABELS)}) VALUES ({', '.join('?' * len(_LABELS))})",
-                         [values[c] for c in _LABELS])
-            conn.execute("COMMIT")
+        try:
+            with self._connect() as conn:
+                conn.execute("BEGIN IMMEDIATE")
+                existing = dict(conn.execute("SELECT rater, reviewer FROM labels WHERE contact_id = ?",
+                                             (label["contact_id"],)))
+                slot = choose_slot(existing, requested, label["reviewer"])
+                values = {**label, "rater": slot}
+                conn.execute(f"INSERT OR REPLACE INTO labels ({', '.join(_LABELS)}) VALUES "
+                             f"({', '.join('?' * len(_LABELS))})", [values[c] for c in _LABELS])
+                conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            raise _sqlite_write_error(exc, self.path.name) from None
         return slot
 
     def contacts(self) -> pd.DataFrame:
@@ -169,8 +255,13 @@ class SQLiteBackend:
 
 
 class PostgresBackend:
-    """A shared PostgreSQL database (psycopg 3): one transaction per write, the schema made once
-    under an advisory lock so that desks starting together do not race."""
+    """A shared PostgreSQL database (psycopg 3): one transaction per write, the schema made or
+    migrated on the first write only (under an advisory lock, so that desks starting together do
+    not race, and so that a read-only role can read), and every wait bounded.
+
+    ``timeout`` (seconds) bounds a wait for a lock and any one statement; connecting waits at most
+    :data:`CONNECT_TIMEOUT_S` (or ``timeout`` if shorter). Each ends in words, never a hang.
+    """
 
     def __init__(self, url: str, timeout: float):
         try:
@@ -180,43 +271,91 @@ class PostgresBackend:
         self._psycopg = psycopg
         self.url, self.timeout = url, timeout
         self.where = shown_url(url)
-        with self._connect() as conn:
-            conn.execute("SELECT pg_advisory_xact_lock(20250106)")
-            conn.execute(_PG_SCHEMA)
-            row = conn.execute("SELECT MAX(version) FROM studylib_schema").fetchone()
-            _newer(row[0])
-            if row[0] is None:
-                conn.execute("INSERT INTO studylib_schema VALUES (%s)", (SCHEMA_VERSION,))
+        self._ready = False
+        self._run(self._check_version)
+
+    def _check_version(self, conn) -> None:
+        if conn.execute("SELECT to_regclass('studylib_schema')").fetchone()[0] is not None:
+            _newer(conn.execute("SELECT MAX(version) FROM studylib_schema").fetchone()[0])
+
+    def _ensure_schema(self, conn) -> None:
+        """Make or migrate the schema, in the write's own transaction (all of it lands, or none)."""
+        if self._ready:
+            return
+        conn.execute("SELECT pg_advisory_xact_lock(20250106)")
+        conn.execute(_PG_SCHEMA)
+        conn.execute("ALTER TABLE labels ADD COLUMN IF NOT EXISTS reviewer TEXT")   # a store made before version 1
+        row = conn.execute("SELECT MAX(version) FROM studylib_schema").fetchone()
+        _newer(row[0])
+        if row[0] is None:
+            conn.execute("INSERT INTO studylib_schema VALUES (%s)", (SCHEMA_VERSION,))
+        self._ready = True
 
     def _connect(self):
+        ms = int(self.timeout * 1000)
         try:
-            return self._psycopg.connect(self.url, connect_timeout=max(1, int(self.timeout)))
+            # Keepalives: a server or network that dies mid-write is noticed in seconds, not hours.
+            return self._psycopg.connect(self.url, connect_timeout=max(1, int(min(self.timeout, CONNECT_TIMEOUT_S))),
+                                         options=f"-c lock_timeout={ms} -c statement_timeout={ms}",
+                                         keepalives=1, keepalives_idle=5, keepalives_interval=2, keepalives_count=3)
         except self._psycopg.OperationalError as exc:
-            raise CaptureError(f"the capture server {self.where} cannot be reached ({_reason(exc)}); nothing was saved, "
-                               "and what was typed is kept: try again when the server is back") from None
+            raise CaptureError(_unreachable(self.where, exc)) from None
 
     def _run(self, work):
-        """Run ``work(conn)`` in one transaction; a server that goes away says so in words."""
+        """Run ``work(conn)`` in one transaction; a server that goes away, or a wait that runs out,
+        says so in words."""
+        errors = self._psycopg.errors
         try:
             with self._connect() as conn:
                 return work(conn)
+        except (errors.LockNotAvailable, errors.QueryCanceled):
+            raise CaptureError(f"the capture store {self.where} is busy (another desk holds it); nothing was saved, "
+                               "and what was typed is kept: try again") from None
+        except errors.InsufficientPrivilege as exc:
+            raise CaptureError(f"the capture server {self.where} did not allow it ({_reason(exc)}): this login may "
+                               "read the store but not write to it") from None
         except self._psycopg.OperationalError as exc:
             raise CaptureError(f"the capture server {self.where} went away ({_reason(exc)}); nothing was saved, and what "
                                "was typed is kept: try again when the server is back") from None
+
+    def _has_tables(self, conn) -> bool:
+        return conn.execute("SELECT to_regclass('contacts')").fetchone()[0] is not None
 
     def insert_contact(self, row: dict) -> None:
         cols = list(row)
 
         def work(conn):
+            self._ensure_schema(conn)
+            conn.execute(f"INSERT INTO contacts ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))}) "
+                         "ON CONFLICT (contact_id) DO NOTHING", [row[c] for c in cols])
+        try:
+            self._run(work)
+        except CaptureError as exc:
+            if "went away" not in str(exc):
+                raise
+            # The answer was lost: the row may have been committed. Ask, with the id sent with it.
             try:
-                conn.execute(f"INSERT INTO contacts ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))})",
-                             [row[c] for c in cols])
-            except self._psycopg.errors.UniqueViolation:
-                raise CaptureError(f"contact_id: {row['contact_id']!r} is already in the store") from None
-        self._run(work)
+                stored = self.stored_contact(row["contact_id"])
+            except CaptureError:
+                raise CaptureError(f"the capture server {self.where} went away while saving, so whether it was saved "
+                                   "is not known; what was typed is kept. Save again when the server is back: the "
+                                   "same contact will not be stored twice", contact_id=row["contact_id"]) from None
+            if stored is None:
+                raise CaptureError(str(exc), contact_id=row["contact_id"]) from None
+        same_contact(row, self.stored_contact(row["contact_id"]))
+
+    def stored_contact(self, contact_id: str) -> dict | None:
+        def work(conn):
+            if not self._has_tables(conn):
+                return None
+            found = conn.execute(f"SELECT {', '.join(_COLUMNS)} FROM contacts WHERE contact_id = %s",
+                                 (contact_id,)).fetchone()
+            return None if found is None else dict(zip(_COLUMNS, found))
+        return self._run(work)
 
     def save_label(self, label: dict, requested: str) -> str:
         def work(conn):
+            self._ensure_schema(conn)
             conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (label["contact_id"],))
             existing = dict(conn.execute("SELECT rater, reviewer FROM labels WHERE contact_id = %s",
                                          (label["contact_id"],)).fetchall())
@@ -229,7 +368,7 @@ class PostgresBackend:
         return self._run(work)
 
     def _frame(self, sql: str, params, columns) -> pd.DataFrame:
-        rows = self._run(lambda conn: conn.execute(sql, params).fetchall())
+        rows = self._run(lambda conn: conn.execute(sql, params).fetchall() if self._has_tables(conn) else [])
         return pd.DataFrame(rows, columns=columns)
 
     def contacts(self) -> pd.DataFrame:
@@ -240,7 +379,8 @@ class PostgresBackend:
         return self._frame(f"SELECT {', '.join(_LABELS)} FROM labels {where} ORDER BY labelled_at", params, _LABELS)
 
     def count(self) -> int:
-        return int(self._run(lambda conn: conn.execute("SELECT COUNT(*) FROM contacts").fetchone()[0]))
+        return int(self._run(lambda conn: conn.execute("SELECT COUNT(*) FROM contacts").fetchone()[0]
+                             if self._has_tables(conn) else 0))
 
 
 def backend_for(where, timeout: float):
