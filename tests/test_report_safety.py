@@ -165,3 +165,37 @@ def test_reports_in_a_browser_offline(hostile_reports):
         links = page.eval_on_selector_all("a", "els => els.map(e => e.getAttribute('href'))")
         assert sorted(links) == sorted(pages[1:])
         browser.close()
+
+
+# -- each protection holds for text of either kind: pandas 2's object columns and pandas 3's own ----
+
+TEXT_KINDS = ["object", "string[python]", "str"]
+
+
+def _text_frame(kind: str) -> pd.DataFrame:
+    frame = pd.DataFrame({"verbatim": ["<script>alert(1)</script> ring 07700 900123", '=HYPERLINK("x")'],
+                          "customer_ref": ["CUST-1", "CUST-2"], "contacts": [1, 2]})
+    frame["verbatim"] = frame["verbatim"].astype(kind)
+    frame["customer_ref"] = frame["customer_ref"].astype(kind)
+    return frame
+
+
+@pytest.mark.parametrize("kind", TEXT_KINDS)
+def test_redaction_escaping_never_show_and_formulas_hold_for_every_kind_of_text_column(kind):
+    from studylib.capture.store import inert_for_spreadsheets
+    frame = _text_frame(kind)
+    assert str(frame["verbatim"].dtype) != "" and len(frame) == 2
+    shown = private(frame)
+    assert "07700 900123" not in shown["verbatim"].iloc[0] and "[phone]" in shown["verbatim"].iloc[0]
+    html = table(frame).data
+    assert "<script>" not in html and "&lt;script&gt;" in html and "07700 900123" not in html
+    configure_privacy(never_show=["customer_ref"])
+    try:
+        assert "customer_ref" not in private(frame).columns and "CUST-1" not in table(frame).data
+    finally:
+        configure_privacy()
+    inert = inert_for_spreadsheets(frame)
+    assert inert["verbatim"].iloc[1] == "'=HYPERLINK(\"x\")" and inert["contacts"].tolist() == [1, 2]
+    # And the index, where a table shows it.
+    indexed = frame.set_index("verbatim")
+    assert not any("07700 900123" in str(v) for v in private(indexed).index)

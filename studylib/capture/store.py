@@ -57,6 +57,16 @@ def _not_a_formula(value):
     return value
 
 
+def inert_for_spreadsheets(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text a spreadsheet would run as a formula (=HYPERLINK(...), +, -, @) made inert, in every
+    column that holds text, whatever its dtype (object, or pandas 3's own text dtype)."""
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_object_dtype(out[col]) or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(_not_a_formula)
+    return out
+
+
 class CaptureStore:
     """Durable capture of contacts (SQLite, WAL, one committed transaction per record).
 
@@ -229,11 +239,7 @@ class CaptureStore:
             local = pd.to_datetime(frame["received_at"], utc=True).dt.tz_convert(self.timezone)
             frame["received_at"] = local.dt.strftime(timestamp_format)
         frame["customer_ref"] = None
-        # Text a spreadsheet would run as a formula (=HYPERLINK(...), +, -, @) is written as text.
-        # (Keyed on holding text, not on dtype == object: pandas 3 gives text a dtype of its own.)
-        for col in frame.columns:
-            if pd.api.types.is_object_dtype(frame[col]) or pd.api.types.is_string_dtype(frame[col]):
-                frame[col] = frame[col].map(_not_a_formula)
+        frame = inert_for_spreadsheets(frame)
         path = Path(path)
         # A temporary file of its own beside the target, then one atomic rename: two exports to one
         # path at once each land whole, and never share a half-written file.
