@@ -413,3 +413,30 @@ def test_a_log_whose_events_all_happen_at_one_moment_puts_no_nan_in_any_report(t
     for html in (tmp_path / "out").glob("*.html"):
         words = re.sub(r"<[^>]+>", " ", re.sub(r"<(img|source)[^>]*>", " ", html.read_text()))
         assert not re.search(r"\b(nan|NaN|NaT|None|inf)\b", words), (html.name, re.findall(r".{40}\b(?:nan|NaN|NaT|None|inf)\b.{40}", words)[:3])
+
+
+@pytest.mark.slow
+def test_the_corpus_says_the_same_with_the_capture_store_on_a_postgresql_server(tmp_path, capsys, postgres):
+    """Every case again, with study.yml naming a shared store on a real server that holds contacts."""
+    from studylib.capture.store import CaptureStore
+    url = postgres.new_database()
+    store = CaptureStore(url, timezone="Europe/London")
+    for i in range(3):
+        store.add({"channel": "phone", "service": "Housing repairs", "received_at": f"2025-03-0{i + 3} 10:15",
+                   "verbatim": f"Captured at a desk, number {i}"})
+    wrong = []
+    for case in CORPUS:
+        study = faulty_study(tmp_path / case["id"], case)
+        config = study / "study.yml"
+        config.write_bytes(config.read_bytes() + f"\ncapture: {url}\n".encode())
+        code = main(["validate", str(study)])
+        out = capsys.readouterr()
+        said = out.out + out.err
+        if case["id"] == "header-only-files":
+            # The one case the store changes by design: its contacts stand in for an empty demand.csv.
+            assert "3 contacts" in said and "demand.csv has a header but no rows" not in said, said
+        elif code != case["exit"] or not all(t in said for t in case.get("says", [])):
+            wrong.append(case["id"])
+        for text in NOT_FOR_USERS:
+            assert text not in said, f"{case['id']}: {text!r} shown to the user\n{said}"
+    assert wrong == [], wrong

@@ -6,6 +6,7 @@ import sys
 import threading
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,7 @@ from studylib.measures.paths import transitions, variants
 
 from conftest import need_module, shared_file
 
+ROOT_SAMPLE_EVENTS = Path(__file__).resolve().parents[1] / "data" / "sample" / "events.csv"
 SIX_LOGS = ["receipt_wabo.csv", "bpic15_1.csv", "traffic_fines_10k.csv", "sepsis.csv", "hospital_billing.csv",
             "bpic14_incidents.csv"]
 
@@ -185,3 +187,40 @@ def test_a_stalled_spark_transfer_is_collected_again_without_arrow(spark):
     assert out.to_dict("list") == {"case_id": ["a", "b"], "days": [1.5, 2.0]}
     assert spark.conf.get("spark.sql.execution.arrow.pyspark.enabled") == "true"   # put back
     never.set()
+
+
+# -- an engine's failure is said in words, and it refuses what the pandas path refuses --------------
+
+def _no_engine_words(message: str) -> None:
+    for raw in ("CREATE VIEW", "SELECT", "Exception", "Traceback", "java.", "LINE 1"):
+        assert raw not in message, message
+
+
+def test_duckdb_failures_are_said_in_words(tmp_path, sample_study):
+    need_module("duckdb")
+    empty = tmp_path / "events.parquet"
+    empty.write_bytes(b"")
+    for source, kwargs, says in [
+        (empty, {}, "events.parquet is empty (0 bytes): export it again"),
+        (ROOT_SAMPLE_EVENTS, {"memory_limit": "lots"}, "memory_limit='lots' is not an amount of memory"),
+        (ROOT_SAMPLE_EVENTS, {"memory_limit": "1MB"}, "duckdb ran out of the memory it may use (memory_limit='1MB')"),
+    ]:
+        with pytest.raises(ParameterError) as raised:
+            case_times(source, engine="duckdb", **kwargs)
+        assert says in str(raised.value)
+        _no_engine_words(str(raised.value))
+
+
+@pytest.mark.parametrize("engine", ["duckdb", pytest.param("spark", marks=pytest.mark.slow)])
+def test_text_timestamps_are_refused_by_every_engine_as_the_pandas_path_refuses_them(engine, tmp_path, request):
+    need_module("duckdb" if engine == "duckdb" else "pyspark")
+    if engine == "spark":
+        request.getfixturevalue("spark")
+    events = pd.read_csv(ROOT_SAMPLE_EVENTS).head(200)
+    events["timestamp"] = pd.to_datetime(events["timestamp"]).dt.strftime("%d/%m/%Y %H:%M")
+    path = tmp_path / "dayfirst.csv"
+    events.to_csv(path, index=False)
+    with pytest.raises(ParameterError, match="column 'timestamp' are text, not dates \\(e.g. '06/01/2025 13:43'\\)"):
+        case_times(path, engine=engine)
+    with pytest.raises(ParameterError, match="are text, not dates"):
+        case_times(events, engine=engine, as_of=pd.Timestamp("2025-03-01", tz="Europe/London"))

@@ -17,6 +17,7 @@ stable unless told. Times are kept to the microsecond, the resolution both engin
 """
 from __future__ import annotations
 
+import re
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,6 +30,7 @@ from ..errors import ParameterError
 __all__ = ["ENGINES", "check_engine", "read_events", "case_aggregates", "transition_edges", "variant_paths", "weekly_counts"]
 
 ENGINES = ("pandas", "duckdb", "spark")
+_MEMORY = re.compile(r"(?i)\d+(\.\d+)?\s*(b|kb|mb|gb|tb|kib|mib|gib|tib|%)")
 _NEVER = np.iinfo(np.int64).max
 _ORDER = "t, ord, pos"
 
@@ -76,6 +78,9 @@ class _DuckDB(_Engine):
         self._spill = tempfile.TemporaryDirectory(prefix="studylib-duckdb-")
         self.con.execute(f"SET temp_directory = {self.literal(self._spill.name)}")
         if memory_limit:
+            if not _MEMORY.fullmatch(str(memory_limit).strip()):
+                raise ParameterError(f"memory_limit={memory_limit!r} is not an amount of memory: write it like '2GB', "
+                                     "'512MB' or '80%'")
             self.con.execute(f"SET memory_limit = {self.literal(str(memory_limit))}")
             self.con.execute("SET preserve_insertion_order = false")
 
@@ -92,6 +97,12 @@ class _DuckDB(_Engine):
 
     def source_columns(self) -> set[str]:
         return {d[0] for d in self.con.execute("SELECT * FROM src LIMIT 0").description}
+
+    def text_example(self, column: str):
+        """A value of ``column`` when it holds text rather than timestamps, else None."""
+        kind = self.con.execute(f"SELECT typeof({self.quote(column)}), {self.quote(column)} FROM src "
+                                f"WHERE {self.quote(column)} IS NOT NULL LIMIT 1").fetchall()
+        return kind[0][1] if kind and kind[0][0] == "VARCHAR" else None
 
     def naive(self, column: str) -> bool:
         kind = self.con.execute(f"SELECT typeof({self.quote(column)}) FROM src LIMIT 1").fetchall()
@@ -167,6 +178,14 @@ class _Spark(_Engine):
     def source_columns(self) -> set[str]:
         return set(self.spark.table("src").columns)
 
+    def text_example(self, column: str):
+        """A value of ``column`` when it holds text rather than timestamps, else None."""
+        if dict(self.spark.table("src").dtypes).get(column) != "string":
+            return None
+        row = self.spark.sql(f"SELECT {self.quote(column)} AS v FROM src WHERE {self.quote(column)} IS NOT NULL "
+                             "LIMIT 1").collect()
+        return row[0]["v"] if row else ""
+
     def naive(self, column: str) -> bool:
         return False          # frames are handed over in UTC; files are read as instants
 
@@ -189,7 +208,14 @@ class _Spark(_Engine):
                 zone = _parquet_zone(path, columns["timestamp"]) or "UTC"
             else:
                 source = self.spark.read.option("header", True).csv(path.as_posix())
-                source = source.withColumn(columns["timestamp"], F.to_timestamp(columns["timestamp"]))
+                ts = columns["timestamp"]
+                if ts in source.columns:
+                    # Text that is no ISO time is refused, as the pandas path refuses it, before any
+                    # conversion could fail in Java (or quietly give nulls).
+                    bad = source.where(F.col(ts).isNotNull() & F.try_to_timestamp(F.col(ts)).isNull()).limit(1).collect()
+                    if bad:
+                        raise _text_timestamps(ts, bad[0][ts])
+                    source = source.withColumn(ts, F.to_timestamp(ts))
                 zone = "UTC"
         # Increasing with the partition and the row within it: the log's own order for one file.
         source.withColumn("_pos", F.monotonically_increasing_id()).createOrReplaceTempView("src")
@@ -253,8 +279,33 @@ def _without_arrow(frame, spark) -> pd.DataFrame:
 def _existing(source) -> Path:
     path = Path(source)
     if not path.exists():
-        raise ParameterError(f"{path} does not exist")
+        raise ParameterError(f"{path.name} does not exist")
+    if path.is_file() and path.stat().st_size == 0:
+        raise ParameterError(f"{path.name} is empty (0 bytes): export it again")
     return path
+
+
+def _text_timestamps(column: str, example) -> ParameterError:
+    """What every path says of timestamps that are text: the pandas path refuses them too."""
+    return ParameterError(f"the timestamps in column '{column}' are text, not dates (e.g. {str(example)!r}): read the "
+                          "log with load_study or read_event_log, which take timestamp_formats (e.g. "
+                          "'%d/%m/%Y %H:%M'), or write them as 2025-01-13 10:00")
+
+
+def _in_words(engine: str, exc: Exception, memory_limit) -> ParameterError:
+    """An engine's own failure, said without its SQL or its Java: what happened and what to do."""
+    kind = type(exc).__name__
+    first = next((line.strip() for line in str(exc).splitlines() if line.strip()), kind)
+    first = first.split(" LINE ")[0].split("\n")[0][:200]
+    if "OutOfMemory" in kind or "out of memory" in first.lower():
+        return ParameterError(f"{engine} ran out of the memory it may use (memory_limit={memory_limit!r}), even "
+                              "spilling to disk: give it more, e.g. memory_limit='2GB'")
+    if "Conversion" in kind or "DateTime" in kind or "CAST_INVALID_INPUT" in first:
+        return ParameterError(f"{engine} could not read a value as its type ({first}): timestamps must be dates, "
+                              "or text in ISO 8601 (2025-01-13 10:00)")
+    if "IO" in kind or "Parquet" in first or "parquet" in first:
+        return ParameterError(f"{engine} could not read the file ({first}): export it again")
+    return ParameterError(f"{engine} could not compute this ({kind}: {first})")
 
 
 def _utc(ts: pd.Series) -> pd.Series:
@@ -302,6 +353,10 @@ def _session(engine: str, source, memory_limit: str | None, columns: dict[str, s
     check_engine(engine)
     if engine == "pandas":
         raise ParameterError("engine='pandas' computes in pandas, not in SQL")
+    if isinstance(source, pd.DataFrame) and columns["timestamp"] in source \
+            and not pd.api.types.is_datetime64_any_dtype(source[columns["timestamp"]]):
+        values = source[columns["timestamp"]].dropna()
+        raise _text_timestamps(columns["timestamp"], values.iloc[0] if len(values) else "")
     db = _DuckDB(memory_limit) if engine == "duckdb" else _Spark(source)
     try:
         zone = db.events(source, columns)
@@ -310,7 +365,16 @@ def _session(engine: str, source, memory_limit: str | None, columns: dict[str, s
         if missing:
             raise ParameterError(f"the rows need the columns {[columns[c] for c in needed]}; missing {missing} "
                                  f"(columns: {sorted(have - {'_pos'})})")
+        example = db.text_example(columns["timestamp"])
+        if example is not None:
+            raise _text_timestamps(columns["timestamp"], example)
         yield db, zone, have
+    except ParameterError:
+        raise
+    except Exception as exc:          # the engine's own error, with its SQL or its Java: said in words
+        if type(exc).__module__.lstrip("_").split(".")[0] in ("duckdb", "pyspark", "py4j", "pyarrow"):
+            raise _in_words(engine, exc, memory_limit) from None
+        raise
     finally:
         db.close()
 
