@@ -106,9 +106,11 @@ def _solutions(args) -> int:
     import textwrap
 
     from .check.results import compute_check
+    from .errors import collect_caveats
     from .read.study import load_study
     from .teaching.exercises import solutions
-    table = solutions(compute_check(load_study(args.study)))
+    table, caveats = collect_caveats(lambda: solutions(compute_check(load_study(args.study))))
+    _say_caveats(caveats, args)
     print(f"Every exercise's answer for {args.study}, for whoever runs the workshop (the learners' notebooks "
           "show an answer only when asked: solution(\"key\", r)).\n")
     for row in table.to_dict("records"):

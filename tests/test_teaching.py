@@ -186,13 +186,19 @@ def test_every_prediction_asked_is_answered_on_the_sample(sample_results):
         assert p.result(sample_results) is not None, key
 
 
-def test_solutions_list_every_exercise_for_the_facilitator(sample_study, capsys):
+def test_solutions_list_every_exercise_for_the_facilitator(sample_study, capsys, tmp_path):
     from studylib.cli import main
     table = solutions(compute_check(sample_study))
     assert table["key"].tolist() == list(EXERCISES) and not table["answer"].str.contains("cannot").any()
     assert main(["solutions", str(sample_study.path)]) == 0
     out = capsys.readouterr().out
     assert "Exercise 3.4 (capability.upper_limit)" in out and "Answer: " in out and "Why: " in out
+    empty = tmp_path / "new-study"
+    new_study(empty)
+    assert main(["solutions", str(empty)]) == 0
+    said = capsys.readouterr()
+    assert "Answer: this study cannot answer it" in said.out and "Bear in mind:" in said.out
+    assert "Warning" not in said.out + said.err and ".py:" not in said.out + said.err
 
 
 def test_a_study_without_the_data_says_the_exercise_cannot_be_answered(tmp_path):

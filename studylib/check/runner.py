@@ -296,9 +296,11 @@ def _check_out(out: Path, study: Path) -> None:
     """Refuse a reports folder that would mix with the study's inputs, is a file, or cannot be written."""
     from ..errors import ParameterError
     if out == study or study in out.parents:
+        here = Path.cwd().resolve()
+        beside = f"../{study.name}-reports" if here == study or study in here.parents else f"{study.name}-reports"
         raise ParameterError(f"--out {out.name} is inside the study folder: the reports would sit among the "
                              "study's inputs (and be hashed as inputs next time). Write them beside it, e.g. "
-                             f"--out {study.name}-reports")
+                             f"--out {beside}")
     if out.exists() and not out.is_dir():
         raise ParameterError(f"--out {out.name} is a file, not a folder: name a folder for the reports")
     parent = next((p for p in [out, *out.parents] if p.exists()), None)
