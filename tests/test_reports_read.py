@@ -129,3 +129,29 @@ def test_making_data_count_icons_with_words(studies):
                                                              "signal: a concern"))
     ae = (studies["ae"] / "ae.html").read_text()
     assert ae.count('class="icon"') >= 2
+
+
+def test_the_front_page_and_the_summary_open_with_the_headline(studies):
+    """Within its first 120 words, the sample's front page says what changed and by how much, in the
+    time frame of the system as it is now; the summary leads with the same words."""
+    import html as html_lib
+    import re
+    from studylib import compute_check, load_study
+    from studylib.measures.capability import limits_by_system
+    from studylib.prose.headline import HEADLINE_WORDS, headline
+    r = compute_check(load_study(SAMPLE))
+    lead = headline(r)
+    assert len(lead.split()) <= HEADLINE_WORDS
+    figures = r.flow["figures"].set_index("era")["end_to_end_mean"]
+    split = r.demand["by_system"].query("service == 'Housing repairs'").set_index("era")["failure_share"]
+    upper = limits_by_system(r.capability["charts"]["Housing repairs"]).iloc[-1]["upper"]
+    for figure in (f"{figures[1]:.1f} days", f"against {figures[0]:.1f} before", f"up to {upper:.1f} days",
+                   f"{split[1]:.0%} of its contacts, against {split[0]:.0%} before",
+                   f"{r.demand['overall']['failure_share'].iloc[0]:.0%} of demand is failure demand"):
+        assert figure in lead, figure
+    for page in ("index.html", "00_summary.html"):
+        text = html_lib.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<(style|script|nav)[^>]*>.*?</\1>", " ",
+                                                                 (studies["sample"] / page).read_text(), flags=re.S)))
+        words = text.split()
+        first = " ".join(words[:120 if page == "index.html" else 200])
+        assert "Since 10 March 2025" in first and " ".join(lead.split()[:20]) in " ".join(words), page

@@ -95,7 +95,11 @@ def index_page(results, stages, *, run_at) -> str:
     notes = results.caveats["caveat"].drop_duplicates().tolist()
     caveat_html = ("<h2>Bear in mind</h2><ul class=\"caveats\">" + "".join(f"<li>{escape(redact(n))}</li>" for n in notes)
                    + "</ul>") if notes else ""
-    body = (f"<h1>{escape(redact(s.name))}</h1><p>A check of the service, stage by stage: what customers ask "
+    from ..prose.headline import headline
+    lead = headline(results)
+    body = (f"<h1>{escape(redact(s.name))}</h1>"
+            + (f"<p class=\"headline\"><strong>{escape(redact(lead))}</strong></p>" if lead else "")
+            + f"<p>A check of the service, stage by stage: what customers ask "
             f"for, what the system achieves, how the work flows and why.</p>"
             f"<table class=\"facts\">{rows}</table>"
             f"<h2>What each stage found</h2><table class=\"stages\"><thead><tr><th>stage</th><th>status</th>"
