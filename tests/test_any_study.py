@@ -129,6 +129,8 @@ def test_every_summary_figure_is_in_its_stage_report(tmp_path, overrides):
     parts = _summary_parts(summary)
     reports = {"Purpose": "01_purpose", "Demand": "02_demand", "Capability": "03_capability", "Flow": "04_flow",
                "System conditions": "05_system_conditions"}
+    assert list(parts)[0] == "The headline"          # the headline first, then each stage
+    parts.pop("The headline")
     assert set(parts) == set(reports)
     for title, paragraphs in parts.items():
         assert len(paragraphs) == 4, title
