@@ -73,3 +73,45 @@ def test_count_axes_have_whole_number_ticks(results):
                 ticks = [t for t in axis.get_majorticklocs()]
                 assert all(float(t).is_integer() for t in ticks), (name, label, ticks)
         plt.close(ax.figure)
+
+
+def test_alt_text_states_the_main_figure_from_the_charts_own_data(sample_study):
+    """Stacked and capped bars are where reading the axes went wrong ("the largest is 2, at 3,961
+    problems", where the largest bar is 1 contact): these charts say their figure from their data."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from studylib import compute_check
+    from studylib.charts import demand as demand_chart
+    from studylib.charts.display import describe_chart
+    r = compute_check(sample_study)
+    d = r.demand
+    problems = d["problems"]
+    counts = problems["contacts"].clip(upper=10).value_counts()
+    ax = demand_chart.plot_contacts_per_problem(problems)
+    assert (f"{len(problems):,} problems; the most, {int(counts.max()):,}, drew {int(counts.idxmax())} contact"
+            in describe_chart(ax.figure))
+    plt.close("all")
+    ax = demand_chart.plot_channel_mix(d["by_channel"])
+    top = d["by_channel"].sort_values("contacts").iloc[-1]
+    alt = describe_chart(ax.figure)
+    assert f"the most contacts came by {top['channel'].replace('_', ' ')}, {int(top['contacts']):,}" in alt
+    assert f"({int(top['failure']):,} of them failure demand)" in alt and "face_to_face" not in alt
+    assert all("_" not in t.get_text() for t in ax.get_yticklabels())
+    plt.close("all")
+    kinds = d["customers"]
+    ax = demand_chart.plot_customer_kinds(kinds)
+    big = kinds[kinds["customers"] > 0].sort_values("contacts").iloc[-1]
+    assert f"the most contacts, {int(big['contacts']):,}, came from {big['kind']}" in describe_chart(ax.figure)
+    plt.close("all")
+
+
+def test_tables_and_run_parameters_say_codes_and_numbers_in_words():
+    from studylib.check.report import _parameters_table
+    from studylib.prose.show import cell_text
+    assert cell_text("face_to_face") == "face to face"
+    assert cell_text("face_to_face, phone, social") == "face to face, phone, social"
+    assert cell_text("Smith_Jones, phone") == "Smith_Jones, phone"        # not a list of codes: as written
+    html = _parameters_table({"radius_m": 50.0, "window_days": 28.0, "business_days": False})
+    assert "radius, metres</th><td>50<" in html and "window, days</th><td>28<" in html
+    assert "working days only</th><td>no<" in html and "50.0" not in html and "radius m" not in html

@@ -43,10 +43,14 @@ def plot_channel_mix(by_channel: pd.DataFrame, *, ax=None):
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 0.45 * len(by_channel) + 1.2))
     shown = by_channel.sort_values("contacts", kind="stable")
-    ax.barh(shown["channel"].astype(str), shown["value"], color=_VALUE, label="value", gid="value")
-    ax.barh(shown["channel"].astype(str), shown["failure"], left=shown["value"], color=_FAILURE, label="failure", gid="failure")
+    names = shown["channel"].astype(str).str.replace("_", " ")      # face_to_face is said "face to face"
+    ax.barh(names, shown["value"], color=_VALUE, label="value", gid="value")
+    ax.barh(names, shown["failure"], left=shown["value"], color=_FAILURE, label="failure", gid="failure")
     ax.legend(frameon=False, fontsize=8)
-    return finish(ax, "Value and failure demand by channel", xlabel="contacts")
+    big = shown.iloc[-1] if len(shown) else None
+    main = (None if big is None else f"{len(shown)} channels; the most contacts came by {names.iloc[-1]}, "
+            f"{int(big['contacts']):,} ({int(big['failure']):,} of them failure demand)")
+    return finish(ax, "Value and failure demand by channel", xlabel="contacts", main=main)
 
 
 def plot_contacts_per_problem(problems: pd.DataFrame, *, ax=None, most: int = 10):
@@ -58,7 +62,11 @@ def plot_contacts_per_problem(problems: pd.DataFrame, *, ax=None, most: int = 10
     counts = capped.value_counts().reindex(range(1, most + 1), fill_value=0)
     ax.bar(counts.index, counts.to_numpy(), color="#4a7fb0", gid="problems")
     ax.set_xticks(range(1, most + 1), [str(i) for i in range(1, most)] + [f"{most}+"])
-    return finish(ax, "Contacts per problem", xlabel="contacts about the problem", ylabel="problems")
+    top = int(counts.idxmax()) if counts.sum() else None
+    main = (None if top is None else
+            f"{len(problems):,} problems; the most, {int(counts.max()):,}, drew "
+            f"{top if top < most else f'{most} or more'} contact{'' if top == 1 else 's'} each")
+    return finish(ax, "Contacts per problem", xlabel="contacts about the problem", ylabel="problems", main=main)
 
 
 def plot_problem_map(problems: pd.DataFrame, *, ax=None):
@@ -85,4 +93,8 @@ def plot_customer_kinds(kinds: pd.DataFrame, *, ax=None):
     ax.barh(labels, value, color=_VALUE, label="value", gid="value")
     ax.barh(labels, shown["failure_contacts"], left=value, color=_FAILURE, label="failure", gid="failure")
     ax.legend(frameon=False, fontsize=8)
-    return finish(ax, "Who contacts us: contacts by kind of customer (customers in brackets)", xlabel="contacts")
+    big = shown.sort_values("contacts", kind="stable").iloc[-1] if len(shown) else None
+    main = (None if big is None else f"the most contacts, {int(big['contacts']):,}, came from {big['kind']} "
+            f"({int(big['customers']):,} customers), {int(big['failure_contacts']):,} of them failure demand")
+    return finish(ax, "Who contacts us: contacts by kind of customer (customers in brackets)", xlabel="contacts",
+                  main=main)

@@ -38,7 +38,10 @@ def describe_chart(fig) -> str:
         title = ax.get_title() or "Chart"
         bars = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_width() > 0 and p.get_height() > 0]
         text = title
-        if bars:
+        main = getattr(ax, "studylib_main", None)
+        if main:                      # the chart said its main figure from its own data
+            text += f": {main}"
+        elif bars:
             # Bars of one thickness lie along the other axis: equal heights mean horizontal bars.
             horizontal = len({round(b.get_height(), 6) for b in bars}) == 1 and len({round(b.get_width(), 6) for b in bars}) > 1
             sizes = [b.get_width() if horizontal else b.get_height() for b in bars]

@@ -5,9 +5,13 @@ from __future__ import annotations
 COUNT_WORDS = ("contacts", "cases", "problems", "number")
 
 
-def finish(ax, title: str, *, xlabel: str = "", ylabel: str | None = None, legend: bool = False):
+def finish(ax, title: str, *, xlabel: str = "", ylabel: str | None = None, legend: bool = False,
+           main: str | None = None):
+    """Title, labels, whole-number ticks for counts, no box. ``main``: the chart's main figure in
+    words, computed from the data it draws, for its alt text (read from the axes otherwise)."""
     from matplotlib.ticker import MaxNLocator
     ax.set_title(title)
+    ax.studylib_main = main
     ax.set_xlabel(xlabel)
     if ylabel is not None:
         ax.set_ylabel(ylabel)

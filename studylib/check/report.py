@@ -108,9 +108,24 @@ def index_page(results, stages, *, run_at) -> str:
     return page(f"Check: {redact(s.name)}", body, heading=False)
 
 
+#: Run parameters in words, with their units ("radius m 50.0" said nothing).
+_PARAMETER_WORDS = {"radius_m": "radius, metres", "window_days": "window, days", "as_of": "data as of",
+                    "period_start": "period starts", "period_end": "period ends", "business_days": "working days only"}
+
+
+def _parameter_value(value) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return f"{int(value):,}"
+    return cell_text(value)
+
+
 def _parameters_table(parameters: dict) -> str:
-    rows = "".join(f"<tr><th>{escape(str(k).replace('_', ' '))}</th><td>{escape(cell_text(v) if v is not None else 'none')}</td></tr>"
-                   for k, v in parameters.items())
+    rows = "".join(f"<tr><th>{escape(_PARAMETER_WORDS.get(str(k), str(k).replace('_', ' ')))}</th>"
+                   f"<td>{escape(_parameter_value(v))}</td></tr>" for k, v in parameters.items())
     return f"<details class=\"run-parameters\"><summary>Run parameters</summary><table>{rows}</table></details>"
 
 

@@ -64,7 +64,10 @@ def cell_text(value) -> str:
     text = str(value)
     if text in CODE_WORDS:
         return CODE_WORDS[text]
-    # A code such as face_to_face or staff_report is read as words.
+    # A code such as face_to_face or staff_report is read as words, alone or in a list of codes.
+    parts = text.split(", ")
+    if len(parts) > 1 and all(re.fullmatch(r"[a-z]+(?:_[a-z]+)*", part) for part in parts):
+        return ", ".join(CODE_WORDS.get(part, part.replace("_", " ")) for part in parts)
     return text.replace("_", " ") if re.fullmatch(r"[a-z]+(?:_[a-z]+)+", text) else text
 
 
