@@ -155,3 +155,12 @@ def test_the_front_page_and_the_summary_open_with_the_headline(studies):
         words = text.split()
         first = " ".join(words[:120 if page == "index.html" else 200])
         assert "Since 10 March 2025" in first and " ".join(lead.split()[:20]) in " ".join(words), page
+
+
+@pytest.mark.parametrize("study", ["la311", "boston", "template"])
+def test_no_stage_row_of_the_front_page_is_blank(studies, study):
+    import re
+    index = (studies[study] / "index.html").read_text()
+    rows = re.findall(r'<tr class="(ok|skipped|failed)"><th scope="row">(.*?)</th><td>\w+</td><td>(.*?)</td></tr>',
+                      index, flags=re.S)
+    assert rows and all(finding.strip() for _, _, finding in rows), rows

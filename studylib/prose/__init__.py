@@ -116,6 +116,9 @@ def stage_headlines(results) -> dict[str, str]:
         out["Purpose"] = f"What matters most to customers: “{top['what_matters']}” ({top['share']:.0%} of the contacts where it was recorded)."
     elif (results.study.findings or {}).get("purpose"):
         out["Purpose"] = f"Purpose in the customer's terms: {str(results.study.findings['purpose']).strip()}"
+    else:   # never a blank row: say why there is no finding yet
+        out["Purpose"] = ("No purpose yet: no contact records what matters to the customer, and findings.yml gives "
+                          "no purpose in the customer's terms. Write it there (purpose:) as the team agrees it.")
     if results.demand:
         overall = results.demand["overall"].iloc[0]
         out["Demand"] = (f"{overall['failure_share']:.0%} of demand is failure demand." if overall["labelled"]

@@ -168,7 +168,8 @@ def capability_prose(result: pd.DataFrame, *, name: str = "the service") -> dict
         return {"what": f"No {name} case has finished yet.", "so what": "", "now what": "", "then what": ""}
     current = stats.iloc[-1]
     n = int(result["value"].notna().sum())
-    cases = "cases across all services" if name == "all services" else f"{name} cases"
+    case = "case" if n == 1 else "cases"
+    cases = f"{case} across all services" if name == "all services" else f"{case} of {name}"
     what = f"{n:,} finished {cases}. {capability_caption(result)}"
     why = verdict_sentences(current)
     if why:

@@ -75,7 +75,8 @@ def _service_flow(part: pd.DataFrame, *, unit: str, whats: dict) -> dict[str, li
     words = {"what": [], "so what": [], "now what": []}
     when = _system_phrase(now, whats.get((now["service"], now["era"]), "")).strip()
     lead = f"{when[0].upper()}{when[1:]}: " if when else ""
-    cases = f"{str(now['service']).lower()} cases" if named else "cases"
+    case = "case" if now["cases"] == 1 else "cases"
+    cases = f"{case} of {now['service']}" if named else case
     words["what"].append(f"{lead}{now['cases']:,} {cases} followed end to end; {now['open']:,} still open.")
     if now["finished"]:
         words["what"].append(f"Customers waited on average {now['end_to_end_mean']:.1f} {unit} from first contact to "
