@@ -20,6 +20,7 @@ from typing import Callable
 import pandas as pd
 
 from ..errors import CaptureError
+from ..read.captured import outside_period
 from .store import CaptureStore
 from ..errors import ConfigError
 from ..read.codebooks import DemandCodebook, add_pattern, load_demand_codebook
@@ -83,15 +84,6 @@ def read_when(text: str, timezone: str) -> pd.Timestamp | None:
         raise CaptureError(f"'{text}' is not a date and time studylib can read: write it as 2025-03-14 10:30, "
                            "or leave When empty for now") from None
     return stamp.tz_localize(timezone) if stamp.tzinfo is None else stamp.tz_convert(timezone)
-
-
-def outside_period(stamp, period) -> bool:
-    """Whether a contact's time lies outside the study's period (whole days, start to end)."""
-    start, end = period or (None, None)
-    if start is None or end is None or stamp is None or pd.isna(stamp):
-        return False
-    day = pd.Timestamp(stamp).tz_convert(start.tz).normalize() if start.tzinfo else pd.Timestamp(stamp).normalize()
-    return bool(day < start.normalize() or day > end.normalize())
 
 
 def period_words(period) -> str:
@@ -213,7 +205,7 @@ class CaptureForm:
         self.fields["failure_subtype"].value = ""
         self.fields["resolved_first_contact"].value = ""
         when = pd.Timestamp(record["received_at"])
-        if self.period and outside_period(when, self.period):
+        if self.period and outside_period(pd.Series([when.isoformat()]), *self.period).iloc[0]:
             self.message.value = (
                 f"<p style='color:#ED8B00'>Saved {escape(contact_id)}, dated {escape(_when(when, self.store.timezone))}: "
                 f"outside this study's period ({escape(period_words(self.period))}), so <b>the check will leave it "
@@ -396,8 +388,7 @@ class LiveCounts:
         now = pd.Timestamp.now(tz=self.store.timezone)
         outside = ""
         if self.period and total:
-            stamps = pd.to_datetime(self.store.to_frame()["received_at"], utc=True, format="ISO8601")
-            n = sum(outside_period(t, self.period) for t in stamps)
+            n = int(outside_period(self.store.to_frame()["received_at"], *self.period).sum())
             if n:
                 outside = (f"<p style='color:#ED8B00'>{contacts_words(n)} {'is' if n == 1 else 'are'} dated outside "
                            f"the study's period ({escape(period_words(self.period))}): the check leaves "

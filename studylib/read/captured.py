@@ -13,7 +13,7 @@ from ..text import long_date
 from .rows import demand_rows, quality_rows
 from .stores import backend_for, is_url, stored_contacts
 
-__all__ = ["capture_path", "has_capture", "load_captured", "combine_contacts"]
+__all__ = ["capture_path", "has_capture", "load_captured", "combine_contacts", "outside_period"]
 
 
 def capture_path(path: str | Path, config: dict) -> Path | str:
@@ -50,26 +50,30 @@ def load_captured(path: Path, config: dict):
     raw.index = pd.RangeIndex(1, len(raw) + 1)   # the order stored
     read = demand_rows(raw, {}, label, config, {"formats": None, "dayfirst": False,
                                                 "timezone": config.get("timezone")})
-    _say_outside_period(read[0], read[3], config, label)
+    _say_outside_period(captured["received_at"], config, label)
     return read
 
 
-def _say_outside_period(kept: pd.DataFrame, aside: pd.DataFrame, config: dict, label: str) -> None:
+def outside_period(stamps: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
+    """Which contact times lie outside the study's period, judged in whole days of the period's own
+    timezone, from its start to its end (a time that is missing or not a time is not outside)."""
+    when = pd.to_datetime(stamps, utc=True, format="ISO8601", errors="coerce")
+    day = when.dt.tz_convert(start.tz).dt.normalize()
+    return ((day < start.normalize()) | (day > end.normalize())).fillna(False).astype(bool)
+
+
+def _say_outside_period(stamps: pd.Series, config: dict, label: str) -> None:
     """Warn, in words and with the fix, when captured contacts are dated outside the study's period:
     the check leaves them out (set aside when far outside, left out of the period's figures when near)."""
     period = config.get("period") or {}
     start, end = period.get("start"), period.get("end")
     if start is None or end is None:
         return
-    days = []
-    if len(kept):
-        local = pd.to_datetime(kept["received_at"]).dt.tz_convert(start.tz).dt.normalize()
-        days += list(local[(local < start.normalize()) | (local > end.normalize())])
-    far = aside[aside["reason"] == "implausible date"] if len(aside) else aside
-    days += [pd.Timestamp(str(d).split(" is far")[0][:10]) for d in (far["detail"] if len(far) else [])]
-    if not days:
+    outside = outside_period(stamps, start, end)
+    if not outside.any():
         return
-    n = len(days)
+    n = int(outside.sum())
+    days = pd.to_datetime(stamps[outside], utc=True, format="ISO8601").dt.tz_convert(start.tz)
     shown = sorted({long_date(d) for d in days})
     dated = ", ".join(shown[:3]) + (f" and {len(shown) - 3} more days" if len(shown) > 3 else "")
     warnings.warn(StudylibWarning(
