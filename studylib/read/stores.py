@@ -254,6 +254,10 @@ class SQLiteBackend:
             return int(conn.execute("SELECT COUNT(*) FROM contacts").fetchone()[0])
 
 
+class _ConnectionLost(CaptureError):
+    """The connection ended during a piece of work: whether a write in it was committed is unknown."""
+
+
 class PostgresBackend:
     """A shared PostgreSQL database (psycopg 3): one transaction per write, the schema made or
     migrated on the first write only (under an advisory lock, so that desks starting together do
@@ -315,8 +319,8 @@ class PostgresBackend:
             raise CaptureError(f"the capture server {self.where} did not allow it ({_reason(exc)}): this login may "
                                "read the store but not write to it") from None
         except self._psycopg.OperationalError as exc:
-            raise CaptureError(f"the capture server {self.where} went away ({_reason(exc)}); nothing was saved, and what "
-                               "was typed is kept: try again when the server is back") from None
+            raise _ConnectionLost(f"the capture server {self.where} went away ({_reason(exc)}); nothing was saved, and "
+                                  "what was typed is kept: try again when the server is back") from None
 
     def _has_tables(self, conn) -> bool:
         return conn.execute("SELECT to_regclass('contacts')").fetchone()[0] is not None
@@ -326,13 +330,12 @@ class PostgresBackend:
 
         def work(conn):
             self._ensure_schema(conn)
-            conn.execute(f"INSERT INTO contacts ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))}) "
-                         "ON CONFLICT (contact_id) DO NOTHING", [row[c] for c in cols])
+            return conn.execute(f"INSERT INTO contacts ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))}) "
+                                "ON CONFLICT (contact_id) DO NOTHING RETURNING seq", [row[c] for c in cols]).fetchone()
         try:
-            self._run(work)
-        except CaptureError as exc:
-            if "went away" not in str(exc):
-                raise
+            if self._run(work) is not None:
+                return                                  # stored now: the usual case, one round trip
+        except _ConnectionLost as exc:
             # The answer was lost: the row may have been committed. Ask, with the id sent with it.
             try:
                 stored = self.stored_contact(row["contact_id"])
@@ -342,7 +345,9 @@ class PostgresBackend:
                                    "same contact will not be stored twice", contact_id=row["contact_id"]) from None
             if stored is None:
                 raise CaptureError(str(exc), contact_id=row["contact_id"]) from None
-        same_contact(row, self.stored_contact(row["contact_id"]))
+            same_contact(row, stored)
+            return
+        same_contact(row, self.stored_contact(row["contact_id"]))    # the id was there already
 
     def stored_contact(self, contact_id: str) -> dict | None:
         def work(conn):
