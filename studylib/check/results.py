@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import ParameterError, StudylibError, StudylibWarning, collect_caveats
-from ..read.ordering import ties_sentence
+from ..read.ordering import order_ties, ties_sentence
 from ..read.settings import resolve_settings
 from ..read.study import Study, load_study
 from ..measures.systems import assign_systems, system_periods
@@ -213,10 +213,8 @@ def _flow(study: Study, settings: dict) -> dict:
     times = flow.case_times(study.events, codebook=study.flow_codebook, as_of=settings.get("as_of"),
                             business_days=settings["business_days"], holidays=study.config.get("holidays"))
     by_column = times.attrs["tie_order"] == "order column"
-    still = (int(study.events.duplicated(["case_id", "timestamp", "order"], keep=False).sum())
-             if by_column and "order" in study.events else 0)
     tie_words = ties_sentence(times.attrs["tied_events"], int(times["n_events"].sum()), by_column=by_column,
-                              still_tied=still)
+                              still_tied=order_ties(study.events) if by_column else 0)
     if tie_words:
         warnings.warn(tie_words, StudylibWarning, stacklevel=2)
     changes = study.config.get("system_changes") or []

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..errors import ParameterError
 
-__all__ = ["NS_PER_DAY", "timestamps_ns", "epoch_ns", "check_events", "sorted_codes", "EventOrder", "event_order",
+__all__ = ["NS_PER_DAY", "order_ties", "timestamps_ns", "epoch_ns", "check_events", "sorted_codes", "EventOrder", "event_order",
            "order_values", "tied_events", "ties_sentence", "ties_note", "ordered_events"]
 
 
@@ -312,13 +312,19 @@ def ties_sentence(n_tied: int, n_events: int, *, by_column: bool = False, still_
             f"they {how}.{left} Durations do not depend on it; paths, hand-offs and step-to-step moves do.")
 
 
+def order_ties(events: pd.DataFrame) -> int:
+    """Events an order column leaves tied: the same case, timestamp and order number as another
+    (0 without an order column)."""
+    if "order" not in events.columns:
+        return 0
+    return int(events.duplicated(["case_id", "timestamp", "order"], keep=False).sum())
+
+
 def ties_note(events: pd.DataFrame) -> str | None:
     """The sentence :func:`ties_sentence` says of an event log, or None when no events tie."""
     # Counting needs no order: an event ties when another of its case has the same timestamp.
     n_tied = int(events.duplicated(["case_id", "timestamp"], keep=False).sum())
-    by_column = "order" in events.columns
-    still = int(events.duplicated(["case_id", "timestamp", "order"], keep=False).sum()) if by_column else 0
-    return ties_sentence(n_tied, len(events), by_column=by_column, still_tied=still)
+    return ties_sentence(n_tied, len(events), by_column="order" in events.columns, still_tied=order_ties(events))
 
 
 def ordered_events(events: pd.DataFrame) -> pd.DataFrame:
