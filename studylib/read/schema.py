@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..text import did_you_mean
+from .settings import iso_datetime
 
 __all__ = ["STUDY_SCHEMA", "FINDINGS_SCHEMA", "check_config", "check_findings", "key_lines", "load_yaml",
            "named_files"]
@@ -265,14 +266,7 @@ def _is(value, kind: str) -> bool:
 
 
 def _is_date(value) -> bool:
-    """A date, or a date and time, written the ISO way: 2025-03-10, or 2025-03-10 14:30 (the whole
-    text is read: '2025-05-12 at noon' and '2025-03-10T99:00' are not dates)."""
-    text = value.strip()
-    try:
-        dt.datetime.fromisoformat(text)
-    except ValueError:
-        return False
-    return len(text) >= 10 and text[4] == "-"
+    return iso_datetime(value) is not None
 
 
 def iter_errors(instance, schema: dict, path: tuple = ()):

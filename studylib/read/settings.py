@@ -55,6 +55,19 @@ def settings_help() -> str:
     return "\n".join(lines)
 
 
+def iso_datetime(text: str):
+    """A date, or a date and time, written the ISO way (2025-03-10, 2025-03-10 14:30), read whole:
+    '2025-05-12 at noon' and '2025-03-10T99:00' are not dates. None when it is not one."""
+    import datetime as dt
+    text = text.strip()
+    if len(text) < 10 or text[4] != "-":
+        return None
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
 def coerce_setting(name: str, value, timezone: str, error):
     setting = SETTINGS[name]
     if value is None or (isinstance(value, str) and value.strip().lower() in ("", "none", "null")):
@@ -63,13 +76,10 @@ def coerce_setting(name: str, value, timezone: str, error):
         text = str(value).strip()
         if "/" in text:
             raise error(f"{name}: {value!r} reads two ways (day first or month first); write it as 2025-04-01")
-        try:
-            import datetime as dt
-            if len(text) < 10 or text[4] != "-":
-                raise ValueError
-            stamp = pd.Timestamp(dt.datetime.fromisoformat(text))
-        except (ValueError, TypeError):
-            raise error(f"{name}: {value!r} is not a date (expected e.g. 2025-04-01, or 2025-04-01 17:00)") from None
+        moment = iso_datetime(text)
+        if moment is None:
+            raise error(f"{name}: {value!r} is not a date (expected e.g. 2025-04-01, or 2025-04-01 17:00)")
+        stamp = pd.Timestamp(moment)
         return stamp.tz_localize(timezone) if stamp.tzinfo is None else stamp.tz_convert(timezone)
     if setting.kind == "number":
         if isinstance(value, bool):
