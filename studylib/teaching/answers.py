@@ -377,36 +377,42 @@ def open_questions_why(results):
 CHASING = "progress chasing"
 
 
+def _since_latest_change(frame: pd.DataFrame) -> pd.DataFrame:
+    """Each service's rows of its latest era: the system as it is now."""
+    if "era" not in frame:
+        return frame
+    return frame[frame["era"] == frame.groupby("service")["era"].transform("max")]
+
+
+def _chasing(frame: pd.DataFrame) -> pd.Series:
+    return frame["failure_subtype"].astype(str).str.lower().eq(CHASING)
+
+
 def _failure_now(results, every_system=False):
     c = _labelled(results)
     if c is None or "failure_subtype" not in c:
         return None
     c = c[c["value_or_failure"] == "failure"]
-    if not every_system and "era" in c:
-        latest = c.groupby("service")["era"].transform("max")
-        c = c[c["era"] == latest]
-    return c if len(c) and c["failure_subtype"].astype(str).str.lower().eq(CHASING).any() else None
+    if not every_system:
+        c = _since_latest_change(c)
+    return c if len(c) and _chasing(c).any() else None
 
 
 def chasing_now(results):
     c = _failure_now(results)
-    return None if c is None else float(c["failure_subtype"].astype(str).str.lower().eq(CHASING).mean())
+    return None if c is None else float(_chasing(c).mean())
 
 
 def chasing_now_why(results):
     c = _failure_now(results)
-    chasing = int(c["failure_subtype"].astype(str).str.lower().eq(CHASING).sum())
-    return (f"{chasing:,} of the {len(c):,} failure contacts in the system as it is now (each service since its "
-            "latest change) were customers chasing progress.")
+    return (f"{int(_chasing(c).sum()):,} of the {len(c):,} failure contacts in the system as it is now (each service "
+            "since its latest change) were customers chasing progress.")
 
 
 def chasing_now_slips(results):
-    every = _failure_now(results, every_system=True)
     now = _failure_now(results)
-    labelled = _labelled(results)
-    latest = labelled[labelled["era"] == labelled.groupby("service")["era"].transform("max")] if "era" in labelled else labelled
-    chasing = now["failure_subtype"].astype(str).str.lower().eq(CHASING).sum()
-    return [(float(every["failure_subtype"].astype(str).str.lower().eq(CHASING).mean()),
+    return [(float(_chasing(_failure_now(results, every_system=True)).mean()),
              "that is over the whole period, before the change included: keep each service's contacts since its "
              "latest change"),
-            (float(chasing / len(latest)), "you divided by all contacts: divide by the failure contacts")]
+            (float(_chasing(now).sum() / len(_since_latest_change(_labelled(results)))),
+             "you divided by all contacts: divide by the failure contacts")]
