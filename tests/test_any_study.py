@@ -79,7 +79,7 @@ def test_partial_studies_run_with_skipped_stages(tmp_path, kind, capsys):
         if status == "skipped":
             assert reason in ("no demand data", "no case events", "no findings and no waste found")
             assert f"Skipped: {reason}." in page and "Add to study.yml" in page
-            assert f"<td>skipped</td><td>Skipped: {reason}.</td>" in index
+            assert f"</th><td>Skipped: {reason}.</td>" in index
             needs = "demand:" if reason == "no demand data" else "events:" if reason == "no case events" else "findings:"
             assert needs in _visible(page)
     printed = capsys.readouterr().out

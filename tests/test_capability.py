@@ -17,7 +17,7 @@ from studylib import ParameterError, xmr_summary
 from studylib.measures import xmr
 from studylib.measures.capability import capability, capability_charts, limits_by_system, study_target
 from studylib.charts.capability import POINT_COLOURS, POINT_WORDS, SYSTEM_COLOURS, plot_xmr
-from studylib.prose.capability import capability_caption, capability_prose
+from studylib.prose.capability import capability_caption, capability_prose, verdict_sentences
 from studylib.measures.flow import case_times
 from studylib.measures.nhs import FOUR_HOUR_STANDARD, four_hour_performance, read_ae_attendances
 from studylib.check.runner import run_notebook
@@ -154,7 +154,8 @@ def test_caption_says_what_the_target_means(target, words):
 def test_prose_has_four_parts_from_the_numbers(two_systems):
     r = capability(two_systems, service="Repairs", system_changes=CHANGE, target=28)
     prose = capability_prose(r, name="repairs")
-    assert list(prose) == ["what", "so what", "now what", "then what"]
+    assert list(prose) == ["what", "how we know", "so what", "now what", "then what"]
+    assert prose["how we know"] == verdict_sentences(limits_by_system(r).iloc[-1])
     old_mean = r.loc[r["group"] == 0, "mean"].iloc[0]
     new_mean = r.loc[r["group"] == 1, "mean"].iloc[0]
     assert f"{1 - new_mean / old_mean:.0%} less" in prose["so what"]

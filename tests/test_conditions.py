@@ -25,9 +25,21 @@ def sample_wastes(sample_results):
 
 def test_waste_found_figures_come_from_the_data(sample_wastes):
     classified, flow, wastes = sample_wastes
-    chasing = wastes[(wastes["waste"] == "progress chasing") & (wastes["stage"] == "demand")].iloc[0]
-    n = int((classified["failure_subtype"] == "progress chasing").sum())
-    assert chasing["value"] == n and chasing["figure"].startswith(f"{n:,} contacts")
+    # Failure demand in the time frame of each system: repairs before and since its change, every
+    # other service over the whole period (their system as it is now), never all of it as "now".
+    chasing = wastes[(wastes["waste"] == "progress chasing") & (wastes["stage"] == "demand")]
+    repairs = classified["service"] == "Housing repairs"
+    is_chasing = classified["failure_subtype"] == "progress chasing"
+    since = chasing[chasing["system"] == "since 10 March 2025"].iloc[0]
+    n = int((is_chasing & repairs & (classified["era"] == 1)).sum())
+    assert since["value"] == n and since["current"]
+    assert since["figure"].startswith(f"Housing repairs since 10 March 2025: {n:,} contacts")
+    before = chasing[chasing["system"] == "before 10 March 2025"].iloc[0]
+    assert before["value"] == int((is_chasing & repairs & (classified["era"] == 0)).sum()) and not before["current"]
+    rest = chasing[chasing["service"].isna()].iloc[0]
+    assert rest["value"] == int((is_chasing & ~repairs).sum()) and rest["current"]
+    assert rest["figure"].startswith("every other service, over the whole period: ")
+    assert chasing["value"].sum() == int(is_chasing.sum())      # nothing counted twice, nothing lost
     times = flow["times"]
     hand = wastes[(wastes["waste"] == "handoff") & (wastes["system"] == "before 10 March 2025")].iloc[0]
     assert hand["value"] == pytest.approx(times.loc[times["era"] == 0, "handoffs"].mean())
@@ -46,9 +58,16 @@ def test_register_links_conditions_to_waste_and_thinking(sample_study, sample_wa
     target = register[register["condition"] == "28-day target on registered repairs"].set_index("cause")
     assert (target["status"] == "stands").all()
     # No bunching since the change; the figure before it is kept beside it.
-    assert target.loc["closures just before day 28", "found"] == "not shown by the data"
+    # "Not shown by the data" never stands beside a figure the data shows before the change.
+    assert target.loc["closures just before day 28", "found"] == "none since the change"
     assert "67 cases closed" in target.loc["closures just before day 28", "before"]
-    assert target.loc["hidden waiting before registration", "before"].startswith("customers wait")
+    # The hidden wait in the words and figures the flow report uses: one definition.
+    flow_figures = sample_wastes[1]["figures"]
+    old = flow_figures[flow_figures["era"] == 0].iloc[0]
+    hidden = target.loc["hidden waiting before registration", "before"]
+    assert hidden.startswith(f"the organisation's clock leaves out {old['hidden_mean']:.1f} days of every finished case")
+    assert f"({old['end_to_end_mean']:.1f} on the customer's clock, {old['official_mean']:.1f} on its own)" in hidden
+    assert old["hidden_mean"] == pytest.approx(old["end_to_end_mean"] - old["official_mean"])
     assert (target["thinking"] == "Targets drive performance.").all()   # 'behind' links the belief
     inspection = register[register["cause"] == "inspection"].iloc[0]
     assert inspection["status"] == "ended by the change of 10 March 2025"

@@ -23,6 +23,29 @@ FORBIDDEN = [r"\binf\b", r"\bnan\b", r"\bNaN\b", r"\bNaT\b", r"\bNone\b", "commo
              "/work/", "/tmp/", "site-packages", r"\bTrue\b", r"\bFalse\b"]
 
 
+def _first_event_only(events):
+    """A study whose cases have one event each (as Boston's open-cases export has)."""
+    return events.groupby("case_id", sort=False).head(1)
+
+
+def _no_case_solved(events):
+    """A study with only open cases: no case has reached its end yet."""
+    return events[~events["activity"].isin(["Repair completed", "Job closed"])]
+
+
+def _reshaped_sample(folder, keep):
+    """The sample study with its event log reshaped by ``keep``, checked; returns the reports' folder."""
+    import shutil
+
+    import pandas as pd
+    study = folder / "study"
+    shutil.copytree(SAMPLE, study)
+    events = pd.read_csv(study / "events.csv", dtype=str)
+    keep(events).to_csv(study / "events.csv", index=False)
+    run_check(study, folder / "out", progress=False)
+    return folder / "out"
+
+
 @pytest.fixture(scope="module")
 def studies(tmp_path_factory):
     out = {}
@@ -34,6 +57,8 @@ def studies(tmp_path_factory):
         shared_file(data)           # the example's real data: fail under CI if it is missing
         out[example] = tmp_path_factory.mktemp(example)
         run_check(ROOT / "examples" / example, out[example], progress=False)
+    for shape, keep in (("one_event", _first_event_only), ("all_open", _no_case_solved)):
+        out[shape] = _reshaped_sample(tmp_path_factory.mktemp(shape), keep)
     template = tmp_path_factory.mktemp("template")
     new_study(template / "study")
     run_check(template / "study", template / "out", progress=False)
@@ -47,7 +72,10 @@ def studies(tmp_path_factory):
     return out
 
 
-@pytest.mark.parametrize("study", ["sample", "la311", "receipt", "boston", "template", "ae"])
+ALL = ["sample", "la311", "receipt", "boston", "template", "one_event", "all_open", "ae"]
+
+
+@pytest.mark.parametrize("study", ALL)
 def test_reports_read_well_on_a_desktop_and_a_phone(studies, study):
     sync_playwright = need_browser()
     out = studies[study]
@@ -61,6 +89,8 @@ def test_reports_read_well_on_a_desktop_and_a_phone(studies, study):
             for name in pages:
                 page = context.new_page()
                 page.goto((out / name).as_uri())
+                # Folded sections hold charts and tables too: open them all, and read everything.
+                page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
                 scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
                 assert scroll <= inner, (study, name, width, scroll)
                 alts = page.eval_on_selector_all("img:not(.icon)", "els => els.map(e => e.getAttribute('alt') || '')")
@@ -93,14 +123,23 @@ def test_index_shows_the_headline_figures(studies):
     la311 = (studies["la311"] / "index.html").read_text()
     assert "LA 311, last week of 2017" in la311
     assert "No contact is labelled value or failure yet." in la311
-    assert la311.count("<td>skipped</td>") == 3
+    assert la311.count("<tr class=\"skipped\">") == 3
 
 
 def test_an_empty_chart_becomes_a_sentence(studies):
-    """LA 311 has no contact labelled value or failure: the channel mix has nothing to draw."""
+    """LA 311 has no contact labelled value or failure: the channel mix has nothing to draw, and its
+    section is left out of the report, with the reason."""
     demand = (studies["la311"] / "02_demand.html").read_text()
-    assert "Value and failure demand by channel: nothing to chart yet" in demand
     assert 'alt="Value and failure demand by channel' not in demand
+    assert "Failure demand: what kind, through which channel" in demand.split('class="left-out-note"')[1].split("</p>")[0]
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from studylib.charts.display import chart_html
+    fig, ax = plt.subplots()
+    ax.barh(["a"], [0])
+    ax.set_title("Value and failure demand by channel")
+    assert chart_html(fig).startswith("<p>Value and failure demand by channel: nothing to chart yet")
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -157,10 +196,151 @@ def test_the_front_page_and_the_summary_open_with_the_headline(studies):
         assert "Since 10 March 2025" in first and " ".join(lead.split()[:20]) in " ".join(words), page
 
 
-@pytest.mark.parametrize("study", ["la311", "boston", "template"])
+@pytest.mark.parametrize("study", ["la311", "boston", "template", "one_event", "all_open"])
 def test_no_stage_row_of_the_front_page_is_blank(studies, study):
     import re
     index = (studies[study] / "index.html").read_text()
-    rows = re.findall(r'<tr class="(ok|skipped|failed)"><th scope="row">(.*?)</th><td>\w+</td><td>(.*?)</td></tr>',
+    rows = re.findall(r'<tr class="(ok|skipped|failed)"><th scope="row">(.*?)</th><td>(.*?)</td></tr>',
                       index, flags=re.S)
     assert rows and all(finding.strip() for _, _, finding in rows), rows
+
+
+#: At 390 px wide, the most a page may take, in CSS px: five minutes on a phone.
+PHONE_HEIGHTS = {"index.html": 2_500, "00_summary.html": 6_000}
+STAGE_PAGE_HEIGHT = 10_000
+#: Printed to A4, the most pages the front page and the summary may take: a board pack.
+A4_PAGES = {"index.html": 2, "00_summary.html": 4}
+
+
+def _pdf_pages(pdf: bytes) -> int:
+    """Pages of a PDF Chromium wrote: the page tree's /Count (its largest, the root's)."""
+    counts = [int(n) for n in re.findall(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)", pdf)]
+    counts += [int(n) for n in re.findall(rb"/Count\s+(\d+)[^>]*?/Type\s*/Pages\b", pdf)]
+    assert counts, "no page tree in the PDF"
+    return max(counts)
+
+
+@pytest.mark.parametrize("study", ["sample", "la311", "receipt", "boston", "template", "one_event", "all_open"])
+def test_five_minutes_on_a_phone_and_a_board_pack_on_paper(studies, study):
+    """Heights at 390 px; A4 pages; the print stylesheet: no navigation, no chart or table row split
+    across pages, the headline and the date on page one."""
+    sync_playwright = need_browser()
+    out = studies[study]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        context = browser.new_context(offline=True, viewport={"width": 390, "height": 844})
+        for path in sorted(out.glob("*.html")):
+            page = context.new_page()
+            page.goto(path.as_uri())
+            height = page.evaluate("document.documentElement.scrollHeight")
+            assert height <= PHONE_HEIGHTS.get(path.name, STAGE_PAGE_HEIGHT), (study, path.name, height)
+            # Everything folded is still there: one tap opens it, and no section is empty.
+            folded = page.eval_on_selector_all(
+                "details.section", "els => els.map(d => [d.open, d.querySelector('summary').textContent, "
+                "[...d.querySelectorAll('img, table, p, li, dl')].filter(e => !e.closest('summary')).length])")
+            for is_open, summary, shown in folded:
+                assert not is_open and summary.strip() and shown, (study, path.name, summary)
+            if path.name in A4_PAGES:
+                pages = _pdf_pages(page.pdf(format="A4"))
+                assert pages <= A4_PAGES[path.name], (study, path.name, pages)
+            page.emulate_media(media="print")
+            hidden = page.evaluate("[...document.querySelectorAll('nav, details.run-parameters')]"
+                                   ".every(e => getComputedStyle(e).display === 'none')")
+            assert hidden, (study, path.name, "navigation printed")
+            unsplit = page.evaluate("[...document.querySelectorAll('img, tr')]"
+                                    ".every(e => getComputedStyle(e).breakInside === 'avoid')")
+            assert unsplit, (study, path.name, "a chart or row may split across pages")
+            if path.name in A4_PAGES:
+                # Page one of A4 (297 mm less the margins) at 96 px an inch, at the printed width.
+                page.set_viewport_size({"width": round((210 - 28) / 25.4 * 96), "height": 1000})
+                page_one = (297 - 30) / 25.4 * 96
+                for selector in ([".headline"] if path.name == "index.html" else []) + ["h1"]:
+                    box = page.eval_on_selector(selector, "e => e.getBoundingClientRect().bottom")
+                    assert box <= page_one, (study, path.name, selector, box)
+                dated = "table.facts" if path.name == "index.html" else "p.dated"
+                assert page.eval_on_selector(dated, "e => e.getBoundingClientRect().bottom") <= page_one
+            page.close()
+        context.close()
+        browser.close()
+
+
+def _text(path) -> str:
+    import html as html_lib
+    raw = re.sub(r"<(style|script|nav)[^>]*>.*?</\1>", " ", path.read_text(), flags=re.S)
+    raw = re.sub(r'data:image/[^"]+', "", raw)
+    return re.sub(r"\s+", " ", html_lib.unescape(re.sub(r"<[^>]+>", " ", raw)))
+
+
+def test_one_figure_one_value(studies):
+    """A figure shown in two places is the same number in the same words; a second measure has a
+    name of its own. Read across every report of the sample, alt text included."""
+    from studylib import compute_check, load_study
+    r = compute_check(load_study(SAMPLE))
+    text = " ".join(_text(p) + " " + " ".join(re.findall(r'alt="([^"]*)"', p.read_text()))
+                    for p in sorted(studies["sample"].glob("*.html")))
+    problems = r.demand["problems"]
+    # "N problems" unqualified is always every problem; the labelled ones are named so.
+    bare = set(re.findall(r"([\d,]+) problems(?! with a labelled contact| with a place| drew)(?=[ ;.,)])", text))
+    assert bare == {f"{len(problems):,}"}, bare
+    labelled = set(re.findall(r"([\d,]+) problems with a labelled contact", text))
+    assert len(labelled) == 1
+    customers = set(re.findall(r"([\d,]+) customers with a reference", text))
+    assert len(customers) == 1, customers
+    assert len(set(re.findall(r"([\d,]+) customers with a labelled contact", text))) == 1
+    # The days the organisation does not count: one figure, in the flow table's terms, wherever it is.
+    figures = r.flow["figures"].set_index("era")
+    hidden = set(re.findall(r"leaves out ([\d.]+) days of every finished case", text))
+    assert hidden == {f"{figures.loc[0, 'hidden_mean']:.1f}"}, hidden
+    assert abs(figures.loc[0, "hidden_mean"] - (figures.loc[0, "end_to_end_mean"] - figures.loc[0, "official_mean"])) < 1e-9
+    # Rework counted by time and by case, each with its own name.
+    assert "of cases go through the same step twice" in text and "rework steps (" in text
+    assert "repeat a step" not in text
+    # "Not shown by the data" never beside a figure the data shows.
+    assert "not shown by the data" not in _text(studies["sample"] / "05_system_conditions.html")
+
+
+def test_the_system_as_it_is_now_means_now(studies):
+    """The front page and the conditions say the time frame of every whole-period figure."""
+    index = _text(studies["sample"] / "index.html")
+    assert "Across every service from 6 January 2025 to 11 May 2025, 49% of demand is failure demand; Housing " \
+           "repairs since 10 March 2025: 43%, against 66% before." in index
+    conditions = _text(studies["sample"] / "05_system_conditions.html")
+    assert "every other service, over the whole period:" in conditions
+    assert "Housing repairs since 10 March 2025: " in conditions
+
+
+@pytest.mark.parametrize("study, page, absent, left_out", [
+    ("boston", "04_flow.html", ["Hand-offs and rework per case", "different paths", "Process map:",
+                                "nothing to chart yet", "Study the cases behind the largest waste"],
+     ["Two clocks", "Where the time goes", "Hand-offs and rework", "The commonest paths", "Process map"]),
+    ("one_event", "04_flow.html", ["Hand-offs and rework per case", "different paths", "Process map:",
+                                   "hand-offs per case", "Study the cases behind the largest waste"],
+     ["Where the time goes", "Hand-offs and rework", "The commonest paths", "Process map"]),
+    ("all_open", "04_flow.html", ["Two clocks:", "nothing to chart yet"], ["Two clocks", "Open cases"]),
+    ("la311", "02_demand.html", ["Take the largest kinds of failure demand", "<th>callers</th>",
+                                 "<th>failure contacts</th>",
+                                 "nothing to chart yet", "Not enough whole weeks"],
+     ["Failure demand: what kind, through which channel", "Who contacts us", "Is demand predictable?",
+      "One percentage, or what to fix"]),
+])
+def test_reports_fit_the_data_they_have(studies, study, page, absent, left_out):
+    """A section whose measure the data cannot support is left out, and one sentence says which and
+    why; no heading stands empty, and no advice points at a measure the data lacks."""
+    raw = (studies[study] / page).read_text()
+    text = _text(studies[study] / page)
+    for words in absent:      # words, or (starting with "<") markup such as a table's column
+        assert words not in (raw if words.startswith("<") else text), (study, words)
+    note = re.search(r'<p class="left-out-note">(.*?)</p>', raw, flags=re.S)
+    assert note, (study, "no sentence says what was left out")
+    sentence = _text_of(note.group(1))
+    for heading in left_out:
+        assert heading in sentence, (study, heading, sentence)
+        assert f"<summary><h2" not in raw.split(heading)[0][-200:], (study, heading, "still shown")
+    headings = re.findall(r"<h2[^>]*>(.*?)</h2>", raw, flags=re.S)
+    assert not any(_text_of(h).strip() in left_out for h in headings), (study, headings)
+
+
+def _text_of(fragment: str) -> str:
+    import html as html_lib
+    return html_lib.unescape(re.sub(r"<[^>]+>", "", fragment))

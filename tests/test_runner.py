@@ -169,7 +169,7 @@ def test_failing_stage_does_not_hide_the_others(tmp_path, monkeypatch):
     assert table["status"].tolist() == ["ok", "failed", "ok"]
     assert "ValueError: the codebook is wrong" in table.loc[1, "error"]
     index = (tmp_path / "out" / "index.html").read_text()
-    assert re.search(r"Broken stage</a></th><td>failed</td><td>This stage failed: cell 2: ValueError", index)
+    assert re.search(r"Broken stage</a></th><td>This stage failed: cell 2: ValueError", index)
     assert "ValueError: the codebook is wrong" in index
     assert "data:image/png;base64" in (tmp_path / "out" / "03_after.html").read_text()
 

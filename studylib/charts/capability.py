@@ -110,4 +110,21 @@ def plot_xmr(result: pd.DataFrame, *, ax=None, target: float | None = None, floo
             xcol, "day" if result.attrs.get("daily") else f"cases, in order of {order}"))
     ax.spines[["top", "right"]].set_visible(False)
     ax.legend(loc="upper left", bbox_to_anchor=(0, -0.16), ncol=3, fontsize=8, frameon=False)
+    ax.studylib_main = _xmr_main(result, floor)
     return ax
+
+
+def _xmr_main(result: pd.DataFrame, floor: float | None) -> str | None:
+    """The chart's main figure from its result: the latest system's points, average and limits."""
+    last = result[result["group"] == result["group"].max()] if len(result) else result
+    values = last["value"].dropna()
+    if not len(values):
+        return None
+    mean = float(last["mean"].dropna().iloc[0]) if last["mean"].notna().any() else float(values.mean())
+    text = f"{len(values):,} points{' in the latest system' if result['group'].nunique() > 1 else ''}, average {mean:.1f}"
+    if last["upper_limit"].notna().any():
+        lower = float(last["lower_limit"].dropna().iloc[0])
+        lower = max(lower, floor) if floor is not None else lower
+        text += f", limits {lower:.1f} to {float(last['upper_limit'].dropna().iloc[0]):.1f}"
+    signals = int((last["point_type"] != "common_cause").sum()) if "point_type" in last else 0
+    return text + f"; {signals:,} point{'s' if signals != 1 else ''} marked as signals"

@@ -25,7 +25,10 @@ def plot_demand_pareto(by_type: pd.DataFrame, *, top: int = 15, ax=None):
         _, ax = plt.subplots(figsize=(10, 0.35 * len(shown) + 1.5))
     colours = [_FAILURE if v == "failure" else _VALUE for v in shown["value_or_failure"]]
     ax.barh(shown["demand_type"].astype(str).iloc[::-1], shown["contacts"].iloc[::-1], color=colours[::-1], gid="contacts")
-    return finish(ax, "Demand by type (green: value, orange: failure)", xlabel="contacts")
+    big = by_type.loc[by_type["contacts"].idxmax()] if len(by_type) else None
+    main = (None if big is None else f"{len(by_type):,} kinds of demand; the most contacts, {int(big['contacts']):,} of "
+            f"{int(by_type['contacts'].sum()):,}, are {big['demand_type']} ({big['value_or_failure']} demand)")
+    return finish(ax, "Demand by type (green: value, orange: failure)", xlabel="contacts", main=main)
 
 
 def plot_failure_subtypes(subtypes: pd.DataFrame, *, ax=None):
@@ -34,7 +37,10 @@ def plot_failure_subtypes(subtypes: pd.DataFrame, *, ax=None):
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 0.4 * len(subtypes) + 1.2))
     ax.barh(subtypes["failure_subtype"].astype(str).iloc[::-1], subtypes["contacts"].iloc[::-1], color=_FAILURE, gid="contacts")
-    return finish(ax, "Failure demand by kind", xlabel="contacts")
+    big = subtypes.loc[subtypes["contacts"].idxmax()] if len(subtypes) else None
+    main = (None if big is None else f"the largest kind is {big['failure_subtype']}, {int(big['contacts']):,} of "
+            f"{int(subtypes['contacts'].sum()):,} failure contacts")
+    return finish(ax, "Failure demand by kind", xlabel="contacts", main=main)
 
 
 def plot_channel_mix(by_channel: pd.DataFrame, *, ax=None):
@@ -78,7 +84,10 @@ def plot_problem_map(problems: pd.DataFrame, *, ax=None):
     ax.scatter(placed["longitude"], placed["latitude"], s=6 + 10 * (placed["contacts"] - 1), alpha=0.5,
                color="#4a7fb0", gid="problems")
     ax.set_aspect(1 / np.cos(np.deg2rad(placed["latitude"].mean())) if len(placed) else "auto")
-    return finish(ax, "Where the problems are (bigger: more contacts)", xlabel="longitude", ylabel="latitude")
+    main = (f"{len(placed):,} problems with a place, of {len(problems):,}; the most contacts about one is "
+            f"{int(placed['contacts'].max()):,}" if len(placed) else None)
+    return finish(ax, "Where the problems are (bigger: more contacts)", xlabel="longitude", ylabel="latitude",
+                  main=main)
 
 
 def plot_customer_kinds(kinds: pd.DataFrame, *, ax=None):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from ..text import escape, redact
 from ..prose.show import say
 
-__all__ = ["show", "describe_chart", "chart_is_empty", "PHONE_WIDTH_PX", "PHONE_TEXT_PX"]
+__all__ = ["show", "chart_html", "describe_chart", "chart_is_empty", "PHONE_WIDTH_PX", "PHONE_TEXT_PX"]
 
 
 def _axis_value(ax, which: str, value: float) -> str:
@@ -184,26 +184,31 @@ def private_text(fig) -> None:
 
 
 def show(fig=None, *, alt: str | None = None):
-    """Show a chart in a report as an image with alt text that says what it shows and its main
+    """Show a chart in a report (:func:`chart_html`), and close it."""
+    from IPython.display import HTML, display
+    display(HTML(chart_html(fig, alt=alt)))
+
+
+def chart_html(fig=None, *, alt: str | None = None) -> str:
+    """A chart as HTML for a report: an image with alt text that says what it shows and its main
     figure (:func:`describe_chart`, or ``alt``); redacted like every other string. Closes it.
 
     Two renderings go in one ``<picture>``: the chart as drawn, and a phone layout
     (:func:`_phone_layout`) that a screen up to 600 px wide shows instead, so that its text reads
     at :data:`PHONE_TEXT_PX` or more on a 390 px phone. The phone image records its smallest text
-    in ``data-phone-text-px`` (in image pixels) for the reading test.
+    in ``data-phone-text-px`` (in image pixels) for the reading test. An empty chart becomes a
+    sentence that says why there is none.
     """
     import base64
     import io
 
     import matplotlib.pyplot as plt
-    from IPython.display import HTML, display
     fig = plt.gcf() if fig is None else getattr(fig, "figure", fig)
     if chart_is_empty(fig):
         # An empty chart (axes of ±0.04) tells a reader nothing: a sentence says why there is none.
         title = next((ax.get_title() for ax in fig.get_axes() if ax.get_title()), "This chart")
         plt.close(fig)
-        display(say(f"{title}: nothing to chart yet, as no contact or case has a value for it."))
-        return
+        return say(f"{title}: nothing to chart yet, as no contact or case has a value for it.").data
     private_text(fig)
     words = alt or describe_chart(fig)
 
@@ -217,6 +222,6 @@ def show(fig=None, *, alt: str | None = None):
     phone = png()          # the figure's own size: exactly as wide as a phone shows it
     plt.close(fig)
     alt_text = escape(redact(words))
-    display(HTML(f'<picture><source media="(max-width: 600px)" srcset="data:image/png;base64,{phone}">'
-                 f'<img src="data:image/png;base64,{desktop}" alt="{alt_text}" '
-                 f'data-phone-text-px="{smallest_pt * _DPI / 72:.1f}"></picture>'))
+    return (f'<picture><source media="(max-width: 600px)" srcset="data:image/png;base64,{phone}">'
+            f'<img src="data:image/png;base64,{desktop}" alt="{alt_text}" '
+            f'data-phone-text-px="{smallest_pt * _DPI / 72:.1f}"></picture>')

@@ -40,8 +40,18 @@ def plot_two_clocks(times: pd.DataFrame, *, ax=None, changes: pd.DataFrame | Non
     locator = mdates.AutoDateLocator()
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    unit = times.attrs.get("unit", "days")
+    main = None
+    if len(done):
+        # The averages of the system as it is now, as the flow table gives them, never a mean across systems.
+        now = done[done["era"] == done["era"].max()] if "era" in done else done
+        systems = now["system"].dropna().unique() if "system" in now else []
+        where = f"; {systems[0]}, " if len(systems) == 1 and systems[0] != "whole period" else "; "
+        main = (f"{len(done):,} finished case{'s' if len(done) != 1 else ''}{where}on average "
+                f"{now['end_to_end_days'].mean():.1f} {unit} on the customer's clock against "
+                f"{now['official_days'].mean():.1f} on the organisation's")
     return finish(ax, "Two clocks: how long each case took", xlabel="date the customer first made contact",
-                   legend=True)
+                  legend=True, main=main)
 
 
 def plot_step_times(steps: pd.DataFrame, *, ax=None):
@@ -52,7 +62,14 @@ def plot_step_times(steps: pd.DataFrame, *, ax=None):
     shown = steps.iloc[::-1]
     colours = [VALUE_COLOUR if k == "value" else WASTE_COLOUR if k.startswith("waste") else "#999" for k in shown["kind"]]
     ax.barh(shown["kind"], shown["days"], color=colours, gid="days")
-    return finish(ax, "Where the time goes (green: value, orange: waste)", xlabel="days of case time, all cases")
+    big = steps.loc[steps["days"].idxmax()] if len(steps) and steps["days"].max() > 0 else None
+    kind = None if big is None else str(big["kind"])
+    kind = None if kind is None else (f"{kind.removeprefix('waste: ')} (waste)" if kind.startswith("waste")
+                                      else "value work" if kind == "value" else kind)
+    main = (None if big is None else f"the most case time, {big['days']:,.0f} of {steps['days'].sum():,.0f} days "
+            f"({big['days'] / steps['days'].sum():.0%}), goes on {kind}")
+    return finish(ax, "Where the time goes (green: value, orange: waste)", xlabel="days of case time, all cases",
+                  main=main)
 
 
 def plot_handoffs_rework(times: pd.DataFrame, *, ax=None):
@@ -70,7 +87,12 @@ def plot_handoffs_rework(times: pd.DataFrame, *, ax=None):
     ax.bar(counts + 0.2, rework.to_numpy(), width=0.4, color=WASTE_COLOUR, label="repeated steps", gid="rework")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    return finish(ax, "Hand-offs and rework per case", xlabel="number in the case", ylabel="cases", legend=True)
+    n = len(times)
+    main = (None if not n else
+            f"{int(hand.get(0, 0)):,} of {n:,} cases have no hand-off, and the most in one case is "
+            f"{int(times['handoffs'].max()):,}; {int((times['rework'] > 0).sum()):,} go through a step twice")
+    return finish(ax, "Hand-offs and rework per case", xlabel="number in the case", ylabel="cases", legend=True,
+                  main=main)
 
 
 def plot_variants(table: pd.DataFrame, *, ax=None, width: int = 70):
@@ -88,7 +110,13 @@ def plot_variants(table: pd.DataFrame, *, ax=None, width: int = 70):
         for i, (c, d) in enumerate(zip(shown["cases"], shown["median_end_to_end_days"])):
             ax.annotate(f"median {d:.1f} d", (c, i), xytext=(3, 0), textcoords="offset points", va="center", fontsize=7,
                         gid="detail")
-    return finish(ax, "The commonest paths through the work", xlabel="cases")
+    first = table.iloc[0] if len(table) else None
+    path = None if first is None else str(first["variant"])
+    if path is not None and len(path) > 90:
+        path = path[:89].rstrip() + "\u2026"
+    main = (None if first is None else f"the commonest path ({path}) is taken by {int(first['cases']):,} cases"
+            + (f", {first['share']:.0%} of them" if "share" in table else ""))
+    return finish(ax, "The commonest paths through the work", xlabel="cases", main=main)
 
 
 def plot_process_map(nodes: pd.DataFrame, edges: pd.DataFrame, *, ax=None,
@@ -142,6 +170,10 @@ def plot_process_map(nodes: pd.DataFrame, edges: pd.DataFrame, *, ax=None,
     ax.set_ylim(-(n - 1) - 0.8, 0.8)
     ax.set_axis_off()
     ax.set_title("Process map: moves between steps (green: value, orange: waste; orange arcs go back)")
+    busiest = edges.loc[edges["cases"].idxmax()] if len(edges) else None
+    ax.studylib_main = (f"{n:,} steps and {len(edges):,} kinds of move between them"
+                        + ("" if busiest is None else f"; the busiest, {busiest['from_activity']} to "
+                           f"{busiest['to_activity']}, made by {int(busiest['cases']):,} cases"))
     return ax
 
 
@@ -159,7 +191,13 @@ def plot_around_target(table: pd.DataFrame, *, ax=None):
     ax.axvline(target, color="#a00", ls="--", lw=1, gid="target")
     ax.annotate(f"target: {target:g} days", (target, 1), xycoords=("data", "axes fraction"),
                 xytext=(3, -10), textcoords="offset points", fontsize=8, color="#a00")
-    return finish(ax, "When cases finish, on each clock", xlabel="days to finish", ylabel="cases", legend=True)
+    window = 2.0
+    near = table[(table["bin_start"] >= target - window) & (table["bin_start"] < target)]
+    said = [f"{int(part['cases'].sum()):,} on the {names.get(clock, clock)}"
+            for clock, part in near.groupby("clock", sort=False)]
+    main = f"cases finishing in the {window:g} days before the {target:g}-day target: " + ", ".join(said) if said else None
+    return finish(ax, "When cases finish, on each clock", xlabel="days to finish", ylabel="cases", legend=True,
+                  main=main)
 
 
 def plot_waiting_ages(waiting: pd.DataFrame, *, ax=None, bins: int = 20, target: float | None = None):
@@ -179,7 +217,10 @@ def plot_waiting_ages(waiting: pd.DataFrame, *, ax=None, bins: int = 20, target:
     if target is not None:
         ax.axvline(target, color="#333", ls=":", lw=1, gid="target", label=f"target ({target:g} days)")
     ax.legend(frameon=False, fontsize=8)
-    return finish(ax, "The waiting list: open cases by age", xlabel="days waited so far", ylabel="cases")
+    main = (None if not len(customer) else
+            f"{len(customer):,} customers waiting, {len(official):,} of them on the organisation's list; the longest "
+            f"has waited {customer.max():.0f} days, half of them more than {customer.median():.0f}")
+    return finish(ax, "The waiting list: open cases by age", xlabel="days waited so far", ylabel="cases", main=main)
 
 
 def plot_waiting_list(weekly: pd.DataFrame, *, ax=None):
@@ -200,4 +241,11 @@ def plot_waiting_list(weekly: pd.DataFrame, *, ax=None):
     ax.plot(week, weekly["completions"], color="#777777", linestyle=":", linewidth=1, label="solved a week")
     ax.set_ylim(bottom=0)
     ax.legend(frameon=False, fontsize=8)
-    return finish(ax, "The waiting list week by week", xlabel="week beginning", ylabel="cases")
+    main = None
+    if len(weekly):
+        first, last = weekly.iloc[0], weekly.iloc[-1]
+        start, end = pd.Timestamp(first["week"]), pd.Timestamp(last["week"])
+        main = (f"{int(last['waiting']):,} customers waiting in the week of {end.day} {end:%B %Y} "
+                f"({int(last['on_organisation_list']):,} on the organisation's list), against "
+                f"{int(first['waiting']):,} in the week of {start.day} {start:%B %Y}")
+    return finish(ax, "The waiting list week by week", xlabel="week beginning", ylabel="cases", main=main)

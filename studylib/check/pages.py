@@ -8,7 +8,7 @@ from ..text import configure_privacy, escape, private, redact
 from ..teaching.predictions import prediction_table, read_skips, reflections_table
 from .results import NEEDS, STAGES
 
-__all__ = ["open_stage", "caveats", "predictions_beside", "team_reflections", "stage_heading",
+__all__ = ["open_stage", "caveats", "flow_gaps", "demand_gaps", "how_counted", "left_out", "predictions_beside", "team_reflections", "stage_heading",
            "say", "table", "four_parts", "private"]
 
 
@@ -84,3 +84,64 @@ def stage_heading(results, notebook: str, title: str):
     skipped = f" <em>(skipped: {escape(rec['reason'].iloc[0])})</em>" if len(rec) and rec["status"].iloc[0] == "skipped" else ""
     return HTML(f'<h2>{escape(title)}</h2><p><a href="{escape(notebook)}.html">The {escape(title.lower())} report</a>'
                 f"{skipped}</p>")
+
+
+def flow_gaps(results) -> dict[str, str]:
+    """What the flow data cannot show: measure -> why, in words (empty when it can show it all).
+
+    ``finished``: no case has finished, so no clock can be read and no end-to-end time compared;
+    ``steps``: every case has one event, so there is no step to time, count, follow or map;
+    ``target``: study.yml sets no end-to-end target.
+    """
+    flow = results.flow or {}
+    times = flow.get("times")
+    gaps = {}
+    if times is None or not len(times):
+        return {"finished": "there are no cases", "steps": "there are no cases"}
+    if times["is_open"].astype(bool).all():
+        gaps["finished"] = "no case has finished yet"
+    if not (times["n_events"] > 1).any():
+        gaps["steps"] = "every case has one event, so there are no steps to time, count, follow or map"
+    if not any(t is not None for t in (flow.get("targets") or {}).values()):
+        gaps["target"] = "study.yml sets no end-to-end target"
+    return gaps
+
+
+def left_out(reason: str):
+    """A section the data cannot support: in JupyterLab, a sentence that says so and why; in a
+    report, a mark that leaves the whole section out, its heading too (one sentence at the top of
+    the report names every section left out and why)."""
+    from IPython.display import HTML
+    return HTML(f'<p class="left-out" data-reason="{escape(redact(reason))}">This section is left out: '
+                f"{escape(redact(reason))}.</p>")
+
+
+def demand_gaps(results) -> dict[str, str]:
+    """What the demand data cannot show: measure -> why, in words (empty when it can show it all).
+
+    ``labels``: no contact is labelled value or failure; ``customers``: no customer reference;
+    ``weeks``: too few whole weeks to judge whether demand is predictable; ``costs``: study.yml
+    gives no unit costs.
+    """
+    d = results.demand or {}
+    gaps = {}
+    overall = d.get("overall")
+    if overall is None or not len(overall) or not int(overall["labelled"].iloc[0]):
+        gaps["labels"] = "no contact is labelled value or failure yet"
+    if d.get("customers") is None:
+        gaps["customers"] = "the demand data carries no customer reference"
+    if d.get("predictability") is None:
+        gaps["weeks"] = "there are too few whole weeks of data to judge"
+    if d.get("costs") is None:
+        gaps["costs"] = "study.yml gives no unit costs (channel_costs:)"
+    return gaps
+
+
+def how_counted(settings: dict | None = None):
+    """How each figure is counted (:func:`studylib.prose.counted.counted`), as a definition list
+    with the id the reports link to; escaped."""
+    from IPython.display import HTML
+    from ..prose.counted import COUNTED_ID, counted
+    items = "".join(f"<dt>{escape(redact(name))}</dt><dd>{escape(redact(text))}</dd>"
+                    for name, text in counted(settings))
+    return HTML(f'<dl class="counted" id="{COUNTED_ID}">{items}</dl>')

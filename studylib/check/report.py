@@ -18,6 +18,10 @@ __all__ = ["render_report", "page", "skipped_page", "index_page", "TEACH_TAG"]
 #: Cells tagged so teach in JupyterLab and are left out of every report.
 TEACH_TAG = "teach"
 
+#: A heading cell tagged so starts a section that stays open in the report; every other section
+#: (a markdown cell with a level-2 heading and the cells after it, up to the next) folds.
+OPEN_TAG = "open"
+
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:60rem;margin:0 auto;
@@ -34,8 +38,32 @@ img{max-width:100%;height:auto}
 table.stages,table.facts{display:table;width:100%}
 img.icon{vertical-align:middle;width:1.6em;height:1.6em}
 table.stages td,table.facts td{overflow-wrap:anywhere}
-table.facts th,table.stages td:nth-child(2){white-space:nowrap;width:1%}
+table.facts th{white-space:nowrap;width:1%}
+table.stages th[scope=row]{width:7rem}
 tr.skipped td,tr.skipped th{color:#555}
+details.section{border-top:1px solid #ccd;margin:0.25rem 0}
+details.section>summary{cursor:pointer;padding:0.4rem 0;color:#003a63}
+details.section>summary h2{display:inline;font-size:1.2rem;margin:0}
+details.section[open]>summary{margin-bottom:0.5rem}
+.dated{color:#555;font-size:0.9rem;margin-top:-0.5rem}
+dl.counted dt{font-weight:600;margin-top:0.5rem}
+dl.counted dd{margin-left:1rem}
+.scrolls{display:none;font-size:0.8rem;color:#555;margin:0.5rem 0 0}
+@media (max-width:600px){.scrolls{display:block}}
+@page{size:A4;margin:14mm 14mm 16mm}
+@media print{
+ body{max-width:none;padding:0;font-size:10pt;line-height:1.35}
+ nav.stage-nav,details.run-parameters{display:none}
+ h1{font-size:17pt;margin:0 0 4pt}h2{font-size:13pt;margin:10pt 0 4pt}h3,h4{font-size:11pt;margin:6pt 0 2pt}
+ p{margin:3pt 0}
+ h1,h2,h3,h4,summary{break-after:avoid}
+ img,picture,tr,pre,li{break-inside:avoid}
+ img{max-height:8.5cm;width:auto}
+ table{display:table;font-size:8.5pt}
+ details.section>summary{list-style:none}
+ details.section:not([open]){display:none}
+ a{color:inherit;text-decoration:none}
+}
 """
 
 
@@ -90,19 +118,24 @@ def index_page(results, stages, *, run_at) -> str:
             status, finding = "skipped", f"Skipped: {rec['error']}."
         else:
             status, finding = "failed", f"This stage failed: {rec['error']}"
-        stage_rows.append(f"<tr class=\"{status}\"><th scope=\"row\">{link}</th><td>{status}</td>"
+        # The status is in the finding's words ("Skipped: …", "This stage failed: …"), not a column
+        # of "ok" that a phone pays for in width.
+        stage_rows.append(f"<tr class=\"{status}\"><th scope=\"row\">{link}</th>"
                           f"<td>{escape(redact(finding))}</td></tr>")
     notes = results.caveats["caveat"].drop_duplicates().tolist()
     caveat_html = ("<h2>Bear in mind</h2><ul class=\"caveats\">" + "".join(f"<li>{escape(redact(n))}</li>" for n in notes)
                    + "</ul>") if notes else ""
     from ..prose.headline import headline
     lead = headline(results)
+    from ..prose.counted import COUNTED_ID
+    summary_ok = any(Path(r["notebook"]).stem == "00_summary" and r["status"] == "ok" for r in stages.to_dict("records"))
+    counted = (f' <a href="00_summary.html#{COUNTED_ID}">How each figure is counted</a>.' if summary_ok else "")
     body = (f"<h1>{escape(redact(s.name))}</h1>"
-            + (f"<p class=\"headline\"><strong>{escape(redact(lead))}</strong></p>" if lead else "")
+            + (f"<p class=\"headline\"><strong>{escape(redact(lead))}</strong>{counted}</p>" if lead else "")
             + f"<p>A check of the service, stage by stage: what customers ask "
             f"for, what the system achieves, how the work flows and why.</p>"
             f"<table class=\"facts\">{rows}</table>"
-            f"<h2>What each stage found</h2><table class=\"stages\"><thead><tr><th>stage</th><th>status</th>"
+            f"<h2>What each stage found</h2><table class=\"stages\"><thead><tr><th>stage</th>"
             f"<th>the finding that matters</th></tr></thead><tbody>{''.join(stage_rows)}</tbody></table>"
             + caveat_html)
     return page(f"Check: {redact(s.name)}", body, heading=False)
@@ -143,14 +176,118 @@ def _plain(output):
     return nbformat.v4.new_output("display_data", data={"text/html": f"<p class=\"failed\">{escape(redact(text))}</p>"})
 
 
+def _dated(body: str, parameters: dict, counted_link: str = "", note: str = "") -> str:
+    """The report's date under its title, on screen and on a printed page one: the data's as-of
+    date and the study period, in words; and a link to how each figure is counted."""
+    from ..text import long_date
+    start, end, as_of = (parameters.get(k) for k in ("period_start", "period_end", "as_of"))
+    words = []
+    if as_of is not None:
+        words.append(f"Data as of {long_date(as_of)}")
+    if start is not None and end is not None:
+        words.append(f"study period {long_date(start)} to {long_date(end)}")
+    if not words and not counted_link and not note:
+        return body
+    said = "; ".join(words)
+    line = escape(said[:1].upper() + said[1:]) + ("." if words else "")
+    if counted_link:
+        line += f' <a href="{escape(counted_link)}">How each figure is counted</a>.'
+    line = (f'<p class="dated">{line.strip()}</p>' if line.strip() else "") + note
+    at = body.find("</h1>")
+    return body[:at + 5] + line + body[at + 5:] if at >= 0 else line + body
+
+
+#: A table this wide or wider is too wide for a phone: a line above it says that it scrolls.
+WIDE_TABLE_COLUMNS = 5
+
+
+def _say_tables_scroll(cell) -> None:
+    """Above each wide table, a line (shown on a phone only) that says it scrolls sideways."""
+    from lxml.html import fragment_fromstring
+    for tbl in cell.iter("table"):
+        first_row = next(iter(tbl.iter("tr")), None)
+        columns = 0 if first_row is None else sum(int(c.get("colspan") or 1) for c in first_row if c.tag in ("th", "td"))
+        if columns >= WIDE_TABLE_COLUMNS and tbl.getparent() is not None:
+            cue = fragment_fromstring(f'<p class="scrolls">{columns} columns: swipe the table sideways to see them '
+                                      "all.</p>")
+            tbl.addprevious(cue)
+
+
+def _fold_sections(body: str, opened: set) -> tuple[str, list[tuple[str, str]]]:
+    """Fold each section of a report into a ``<details>``, closed, its heading the summary.
+
+    A section is a markdown cell whose first element is a level-2 heading, and the cells after it up
+    to the next such cell. Sections whose heading cell is tagged :data:`OPEN_TAG` (the story: what,
+    so what, now what, then what) stay open, and so does everything before the first heading. On a
+    phone the page is the story and a list of what lies behind it; nothing is lost, one tap opens it.
+
+    A section (folded or open) that holds a "left out" mark (:func:`studylib.check.pages.left_out`: the data
+    cannot support its measure) is dropped whole, heading too. Returns the HTML and (heading, why)
+    of every section dropped.
+    """
+    import lxml.html
+
+    cells = lxml.html.fragments_fromstring(body)
+    out: list[str] = []
+    dropped: list[tuple[str, str]] = []
+    section: list[str] | None = None     # None before the first heading
+    summary, heading, is_open = "", "", False
+
+    def close() -> None:
+        if section is None:
+            return
+        inner = "".join(section)
+        if 'class="left-out"' in inner:
+            mark = lxml.html.fragment_fromstring(inner, create_parent="div").find('.//p[@class="left-out"]')
+            dropped.append((heading, mark.get("data-reason", "")))
+        elif is_open:
+            out.append(inner)
+        else:
+            out.append(f'<details class="section"><summary>{summary}</summary>{inner}</details>')
+
+    for cell in cells:
+        if isinstance(cell, str):
+            continue
+        _say_tables_scroll(cell)
+        first = next(iter(cell.xpath('.//div[contains(@class, "text_cell_render")]/*[1]')), None)
+        html = lxml.html.tostring(cell, encoding="unicode")
+        if first is not None and first.tag == "h2":
+            close()
+            section, heading = [], first.text_content().strip()
+            is_open = (cell.get("id") or "").removeprefix("cell-id=") in opened
+            if not is_open:
+                summary = lxml.html.tostring(first, encoding="unicode", with_tail=False)
+                first.drop_tree()
+                html = lxml.html.tostring(cell, encoding="unicode")
+        (out if section is None else section).append(html)
+    close()
+    return "".join(out), dropped
+
+
+def _left_out_sentence(dropped: list[tuple[str, str]]) -> str:
+    """One sentence naming every section left out, grouped by why: "Left out, as this data cannot
+    support them: Two clocks and Open cases (no case has finished yet)."."""
+    if not dropped:
+        return ""
+    by_reason: dict[str, list[str]] = {}
+    for heading, why in dropped:
+        by_reason.setdefault(why, []).append(heading)
+    parts = []
+    for why, headings in by_reason.items():
+        names = headings[0] if len(headings) == 1 else ", ".join(headings[:-1]) + " and " + headings[-1]
+        parts.append(f"{names} ({why})")
+    return f'<p class="left-out-note">Left out, as this data cannot support them: {escape("; ".join(parts))}.</p>'
+
+
 def render_report(notebook: str | Path, out_html: str | Path, *, title: str,
-                  parameters: dict | None = None, nav: str = "") -> Path:
+                  parameters: dict | None = None, nav: str = "", counted_link: str = "") -> Path:
     """Render an executed notebook to a self-contained HTML report with no code.
 
     Parameter cells (the notebook's own and papermill's injected one) are left out; a small
     "run parameters" table says what the run was given instead. Teaching cells (tagged ``teach``:
     objectives, predictions, exercises, reflection prompts) are for the team in JupyterLab and are
-    left out too.
+    left out too. ``counted_link``: where the check's "how each figure is counted" lies, linked under
+    the title.
     """
     import nbformat
     from nbconvert import HTMLExporter
@@ -169,6 +306,9 @@ def render_report(notebook: str | Path, out_html: str | Path, *, title: str,
     config.HTMLExporter.template_name = "basic"
     config.HTMLExporter.anchor_link_text = ""   # no pilcrow beside every heading in a manager's report
     body, _ = HTMLExporter(config=config).from_notebook_node(nb)
+    opened = {c.get("id") for c in nb.cells if OPEN_TAG in c.get("metadata", {}).get("tags", [])}
+    body, dropped = _fold_sections(body, opened)
+    body = _dated(body, parameters or {}, counted_link, _left_out_sentence(dropped))
     body = _parameters_table(parameters or {}) + body
     out_html = Path(out_html)
     out_html.write_text(page(title, body, nav=nav, heading=False), encoding="utf-8")

@@ -327,6 +327,8 @@ def _run_stages(loaded, load_notes: list[str], settings: dict, study: Path, out:
         check_parameters(nb, routed[nb])
 
     titles = {nb: _title(nb) for nb in notebooks}
+    from ..prose.counted import COUNTED_ID
+    counted_link = (f"00_summary.html#{COUNTED_ID}" if any(nb.stem == "00_summary" for nb in notebooks) else "")
     nav = "<nav class=\"stage-nav\"><a href=\"index.html\">All stages</a></nav>"
     shown_settings = {k: (f"{v:%Y-%m-%d}" if isinstance(v, pd.Timestamp) else v) for k, v in settings.items()}
     # Which stages have data to show is known once the results are computed; what can be told from
@@ -354,7 +356,8 @@ def _run_stages(loaded, load_notes: list[str], settings: dict, study: Path, out:
         else:
             status, error = lane.run(nb, executed, routed[nb])
         if executed.exists():
-            render_report(executed, html_path, title=titles[nb], nav=nav, parameters=settings)
+            render_report(executed, html_path, title=titles[nb], nav=nav, parameters=settings,
+                          counted_link=counted_link if nb.stem != "00_summary" else f"#{COUNTED_ID}")
         return {"stage": titles[nb], "notebook": nb.name, "status": status,
                 "seconds": round(time.perf_counter() - started, 2),
                 "report": html_path.name if html_path.exists() else "", "error": error}

@@ -45,6 +45,53 @@ def _norm(text) -> str:
 WASTE_COLUMNS = ["waste", "stage", "service", "system", "current", "measure", "value", "figure"]
 
 
+def hidden_wait_words(rec: dict, unit: str = "days") -> str:
+    """The days the organisation's clock leaves out, in one set of words wherever they are shown
+    (flow and system conditions alike): the mean over finished cases of the customer's clock less
+    the organisation's, and how much of it comes before the organisation's clock starts."""
+    text = (f"the organisation's clock leaves out {rec['hidden_mean']:.1f} {unit} of every finished case on average "
+            f"({rec['end_to_end_mean']:.1f} on the customer's clock, {rec['official_mean']:.1f} on its own)")
+    before = rec.get("before_clock_mean")
+    if before is not None and pd.notna(before) and before > 0.05:
+        text += f", {before:.1f} of them before its clock starts"
+    return text
+
+
+def _demand_wastes(demand: pd.DataFrame) -> list[dict]:
+    """Failure demand by kind, in the time frame of each system.
+
+    A service a dated change split has its own rows for each of its systems (the latest is the
+    system as it is now); the services no change names are counted together over the whole period,
+    which is their system as it is now. Without systems (no ``era`` column) all of it is one.
+    """
+    rows = []
+    if "era" in demand:
+        service = demand["service"].astype(object)
+        latest = demand.groupby(service.fillna(""), sort=False)["era"].transform("max")
+        changed = latest > 0
+        groups = [(s, int(e), str(sys_), demand[(service == s) & (demand["era"] == e)], bool(e == m))
+                  for (s, e, sys_, m) in demand.loc[changed].assign(_m=latest[changed])
+                  .groupby(["service", "era", "system", "_m"], sort=True).size().index]
+        rest = demand.loc[~changed]
+        if len(rest):
+            groups.append((None, 0, WHOLE_PERIOD, rest, True))
+    else:
+        groups = [(None, 0, WHOLE_PERIOD, demand, True)]
+    any_change = any(s is not None for s, *_ in groups)
+    for service, _, system, part, current in groups:
+        failure = part[part["value_or_failure"] == "failure"]
+        labelled = int(part["value_or_failure"].isin(["value", "failure"]).sum())
+        if service is not None:
+            where = f"{service} {system}: "
+        else:
+            where = "every other service, over the whole period: " if any_change else ""
+        for sub, n in failure["failure_subtype"].dropna().value_counts().items():
+            rows.append({"waste": _norm(sub), "stage": "demand", "service": service, "system": system,
+                         "current": current, "measure": "failure contacts", "value": float(n),
+                         "figure": f"{where}{n:,} contacts ({n / labelled:.0%} of labelled demand) are {sub}"})
+    return rows
+
+
 def waste_found(*, demand: pd.DataFrame | None = None, flow: dict | None = None) -> pd.DataFrame:
     """Every kind of waste the data shows, with its figure, for each system it was found in.
 
@@ -64,12 +111,7 @@ def waste_found(*, demand: pd.DataFrame | None = None, flow: dict | None = None)
     """
     rows = []
     if demand is not None and len(demand):
-        failure = demand[demand["value_or_failure"] == "failure"]
-        labelled = demand["value_or_failure"].isin(["value", "failure"]).sum()
-        for sub, n in failure["failure_subtype"].dropna().value_counts().items():
-            rows.append({"waste": _norm(sub), "stage": "demand", "service": None, "system": WHOLE_PERIOD,
-                         "current": True, "measure": "failure contacts", "value": float(n),
-                         "figure": f"{n:,} contacts ({n / labelled:.0%} of labelled demand) are {sub}"})
+        rows += _demand_wastes(demand)
     figures = (flow or {}).get("figures")
     if figures is not None and len(figures):
         steps = flow.get("steps")
@@ -82,12 +124,11 @@ def waste_found(*, demand: pd.DataFrame | None = None, flow: dict | None = None)
             if rec["rework_share"] > 0:
                 rows.append({"waste": "rework", "stage": "flow", **where, "measure": "cases repeating a step",
                              "value": float(rec["rework_share"]),
-                             "figure": f"{rec['rework_share']:.0%} of cases repeat a step"})
-            if pd.notna(rec["before_clock_mean"]) and rec["before_clock_mean"] > 0.05:
+                             "figure": f"{rec['rework_share']:.0%} of cases go through the same step twice"})
+            if pd.notna(rec["hidden_mean"]) and rec["hidden_mean"] > 0.05:
                 rows.append({"waste": "hidden wait", "stage": "flow", **where,
-                             "measure": "days before the organisation's clock", "value": float(rec["before_clock_mean"]),
-                             "figure": f"customers wait {rec['before_clock_mean']:.1f} days on average before the "
-                                       f"organisation's clock starts"})
+                             "measure": "days the organisation does not count", "value": float(rec["hidden_mean"]),
+                             "figure": hidden_wait_words(rec)})
             if pd.notna(rec["clean_share"]) and rec["clean_share"] < 1:
                 dirty = 1 - rec["clean_share"]
                 rows.append({"waste": "dirty cases", "stage": "flow", **where, "measure": "cases arriving dirty",
@@ -101,7 +142,8 @@ def waste_found(*, demand: pd.DataFrame | None = None, flow: dict | None = None)
                         rows.append({"waste": _norm(kind), "stage": "flow", **where, "measure": "days of case time",
                                      "value": float(step["days"]),
                                      "figure": f"{step['days']:,.0f} {'day' if round(step['days']) == 1 else 'days'} "
-                                               f"of case time ({step['share_of_time']:.0%}) go on {kind}"})
+                                               f"of case time ({step['share_of_time']:.0%}) "
+                                               f"{'goes' if round(step['days']) == 1 else 'go'} on {kind}"})
             if rec["working_to_target"]:
                 rows.append({"waste": "target spike", "stage": "flow", **where,
                              "measure": "cases closed just before the target", "value": float(rec["spike_before"]),
@@ -168,7 +210,8 @@ def condition_register(findings: dict | None, wastes: pd.DataFrame, changes: lis
             now, before = (hit[hit["current"]], hit[~hit["current"]]) if len(hit) else (hit, hit)
             found = "; ".join(now["figure"])
             if not found:
-                found = "none since the change" if ended is not None and len(before) else "not shown by the data"
+                # Never "not shown by the data" beside a figure the data does show, in an earlier system.
+                found = "none since the change" if len(before) else "not shown by the data"
             rows.append({"condition": condition, "status": status, "cause": str(cause), "found": found,
                          "before": "; ".join(before["figure"]),
                          "stages": ", ".join(sorted(set(hit["stage"]))) if len(hit) else "",

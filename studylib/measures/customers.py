@@ -120,15 +120,17 @@ def ni14_comparison(linked: pd.DataFrame, *, moved: float = 0.5) -> pd.DataFrame
         return None
     failure = labelled["value_or_failure"].eq("failure")
     rows = [{"measure": "NI14: avoidable (failure) contacts as a share of all contacts",
-             "value": float(failure.mean()), "counted": f"{len(labelled):,} contacts"}]
+             "value": float(failure.mean()), "counted": f"{len(labelled):,} labelled contacts"}]
     by_problem = failure.groupby(labelled["problem_id"]).any()
     rows.append({"measure": "Counted per problem: problems that drew any failure demand",
-                 "value": float(by_problem.mean()), "counted": f"{len(by_problem):,} problems"})
+                 "value": float(by_problem.mean()),
+                 "counted": f"{len(by_problem):,} problems with a labelled contact"})
     if "customer_ref" in labelled and _known(labelled["customer_ref"]).any():
         known = _known(labelled["customer_ref"])
         by_caller = failure[known].groupby(labelled.loc[known, "customer_ref"].astype(str)).any()
         rows.append({"measure": "Counted per caller: customers who made any failure contact",
-                     "value": float(by_caller.mean()), "counted": f"{len(by_caller):,} customers"})
+                     "value": float(by_caller.mean()),
+                     "counted": f"{len(by_caller):,} customers with a labelled contact"})
     volume = labelled.groupby("channel").size().astype(float)
     share = failure.groupby(labelled["channel"]).mean()
     digital = [c for c in ("web", "app") if c in volume.index]
@@ -140,9 +142,9 @@ def ni14_comparison(linked: pd.DataFrame, *, moved: float = 0.5) -> pd.DataFrame
         rows.append({"measure": f"NI14 again, with {moved:.0%} of phone contacts moved to the {to} "
                                 "(each channel's failure share unchanged: no customer better off)",
                      "value": float((volume * share).sum() / volume.sum()),
-                     "counted": f"{len(labelled):,} contacts, another channel mix"})
+                     "counted": f"{len(labelled):,} labelled contacts, another channel mix"})
     rows.append({"measure": "Failure contacts per problem", "value": float(failure.sum() / len(by_problem)),
-                 "counted": f"{int(failure.sum()):,} failure contacts, {len(by_problem):,} problems"})
+                 "counted": f"{int(failure.sum()):,} failure contacts, {len(by_problem):,} problems with a labelled contact"})
     return pd.DataFrame(rows, columns=["measure", "value", "counted"])
 
 

@@ -121,7 +121,11 @@ def stage_headlines(results) -> dict[str, str]:
                           "no purpose in the customer's terms. Write it there (purpose:) as the team agrees it.")
     if results.demand:
         overall = results.demand["overall"].iloc[0]
-        out["Demand"] = (f"{overall['failure_share']:.0%} of demand is failure demand." if overall["labelled"]
+        from .headline import failure_now_words, period_words
+        now = failure_now_words(results)
+        # The whole period's share says so; the system as it is now comes beside it where a change split one.
+        out["Demand"] = (f"Across every service {period_words(results)}, {overall['failure_share']:.0%} of demand is "
+                         f"failure demand" + (f"; {now}." if now else ".") if overall["labelled"]
                          else "No contact is labelled value or failure yet.")
     charts = results.capability.get("charts") if results.capability else None
     if charts:

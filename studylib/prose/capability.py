@@ -161,19 +161,19 @@ _SIGNAL_WORDS = {"shift above": "in long runs above the average", "shift below":
 
 
 def capability_prose(result: pd.DataFrame, *, name: str = "the service") -> dict[str, str]:
-    """What / so what / now what / then what, from the numbers of a capability chart."""
+    """What / so what / now what / then what, from the numbers of a capability chart; "how we know"
+    says how the verdict was reached (the rules, and what they found), for whoever asks."""
     unit = result.attrs.get("unit", "days")
     stats = limits_by_system(result)
     if stats.empty:
-        return {"what": f"No {name} case has finished yet.", "so what": "", "now what": "", "then what": ""}
+        return {"what": f"No {name} case has finished yet.", "how we know": "", "so what": "", "now what": "",
+                "then what": ""}
     current = stats.iloc[-1]
     n = int(result["value"].notna().sum())
     case = "case" if n == 1 else "cases"
     cases = f"{case} across all services" if name == "all services" else f"{case} of {name}"
     what = f"{n:,} finished {cases}. {capability_caption(result)}"
-    why = verdict_sentences(current)
-    if why:
-        what += " " + why
+    why = verdict_sentences(current)   # how the verdict was reached: folded under "what" in reports
     if len(stats) > 1:
         before = stats.iloc[-2]
         change = (before["mean"] - current["mean"]) / before["mean"] if before["mean"] else 0
@@ -206,7 +206,7 @@ def capability_prose(result: pd.DataFrame, *, name: str = "the service") -> dict
     then_what = (f"Keep plotting each finished case in the order it arrived. If the system is improved, expect a run of "
                  f"points below the mean of {_days(current['mean'])} {unit}; recalculate the limits only "
                  f"at a dated change.")
-    return {"what": what, "so what": so_what, "now what": now_what, "then what": then_what}
+    return {"what": what, "how we know": why, "so what": so_what, "now what": now_what, "then what": then_what}
 
 
 _ASSURANCE_WORDS = {"consistent_fail": "will consistently miss", "consistent_pass": "will consistently meet",

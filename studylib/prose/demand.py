@@ -164,9 +164,16 @@ def demand_prose(demand: dict) -> dict[str, str]:
     by_channel = by_channel[by_channel["labelled"] >= 30]
     if len(by_channel):
         top = by_channel.iloc[0]
-        so_what.append(f"Failure demand is highest by {top['channel']} ({top['failure_share']:.0%}).")
-    now_what = ["Take the largest kinds of failure demand, follow some of those contacts back to where the work "
-                "failed, and study that flow."]
+        so_what.append(f"Failure demand is highest by {str(top['channel']).replace('_', ' ')} ({top['failure_share']:.0%}).")
+    if overall["failure"] > 0:
+        now_what = ["Take the largest kinds of failure demand, follow some of those contacts back to where the work "
+                    "failed, and study that flow."]
+    elif not overall["labelled"]:   # advice only about what this data can show
+        now_what = ["Listen to a sample of contacts in the customers' words and label each value or failure "
+                    "(in demand.csv, or with patterns in the demand codebook); then run the check again."]
+    else:
+        now_what = ["No labelled contact is failure demand: check the labels against the verbatims before "
+                    "trusting that."]
     problems = demand.get("problems")
     if problems is not None and (problems["contacts"] >= 3).any():
         now_what.append("Treat problems, not contacts, as the unit of work: one pot-hole reported five times "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..measures.conditions import hidden_wait_words
 from ..measures.systems import WHOLE_PERIOD
 
 __all__ = ["flow_prose", "open_case_sentence", "target_sentence"]
@@ -60,6 +61,10 @@ def target_sentence(table: pd.DataFrame, *, clock_names: dict | None = None) -> 
     return text
 
 
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _system_phrase(rec: dict, what: str = "") -> str:
     """"since 10 March 2025 (Repairs redesign)", or "" for a service with no dated change."""
     if rec["system"] == WHOLE_PERIOD:
@@ -77,13 +82,14 @@ def _service_flow(part: pd.DataFrame, *, unit: str, whats: dict) -> dict[str, li
     lead = f"{when[0].upper()}{when[1:]}: " if when else ""
     case = "case" if now["cases"] == 1 else "cases"
     cases = f"{case} of {now['service']}" if named else case
-    words["what"].append(f"{lead}{now['cases']:,} {cases} followed end to end; {now['open']:,} still open.")
+    if now["open"] == now["cases"]:
+        words["what"].append(f"{lead}{now['cases']:,} {cases}, {'all' if now['cases'] != 1 else ''} still open."
+                             .replace(",  still", ", still"))
+    else:
+        words["what"].append(f"{lead}{now['cases']:,} {cases} followed end to end; {now['open']:,} still open.")
     if now["finished"]:
         words["what"].append(f"Customers waited on average {now['end_to_end_mean']:.1f} {unit} from first contact to "
                              f"the problem solved; the organisation's clock recorded {now['official_mean']:.1f}.")
-    if pd.notna(now["before_clock_mean"]) and now["before_clock_mean"] > 0.05:
-        words["what"].append(f"Customers wait on average {now['before_clock_mean']:.1f} days before the organisation's "
-                             f"clock starts.")
     if pd.notna(now["clean_share"]):
         words["what"].append(f"Only {now['clean_share']:.0%} of cases flow clean." if now["clean_share"] < 0.5 else
                              f"{now['clean_share']:.0%} of cases flow clean; {1 - now['clean_share']:.0%} arrive dirty.")
@@ -102,16 +108,15 @@ def _service_flow(part: pd.DataFrame, *, unit: str, whats: dict) -> dict[str, li
     if pd.notna(now["waste_share"]):
         words["so what"].append(
             f"{now['waste_share']:.0%} of the time cases spend in the system goes on waste"
-            f"{then('waste_share', lambda x: f'{x:.0%}')}; the largest part is {now['top_waste']} "
-            f"({now['top_waste_share']:.0%}).")
+            f"{then('waste_share', lambda x: f'{x:.0%}')}; the largest part is {now['top_waste']} steps "
+            f"({now['top_waste_share']:.0%} of case time).")
     if now["finished"]:      # a system with no finished case has not shown its hand-offs yet
         words["so what"].append(
             f"A case is handed from one person or team to another {now['handoffs_mean']:.1f} times on average"
-            f"{then('handoffs_mean', lambda x: f'{x:.1f}')}, and {now['rework_share']:.0%} of cases repeat a step"
+            f"{then('handoffs_mean', lambda x: f'{x:.1f}')}, and {now['rework_share']:.0%} of cases go through the same step twice"
             f"{then('rework_share', lambda x: f'{x:.0%}')}.")
     if pd.notna(now["hidden_mean"]) and now["hidden_mean"] > 0.05:
-        words["so what"].append(f"The organisation's measures leave out {now['hidden_mean']:.1f} days of every case "
-                                f"on average.")
+        words["so what"].append(_capital(hidden_wait_words(now, unit)) + ".")
     if now["working_to_target"]:
         words["now what"].append(f"Work is being closed to the {now['target']:g}-day target ({now['spike_before']:,} "
                                  f"cases in the 2 days before it, {now['spike_after']:,} in the 2 days after): "
@@ -143,8 +148,20 @@ def flow_prose(flow: dict, *, whats: dict | None = None) -> dict[str, str]:
     if "waiting_summary" in flow:
         from .people import waiting_sentence
         so_what.append(waiting_sentence(flow["waiting_summary"], flow["times"].attrs.get("as_of")))
-    now_what.insert(0, "Study the cases behind the largest waste and the hand-offs: who passes the work on, and why?")
-    then_what = "Re-run this stage after each change and compare the customer's clock, the share of clean cases and the hand-offs."
+    times = flow.get("times")
+    steps = times is not None and bool((times["n_events"] > 1).any())
+    finished = times is not None and not times["is_open"].astype(bool).all()
+    if steps:
+        now_what.insert(0, "Study the cases behind the largest waste and the hand-offs: who passes the work on, and why?")
+        then_what = ("Re-run this stage after each change and compare the customer's clock, the share of clean cases "
+                     "and the hand-offs.")
+    else:   # advice only about what this data can show
+        now_what.insert(0, "Every case here has one event, so the data cannot show how the work flows: follow some "
+                           "cases end to end and record each step, who did it and when.")
+        then_what = ("Re-run this stage with every step of each case in the event log: the hand-offs, the repeats "
+                     "and where the time goes will follow.")
+    if not finished:
+        then_what += " When cases finish, the customer's clock can be read."
     if int(figures["open"].sum()):
         then_what += " Keep open cases in the figures (as here) so that a backlog cannot make the service look faster."
     return {"what": " ".join(what), "so what": " ".join(so_what), "now what": " ".join(now_what),

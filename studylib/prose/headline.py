@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..text import long_date
 
-__all__ = ["headline", "HEADLINE_WORDS"]
+__all__ = ["headline", "HEADLINE_WORDS", "period_words", "failure_now_words"]
 
 #: The most words a headline may take.
 HEADLINE_WORDS = 60
@@ -49,8 +49,47 @@ def _range_words(results, service: str) -> str | None:
     return None
 
 
+def period_words(results) -> str:
+    """The study period in words: "from 6 January 2025 to 11 May 2025", or "over the whole of the data"."""
+    start, end = results.settings.get("period_start"), results.settings.get("period_end")
+    return (f"from {long_date(start)} to {long_date(end)}" if start is not None and end is not None
+            else "over the whole of the data")
+
+
+def failure_now_words(results) -> str | None:
+    """Failure demand of the service changed latest, since its change, beside the share before:
+    "Housing repairs since 10 March 2025: 43%, against 66% before"; None without a dated change."""
+    change = _latest_change(results)
+    if change is None:
+        return None
+    service, era = str(change["service"]), int(change["era"])
+    now, before = _pair((results.demand or {}).get("by_system"), service, era, "failure_share")
+    if now is None:
+        return None
+    return (f"{service} since {long_date(change['start'])}: {now:.0%}"
+            + (f", against {before:.0%} before" if before is not None else ""))
+
+
+def _fallback(results) -> list[str]:
+    """With no change, no label and no finished case, the headline is what the data does show:
+    who is waiting now, or how much demand came in and what is still to do before it can be judged."""
+    flow = results.flow or {}
+    if flow.get("waiting_summary") is not None and "times" in flow:
+        from .people import waiting_sentence
+        times = flow["times"]
+        lead = "No case has finished yet. " if times["is_open"].astype(bool).all() else ""
+        return [lead + waiting_sentence(flow["waiting_summary"], times.attrs.get("as_of"))]
+    overall = results.demand["overall"].iloc[0] if results.demand else None
+    if overall is not None:
+        return [f"{int(overall['contacts']):,} contacts {period_words(results)}; none is labelled value or failure yet, "
+                "so how much of the demand is failure cannot be told."]
+    return ["Nothing to conclude yet: the study holds no contacts and no case events. Add what customers ask for "
+            "(demand.csv) or the cases' events, name them in study.yml, and run the check again."]
+
+
 def headline(results) -> str | None:
-    """The check's headline, or None when the data gives no figure to lead with."""
+    """The check's headline: the figures that matter, or, where the data gives none yet, what it
+    does show (who is waiting, how much demand came in) or what to add."""
     parts: list[str] = []
     change = _latest_change(results)
     overall = results.demand["overall"].iloc[0] if results.demand else None
@@ -72,16 +111,16 @@ def headline(results) -> str | None:
         if said:
             parts.append(f"{lead}: " + "; ".join(said) + ".")
     if overall is not None and overall["labelled"]:
-        start, end = results.settings.get("period_start"), results.settings.get("period_end")
-        span = (f"from {long_date(start)} to {long_date(end)}" if start is not None and end is not None
-                else "over the whole of the data")
-        parts.append(f"Across every service {span}, {overall['failure_share']:.0%} of demand is failure demand.")
+        parts.append(f"Across every service {period_words(results)}, {overall['failure_share']:.0%} of demand is "
+                     "failure demand.")
     if change is None and results.flow:
         figures = results.flow["figures"]
         now = figures[figures["current"].astype(bool) & (figures["finished"] > 0)]
         if len(now) == 1:
             parts.append(f"Customers wait {float(now['end_to_end_mean'].iloc[0]):.1f} days on average from first "
                          "contact to solved.")
+    if not parts:
+        parts = _fallback(results)
     text = " ".join(parts)
     while parts and len(text.split()) > HEADLINE_WORDS:
         parts.pop()

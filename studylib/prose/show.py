@@ -7,7 +7,7 @@ import re
 
 from ..text import escape, private, redact
 
-__all__ = ["say", "table", "four_parts", "mdc_icon", "cell_text", "HEADERS", "CODE_WORDS"]
+__all__ = ["say", "table", "four_parts", "folded", "mdc_icon", "cell_text", "HEADERS", "CODE_WORDS"]
 
 
 #: Column names as a manager reads them; other names are shown with spaces for underscores.
@@ -16,7 +16,7 @@ HEADERS = {
     "end_to_end_mean": "customer's clock, mean days", "official_mean": "organisation's clock, mean days",
     "end_to_end_days": "customer's clock, days", "official_days": "organisation's clock, days",
     "before_clock_mean": "days before the organisation's clock starts", "hidden_mean": "days the organisation does not count",
-    "clean_share": "cases flowing clean", "handoffs_mean": "hand-offs per case", "rework_share": "cases repeating a step",
+    "clean_share": "cases flowing clean", "handoffs_mean": "hand-offs per case", "rework_share": "cases through a step twice",
     "waste_share": "time spent on waste", "share_of_time": "share of case time", "failure_share": "failure demand",
     "contacts_per_week": "contacts a week", "value_or_failure": "value or failure", "failure_subtype": "kind of failure",
     "demand_type": "demand type", "failure_contacts": "failure contacts", "unit_low": "unit cost from",
@@ -151,7 +151,29 @@ def say(text: str, *, heading: str | None = None, level: int = 3):
     return HTML("".join(parts))
 
 
+#: Parts of a stage's prose that back a statement up rather than make it: folded in reports.
+FOLDED_PARTS = {"how we know": "How we know"}
+
+
 def four_parts(parts: dict[str, str], *, level: int = 3):
-    """What / so what / now what / then what, as headings and paragraphs (the same in every report)."""
+    """What / so what / now what / then what, as headings and paragraphs (the same in every report);
+    a part that backs one up ("how we know") folds beneath it."""
     from IPython.display import HTML
-    return HTML("".join(say(text, heading=name.capitalize(), level=level).data for name, text in parts.items() if text))
+    html = []
+    for name, text in parts.items():
+        if not text:
+            continue
+        if name in FOLDED_PARTS:
+            html.append(folded(FOLDED_PARTS[name], say(text).data).data)
+        else:
+            html.append(say(text, heading=name.capitalize(), level=level).data)
+    return HTML("".join(html))
+
+
+def folded(summary: str, inner_html: str, *, open: bool = False):
+    """A folded section: ``summary`` (escaped) as the line a reader taps, ``inner_html`` (already
+    safe HTML, such as :func:`say` or a chart) behind it; closed unless ``open``. Reports fold
+    detail a manager does not need first, so that the story reads on a phone."""
+    from IPython.display import HTML
+    return HTML(f'<details class="section"{" open" if open else ""}><summary>{escape(redact(summary))}</summary>'
+                f"{inner_html}</details>")
