@@ -122,6 +122,13 @@ def _solutions(args) -> int:
     return 0
 
 
+def _pdf(args) -> int:
+    from .check.pdf import board_pack
+    out = board_pack(args.reports, args.out)
+    print(f"Board pack: {Path(out).resolve()}")
+    return 0
+
+
 def _version() -> str:
     from importlib import metadata
     try:
@@ -158,6 +165,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("study")
     p.add_argument("--no-redact", action="store_true", help="show personal data in what is printed")
     p.set_defaults(func=_solutions)
+    p = sub.add_parser("pdf", help="one A4 PDF of a check's reports, for a board (needs studylib[pdf])")
+    p.add_argument("reports", help="the folder studylib check wrote (--out)")
+    p.add_argument("--out", default=None, help="the PDF to write (default: check.pdf in that folder)")
+    p.set_defaults(func=_pdf)
     p = sub.add_parser("sample", help="write the sample study (the same bytes every time)")
     p.add_argument("dir")
     p.add_argument("--seed", type=int, default=None, help=argparse.SUPPRESS)

@@ -59,3 +59,11 @@ def test_version(capsys):
         main(["--version"])
     assert done.value.code == 0
     assert capsys.readouterr().out.strip() == f"studylib {studylib.__version__}"
+
+
+def test_pdf_refuses_a_folder_that_holds_no_reports(tmp_path, capsys):
+    (tmp_path / "notes.html").write_text("<p>not a report</p>")
+    assert main(["pdf", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "holds no index.html" in err and "run studylib check first" in err
+    assert not (tmp_path / "check.pdf").exists()

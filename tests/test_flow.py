@@ -131,7 +131,7 @@ def test_without_codebook_first_to_last_event_and_closed(small):
 
 def test_events_after_as_of_are_ignored_with_a_warning(small):
     cb = flow_codebook_from_dict(CODEBOOK)
-    with pytest.warns(StudylibWarning, match="after as_of"):
+    with pytest.warns(StudylibWarning, match="dated after the data.s as-of date"):
         t = case_times(small, codebook=cb, as_of="2025-01-10 12:00").set_index("case_id")
     assert t.loc["A", "is_open"]                          # fixed on the 11th: not yet at as_of
     assert t.loc["A", "end_to_end_days"] == pytest.approx(4.125)

@@ -162,8 +162,12 @@ def test_reports_in_a_browser_offline(hostile_reports):
         # The index links every stage report.
         page = context.new_page()
         page.goto((out / "index.html").as_uri())
-        links = page.eval_on_selector_all("a", "els => els.map(e => e.getAttribute('href'))")
+        links = page.eval_on_selector_all("table.stages a", "els => els.map(e => e.getAttribute('href'))")
         assert sorted(links) == sorted(pages[1:])
+        # ... and the headline links how each figure is counted, which opens where it points.
+        page.click("p.headline a")
+        assert page.url.endswith("00_summary.html#how-each-figure-is-counted")
+        assert page.evaluate("document.getElementById('how-each-figure-is-counted').closest('details').open")
         browser.close()
 
 

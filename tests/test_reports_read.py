@@ -344,3 +344,19 @@ def test_reports_fit_the_data_they_have(studies, study, page, absent, left_out):
 def _text_of(fragment: str) -> str:
     import html as html_lib
     return html_lib.unescape(re.sub(r"<[^>]+>", "", fragment))
+
+
+def test_a_board_pack_of_the_whole_check(studies, tmp_path):
+    """studylib pdf: one A4 PDF, the front page first and every report from a new page."""
+    need_browser()
+    from studylib.check.pdf import pack_html
+    from studylib.cli import main
+    out = tmp_path / "board.pdf"
+    assert main(["pdf", str(studies["sample"]), "--out", str(out)]) == 0
+    pdf = out.read_bytes()
+    assert pdf.startswith(b"%PDF")
+    html = pack_html(studies["sample"])
+    assert html.count('class="pack-page"') == 7 and html.index("page-index") < html.index("page-00_summary")
+    assert 'href="04_flow.html"' not in html and 'href="#page-04_flow"' in html
+    # At least a page a report, and no more than the reports' own print lengths allow.
+    assert 7 <= _pdf_pages(pdf) <= 16, _pdf_pages(pdf)

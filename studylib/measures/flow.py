@@ -106,8 +106,9 @@ def case_times(events, *, codebook: FlowCodebook | None = None, as_of=None,
         from ..engines.queries import case_aggregates
         raw, facts = case_aggregates(events, engine=engine, codebook=codebook, as_of=as_of, memory_limit=memory_limit)
     if facts["events_after_as_of"]:
-        warnings.warn(f"{facts['events_after_as_of']:,} events after as_of are ignored: cases are shown as they "
-                      f"stood at as_of", StudylibWarning, stacklevel=2)
+        when = f"{pd.Timestamp(as_of).day} {pd.Timestamp(as_of):%B %Y}" if as_of is not None else "the as-of date"
+        warnings.warn(f"{facts['events_after_as_of']:,} events dated after the data's as-of date ({when}) are left "
+                      f"out: cases are shown as they stood then", StudylibWarning, stacklevel=2)
     if facts["unknown_activities"] and codebook is not None and len(codebook.activities):
         unknown = facts["unknown_activities"]
         warnings.warn(f"{len(unknown)} activities are not in the flow codebook, so count as neither "

@@ -44,7 +44,15 @@ def conditions_prose(results) -> dict[str, str]:
     conditions = register.drop_duplicates("condition") if len(register) else register
     ended = conditions[conditions["status"] != "stands"] if len(conditions) else conditions
     kinds = now["waste"].nunique()
-    what = (f"{kinds:,} kind{'s' if kinds != 1 else ''} of waste found in the system as it is now; "
+    # The system as it is now, in words: each changed service since its change, the rest over the whole period.
+    frames = []
+    if len(now):
+        changed = now[now["system"] != "whole period"].dropna(subset=["service"])
+        frames = [f"{svc} {system}" for svc, system in changed[["service", "system"]].drop_duplicates().itertuples(index=False)]
+        if (now["system"] == "whole period").any():
+            frames.append("every other service over the whole period" if frames else "over the whole period")
+    frame = f" ({'; '.join(frames)})" if frames and frames != ["over the whole period"] else ""
+    what = (f"{kinds:,} kind{'s' if kinds != 1 else ''} of waste found in the system as it is now{frame}; "
             f"{len(conditions):,} system condition{'s' if len(conditions) != 1 else ''} recorded"
             + (f", {len(ended):,} of them ended by a change." if len(ended) else "."))
     so_what = []

@@ -113,7 +113,9 @@ def _service_flow(part: pd.DataFrame, *, unit: str, whats: dict) -> dict[str, li
     if now["finished"]:      # a system with no finished case has not shown its hand-offs yet
         words["so what"].append(
             f"A case is handed from one person or team to another {now['handoffs_mean']:.1f} times on average"
-            f"{then('handoffs_mean', lambda x: f'{x:.1f}')}, and {now['rework_share']:.0%} of cases go through the same step twice"
+            f"{then('handoffs_mean', lambda x: f'{x:.1f}')}, and "
+            f"{'no case goes' if now['rework_share'] == 0 else format(now['rework_share'], '.0%') + ' of cases go'} "
+            f"through the same step twice"
             f"{then('rework_share', lambda x: f'{x:.0%}')}.")
     if pd.notna(now["hidden_mean"]) and now["hidden_mean"] > 0.05:
         words["so what"].append(_capital(hidden_wait_words(now, unit)) + ".")
