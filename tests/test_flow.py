@@ -537,3 +537,22 @@ def test_case_and_time_too_wide_for_one_key_are_ordered_as_lexsort_orders_them()
         w_t = _bits(rel.max())
         shift = min(max(_bits(code.max()) + w_t - 63, 1 + trial % 20), w_t)
         np.testing.assert_array_equal(_coarse_then_fine(code, rel, w_t, shift), np.lexsort((np.arange(n), t, code)))
+
+
+def test_a_log_grouped_by_case_out_of_id_order_is_read_where_it_lies(sample_study):
+    """Cases exported one after another but not in id order (case-10 before case-2): each case's rows
+    are read as one run where they lie, no row moved, and the figures are those of the sorted log."""
+    from studylib.read.ordering import event_order, sorted_codes, timestamps_ns
+    s = sample_study
+    ordered = s.events.sort_values(["case_id", "timestamp"], kind="stable").reset_index(drop=True)
+    ids = ordered["case_id"].drop_duplicates().to_numpy()
+    shuffled = np.random.default_rng(3).permutation(len(ids))
+    rank = pd.Series(shuffled, index=ids)
+    blocks = ordered.iloc[np.argsort(rank[ordered["case_id"]].to_numpy(), kind="stable")]
+    codes, _ = sorted_codes(blocks["case_id"])
+    order = event_order(codes, timestamps_ns(blocks["timestamp"]), blocks_ok=True)
+    assert order.blocks and order.full is None and order.arrays is None      # read in place
+    assert not event_order(codes, timestamps_ns(blocks["timestamp"])).blocks  # others get rows in case order
+    expected = case_times(ordered, codebook=s.flow_codebook, as_of=s.as_of)
+    got = case_times(blocks, codebook=s.flow_codebook, as_of=s.as_of)
+    pd.testing.assert_frame_equal(got, expected)

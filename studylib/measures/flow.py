@@ -148,7 +148,8 @@ def _case_aggregates(events: pd.DataFrame, codebook: FlowCodebook | None, as_of)
     seq = order_values(events)
     # Without a service or an order column, every column needed is a small code: the sort can
     # carry them in its key, with no permutation.
-    order = event_order(case_code, t_all, seq, payload=None if "service" in events.columns else (act_code, res_code))
+    order = event_order(case_code, t_all, seq, payload=None if "service" in events.columns else (act_code, res_code),
+                        blocks_ok=True)
     n_tied = tied_events(case_code, t_all, order)
     if order.arrays is not None:
         case_code, t_all, act_code, res_code = order.arrays
@@ -170,10 +171,19 @@ def _case_aggregates(events: pd.DataFrame, codebook: FlowCodebook | None, as_of)
     np.not_equal(case_code[1:], case_code[:-1], out=boundary[1:])
     starts = np.flatnonzero(boundary)
     ends = np.r_[starts[1:], n]
+    # Each case's rows are one run; where the runs are not in case order (order.blocks), what is
+    # computed run by run is put in case order at the end, instead of moving every row.
+    to_case = None
+    if order.blocks:
+        to_case = np.empty(n_cases, dtype=np.int64)
+        to_case[case_code[starts]] = np.arange(len(starts))
+
+    def by_case(per_run: np.ndarray) -> np.ndarray:
+        return per_run if to_case is None else per_run[to_case]
 
     # Rework: repeats of an activity within a case = events - distinct activities; order-free.
     n_act = max(len(act_names), 1)
-    n_events = ends - starts
+    n_events = by_case(ends - starts)
     if n_cases * n_act <= 200_000_000:     # a bitmap of (case, activity) pairs: no hashing
         seen = np.zeros((n_cases, n_act), dtype=bool)
         seen[case_code, act_code] = True
@@ -181,7 +191,7 @@ def _case_aggregates(events: pd.DataFrame, codebook: FlowCodebook | None, as_of)
         del seen
     else:
         pair = np.asarray(case_code, dtype=np.int64) * n_act + act_code
-        rework = np.add.reduceat(pd.Series(pair).duplicated().to_numpy(), starts, dtype=np.int64)
+        rework = by_case(np.add.reduceat(pd.Series(pair).duplicated().to_numpy(), starts, dtype=np.int64))
 
     # Hand-offs: consecutive events (with a resource) done by different resources.
     known = res_code >= 0
@@ -194,15 +204,15 @@ def _case_aggregates(events: pd.DataFrame, codebook: FlowCodebook | None, as_of)
         service = pd.Series(svc).groupby(case_code).first().reindex(range(n_cases)).to_numpy()
     else:
         service = np.full(n_cases, None, dtype=object)
-    raw = {"case_id": case_ids, "first": t_all[starts], "last": t_all[ends - 1], "n_events": n_events,
+    raw = {"case_id": case_ids, "first": by_case(t_all[starts]), "last": by_case(t_all[ends - 1]), "n_events": n_events,
            "rework": rework, "handoffs": handoffs, "service": service}
     if flags is not None:
         def first_time(flag_name: str) -> np.ndarray:
             hit = flags[flag_name][act_code]
-            return np.minimum.reduceat(np.where(hit, t_all, _NEVER), starts)
+            return by_case(np.minimum.reduceat(np.where(hit, t_all, _NEVER), starts))
 
         def count(flag_name: str) -> np.ndarray:
-            return np.add.reduceat(flags[flag_name][act_code], starts, dtype=np.int64)
+            return by_case(np.add.reduceat(flags[flag_name][act_code], starts, dtype=np.int64))
 
         raw.update(official_start_at=first_time("official_start"), solved_at=first_time("solved"),
                    official_end_at=first_time("official_end"), value_steps=count("value"),

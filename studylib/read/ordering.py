@@ -121,8 +121,11 @@ class EventOrder:
     by value (no permutation is built then).
     """
 
-    def __init__(self, full=None, ties=(), arrays=None):
+    def __init__(self, full=None, ties=(), arrays=None, blocks=False):
         self.full, self.ties, self.arrays = full, list(ties), arrays
+        #: Rows grouped by case and in time order, the cases not in code order, left where they are
+        #: (``event_order(..., blocks_ok=True)``): a caller that reads each case's rows as one run needs no move.
+        self.blocks = blocks
 
     @property
     def identity(self) -> bool:
@@ -139,7 +142,7 @@ class EventOrder:
         return values
 
 
-def _in_case_time_order(case_code, t, seq) -> EventOrder | None:
+def _in_case_time_order(case_code, t, seq, blocks_ok: bool = False) -> EventOrder | None:
     """The usual log: rows already grouped by case (in code order) and in time order within it.
 
     Checked with comparisons only (no sort key is built). Rows sharing a case and a timestamp keep
@@ -149,7 +152,7 @@ def _in_case_time_order(case_code, t, seq) -> EventOrder | None:
     if not ((t[1:] >= t[:-1]) | ~same_case).all():
         return None
     if not (case_code[1:] >= case_code[:-1]).all():
-        return _blocks_in_code_order(case_code, same_case) if seq is None else None
+        return _blocks_in_code_order(case_code, same_case, move=not blocks_ok) if seq is None else None
     if seq is None:
         return EventOrder()
     ties = np.flatnonzero(same_case & (t[1:] == t[:-1]))
@@ -167,12 +170,14 @@ def _in_case_time_order(case_code, t, seq) -> EventOrder | None:
                             for lo, hi in zip(first, last)])
 
 
-def _blocks_in_code_order(case_code: np.ndarray, same_case: np.ndarray) -> EventOrder | None:
+def _blocks_in_code_order(case_code: np.ndarray, same_case: np.ndarray, *, move: bool = True) -> EventOrder | None:
     """Rows grouped by case and in time order, the cases not in code order: move whole blocks, each
-    kept as it is (None when a case's rows are not one block)."""
+    kept as it is (None when a case's rows are not one block); ``move=False`` leaves them in place."""
     starts = np.flatnonzero(np.r_[True, ~same_case])
     if len(starts) != int(case_code.max()) + 1:
         return None                      # a case in two or more places: a sort is needed
+    if not move:
+        return EventOrder(blocks=True)
     lengths = np.diff(np.r_[starts, len(case_code)])
     by_code = np.argsort(case_code[starts], kind="stable")
     start, length = starts[by_code], lengths[by_code]
@@ -181,7 +186,7 @@ def _blocks_in_code_order(case_code: np.ndarray, same_case: np.ndarray) -> Event
 
 
 def event_order(case_code: np.ndarray, t: np.ndarray, seq: np.ndarray | None = None, *,
-                payload: tuple[np.ndarray, ...] | None = None) -> EventOrder:
+                payload: tuple[np.ndarray, ...] | None = None, blocks_ok: bool = False) -> EventOrder:
     """Row order by case, then time, then the order the events were recorded in.
 
     Events of one case with the same timestamp keep the order of their rows (pm4py, bupaR and
@@ -191,11 +196,13 @@ def event_order(case_code: np.ndarray, t: np.ndarray, seq: np.ndarray | None = N
     resolution) are packed into one integer and sorted. With ``payload`` (small non-negative
     integer codes, -1 for missing) and no ``seq``, the payload is packed too and the key sorted by
     value, then unpacked: no permutation is built, and only rows that tie are put back in their
-    recorded order (``arrays`` holds the sorted case, time and payload columns).
+    recorded order (``arrays`` holds the sorted case, time and payload columns). With
+    ``blocks_ok``, a log grouped by case in time order whose cases are not in code order is left as
+    it is (``blocks``): for a caller that only reads each case's rows as one run.
     """
     if len(t) == 0:
         return EventOrder()
-    fast = _in_case_time_order(case_code, t, seq)
+    fast = _in_case_time_order(case_code, t, seq, blocks_ok)
     if fast is not None:
         return fast
     if seq is not None:
