@@ -556,3 +556,33 @@ def test_a_log_grouped_by_case_out_of_id_order_is_read_where_it_lies(sample_stud
     expected = case_times(ordered, codebook=s.flow_codebook, as_of=s.as_of)
     got = case_times(blocks, codebook=s.flow_codebook, as_of=s.as_of)
     pd.testing.assert_frame_equal(got, expected)
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_a_log_with_no_resource_needs_no_sort_and_gives_the_same_figures(sample_study, shuffle):
+    """Without a resource (no hand-off to follow) and without a service, case_times scatters each
+    event onto its case with no sort. The figures, and the count of tied events, are those of the
+    sorted path, which the same log takes once every event has the same resource."""
+    s = sample_study
+    events = s.events.drop(columns=[c for c in ("resource", "service") if c in s.events])
+    if shuffle:
+        events = events.sample(frac=1, random_state=7)          # the shuffled index kept
+    # Ties of several kinds: two events of a case at one moment, in and out of row order.
+    events = pd.concat([events, events.iloc[[3, 10, 10]]])
+    free = case_times(events, codebook=s.flow_codebook, as_of=s.as_of)
+    sorted_path = case_times(events.assign(resource="one desk"), codebook=s.flow_codebook, as_of=s.as_of)
+    pd.testing.assert_frame_equal(free, sorted_path)
+    assert free.attrs["tied_events"] == sorted_path.attrs["tied_events"] > 0
+    assert (free["handoffs"] == 0).all()
+
+
+def test_count_tied_is_exact_when_values_collide():
+    from studylib.read.ordering import count_tied
+    case = np.array([0, 0, 1, 1, 2, 2, 2], dtype=np.int64)
+    t = np.array([5, 5, 5, 6, 7, 7, 7], dtype=np.int64)
+    assert count_tied(case, t) == 5                   # case 0 twice at 5, case 2 three times at 7
+    # Two different (case, time) pairs whose mixed values are equal are not a tie.
+    mix = np.uint64(0x9E3779B97F4A7C15)
+    other = (np.uint64(1) * mix) ^ np.uint64(5)       # case 1 at time 5 mixes to this value
+    t0 = int(np.asarray([other ^ np.uint64(0)], dtype=np.uint64).view(np.int64)[0])
+    assert count_tied(np.array([0, 1]), np.array([t0, 5])) == 0

@@ -22,7 +22,8 @@ import pandas as pd
 from ..read.codebooks import FlowCodebook, activity_flags
 from ..engines.queries import read_events
 from ..errors import ParameterError, StudylibWarning
-from ..read.ordering import NS_PER_DAY, epoch_ns, check_events, event_order, order_values, ordered_events, sorted_codes, tied_events, timestamps_ns
+from ..read.ordering import (NS_PER_DAY, check_events, count_tied, epoch_ns, event_order, order_values, ordered_events,
+                              sorted_codes, tied_events, timestamps_ns)
 from .survival import KaplanMeier
 
 __all__ = ["case_times", "CASE_TIME_COLUMNS", "end_to_end_survival", "open_case_effect", "step_times", "around_target",
@@ -148,8 +149,17 @@ def _case_aggregates(events: pd.DataFrame, codebook: FlowCodebook | None, as_of)
     seq = order_values(events)
     # Without a service or an order column, every column needed is a small code: the sort can
     # carry them in its key, with no permutation.
-    order = event_order(case_code, t_all, seq, payload=None if "service" in events.columns else (act_code, res_code),
-                        blocks_ok=True)
+    payload = None if "service" in events.columns else (act_code, res_code)
+    # No hand-off to follow and no service to take from a first event: nothing per case depends on
+    # the order of its events, so a log out of order is not sorted at all.
+    free = seq is None and "resource" not in events.columns and "service" not in events.columns
+    order = event_order(case_code, t_all, seq, payload=payload, blocks_ok=True, sort=not free)
+    if order is None:
+        flags = activity_flags(pd.Index(act_names), codebook) if codebook is not None else None
+        facts = {"as_of_ns": as_of_ns, "tz": tz, "events_after_as_of": n_after, "tied_events": count_tied(case_code, t_all),
+                 "tie_order": "recorded order",
+                 "unknown_activities": [str(a) for a, k in zip(act_names, flags["known"]) if not k] if flags else []}
+        return _order_free_aggregates(case_code, case_ids, t_all, act_code, max(len(act_names), 1), flags), facts
     n_tied = tied_events(case_code, t_all, order)
     if order.arrays is not None:
         case_code, t_all, act_code, res_code = order.arrays
@@ -218,6 +228,37 @@ def _case_aggregates(events: pd.DataFrame, codebook: FlowCodebook | None, as_of)
                    official_end_at=first_time("official_end"), value_steps=count("value"),
                    waste_steps=count("waste"), dirty=count("dirty"))
     return raw, facts
+
+
+def _order_free_aggregates(case_code, case_ids, t_all, act_code, n_act: int, flags) -> dict:
+    """:data:`CASE_AGGREGATES` by scattering each event onto its case, rows left where they are:
+    minima and maxima with ``ufunc.at``, counts with ``bincount``; no hand-off (no resource)."""
+    n_cases = len(case_ids)
+    n_events = np.bincount(case_code, minlength=n_cases).astype(np.int64)
+
+    def least(values: np.ndarray, rows=None) -> np.ndarray:
+        out = np.full(n_cases, _NEVER, dtype=np.int64)
+        np.minimum.at(out, case_code if rows is None else case_code[rows], values if rows is None else values[rows])
+        return out
+
+    last = np.full(n_cases, np.iinfo(np.int64).min, dtype=np.int64)
+    np.maximum.at(last, case_code, t_all)
+    if n_cases * n_act <= 200_000_000:     # a bitmap of (case, activity) pairs: no hashing
+        seen = np.zeros((n_cases, n_act), dtype=bool)
+        seen[case_code, act_code] = True
+        rework = n_events - seen.sum(axis=1)
+    else:
+        repeat = pd.Series(np.asarray(case_code, dtype=np.int64) * n_act + act_code).duplicated().to_numpy()
+        rework = np.bincount(case_code[repeat], minlength=n_cases).astype(np.int64)
+    raw = {"case_id": case_ids, "first": least(t_all), "last": last, "n_events": n_events, "rework": rework,
+           "handoffs": np.zeros(n_cases, dtype=np.int64), "service": np.full(n_cases, None, dtype=object)}
+    if flags is not None:
+        hit = {name: flags[name][act_code] for name in ("official_start", "solved", "official_end", "value", "waste", "dirty")}
+        raw.update(official_start_at=least(t_all, hit["official_start"]), solved_at=least(t_all, hit["solved"]),
+                   official_end_at=least(t_all, hit["official_end"]),
+                   **{f"{k}_steps" if k != "dirty" else k: np.bincount(case_code[hit[k]], minlength=n_cases).astype(np.int64)
+                      for k in ("value", "waste", "dirty")})
+    return raw
 
 
 def case_frame(raw: dict, facts: dict, *, codebook: FlowCodebook | None = None, business_days: bool = False,

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..errors import ParameterError
 
-__all__ = ["NS_PER_DAY", "order_ties", "timestamps_ns", "epoch_ns", "check_events", "sorted_codes", "EventOrder", "event_order",
+__all__ = ["NS_PER_DAY", "order_ties", "timestamps_ns", "epoch_ns", "check_events", "sorted_codes", "EventOrder", "event_order", "count_tied",
            "order_values", "tied_events", "ties_sentence", "ties_note", "ordered_events"]
 
 
@@ -186,7 +186,8 @@ def _blocks_in_code_order(case_code: np.ndarray, same_case: np.ndarray, *, move:
 
 
 def event_order(case_code: np.ndarray, t: np.ndarray, seq: np.ndarray | None = None, *,
-                payload: tuple[np.ndarray, ...] | None = None, blocks_ok: bool = False) -> EventOrder:
+                payload: tuple[np.ndarray, ...] | None = None, blocks_ok: bool = False,
+                sort: bool = True) -> EventOrder | None:
     """Row order by case, then time, then the order the events were recorded in.
 
     Events of one case with the same timestamp keep the order of their rows (pm4py, bupaR and
@@ -198,12 +199,13 @@ def event_order(case_code: np.ndarray, t: np.ndarray, seq: np.ndarray | None = N
     value, then unpacked: no permutation is built, and only rows that tie are put back in their
     recorded order (``arrays`` holds the sorted case, time and payload columns). With
     ``blocks_ok``, a log grouped by case in time order whose cases are not in code order is left as
-    it is (``blocks``): for a caller that only reads each case's rows as one run.
+    it is (``blocks``): for a caller that only reads each case's rows as one run. With
+    ``sort=False``, None where the rows would have to be sorted (for a caller that can do without).
     """
     if len(t) == 0:
         return EventOrder()
     fast = _in_case_time_order(case_code, t, seq, blocks_ok)
-    if fast is not None:
+    if fast is not None or not sort:
         return fast
     if seq is not None:
         return EventOrder(np.lexsort((seq, t, case_code)))
@@ -288,6 +290,25 @@ def order_values(events: pd.DataFrame) -> np.ndarray | None:
         raise ParameterError(f"{int(values.isna().sum())} events have no number in their order column "
                              f"(first at index {events.index[values.isna().to_numpy()][0]!r})")
     return values.to_numpy(dtype=float)
+
+
+def count_tied(case_code: np.ndarray, t: np.ndarray) -> int:
+    """How many events share their timestamp with another event of the same case, exactly, with
+    no row put in order: the (case, time) pairs mixed into one 64-bit value and sorted by value;
+    only rows whose value repeats are compared in full (so a collision never counts)."""
+    if len(t) < 2:
+        return 0
+    mixed = np.asarray(case_code, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    mixed ^= np.asarray(t, dtype=np.int64).view(np.uint64)
+    ordered = np.sort(mixed)
+    repeated = ordered[1:] == ordered[:-1]
+    if not repeated.any():
+        return 0
+    values = np.unique(ordered[1:][repeated])
+    at = np.minimum(np.searchsorted(values, mixed), len(values) - 1)
+    rows = np.flatnonzero(values[at] == mixed)
+    pairs = pd.DataFrame({"case": np.asarray(case_code)[rows], "t": np.asarray(t)[rows]})
+    return int(pairs.duplicated(keep=False).sum())
 
 
 def tied_events(case_code: np.ndarray, t: np.ndarray, order: EventOrder) -> int:
