@@ -360,3 +360,11 @@ def test_a_board_pack_of_the_whole_check(studies, tmp_path):
     assert 'href="04_flow.html"' not in html and 'href="#page-04_flow"' in html
     # At least a page a report, and no more than the reports' own print lengths allow.
     assert 7 <= _pdf_pages(pdf) <= 16, _pdf_pages(pdf)
+
+
+def test_not_shown_by_the_data_says_why_when_the_data_cannot_show_it(studies):
+    """With one event a case, no hand-off or step time can be seen: the register says so beside
+    "not shown by the data", and never shows it bare."""
+    text = _text(studies["one_event"] / "05_system_conditions.html")
+    assert "not shown by the data (every case has one event, so no step, hand-off or time between steps can be seen)" in text
+    assert not re.search(r"not shown by the data(?! \()", text)

@@ -177,7 +177,8 @@ def _ended_by(entry: dict, changes: list[dict]) -> dict | None:
 REGISTER_COLUMNS = ["condition", "status", "cause", "found", "before", "stages", "evidence", "thinking"]
 
 
-def condition_register(findings: dict | None, wastes: pd.DataFrame, changes: list[dict] | None = None) -> pd.DataFrame:
+def condition_register(findings: dict | None, wastes: pd.DataFrame, changes: list[dict] | None = None, *,
+                       unseen: str = "") -> pd.DataFrame:
     """Each recorded system condition beside the waste it causes (with the figures) and the thinking.
 
     ``findings.yml``: ``system_conditions: [{condition, causes: [...], evidence, ended_by}]`` and
@@ -192,7 +193,8 @@ def condition_register(findings: dict | None, wastes: pd.DataFrame, changes: lis
         "ended by the change of 10 March 2025"; ``found`` holds the figures of the matching waste
         in the system as it is now ("; "-joined, "none since the change" for an ended condition
         whose waste is gone, or "not shown by the data"); ``before`` the figures in earlier
-        systems; ``stages``, ``evidence``, ``thinking``.
+        systems; ``stages``, ``evidence``, ``thinking``. ``unseen``: what the data cannot show
+        (cases of one event each), said beside "not shown by the data".
     """
     findings = findings or {}
     thinking = findings.get("thinking") or []
@@ -211,7 +213,8 @@ def condition_register(findings: dict | None, wastes: pd.DataFrame, changes: lis
             found = "; ".join(now["figure"])
             if not found:
                 # Never "not shown by the data" beside a figure the data does show, in an earlier system.
-                found = "none since the change" if len(before) else "not shown by the data"
+                found = ("none since the change" if len(before) else
+                         f"not shown by the data ({unseen})" if unseen else "not shown by the data")
             rows.append({"condition": condition, "status": status, "cause": str(cause), "found": found,
                          "before": "; ".join(before["figure"]),
                          "stages": ", ".join(sorted(set(hit["stage"]))) if len(hit) else "",
