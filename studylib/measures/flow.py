@@ -154,13 +154,13 @@ def _case_aggregates(events: pd.DataFrame, codebook: FlowCodebook | None, as_of)
     # the order of its events, so a log out of order is not sorted at all.
     free = seq is None and "resource" not in events.columns and "service" not in events.columns
     order = event_order(case_code, t_all, seq, payload=payload, blocks_ok=True, sort=not free)
+    flags = activity_flags(pd.Index(act_names), codebook) if codebook is not None else None
+    facts = {"as_of_ns": as_of_ns, "tz": tz, "events_after_as_of": n_after,
+             "tied_events": count_tied(case_code, t_all) if order is None else tied_events(case_code, t_all, order),
+             "tie_order": "order column" if "order" in events.columns else "recorded order",
+             "unknown_activities": [str(a) for a, k in zip(act_names, flags["known"]) if not k] if flags else []}
     if order is None:
-        flags = activity_flags(pd.Index(act_names), codebook) if codebook is not None else None
-        facts = {"as_of_ns": as_of_ns, "tz": tz, "events_after_as_of": n_after, "tied_events": count_tied(case_code, t_all),
-                 "tie_order": "recorded order",
-                 "unknown_activities": [str(a) for a, k in zip(act_names, flags["known"]) if not k] if flags else []}
         return _order_free_aggregates(case_code, case_ids, t_all, act_code, max(len(act_names), 1), flags), facts
-    n_tied = tied_events(case_code, t_all, order)
     if order.arrays is not None:
         case_code, t_all, act_code, res_code = order.arrays
     else:
@@ -170,10 +170,6 @@ def _case_aggregates(events: pd.DataFrame, codebook: FlowCodebook | None, as_of)
         act_code, res_code = order.apply(act_code, copy=False), order.apply(res_code, copy=False)
     n = len(case_code)
     n_cases = len(case_ids)
-    flags = activity_flags(pd.Index(act_names), codebook) if codebook is not None else None
-    facts = {"as_of_ns": as_of_ns, "tz": tz, "events_after_as_of": n_after, "tied_events": n_tied,
-             "tie_order": "order column" if "order" in events.columns else "recorded order",
-             "unknown_activities": [str(a) for a, k in zip(act_names, flags["known"]) if not k] if flags else []}
     if n == 0:
         return {c: np.array([], dtype=object if c in ("case_id", "service") else np.int64) for c in CASE_AGGREGATES}, facts
     boundary = np.empty(n, dtype=bool)
@@ -191,17 +187,8 @@ def _case_aggregates(events: pd.DataFrame, codebook: FlowCodebook | None, as_of)
     def by_case(per_run: np.ndarray) -> np.ndarray:
         return per_run if to_case is None else per_run[to_case]
 
-    # Rework: repeats of an activity within a case = events - distinct activities; order-free.
-    n_act = max(len(act_names), 1)
     n_events = by_case(ends - starts)
-    if n_cases * n_act <= 200_000_000:     # a bitmap of (case, activity) pairs: no hashing
-        seen = np.zeros((n_cases, n_act), dtype=bool)
-        seen[case_code, act_code] = True
-        rework = n_events - seen.sum(axis=1)
-        del seen
-    else:
-        pair = np.asarray(case_code, dtype=np.int64) * n_act + act_code
-        rework = by_case(np.add.reduceat(pd.Series(pair).duplicated().to_numpy(), starts, dtype=np.int64))
+    rework = _rework(case_code, act_code, n_events, max(len(act_names), 1))
 
     # Hand-offs: consecutive events (with a resource) done by different resources.
     known = res_code >= 0
@@ -230,34 +217,42 @@ def _case_aggregates(events: pd.DataFrame, codebook: FlowCodebook | None, as_of)
     return raw, facts
 
 
+def _rework(case_code: np.ndarray, act_code: np.ndarray, n_events: np.ndarray, n_act: int) -> np.ndarray:
+    """Repeats of an activity within each case: its events less its distinct activities. The order
+    of the rows does not matter."""
+    n_cases = len(n_events)
+    if n_cases * n_act <= 200_000_000:     # a bitmap of (case, activity) pairs: no hashing
+        seen = np.zeros((n_cases, n_act), dtype=bool)
+        seen[case_code, act_code] = True
+        return n_events - seen.sum(axis=1)
+    repeat = pd.Series(np.asarray(case_code, dtype=np.int64) * n_act + act_code).duplicated().to_numpy()
+    return np.bincount(case_code[repeat], minlength=n_cases).astype(np.int64)
+
+
 def _order_free_aggregates(case_code, case_ids, t_all, act_code, n_act: int, flags) -> dict:
     """:data:`CASE_AGGREGATES` by scattering each event onto its case, rows left where they are:
     minima and maxima with ``ufunc.at``, counts with ``bincount``; no hand-off (no resource)."""
     n_cases = len(case_ids)
     n_events = np.bincount(case_code, minlength=n_cases).astype(np.int64)
 
-    def least(values: np.ndarray, rows=None) -> np.ndarray:
+    def first_time(hit=None) -> np.ndarray:
         out = np.full(n_cases, _NEVER, dtype=np.int64)
-        np.minimum.at(out, case_code if rows is None else case_code[rows], values if rows is None else values[rows])
+        np.minimum.at(out, case_code if hit is None else case_code[hit], t_all if hit is None else t_all[hit])
         return out
+
+    def count(flag_name: str) -> np.ndarray:
+        return np.bincount(case_code[flags[flag_name][act_code]], minlength=n_cases).astype(np.int64)
 
     last = np.full(n_cases, np.iinfo(np.int64).min, dtype=np.int64)
     np.maximum.at(last, case_code, t_all)
-    if n_cases * n_act <= 200_000_000:     # a bitmap of (case, activity) pairs: no hashing
-        seen = np.zeros((n_cases, n_act), dtype=bool)
-        seen[case_code, act_code] = True
-        rework = n_events - seen.sum(axis=1)
-    else:
-        repeat = pd.Series(np.asarray(case_code, dtype=np.int64) * n_act + act_code).duplicated().to_numpy()
-        rework = np.bincount(case_code[repeat], minlength=n_cases).astype(np.int64)
-    raw = {"case_id": case_ids, "first": least(t_all), "last": last, "n_events": n_events, "rework": rework,
+    raw = {"case_id": case_ids, "first": first_time(), "last": last, "n_events": n_events,
+           "rework": _rework(case_code, act_code, n_events, n_act),
            "handoffs": np.zeros(n_cases, dtype=np.int64), "service": np.full(n_cases, None, dtype=object)}
     if flags is not None:
-        hit = {name: flags[name][act_code] for name in ("official_start", "solved", "official_end", "value", "waste", "dirty")}
-        raw.update(official_start_at=least(t_all, hit["official_start"]), solved_at=least(t_all, hit["solved"]),
-                   official_end_at=least(t_all, hit["official_end"]),
-                   **{f"{k}_steps" if k != "dirty" else k: np.bincount(case_code[hit[k]], minlength=n_cases).astype(np.int64)
-                      for k in ("value", "waste", "dirty")})
+        raw.update(official_start_at=first_time(flags["official_start"][act_code]),
+                   solved_at=first_time(flags["solved"][act_code]),
+                   official_end_at=first_time(flags["official_end"][act_code]), value_steps=count("value"),
+                   waste_steps=count("waste"), dirty=count("dirty"))
     return raw
 
 
