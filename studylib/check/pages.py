@@ -93,14 +93,16 @@ def flow_gaps(results) -> dict[str, str]:
     ``steps``: every case has one event, so there is no step to time, count, follow or map;
     ``target``: study.yml sets no end-to-end target.
     """
+    from ..measures.flow import cases_lack
     flow = results.flow or {}
     times = flow.get("times")
-    gaps = {}
     if times is None or not len(times):
         return {"finished": "there are no cases", "steps": "there are no cases"}
-    if times["is_open"].astype(bool).all():
+    lack = cases_lack(times)
+    gaps = {}
+    if "finished" in lack:
         gaps["finished"] = "no case has finished yet"
-    if not (times["n_events"] > 1).any():
+    if "steps" in lack:
         gaps["steps"] = "every case has one event, so there are no steps to time, count, follow or map"
     if not any(t is not None for t in (flow.get("targets") or {}).values()):
         gaps["target"] = "study.yml sets no end-to-end target"

@@ -44,7 +44,8 @@ def pack_html(reports: str | Path) -> str:
         text = path.read_text(encoding="utf-8")
         css = css or "".join(_STYLE.findall(text))
         title = title or (re.search(r"<title>(.*?)</title>", text, re.S) or [None, ""])[1]
-        body = _NAV.sub("", _BODY.search(text).group(1) if _BODY.search(text) else "")
+        found = _BODY.search(text)
+        body = _NAV.sub("", found.group(1) if found else "")
         # Within the pack, "04_flow.html#x" is "#x" when x is there, else the page's own start.
         for other in pages:
             body = re.sub(rf'href="{re.escape(other.name)}#', 'href="#', body)

@@ -243,14 +243,13 @@ def _capability(study: Study, settings: dict, times: pd.DataFrame) -> dict:
 
 
 def _conditions(study: Study, demand: dict, flow: dict) -> dict:
-    from ..measures import conditions
+    from ..measures import conditions, flow as flow_measures
     wastes = conditions.waste_found(demand=demand.get("classified"), flow=flow)
     times = (flow or {}).get("times")
-    unseen = ""      # what the event log cannot show, so that "not shown by the data" says why
-    if times is not None and len(times) and not (times["n_events"] > 1).any():
-        unseen = "every case has one event, so no step, hand-off or time between steps can be seen"
-    elif times is not None and len(times) and times["is_open"].astype(bool).all():
-        unseen = "no case has finished yet"
+    lack = flow_measures.cases_lack(times) if times is not None and len(times) else set()
+    # What the event log cannot show, so that "not shown by the data" says why.
+    unseen = ("every case has one event, so no step, hand-off or time between steps can be seen" if "steps" in lack
+              else "no case has finished yet" if "finished" in lack else "")
     register = conditions.condition_register(study.findings, wastes, study.config.get("system_changes") or [],
                                              unseen=unseen)
     return {"wastes": wastes, "register": register, "questions": conditions.open_questions(study.findings, wastes)}

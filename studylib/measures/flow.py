@@ -27,7 +27,7 @@ from ..read.ordering import (NS_PER_DAY, check_events, count_tied, epoch_ns, eve
 from .survival import KaplanMeier
 
 __all__ = ["case_times", "CASE_TIME_COLUMNS", "end_to_end_survival", "open_case_effect", "step_times", "around_target",
-           "flow_by_system", "FLOW_FIGURE_COLUMNS"]
+           "flow_by_system", "FLOW_FIGURE_COLUMNS", "cases_lack"]
 
 
 CASE_TIME_COLUMNS = ["case_id", "service", "customer_start", "official_start", "official_end", "end",
@@ -254,6 +254,15 @@ def _order_free_aggregates(case_code, case_ids, t_all, act_code, n_act: int, fla
                    official_end_at=first_time(flags["official_end"][act_code]), value_steps=count("value"),
                    waste_steps=count("waste"), dirty=count("dirty"))
     return raw
+
+
+def cases_lack(times: pd.DataFrame | None) -> set[str]:
+    """What a study's cases (:func:`case_times`) cannot show: ``"steps"`` when every case has one
+    event, ``"finished"`` when no case has finished; both when there is no case."""
+    if times is None or not len(times):
+        return {"steps", "finished"}
+    return ({"steps"} if not (times["n_events"] > 1).any() else set()) | \
+        ({"finished"} if times["is_open"].astype(bool).all() else set())
 
 
 def case_frame(raw: dict, facts: dict, *, codebook: FlowCodebook | None = None, business_days: bool = False,

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..measures.conditions import hidden_wait_words
+from ..measures.flow import cases_lack
 from ..measures.systems import WHOLE_PERIOD
 
 __all__ = ["flow_prose", "open_case_sentence", "target_sentence"]
@@ -150,10 +151,8 @@ def flow_prose(flow: dict, *, whats: dict | None = None) -> dict[str, str]:
     if "waiting_summary" in flow:
         from .people import waiting_sentence
         so_what.append(waiting_sentence(flow["waiting_summary"], flow["times"].attrs.get("as_of")))
-    times = flow.get("times")
-    steps = times is not None and bool((times["n_events"] > 1).any())
-    finished = times is not None and not times["is_open"].astype(bool).all()
-    if steps:
+    lack = cases_lack(flow.get("times"))
+    if "steps" not in lack:
         now_what.insert(0, "Study the cases behind the largest waste and the hand-offs: who passes the work on, and why?")
         then_what = ("Re-run this stage after each change and compare the customer's clock, the share of clean cases "
                      "and the hand-offs.")
@@ -162,7 +161,7 @@ def flow_prose(flow: dict, *, whats: dict | None = None) -> dict[str, str]:
                            "cases end to end and record each step, who did it and when.")
         then_what = ("Re-run this stage with every step of each case in the event log: the hand-offs, the repeats "
                      "and where the time goes will follow.")
-    if not finished:
+    if "finished" in lack:
         then_what += " When cases finish, the customer's clock can be read."
     if int(figures["open"].sum()):
         then_what += " Keep open cases in the figures (as here) so that a backlog cannot make the service look faster."
