@@ -270,3 +270,42 @@ def test_an_order_column_that_is_not_numbers_is_reported_row_by_row(tmp_path):
     text = str(e.value)
     assert "events.csv row 3, column 'Seq': 'second' is not a number" in text
     assert "events.csv row 4, column 'Seq': is empty" in text
+
+
+def test_empty_optional_fields_read_as_the_parsers_read_them():
+    """A contact whose optional fields are all empty (one typed at a capture desk) skips their
+    parsers: what it gets must be exactly what the parsers give an empty column, dtype included."""
+    from studylib.read.contacts import VALUE_OR_FAILURE, parse_contact_values
+    from studylib.read.tables import parse_booleans, parse_numbers
+    empty = pd.Series(["", ""], dtype="str")
+    frame = pd.DataFrame({"contact_id": ["a", "b"], "received_at": ["2025-03-03 10:00", "2025-03-03 11:00"],
+                          "channel": ["web", "Phone"], "service": ["Repairs", "Repairs"], "verbatim": ["x", "y"],
+                          "resolved_first_contact": empty, "latitude": empty, "longitude": empty,
+                          "value_or_failure": empty}).astype("str")
+    out, _, problems = parse_contact_values(frame, label="form", timestamps={"formats": None, "dayfirst": False,
+                                                                             "timezone": "Europe/London"})
+    assert problems == []
+    pd.testing.assert_series_equal(out["resolved_first_contact"],
+                                   parse_booleans(empty, label="form", column="resolved_first_contact")[0],
+                                   check_names=False)
+    for name, low, high in (("latitude", -90, 90), ("longitude", -180, 180)):
+        pd.testing.assert_series_equal(out[name], parse_numbers(empty, label="form", column=name, low=low, high=high)[0],
+                                       check_names=False)
+    pd.testing.assert_series_equal(out["value_or_failure"], empty.str.strip().str.lower().map(VALUE_OR_FAILURE),
+                                   check_names=False)
+    # One field given reads it, and only it: a latitude alone is still a problem of its own.
+    given = frame.assign(latitude=["52.4", ""], value_or_failure=["", "maybe"])
+    _, _, problems = parse_contact_values(given, label="form", timestamps={"formats": None, "dayfirst": False,
+                                                                           "timezone": "Europe/London"})
+    assert {(p["row"], p["column"]) for p in problems} == {(1, "value_or_failure")}
+
+
+def test_channel_map_counts_each_spelling_once_with_its_channel():
+    from studylib.read.tables import normalise_channels
+    values = pd.Series(["Phone", "web", "phone", "Phone", "pigeon", "", "Web "], dtype="str")
+    _, used, problems = normalise_channels(values, {"letter": ["pigeon"]}, label="demand.csv")
+    expected = pd.DataFrame({"spelling": ["", "Phone", "Web ", "phone", "pigeon", "web"],
+                             "channel": [None, "phone", "web", "phone", "letter", "web"],
+                             "rows": [1, 2, 1, 1, 1, 1]}).astype({"spelling": "str", "channel": "str"})
+    pd.testing.assert_frame_equal(used, expected)
+    assert problems == []

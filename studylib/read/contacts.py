@@ -57,24 +57,44 @@ def parse_contact_values(frame: pd.DataFrame, *, label: str, channels: dict | No
     channel, channel_map, probs = normalise_channels(frame["channel"], channels, label=label,
                                                      column=columns.get("channel", "channel"))
     problems += probs
-    rfc, probs = parse_booleans(frame["resolved_first_contact"], label=label, column="resolved_first_contact")
-    problems += probs
-    lat, probs = parse_numbers(frame["latitude"], label=label, column="latitude", low=-90, high=90)
-    problems += probs
-    lon, probs = parse_numbers(frame["longitude"], label=label, column="longitude", low=-180, high=180)
-    problems += probs
-    key = frame["value_or_failure"].astype(str).str.strip().str.lower()
-    vof = key.map(VALUE_OR_FAILURE)
-    for r in key[(key != "") & vof.isna()].index:
-        problems.append({"file": label, "row": int(r), "column": "value_or_failure",
-                         "value": frame.at[r, "value_or_failure"], "problem": "is not value or failure",
-                         "fix": "use 'value' or 'failure', or leave it empty for the codebook to classify"})
+    # An optional field left empty throughout (as most are on one captured contact) is missing,
+    # with nothing to read: it is not parsed.
+    empty = {name: _all_empty(frame[name]) for name in _OPTIONAL}
+    if empty["resolved_first_contact"]:
+        rfc = pd.Series(pd.NA, index=frame.index, dtype="boolean")
+    else:
+        rfc, probs = parse_booleans(frame["resolved_first_contact"], label=label, column="resolved_first_contact")
+        problems += probs
+    if empty["latitude"] and empty["longitude"]:
+        lat = lon = pd.Series(float("nan"), index=frame.index, dtype="float64")
+    else:
+        lat, probs = parse_numbers(frame["latitude"], label=label, column="latitude", low=-90, high=90)
+        problems += probs
+        lon, probs = parse_numbers(frame["longitude"], label=label, column="longitude", low=-180, high=180)
+        problems += probs
+    if empty["value_or_failure"]:
+        vof = pd.Series(pd.NA, index=frame.index, dtype="str")
+    else:
+        key = frame["value_or_failure"].astype(str).str.strip().str.lower()
+        vof = key.map(VALUE_OR_FAILURE)
+        for r in key[(key != "") & vof.isna()].index:
+            problems.append({"file": label, "row": int(r), "column": "value_or_failure",
+                             "value": frame.at[r, "value_or_failure"], "problem": "is not value or failure",
+                             "fix": "use 'value' or 'failure', or leave it empty for the codebook to classify"})
     out["received_at"] = received
     out["channel"] = channel
     out["resolved_first_contact"] = rfc
-    out["latitude"], out["longitude"] = lat, lon
+    out["latitude"], out["longitude"] = lat, lon.copy()
     out["value_or_failure"] = vof
     # Locations of (0, 0) are an export's way of saying "none".
     no_place = (out["latitude"] == 0) & (out["longitude"] == 0)
     out.loc[no_place, ["latitude", "longitude"]] = float("nan")
     return out, channel_map, problems
+
+
+_OPTIONAL = ("resolved_first_contact", "latitude", "longitude", "value_or_failure")
+
+
+def _all_empty(values: pd.Series) -> bool:
+    """Every value is empty text (the frame holds stripped text, "" for empty)."""
+    return bool((values.astype(str) == "").all())

@@ -443,9 +443,11 @@ def normalise_channels(values: pd.Series, extra: dict[str, list[str]] | None, *,
     text = values.astype(str)
     keys = text.map(_spelling_key)
     out = keys.map(lookup)
-    used = (pd.DataFrame({"spelling": text, "channel": out})
-            .groupby(["spelling", "channel"], dropna=False, sort=True).size()
-            .rename("rows").reset_index())
+    # A spelling always maps to one channel, so counting spellings counts the pairs.
+    counts = text.value_counts(sort=False).sort_index()
+    spellings = pd.Series(counts.index)
+    used = pd.DataFrame({"spelling": spellings, "channel": spellings.map(_spelling_key).map(lookup),
+                         "rows": counts.to_numpy(dtype=np.int64)})
     problems = []
     unknown = text[out.isna() & (keys != "")]
     for spelling, rows in unknown.groupby(unknown, sort=True):
