@@ -55,6 +55,44 @@ def sample_study():
     return load_study(SAMPLE)
 
 
+@pytest.fixture(scope="session")
+def sample_results(sample_study):
+    """The sample's results, computed once a session (read, never changed, by the tests)."""
+    from studylib import compute_check
+    return compute_check(sample_study)
+
+
+#: The real data each example study reads from ../shared/data.
+EXAMPLE_DATA = {"la311": "311/la_311_2017_subset.csv", "receipt": "eventlogs/receipt_wabo.csv",
+                "boston": "311/boston_311_2025_open.csv"}
+
+
+@pytest.fixture(scope="session")
+def checked(tmp_path_factory):
+    """The whole check of the sample or an example, run once a session by the one command a user
+    types (``studylib check STUDY --out DIR -q``) and shared by the tests that read its reports,
+    which never change them. ``checked("la311")`` -> (reports folder, exit code, the run's stages
+    as a table: stage, notebook, status, seconds, report, error)."""
+    import json
+
+    import pandas as pd
+
+    from studylib.cli import main
+    done = {}
+
+    def check(name: str):
+        if name not in done:
+            if name != "sample":
+                shared_file(EXAMPLE_DATA[name])     # the example's real data: fail under CI if it is missing
+            study = SAMPLE if name == "sample" else ROOT / "examples" / name
+            out = tmp_path_factory.mktemp(f"checked-{name}")
+            rc = main(["check", str(study), "--out", str(out), "-q"])
+            manifest = json.loads((out / "run_manifest.json").read_text(encoding="utf-8"))
+            done[name] = (out, rc, pd.DataFrame(manifest["stages"]))
+        return done[name]
+    return check
+
+
 # -- a throwaway PostgreSQL server, for the shared capture store --------------------------------------
 
 def _postgres_bin():

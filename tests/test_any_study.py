@@ -11,7 +11,7 @@ import shutil
 import pytest
 import yaml
 
-from conftest import ROOT, SAMPLE, shared_file
+from conftest import ROOT, SAMPLE
 from studylib.cli import main
 
 # Slow: whole checks, notebooks and all, on studies of every shape (left out of the quick loop, python -m pytest -m "not slow").
@@ -103,12 +103,11 @@ def test_template_caveats_reach_terminal_manifest_and_report(tmp_path, capsys):
     ("receipt", {"00_summary", "01_purpose", "03_capability", "04_flow", "05_system_conditions"}),
     ("la311", {"00_summary", "01_purpose", "02_demand"}),
 ])
-def test_examples_run_with_one_command(tmp_path, example, expect_ok):
-    shared_file("eventlogs/receipt_wabo.csv" if example == "receipt" else "311/la_311_2017_subset.csv")
-    rc, stages = _check(ROOT / "examples" / example, tmp_path)
-    assert rc == 0 and {k for k, (s, _) in stages.items() if s == "ok"} == expect_ok
+def test_examples_run_with_one_command(checked, example, expect_ok):
+    reports, rc, stages = checked(example)
+    assert rc == 0 and set(stages.loc[stages["status"] == "ok", "notebook"].str.removesuffix(".ipynb")) == expect_ok
     assert f"studylib check examples/{example}" in (ROOT / "README.md").read_text()
-    _no_warning_or_traceback(tmp_path)
+    _no_warning_or_traceback(reports)
 
 
 def _summary_parts(summary_html: str) -> dict[str, list[str]]:
@@ -121,9 +120,13 @@ def _summary_parts(summary_html: str) -> dict[str, list[str]]:
 
 
 @pytest.mark.parametrize("overrides", [[], ["-p", "as_of", "2025-04-01", "-p", "radius_m", "80"]])
-def test_every_summary_figure_is_in_its_stage_report(tmp_path, overrides):
-    out = tmp_path / "out"
-    rc, stages = _check(SAMPLE, out, *overrides)
+def test_every_summary_figure_is_in_its_stage_report(tmp_path, overrides, checked):
+    if overrides:
+        out = tmp_path / "out"
+        rc, stages = _check(SAMPLE, out, *overrides)
+    else:           # the sample as it comes: the session's one check of it
+        out, rc, table = checked("sample")
+        stages = {rec["notebook"].removesuffix(".ipynb"): (rec["status"], rec["error"]) for rec in table.to_dict("records")}
     assert rc == 0 and all(s == "ok" for s, _ in stages.values())
     summary = (out / "00_summary.html").read_text(encoding="utf-8")
     parts = _summary_parts(summary)

@@ -17,12 +17,11 @@ from studylib.charts import demand as demand_chart
 from studylib.charts import flow as flow_chart
 from studylib.charts import purpose as purpose_chart
 from studylib.charts.display import describe_chart
-from studylib.check.results import compute_check
 
 
 @pytest.fixture(scope="module")
-def r(sample_study):
-    return compute_check(sample_study)
+def r(sample_results):
+    return sample_results
 
 
 def alt(ax) -> str:

@@ -15,12 +15,11 @@ from studylib.charts import demand as demand_chart  # noqa: E402
 from studylib.charts import flow as flow_chart  # noqa: E402
 from studylib.charts import purpose as purpose_chart  # noqa: E402
 from studylib.charts.display import _phone_layout  # noqa: E402
-from studylib.check.results import compute_check  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def results(sample_study):
-    return compute_check(sample_study)
+def results(sample_results):
+    return sample_results
 
 
 def _charts(r):

@@ -5,16 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from conftest import ROOT, shared_file
 from studylib.measures.conditions import condition_register, open_questions
 from studylib.check.results import compute_check
-from studylib.check.runner import run_check
 from studylib.read.settings import resolve_settings
-
-
-@pytest.fixture(scope="module")
-def sample_results(sample_study):
-    return compute_check(sample_study)
 
 
 @pytest.fixture(scope="module")
@@ -109,15 +102,14 @@ def test_one_computation_feeds_every_stage(sample_results):
 
 
 @pytest.mark.slow
-def test_la311_check_runs_and_says_what_is_missing(tmp_path):
-    shared_file("311/la_311_2017_subset.csv")
-    table = run_check(ROOT / "examples" / "la311", tmp_path, progress=False)
+def test_la311_check_runs_and_says_what_is_missing(checked):
+    reports, _, table = checked("la311")
     assert table.set_index("notebook")["status"].to_dict() == {
         "00_summary.ipynb": "ok", "01_purpose.ipynb": "ok", "02_demand.ipynb": "ok",
         "03_capability.ipynb": "skipped", "04_flow.ipynb": "skipped", "05_system_conditions.ipynb": "skipped"}
-    flow = (tmp_path / "04_flow.html").read_text()
+    flow = (reports / "04_flow.html").read_text()
     assert "Skipped: no case events." in flow and "events:\n  file: events.csv" in flow
-    demand = (tmp_path / "02_demand.html").read_text()
+    demand = (reports / "02_demand.html").read_text()
     assert "9,999 contacts were about 8,855 problems" in demand
     assert "No contact is labelled value or failure yet" in demand
 

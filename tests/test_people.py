@@ -6,19 +6,13 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from conftest import ROOT, SAMPLE, shared_file
+from conftest import ROOT, shared_file
 from studylib import compute_check, load_study
 from studylib.measures.customers import customer_kinds, customer_patterns, ni14_comparison
 from studylib.measures.problems import link_problems
 from studylib.read.settings import resolve_settings
-from studylib.measures.waiting import list_over_time, waiting_list, waiting_summary
 
 TZ = "Europe/London"
-
-
-@pytest.fixture(scope="module")
-def sample_results(sample_study):
-    return compute_check(sample_study)
 
 
 @pytest.fixture(scope="module")
@@ -141,31 +135,30 @@ def _text(html: str) -> str:
 
 
 @pytest.mark.slow
-def test_reports_show_who_contacts_us_ni14_and_the_waiting_list(tmp_path, sample_results):
-    from studylib.cli import main
-    assert main(["check", str(SAMPLE), "--out", str(tmp_path / "sample"), "-q"]) == 0
-    demand = _text((tmp_path / "sample" / "02_demand.html").read_text())
+def test_reports_show_who_contacts_us_ni14_and_the_waiting_list(checked, sample_results):
+    reports, rc, _ = checked("sample")
+    assert rc == 0
+    demand = _text((reports / "02_demand.html").read_text())
     kinds = sample_results.demand["customers"].set_index("kind")
     assert f"{int(kinds.loc['persistent complainer', 'customers']):,} contacted again and again about failures" in demand
     assert "10 reported three or more different problems (patrollers)" in demand
     assert "NI14 would report 49% avoidable contact" in demand and "no customer would be better off" in demand
-    flow = _text((tmp_path / "sample" / "04_flow.html").read_text())
+    flow = _text((reports / "04_flow.html").read_text())
     assert "At 12 May 2025, 17 customers are waiting for a problem to be solved; the organisation's list shows 16" in flow
-    summary = _text((tmp_path / "sample" / "00_summary.html").read_text())
+    summary = _text((reports / "00_summary.html").read_text())
     assert "persistent complainers" in summary and "17 customers are waiting" in summary
-    for html in (tmp_path / "sample").glob("*.html"):
+    for html in reports.glob("*.html"):
         assert "P90001" not in html.read_text(), html.name          # customer references never shown
 
 
 @pytest.mark.slow
-def test_boston_runs_with_one_command_and_counts_every_open_case(tmp_path):
-    from studylib.cli import main
-    shared_file("311/boston_311_2025_open.csv")
-    assert main(["check", str(ROOT / "examples" / "boston"), "--out", str(tmp_path / "boston"), "-q"]) == 0
-    flow = _text((tmp_path / "boston" / "04_flow.html").read_text())
+def test_boston_runs_with_one_command_and_counts_every_open_case(checked):
+    reports, rc, _ = checked("boston")
+    assert rc == 0
+    flow = _text((reports / "04_flow.html").read_text())
     assert "At 20 May 2025, 2,424 customers are waiting" in flow and "2,268 of 2,424 are past the service-level date" in flow
     assert "median of nan" not in flow and "1970" not in flow
-    assert "Not one of the 2,424 cases has finished" in _text((tmp_path / "boston" / "03_capability.html").read_text())
+    assert "Not one of the 2,424 cases has finished" in _text((reports / "03_capability.html").read_text())
 
 
 def test_without_customer_references_the_report_says_it_cannot_tell(tmp_path):

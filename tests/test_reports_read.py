@@ -47,16 +47,11 @@ def _reshaped_sample(folder, keep):
 
 
 @pytest.fixture(scope="module")
-def studies(tmp_path_factory):
+def studies(tmp_path_factory, checked):
     out = {}
-    sample = tmp_path_factory.mktemp("sample")
-    run_check(SAMPLE, sample, progress=False)
-    out["sample"] = sample
-    for example, data in (("la311", "311/la_311_2017_subset.csv"), ("receipt", "eventlogs/receipt_wabo.csv"),
-                          ("boston", "311/boston_311_2025_open.csv")):
-        shared_file(data)           # the example's real data: fail under CI if it is missing
-        out[example] = tmp_path_factory.mktemp(example)
-        run_check(ROOT / "examples" / example, out[example], progress=False)
+    for name in ("sample", "la311", "receipt", "boston"):
+        out[name], rc, _ = checked(name)
+        assert rc == 0, name
     for shape, keep in (("one_event", _first_event_only), ("all_open", _no_case_solved)):
         out[shape] = _reshaped_sample(tmp_path_factory.mktemp(shape), keep)
     template = tmp_path_factory.mktemp("template")

@@ -24,11 +24,6 @@ STAGE_TITLES = {"01_purpose": "Purpose", "02_demand": "Demand", "03_capability":
                 "05_system_conditions": "System conditions"}
 
 
-@pytest.fixture(scope="module")
-def sample_results(sample_study):
-    return compute_check(sample_study)
-
-
 # -- predictions -----------------------------------------------------------------------------------
 
 def test_predictions_are_read_key_by_key_and_problems_said(tmp_path):
