@@ -592,3 +592,19 @@ def test_count_tied_is_exact_when_values_collide():
     other = (np.uint64(1) * mix) ^ np.uint64(5)       # case 1 at time 5 mixes to this value
     t0 = int(np.asarray([other ^ np.uint64(0)], dtype=np.uint64).view(np.int64)[0])
     assert count_tied(np.array([0, 1]), np.array([t0, 5])) == 0
+
+
+@pytest.mark.parametrize("unit, cases", [(10**9, 50), (1, 2**20)])
+def test_count_tied_packed_and_mixed_agree_with_pairs_counted_in_full(unit, cases):
+    """Whole seconds and few cases fit one exact key; nanoseconds over years with a million cases
+    do not, and take the mixed value: both count what pandas counts on the (case, time) pairs."""
+    from studylib.read.ordering import _case_time_parts, count_tied
+    rng = np.random.default_rng(11)
+    case = rng.integers(0, cases, 20_000)
+    t = rng.integers(0, 3 * 365 * 86400 * 10**9 // unit, 20_000) * unit
+    twins = rng.integers(0, 20_000, 3_000)
+    case[twins[:1_500]], t[twins[:1_500]] = case[twins[1_500:]], t[twins[1_500:]]     # planted ties
+    _, _, _, w_case, w_t = _case_time_parts(case, t)
+    assert (w_case + w_t <= 63) == (unit == 10**9)          # each path is the one this shape takes
+    expected = int(pd.DataFrame({"c": case, "t": t}).duplicated(keep=False).sum())
+    assert expected > 1_000 and count_tied(case, t) == expected

@@ -142,14 +142,12 @@ def _case_aggregates(events: pd.DataFrame, codebook: FlowCodebook | None, as_of)
 
     case_code, case_ids = sorted_codes(events["case_id"])
     act_code, act_names = sorted_codes(events["activity"])
-    if "resource" in events.columns:
-        res_code, _ = sorted_codes(events["resource"])
-    else:
-        res_code = np.full(len(events), -1, dtype=np.int64)
+    # Without a resource there is no hand-off to follow, and no resource column to carry.
+    res_code = sorted_codes(events["resource"])[0] if "resource" in events.columns else None
     seq = order_values(events)
     # Without a service or an order column, every column needed is a small code: the sort can
     # carry them in its key, with no permutation.
-    payload = None if "service" in events.columns else (act_code, res_code)
+    payload = None if "service" in events.columns else (act_code,) if res_code is None else (act_code, res_code)
     # No hand-off to follow and no service to take from a first event: nothing per case depends on
     # the order of its events, so a log out of order is not sorted at all.
     free = seq is None and "resource" not in events.columns and "service" not in events.columns
@@ -162,12 +160,14 @@ def _case_aggregates(events: pd.DataFrame, codebook: FlowCodebook | None, as_of)
     if order is None:
         return _order_free_aggregates(case_code, case_ids, t_all, act_code, max(len(act_names), 1), flags), facts
     if order.arrays is not None:
-        case_code, t_all, act_code, res_code = order.arrays
+        case_code, t_all, act_code, *carried = order.arrays
+        res_code = carried[0] if carried else None
     else:
         if order.full is not None:
             case_code, t_all = case_code[order.full], t_all[order.full]
         # The code arrays are ours (fresh from sorted_codes), so ties are reordered in place.
-        act_code, res_code = order.apply(act_code, copy=False), order.apply(res_code, copy=False)
+        act_code = order.apply(act_code, copy=False)
+        res_code = None if res_code is None else order.apply(res_code, copy=False)
     n = len(case_code)
     n_cases = len(case_ids)
     if n == 0:
@@ -191,10 +191,13 @@ def _case_aggregates(events: pd.DataFrame, codebook: FlowCodebook | None, as_of)
     rework = _rework(case_code, act_code, n_events, max(len(act_names), 1))
 
     # Hand-offs: consecutive events (with a resource) done by different resources.
-    known = res_code >= 0
-    kc, kr = (case_code, res_code) if known.all() else (case_code[known], res_code[known])
-    change = (kc[1:] == kc[:-1]) & (kr[1:] != kr[:-1])
-    handoffs = np.bincount(kc[1:][change], minlength=n_cases).astype(np.int64)
+    if res_code is None:
+        handoffs = np.zeros(n_cases, dtype=np.int64)
+    else:
+        known = res_code >= 0
+        kc, kr = (case_code, res_code) if known.all() else (case_code[known], res_code[known])
+        change = (kc[1:] == kc[:-1]) & (kr[1:] != kr[:-1])
+        handoffs = np.bincount(kc[1:][change], minlength=n_cases).astype(np.int64)
 
     if "service" in events.columns:
         svc = order.apply(events["service"].to_numpy(dtype=object))

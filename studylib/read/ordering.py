@@ -70,23 +70,56 @@ def sorted_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     presorted = _codes_if_sorted(values)
     if presorted is not None:
         return presorted
+    hashed = _arrow_text_codes(values)
+    if hashed is not None:
+        return hashed
     codes, uniques = pd.factorize(values, sort=True)
     return codes, pd.Index(uniques)
+
+
+def _arrow_text(values: pd.Series):
+    """The Arrow array of Arrow-backed text (pandas' ``str`` dtype with pyarrow), or None."""
+    to_arrow = getattr(values.array, "__arrow_array__", None)
+    if to_arrow is None or not pd.api.types.is_string_dtype(values.dtype):
+        return None
+    import pyarrow as pa
+    column = to_arrow()
+    column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+        return None
+    return column
+
+
+def _arrow_text_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index] | None:
+    """Codes in sorted order of Arrow-backed text in any order, as ``pandas.factorize(sort=True)``
+    gives them: Arrow's hash encoding of every row, then only the distinct values sorted (in byte
+    order, which is Python's order of text) and the codes renumbered by their rank."""
+    column = _arrow_text(values)
+    if column is None:
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    encoded = pc.dictionary_encode(column)
+    order = pc.array_sort_indices(encoded.dictionary).to_numpy()
+    rank = np.empty(len(order) + 1, dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    rank[-1] = -1                                       # a missing value: code -1, as factorize gives
+    indices = encoded.indices
+    if indices.null_count:
+        indices = indices.fill_null(len(order))
+    codes = rank[indices.to_numpy(zero_copy_only=False)]
+    return codes, pd.Index(pd.array(encoded.dictionary.take(pa.array(order)), dtype=values.dtype))
 
 
 def _codes_if_sorted(values: pd.Series) -> tuple[np.ndarray, pd.Index] | None:
     """Codes without hashing every row for Arrow-backed text grouped by value (a log exported by
     case): one comparison of neighbours finds the blocks; in sorted order a change of value starts
     the next code, otherwise only the blocks' first values are checked for repeats and sorted."""
-    to_arrow = getattr(values.array, "__arrow_array__", None)
-    if to_arrow is None or len(values) < 2 or not pd.api.types.is_string_dtype(values.dtype):
+    column = _arrow_text(values) if len(values) >= 2 else None
+    if column is None or column.null_count:
         return None
     import pyarrow as pa
     import pyarrow.compute as pc
-    column = to_arrow()
-    column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    if column.null_count or not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
-        return None
     before, after = column.slice(0, len(column) - 1), column.slice(1)
     # A few neighbours looked at first: a column that is neither grouped nor sorted (activities, a
     # shuffled log) is told apart without comparing every row.
@@ -108,12 +141,16 @@ def _codes_if_sorted(values: pd.Series) -> tuple[np.ndarray, pd.Index] | None:
         return np.cumsum(change) - 1, pd.Index(pd.array(firsts, dtype=values.dtype))
     # Grouped but not sorted (ids case-1 ... case-999 in log order): each value one block of rows.
     # The codes are still in sorted order of the values: only the blocks' first values are sorted.
-    if pc.count_distinct(firsts).as_py() != len(firsts):
+    order = pc.array_sort_indices(firsts)
+    ranked = firsts.take(order)
+    # Sorted, each block's value strictly after the one before: no value has two blocks (a case
+    # whose rows are in two places takes the general path).
+    if not pc.all(pc.less(ranked.slice(0, len(ranked) - 1), ranked.slice(1))).as_py():
         return None
-    order = pc.array_sort_indices(firsts).to_numpy()
+    order = order.to_numpy()
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
-    return rank[np.cumsum(change) - 1], pd.Index(pd.array(firsts.take(pa.array(order)), dtype=values.dtype))
+    return rank[np.cumsum(change) - 1], pd.Index(pd.array(ranked, dtype=values.dtype))
 
 
 class EventOrder:
@@ -214,15 +251,7 @@ def event_order(case_code: np.ndarray, t: np.ndarray, seq: np.ndarray | None = N
         return fast
     if seq is not None:
         return EventOrder(np.lexsort((seq, t, case_code)))
-    t0 = int(t.min())
-    rel = t - t0
-    unit = 1
-    for unit in (10**9, 10**6, 10**3, 1):
-        if unit == 1 or not (rel % unit).any():
-            break
-    if unit > 1:
-        rel //= unit
-    w_case, w_t = _bits(case_code.max()), _bits(rel.max())
+    t0, unit, rel, w_case, w_t = _case_time_parts(case_code, t)
     if w_case + w_t > 63:
         return EventOrder(_coarse_then_fine(case_code, rel, w_t, w_case + w_t - 63))
     key = np.array(case_code, dtype=np.int64)
@@ -245,6 +274,21 @@ def event_order(case_code: np.ndarray, t: np.ndarray, seq: np.ndarray | None = N
     del key
     _recorded_order_of_ties(sorted_ct, case_time, payload, columns)
     return EventOrder(arrays=(sorted_ct >> w_t, (sorted_ct & ((1 << w_t) - 1)) * unit + t0, *columns))
+
+
+def _case_time_parts(case_code: np.ndarray, t: np.ndarray) -> tuple[int, int, np.ndarray, int, int]:
+    """Time at its coarsest exact resolution (whole seconds, milliseconds, microseconds or
+    nanoseconds), for a key of case and time: ``(t0, unit, rel, w_case, w_t)`` with
+    ``t == rel * unit + t0``; case and time fit one int64 key when ``w_case + w_t <= 63``."""
+    t0 = int(t.min())
+    rel = t - t0
+    unit = 1
+    for unit in (10**9, 10**6, 10**3, 1):
+        if unit == 1 or not (rel % unit).any():
+            break
+    if unit > 1:
+        rel //= unit
+    return t0, unit, rel, _bits(case_code.max()), _bits(rel.max())
 
 
 def _coarse_then_fine(case_code: np.ndarray, rel: np.ndarray, w_t: int, shift: int) -> np.ndarray:
@@ -303,6 +347,19 @@ def count_tied(case_code: np.ndarray, t: np.ndarray) -> int:
     only rows whose value repeats are compared in full (so a collision never counts)."""
     if len(t) < 2:
         return 0
+    t = np.asarray(t, dtype=np.int64)
+    _, _, rel, w_case, w_t = _case_time_parts(case_code, t)
+    if w_case + w_t <= 63:
+        # Case and time fit one key without loss (whole seconds, or fewer cases): equal keys are
+        # equal pairs, and the sorted keys' runs of two or more are the tied events.
+        key = np.array(case_code, dtype=np.int64)
+        key <<= w_t
+        key |= rel
+        del rel
+        key.sort()
+        same = key[1:] == key[:-1]
+        return int(same.sum() + np.count_nonzero(same[1:] < same[:-1]) + bool(same[-1]))
+    del rel
     mixed = np.asarray(case_code, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
     mixed ^= np.asarray(t, dtype=np.int64).view(np.uint64)
     ordered = np.sort(mixed)
