@@ -15,7 +15,10 @@ def test_new_scaffolds_a_loadable_study(tmp_path, capsys):
     # The templates hold headers only: loading says so rather than staying silent.
     with pytest.warns(StudylibWarning, match="has a header but no rows") as caught:
         s = load_study(tmp_path / "s")
-    assert {str(w.message).split()[0] for w in caught} == {"demand.csv", "events.csv"}
+    # Only studylib's own warnings: an object an earlier test in this process left to the garbage
+    # collector may warn "Unclosed ..." at any moment (a clean-clone run of the suite saw one here).
+    ours = [w for w in caught if issubclass(w.category, StudylibWarning)]
+    assert {str(w.message).split()[0] for w in ours} == {"demand.csv", "events.csv"}
     assert len(s.demand) == 0 and len(s.events) == 0
     assert s.demand_codebook is not None and s.flow_codebook is not None
     text = (tmp_path / "s" / "study.yml").read_text()
