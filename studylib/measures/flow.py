@@ -150,7 +150,7 @@ def _case_aggregates(events: pd.DataFrame, codebook: FlowCodebook | None, as_of)
     payload = None if "service" in events.columns else (act_code,) if res_code is None else (act_code, res_code)
     # No hand-off to follow and no service to take from a first event: nothing per case depends on
     # the order of its events, so a log out of order is not sorted at all.
-    free = seq is None and "resource" not in events.columns and "service" not in events.columns
+    free = seq is None and res_code is None and "service" not in events.columns
     order = event_order(case_code, t_all, seq, payload=payload, blocks_ok=True, sort=not free)
     flags = activity_flags(pd.Index(act_names), codebook) if codebook is not None else None
     facts = {"as_of_ns": as_of_ns, "tz": tz, "events_after_as_of": n_after,

@@ -49,6 +49,14 @@ def check_events(events: pd.DataFrame) -> None:
                              "such rows aside with their reason")
 
 
+def _in_runs(same: np.ndarray) -> np.ndarray:
+    """Rows in a run of two or more equal values, from ``same`` (each row equals the next)."""
+    rows = np.zeros(len(same) + 1, dtype=bool)
+    rows[1:] |= same
+    rows[:-1] |= same
+    return rows
+
+
 def _bits(n: int) -> int:
     return max(int(n).bit_length(), 1)
 
@@ -125,13 +133,13 @@ def _codes_if_sorted(values: pd.Series) -> tuple[np.ndarray, pd.Index] | None:
     # shuffled log) is told apart without comparing every row.
     probe = pa.array(np.linspace(0, len(column) - 2, min(256, len(column) - 1)).astype(np.int64))
     ahead, behind = after.take(probe), before.take(probe)
-    if (pc.sum(pc.not_equal(behind, ahead)).as_py() * 4 > len(probe) * 3
-            and not pc.all(pc.less_equal(behind, ahead)).as_py()):
+    probe_sorted = pc.all(pc.less_equal(behind, ahead)).as_py()
+    if pc.sum(pc.not_equal(behind, ahead)).as_py() * 4 > len(probe) * 3 and not probe_sorted:
         return None
     change = np.r_[True, pc.not_equal(before, after).to_numpy(zero_copy_only=False)]
     if change.sum() * 2 > len(change):
         # Most rows start a new value: sorted (one event a case, exported in order) or not grouped at all.
-        if not pc.all(pc.less_equal(behind, ahead)).as_py():
+        if not probe_sorted:
             return None
         if not pc.all(pc.less_equal(before, after)).as_py():      # byte order: Python's order of text
             return None
@@ -318,9 +326,7 @@ def _recorded_order_of_ties(sorted_ct, case_time, payload, columns) -> None:
     same = sorted_ct[1:] == sorted_ct[:-1]
     if not same.any():
         return
-    slots = np.zeros(len(sorted_ct), dtype=bool)
-    slots[1:] |= same
-    slots[:-1] |= same
+    slots = _in_runs(same)
     tied = np.unique(sorted_ct[slots])
     at = np.minimum(np.searchsorted(tied, case_time), len(tied) - 1)
     rows = np.flatnonzero(tied[at] == case_time)             # in row order
@@ -357,11 +363,10 @@ def count_tied(case_code: np.ndarray, t: np.ndarray) -> int:
         key |= rel
         del rel
         key.sort()
-        same = key[1:] == key[:-1]
-        return int(same.sum() + np.count_nonzero(same[1:] < same[:-1]) + bool(same[-1]))
+        return int(_in_runs(key[1:] == key[:-1]).sum())
     del rel
     mixed = np.asarray(case_code, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-    mixed ^= np.asarray(t, dtype=np.int64).view(np.uint64)
+    mixed ^= t.view(np.uint64)
     ordered = np.sort(mixed)
     repeated = ordered[1:] == ordered[:-1]
     if not repeated.any():
@@ -379,11 +384,7 @@ def tied_events(case_code: np.ndarray, t: np.ndarray, order: EventOrder) -> int:
         case_code, t = order.arrays[0], order.arrays[1]
     elif order.full is not None:
         case_code, t = case_code[order.full], t[order.full]
-    same = (case_code[1:] == case_code[:-1]) & (t[1:] == t[:-1])
-    tied = np.zeros(len(t), dtype=bool)
-    tied[1:] |= same
-    tied[:-1] |= same
-    return int(tied.sum())
+    return int(_in_runs((case_code[1:] == case_code[:-1]) & (t[1:] == t[:-1])).sum())
 
 
 def ties_sentence(n_tied: int, n_events: int, *, by_column: bool = False, still_tied: int = 0) -> str | None:
