@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .tables import normalise_channels, parse_booleans, parse_numbers, parse_timestamps
+from .tables import is_blank, normalise_channels, parse_booleans, parse_numbers, parse_timestamps
 
 __all__ = ["parse_contact_values", "VALUE_OR_FAILURE"]
 
@@ -59,14 +59,15 @@ def parse_contact_values(frame: pd.DataFrame, *, label: str, channels: dict | No
     problems += probs
     # An optional field left empty throughout (as most are on one captured contact) is missing,
     # with nothing to read: it is not parsed.
-    empty = {name: _all_empty(frame[name]) for name in _OPTIONAL}
+    empty = {name: bool(is_blank(frame[name]).all()) for name in _OPTIONAL}
     if empty["resolved_first_contact"]:
         rfc = pd.Series(pd.NA, index=frame.index, dtype="boolean")
     else:
         rfc, probs = parse_booleans(frame["resolved_first_contact"], label=label, column="resolved_first_contact")
         problems += probs
     if empty["latitude"] and empty["longitude"]:
-        lat = lon = pd.Series(float("nan"), index=frame.index, dtype="float64")
+        lat = pd.Series(float("nan"), index=frame.index, dtype="float64")
+        lon = lat.copy()
     else:
         lat, probs = parse_numbers(frame["latitude"], label=label, column="latitude", low=-90, high=90)
         problems += probs
@@ -84,7 +85,7 @@ def parse_contact_values(frame: pd.DataFrame, *, label: str, channels: dict | No
     out["received_at"] = received
     out["channel"] = channel
     out["resolved_first_contact"] = rfc
-    out["latitude"], out["longitude"] = lat, lon.copy()
+    out["latitude"], out["longitude"] = lat, lon
     out["value_or_failure"] = vof
     # Locations of (0, 0) are an export's way of saying "none".
     no_place = (out["latitude"] == 0) & (out["longitude"] == 0)
@@ -93,8 +94,3 @@ def parse_contact_values(frame: pd.DataFrame, *, label: str, channels: dict | No
 
 
 _OPTIONAL = ("resolved_first_contact", "latitude", "longitude", "value_or_failure")
-
-
-def _all_empty(values: pd.Series) -> bool:
-    """Every value is empty text (the frame holds stripped text, "" for empty)."""
-    return bool((values.astype(str) == "").all())
