@@ -35,7 +35,12 @@ def _study_from_sample(folder, *, drop: list[str], files: list[str]):
 def _check(study, out, *extra) -> tuple[int, dict]:
     rc = main(["check", str(study), "--out", str(out), "-q", *extra])
     manifest = json.loads((out / "run_manifest.json").read_text(encoding="utf-8"))
-    return rc, {s["notebook"].removesuffix(".ipynb"): (s["status"], s["error"]) for s in manifest["stages"]}
+    return rc, _by_stage(manifest["stages"])
+
+
+def _by_stage(records) -> dict:
+    """Stage records of a run's manifest -> {stage: (status, error)}."""
+    return {s["notebook"].removesuffix(".ipynb"): (s["status"], s["error"]) for s in records}
 
 
 def _visible(page: str) -> str:
@@ -126,7 +131,7 @@ def test_every_summary_figure_is_in_its_stage_report(tmp_path, overrides, checke
         rc, stages = _check(SAMPLE, out, *overrides)
     else:           # the sample as it comes: the session's one check of it
         out, rc, table = checked("sample")
-        stages = {rec["notebook"].removesuffix(".ipynb"): (rec["status"], rec["error"]) for rec in table.to_dict("records")}
+        stages = _by_stage(table.to_dict("records"))
     assert rc == 0 and all(s == "ok" for s, _ in stages.values())
     summary = (out / "00_summary.html").read_text(encoding="utf-8")
     parts = _summary_parts(summary)
