@@ -598,13 +598,45 @@ def test_count_tied_is_exact_when_values_collide():
 def test_count_tied_packed_and_mixed_agree_with_pairs_counted_in_full(unit, cases):
     """Whole seconds and few cases fit one exact key; nanoseconds over years with a million cases
     do not, and take the mixed value: both count what pandas counts on the (case, time) pairs."""
-    from studylib.read.ordering import _case_time_parts, count_tied
+    from studylib.read.ordering import _case_time_scale, count_tied
     rng = np.random.default_rng(11)
     case = rng.integers(0, cases, 20_000)
     t = rng.integers(0, 3 * 365 * 86400 * 10**9 // unit, 20_000) * unit
     twins = rng.integers(0, 20_000, 3_000)
     case[twins[:1_500]], t[twins[:1_500]] = case[twins[1_500:]], t[twins[1_500:]]     # planted ties
-    _, _, _, w_case, w_t = _case_time_parts(case, t)
+    _, _, w_case, w_t = _case_time_scale(case, t)
     assert (w_case + w_t <= 63) == (unit == 10**9)          # each path is the one this shape takes
     expected = int(pd.DataFrame({"c": case, "t": t}).duplicated(keep=False).sum())
     assert expected > 1_000 and count_tied(case, t) == expected
+
+
+def test_a_finer_time_anywhere_in_a_long_log_sets_the_unit_of_the_tie_key():
+    """Whole seconds but for one event a millisecond later than another of its case, in a row the
+    quick sample does not read and past the first slice: the key keeps the millisecond, so the two
+    are not counted as tied (a key in whole seconds would make them one moment)."""
+    from studylib.read.ordering import _case_time_scale, count_tied
+    n = 1_100_001
+    case = np.arange(n, dtype=np.int64) // 2                 # two events a case
+    t = (np.arange(n, dtype=np.int64) * 7 % 86_400) * 10**9   # whole seconds, no two alike in a case
+    odd = 1_050_001
+    assert odd % max(n // 1024, 1)                            # not a row the sample reads
+    t[odd] = t[odd - 1] + 10**6                               # its case's other event, 1 ms earlier
+    assert _case_time_scale(case, t)[1] == 10**6
+    assert count_tied(case, t) == 0
+    t[odd] = t[odd - 1]                                       # now the same moment: a tie of two
+    assert _case_time_scale(case, t)[1] == 10**9
+    assert count_tied(case, t) == 2
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
+@pytest.mark.parametrize("tz", [None, "Europe/London"])
+def test_timestamps_are_read_in_nanoseconds_and_the_log_cannot_be_written_through_them(unit, tz):
+    from studylib.read.ordering import timestamps_ns
+    stamps = pd.Series(pd.to_datetime(["2025-03-30 00:30:00", "2025-03-30 01:30:00", "2025-10-26 01:30:00"]))
+    stamps = stamps.dt.as_unit(unit)
+    stamps = stamps.dt.tz_localize(tz, ambiguous=[True, False, True], nonexistent="shift_forward") if tz else stamps
+    ns = timestamps_ns(stamps)
+    assert ns.tolist() == [int(s.as_unit("ns").value) for s in stamps]
+    assert not ns.flags.writeable                   # a flow measure can never change the team's log
+    if unit == "ns":
+        assert np.shares_memory(ns, stamps.array.asi8)     # read where it lies, not copied

@@ -21,8 +21,14 @@ NS_PER_DAY = 86_400 * 10**9
 
 
 def timestamps_ns(ts: pd.Series) -> np.ndarray:
-    """Epoch nanoseconds of tz-aware or naive timestamps, whatever their stored unit."""
-    return pd.DatetimeIndex(ts).as_unit("ns").asi8
+    """Epoch nanoseconds of tz-aware or naive timestamps, whatever their stored unit: a read-only
+    view of the column's own values where they are stored in nanoseconds (no copy of a large log)."""
+    values = ts.array if isinstance(getattr(ts, "array", None), pd.arrays.DatetimeArray) else pd.DatetimeIndex(ts).array
+    if values.unit != "ns":
+        values = values.as_unit("ns")
+    out = values.asi8.view()
+    out.flags.writeable = False
+    return out
 
 
 def epoch_ns(as_of, tz) -> int:
@@ -42,8 +48,8 @@ def check_events(events: pd.DataFrame) -> None:
     if not pd.api.types.is_datetime64_any_dtype(events["timestamp"]):
         raise ParameterError("events['timestamp'] must be datetimes; read the log with load_study, "
                              "read_event_log or read_xes, or parse it with pandas.to_datetime")
-    bad = events["case_id"].isna() | events["activity"].isna() | events["timestamp"].isna()
-    if bad.any():
+    if any(events[c].hasnans for c in ("case_id", "activity", "timestamp")):
+        bad = events["case_id"].isna() | events["activity"].isna() | events["timestamp"].isna()
         raise ParameterError(f"{int(bad.sum())} events have no case_id, activity or timestamp "
                              f"(first at index {events.index[bad.to_numpy()][0]!r}); load_study sets "
                              "such rows aside with their reason")
@@ -70,7 +76,9 @@ def sorted_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
         cats = values.cat.categories
         order = np.argsort(np.asarray(cats.astype(str)), kind="stable")
         raw = values.cat.codes.to_numpy()
-        used = np.bincount(raw + 1, minlength=len(cats) + 1)[1:] > 0
+        used = np.zeros(len(cats), dtype=bool)
+        present = pd.unique(raw)                 # hashed on the small codes: no 10M-row count
+        used[present[present >= 0]] = True
         keep = order[used[order]]                # categories present, in sorted order
         remap = np.full(len(cats) + 1, -1, dtype=np.int64)   # the last slot maps code -1 (missing)
         remap[keep] = np.arange(len(keep))
@@ -259,13 +267,13 @@ def event_order(case_code: np.ndarray, t: np.ndarray, seq: np.ndarray | None = N
         return fast
     if seq is not None:
         return EventOrder(np.lexsort((seq, t, case_code)))
-    t0, unit, rel, w_case, w_t = _case_time_parts(case_code, t)
+    t0, unit, w_case, w_t = _case_time_scale(case_code, t)
     if w_case + w_t > 63:
+        rel = t - t0
+        if unit > 1:
+            rel //= unit
         return EventOrder(_coarse_then_fine(case_code, rel, w_t, w_case + w_t - 63))
-    key = np.array(case_code, dtype=np.int64)
-    key <<= w_t
-    key |= rel
-    del rel
+    key = _case_time_key(case_code, t, t0, unit, w_t)
     widths = [_bits(p.max() + 1) for p in payload] if payload is not None else []
     if payload is None or w_case + w_t + sum(widths) > 63:
         return EventOrder(np.argsort(key, kind="stable"))
@@ -284,19 +292,37 @@ def event_order(case_code: np.ndarray, t: np.ndarray, seq: np.ndarray | None = N
     return EventOrder(arrays=(sorted_ct >> w_t, (sorted_ct & ((1 << w_t) - 1)) * unit + t0, *columns))
 
 
-def _case_time_parts(case_code: np.ndarray, t: np.ndarray) -> tuple[int, int, np.ndarray, int, int]:
+def _case_time_scale(case_code: np.ndarray, t: np.ndarray) -> tuple[int, int, int, int]:
     """Time at its coarsest exact resolution (whole seconds, milliseconds, microseconds or
-    nanoseconds), for a key of case and time: ``(t0, unit, rel, w_case, w_t)`` with
-    ``t == rel * unit + t0``; case and time fit one int64 key when ``w_case + w_t <= 63``."""
+    nanoseconds), for a key of case and time: ``(t0, unit, w_case, w_t)`` with ``t - t0`` a whole
+    number of ``unit``s below ``2 ** w_t``; case and time fit one int64 key when
+    ``w_case + w_t <= 63``. Read in slices: no array the size of the log is made."""
     t0 = int(t.min())
-    rel = t - t0
+    step = max(len(t) // 1024, 1)
     unit = 1
-    for unit in (10**9, 10**6, 10**3, 1):
-        if unit == 1 or not (rel % unit).any():
+    for candidate in (10**9, 10**6, 10**3):
+        # A spread-out sample first: a log in finer units is told apart without reading every row.
+        if not ((t[::step] - t0) % candidate).any() and not any(
+                ((t[i:i + _SLICE] - t0) % candidate).any() for i in range(0, len(t), _SLICE)):
+            unit = candidate
             break
-    if unit > 1:
-        rel //= unit
-    return t0, unit, rel, _bits(case_code.max()), _bits(rel.max())
+    return t0, unit, _bits(case_code.max()), _bits((int(t.max()) - t0) // unit)
+
+
+#: Rows read at a time where a whole column of temporaries would only be thrown away.
+_SLICE = 1 << 20
+
+
+def _case_time_key(case_code: np.ndarray, t: np.ndarray, t0: int, unit: int, w_t: int) -> np.ndarray:
+    """``case_code << w_t | (t - t0) // unit`` as one new int64 array, its time part filled in slices."""
+    key = np.array(case_code, dtype=np.int64)
+    key <<= w_t
+    for i in range(0, len(t), _SLICE):
+        part = t[i:i + _SLICE] - t0
+        if unit > 1:
+            part //= unit
+        key[i:i + _SLICE] |= part
+    return key
 
 
 def _coarse_then_fine(case_code: np.ndarray, rel: np.ndarray, w_t: int, shift: int) -> np.ndarray:
@@ -354,24 +380,28 @@ def count_tied(case_code: np.ndarray, t: np.ndarray) -> int:
     if len(t) < 2:
         return 0
     t = np.asarray(t, dtype=np.int64)
-    _, _, rel, w_case, w_t = _case_time_parts(case_code, t)
+    t0, unit, w_case, w_t = _case_time_scale(case_code, t)
     if w_case + w_t <= 63:
         # Case and time fit one key without loss (whole seconds, or fewer cases): equal keys are
         # equal pairs, and the sorted keys' runs of two or more are the tied events.
-        key = np.array(case_code, dtype=np.int64)
-        key <<= w_t
-        key |= rel
-        del rel
+        key = _case_time_key(case_code, t, t0, unit, w_t)
         key.sort()
         return int(_in_runs(key[1:] == key[:-1]).sum())
-    del rel
-    mixed = np.asarray(case_code, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-    mixed ^= t.view(np.uint64)
-    ordered = np.sort(mixed)
+
+    def mixed_values() -> np.ndarray:
+        mixed = np.array(case_code, dtype=np.uint64)
+        mixed *= np.uint64(0x9E3779B97F4A7C15)
+        mixed ^= t.view(np.uint64)
+        return mixed
+
+    ordered = mixed_values()
+    ordered.sort()
     repeated = ordered[1:] == ordered[:-1]
     if not repeated.any():
         return 0
     values = np.unique(ordered[1:][repeated])
+    del ordered
+    mixed = mixed_values()        # made again, not kept through the sort: most logs stop above
     at = np.minimum(np.searchsorted(values, mixed), len(values) - 1)
     rows = np.flatnonzero(values[at] == mixed)
     pairs = pd.DataFrame({"case": np.asarray(case_code)[rows], "t": np.asarray(t)[rows]})
