@@ -89,7 +89,8 @@ def parse_contact_values(frame: pd.DataFrame, *, label: str, channels: dict | No
     out["value_or_failure"] = vof
     # Locations of (0, 0) are an export's way of saying "none".
     no_place = (out["latitude"] == 0) & (out["longitude"] == 0)
-    out.loc[no_place, ["latitude", "longitude"]] = float("nan")
+    if no_place.any():
+        out.loc[no_place, ["latitude", "longitude"]] = float("nan")
     return out, channel_map, problems
 
 

@@ -450,7 +450,7 @@ def normalise_channels(values: pd.Series, extra: dict[str, list[str]] | None, *,
                          "rows": counts.to_numpy(dtype=np.int64)})
     problems = []
     unknown = text[out.isna() & (keys != "")]
-    for spelling, rows in unknown.groupby(unknown, sort=True):
+    for spelling, rows in unknown.groupby(unknown, sort=True) if len(unknown) else ():
         problems.append({
             "file": label, "row": int(rows.index[0]), "column": column, "value": spelling,
             "problem": f"is not a known channel ({len(rows)} row{'s' if len(rows) != 1 else ''})",
