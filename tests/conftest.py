@@ -72,12 +72,22 @@ def checked(tmp_path_factory):
     """The whole check of the sample or an example, run once a session by the one command a user
     types (``studylib check STUDY --out DIR -q``) and shared by the tests that read its reports,
     which never change them. ``checked("la311")`` -> (reports folder, exit code, the run's stages
-    as a table: stage, notebook, status, seconds, report, error)."""
+    as a table: stage, notebook, status, seconds, report, error).
+
+    Under pytest-xdist the workers share one run of each: the first to ask runs it under a lock in
+    the session's common folder, and the others wait for it and read the same reports."""
+    import fcntl
     import json
+    import shutil
 
     import pandas as pd
 
     from studylib.cli import main
+    # The session's own folder, or under xdist the folder all its workers share (never an
+    # earlier session's: each session has a new one).
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
     done = {}
 
     def check(name: str):
@@ -85,8 +95,14 @@ def checked(tmp_path_factory):
             if name != "sample":
                 shared_file(EXAMPLE_DATA[name])     # the example's real data: fail under CI if it is missing
             study = SAMPLE if name == "sample" else ROOT / "examples" / name
-            out = tmp_path_factory.mktemp(f"checked-{name}")
-            rc = main(["check", str(study), "--out", str(out), "-q"])
+            out, finished = root / f"checked-{name}", root / f"checked-{name}.rc"
+            with open(root / f"checked-{name}.lock", "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)     # released when the block ends, or the worker dies
+                if not finished.exists():
+                    shutil.rmtree(out, ignore_errors=True)      # a run a dead worker left half done
+                    rc = main(["check", str(study), "--out", str(out), "-q"])
+                    finished.write_text(str(rc), encoding="utf-8")
+                rc = int(finished.read_text(encoding="utf-8"))
             manifest = json.loads((out / "run_manifest.json").read_text(encoding="utf-8"))
             done[name] = (out, rc, pd.DataFrame(manifest["stages"]))
         return done[name]
