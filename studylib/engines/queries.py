@@ -420,12 +420,11 @@ def case_aggregates(events, *, engine: str, codebook=None, as_of=None, memory_li
         # One pass over the events for the facts of the whole log (each pass reads a file again).
         given_us = epoch_ns(as_of, zone) // 1000 if as_of is not None else None
         after = f"SUM(CASE WHEN t > {given_us} THEN 1 ELSE 0 END)" if given_us is not None else "0"
-        facts = db.sql(f"""SELECT SUM(CASE WHEN case_id IS NULL OR activity IS NULL OR t IS NULL THEN 1 ELSE 0 END)
-                                  AS nulls, MAX(t) AS latest, {after} AS after FROM ev""").iloc[0]
+        facts = db.sql(f"SELECT SUM(CASE WHEN case_id IS NULL OR activity IS NULL OR t IS NULL THEN 1 ELSE 0 END) "
+                       f"AS nulls, MAX(t) AS latest, {after} AS after FROM ev").iloc[0]
         if not pd.isna(facts["nulls"]) and facts["nulls"]:
             raise ParameterError(f"{int(facts['nulls'])} events have no case_id, activity or timestamp")
-        latest = None if pd.isna(facts["latest"]) else int(facts["latest"])
-        as_of_us = given_us if given_us is not None else (latest if latest is not None else 0)
+        as_of_us = given_us if given_us is not None else 0 if pd.isna(facts["latest"]) else int(facts["latest"])
         n_after = 0 if pd.isna(facts["after"]) else int(facts["after"])
         db.stage("k", f"SELECT * FROM ev WHERE t <= {as_of_us}", view=True)     # the log as it stood at as_of
         flag_cols, unknown = "", []
@@ -458,15 +457,17 @@ def case_aggregates(events, *, engine: str, codebook=None, as_of=None, memory_li
         db.stage("svc", f"""SELECT case_id, service FROM
                      (SELECT case_id, service, ROW_NUMBER() OVER (PARTITION BY case_id ORDER BY {_ORDER}) AS rn
                       FROM k WHERE service IS NOT NULL) y WHERE rn = 1""")
-        # Events sharing their case and timestamp, per case: summed below, in the same query.
+        # Ties per case: a filled DuckDB table summed now, a Spark view (a plan) in the case table's query.
         db.stage("ties", "SELECT case_id, SUM(n) AS tied FROM (SELECT case_id, COUNT(*) AS n FROM k "
                          "GROUP BY case_id, t HAVING COUNT(*) > 1) z GROUP BY case_id")
-        table = db.sql("""SELECT agg.*, repeats.rework, COALESCE(hand.handoffs, 0) AS handoffs, svc.service,
-                   COALESCE(ties.tied, 0) AS tied
+        lazy = db.name == "spark"
+        tied = 0 if lazy else db.sql("SELECT SUM(tied) AS tied FROM ties")["tied"].fillna(0).sum()
+        table = db.sql(f"""SELECT agg.*, repeats.rework, COALESCE(hand.handoffs, 0) AS handoffs, svc.service
+                   {', COALESCE(ties.tied, 0) AS tied' if lazy else ''}
             FROM agg JOIN repeats ON agg.case_id = repeats.case_id
                  LEFT JOIN hand ON agg.case_id = hand.case_id LEFT JOIN svc ON agg.case_id = svc.case_id
-                 LEFT JOIN ties ON agg.case_id = ties.case_id""")
-    tied = table.pop("tied").sum()
+                 {'LEFT JOIN ties ON agg.case_id = ties.case_id' if lazy else ''}""")
+    tied = table.pop("tied").sum() if "tied" in table else tied
     table = table.sort_values("case_id", kind="stable", ignore_index=True)
     raw = {"case_id": table["case_id"].astype(object).to_numpy()}
     for name in ("first", "last", "official_start_at", "solved_at", "official_end_at"):
