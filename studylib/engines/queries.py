@@ -461,13 +461,12 @@ def case_aggregates(events, *, engine: str, codebook=None, as_of=None, memory_li
         db.stage("ties", "SELECT case_id, SUM(n) AS tied FROM (SELECT case_id, COUNT(*) AS n FROM k "
                          "GROUP BY case_id, t HAVING COUNT(*) > 1) z GROUP BY case_id")
         lazy = db.name == "spark"
-        tied = 0 if lazy else db.sql("SELECT SUM(tied) AS tied FROM ties")["tied"].fillna(0).sum()
         table = db.sql(f"""SELECT agg.*, repeats.rework, COALESCE(hand.handoffs, 0) AS handoffs, svc.service
                    {', COALESCE(ties.tied, 0) AS tied' if lazy else ''}
             FROM agg JOIN repeats ON agg.case_id = repeats.case_id
                  LEFT JOIN hand ON agg.case_id = hand.case_id LEFT JOIN svc ON agg.case_id = svc.case_id
                  {'LEFT JOIN ties ON agg.case_id = ties.case_id' if lazy else ''}""")
-    tied = table.pop("tied").sum() if "tied" in table else tied
+        tied = table.pop("tied").sum() if lazy else db.sql("SELECT SUM(tied) AS tied FROM ties")["tied"].fillna(0).sum()
     table = table.sort_values("case_id", kind="stable", ignore_index=True)
     raw = {"case_id": table["case_id"].astype(object).to_numpy()}
     for name in ("first", "last", "official_start_at", "solved_at", "official_end_at"):
