@@ -100,8 +100,7 @@ def checked(tmp_path_factory):
                 fcntl.flock(lock, fcntl.LOCK_EX)     # released when the block ends, or the worker dies
                 if not finished.exists():
                     shutil.rmtree(out, ignore_errors=True)      # a run a dead worker left half done
-                    rc = main(["check", str(study), "--out", str(out), "-q"])
-                    finished.write_text(str(rc), encoding="utf-8")
+                    finished.write_text(str(main(["check", str(study), "--out", str(out), "-q"])), encoding="utf-8")
                 rc = int(finished.read_text(encoding="utf-8"))
             manifest = json.loads((out / "run_manifest.json").read_text(encoding="utf-8"))
             done[name] = (out, rc, pd.DataFrame(manifest["stages"]))
