@@ -123,7 +123,9 @@ def test_the_check_reads_contacts_captured_on_the_server(tmp_path, postgres):
 
 class _Proxy:
     """A TCP relay in front of the server that can lose the server's answer to a COMMIT (the row is
-    committed, the desk never hears so), and can refuse new connections for a while."""
+    committed, the desk never hears so), and can refuse new connections for a while. ``refuse_after``
+    starts refusing at the moment the COMMIT's answer is lost or passed on, before the desk can act on it
+    (a thread told afterwards loses the race to the desk's next connection)."""
 
     def __init__(self, port: int):
         import socket
@@ -135,6 +137,7 @@ class _Proxy:
         self.port = self.listener.getsockname()[1]
         self.lose_commit_answer = False
         self.refuse = False
+        self.refuse_after = None        # "drop" or "commit"
         self.dropped = threading.Event()
         threading.Thread(target=self._accept, daemon=True).start()
 
@@ -160,12 +163,16 @@ class _Proxy:
                 data = src.recv(65536)
                 if not data:
                     break
-                if from_client and self.lose_commit_answer and b"COMMIT" in data:
+                if from_client and (self.lose_commit_answer or self.refuse_after) and b"COMMIT" in data:
                     state["commit"] = True
-                if not from_client and state["commit"]:
+                if not from_client and state["commit"] and self.lose_commit_answer:
                     self.lose_commit_answer = False        # once: the server has committed; drop its answer
+                    if self.refuse_after == "drop":
+                        self.refuse = True
                     self.dropped.set()
                     break
+                if not from_client and state["commit"] and self.refuse_after == "commit":
+                    self.refuse, state["commit"] = True, False
                 dst.sendall(data)
         except OSError:
             pass
@@ -192,28 +199,39 @@ def test_a_lost_acknowledgement_after_commit_stores_one_row_and_the_desk_is_told
     assert rows["contact_id"].tolist() == [contact_id]  # one row, under the id sent with it
 
 
-def test_a_save_whose_outcome_cannot_be_known_is_retried_by_the_form_under_the_same_id(postgres):
+def _form_behind_a_proxy(postgres, verbatim):
+    """A capture form on a new database reached through a :class:`_Proxy`, with ``verbatim`` typed in."""
     from studylib.capture.widgets import CaptureForm
     url = postgres.new_database()
     proxy = _Proxy(postgres.port)
     store = CaptureStore(proxy.url(url), timezone="Europe/London", busy_timeout_s=3)
     form = CaptureForm(store, services=["Housing repairs"],
                        clock=lambda: pd.Timestamp("2025-03-03 10:15", tz="Europe/London"))
-    form.fields["verbatim"].value = "Saved, but the desk cannot tell"
-    proxy.lose_commit_answer, proxy.refuse = True, False
+    form.fields["verbatim"].value = verbatim
+    return url, proxy, form
 
-    def refuse_after_drop():
-        proxy.dropped.wait(30)
-        proxy.refuse = True                            # the server is gone before the desk can ask
-    import threading
-    threading.Thread(target=refuse_after_drop, daemon=True).start()
+
+def test_a_save_whose_outcome_cannot_be_known_is_retried_by_the_form_under_the_same_id(postgres):
+    url, proxy, form = _form_behind_a_proxy(postgres, "Saved, but the desk cannot tell")
+    proxy.lose_commit_answer, proxy.refuse_after = True, "drop"   # the server is gone before the desk can ask
     assert form.submit() is None
     assert "whether it was saved is not known" in form.message.value
     assert "the same contact will not be stored twice" in form.message.value
     assert form.fields["verbatim"].value == "Saved, but the desk cannot tell"      # kept
-    proxy.refuse = False
+    proxy.refuse, proxy.refuse_after = False, None
     contact_id = form.submit()                         # Save again
     assert contact_id and "Saved" in form.message.value
+    assert CaptureStore(url).to_frame()["contact_id"].tolist() == [contact_id]
+
+
+def test_a_save_that_commits_just_before_the_server_goes_is_reported_saved_and_the_form_cleared(postgres):
+    url, proxy, form = _form_behind_a_proxy(postgres, "Saved, then the server went")
+    proxy.refuse_after = "commit"                      # the list of last captured cannot be fetched
+    contact_id = form.submit()
+    assert contact_id and f"Saved {contact_id}" in form.message.value
+    assert "the list of last captured could not be refreshed" in form.message.value
+    assert "nothing was saved" not in form.message.value
+    assert form.fields["verbatim"].value == ""         # saved, so cleared: a second Save would store it twice
     assert CaptureStore(url).to_frame()["contact_id"].tolist() == [contact_id]
 
 

@@ -214,7 +214,12 @@ class CaptureForm:
         else:
             self.message.value = (f"<p style='color:#2a7f2a'>Saved {escape(contact_id)}, dated "
                                   f"{escape(_when(when, self.store.timezone))}.</p>")
-        self.recent.value = _recent_html(self.store.recent(self.n_recent), self.store.timezone)
+        try:
+            self.recent.value = _recent_html(self.store.recent(self.n_recent), self.store.timezone)
+        except CaptureError:                # the contact is stored; only the list below is out of date
+            self.message.value += ("<p style='color:#ED8B00'>This contact is saved, but the list of last captured "
+                                   "could not be refreshed: the capture server cannot be reached just now. The "
+                                   "list catches up on the next save.</p>")
         return contact_id
 
 
