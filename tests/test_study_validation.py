@@ -309,3 +309,11 @@ def test_channel_map_counts_each_spelling_once_with_its_channel():
                              "rows": [1, 2, 1, 1, 1, 1]}).astype({"spelling": "str", "channel": "str"})
     pd.testing.assert_frame_equal(used, expected)
     assert problems == []
+    # Unknown spellings: one problem each, in the order of the spellings, at the first row that has it
+    # in the file's order (the index is the file's row number, whatever order the rows are in).
+    values = pd.Series(["web", "pigeon", "owl", "pigeon", None], index=[7, 3, 9, 1, 4], dtype="str")
+    out, used, problems = normalise_channels(values, None, label="demand.csv")
+    assert out.isna().tolist() == [False, True, True, True, True]
+    assert [(p["value"], p["row"], p["problem"]) for p in problems] == [
+        ("owl", 9, "is not a known channel (1 row)"), ("pigeon", 3, "is not a known channel (2 rows)")]
+    assert used["rows"].sum() == 4                     # the missing value is no spelling

@@ -7,6 +7,7 @@ because nothing below them can be checked.
 """
 from __future__ import annotations
 
+import functools
 import io
 import re
 from pathlib import Path
@@ -430,34 +431,41 @@ def normalise_channels(values: pd.Series, extra: dict[str, list[str]] | None, *,
     """Map each spelling of a channel to its canonical name.
 
     Returns the canonical channels, the mapping table actually used (``spelling, channel, rows``),
-    and one problem per unknown spelling (with its count and first row).
+    and one problem per unknown spelling (with its count and first row). Each distinct spelling is
+    looked up once, so a file of a million contacts costs about as much as its few spellings.
     """
-    lookup: dict[str, str] = {}
-    for channel, spellings in DEFAULT_CHANNELS.items():
-        for s in spellings:
-            lookup[_spelling_key(s)] = channel
+    lookup = dict(_default_channel_lookup())
     for channel, spellings in (extra or {}).items():
         lookup[_spelling_key(channel)] = str(channel)
         for s in ([spellings] if isinstance(spellings, str) else spellings or []):
             lookup[_spelling_key(s)] = str(channel)
     text = values.astype(str)
-    keys = text.map(_spelling_key)
-    out = keys.map(lookup)
-    # A spelling always maps to one channel, so counting spellings counts the pairs.
-    counts = text.value_counts(sort=False).sort_index()
-    spellings = pd.Series(counts.index)
-    used = pd.DataFrame({"spelling": spellings, "channel": spellings.map(_spelling_key).map(lookup),
-                         "rows": counts.to_numpy(dtype=np.int64)})
+    codes, spellings = pd.factorize(text, sort=True)          # a missing value has code -1
+    keys = [_spelling_key(s) for s in spellings]
+    found = np.array([lookup.get(k) for k in keys] + [None], dtype=object)    # [-1]: a missing value
+    out = pd.Series(found[codes], index=values.index).astype("str")
+    rows = np.bincount(codes[codes >= 0], minlength=len(spellings)).astype(np.int64)
+    used = pd.DataFrame({"spelling": pd.Series(spellings, dtype="str"),
+                         "channel": pd.Series(found[:-1], dtype="str"), "rows": rows})
     problems = []
-    unknown = text[out.isna() & (keys != "")]
-    for spelling, rows in unknown.groupby(unknown, sort=True) if len(unknown) else ():
-        problems.append({
-            "file": label, "row": int(rows.index[0]), "column": column, "value": spelling,
-            "problem": f"is not a known channel ({len(rows)} row{'s' if len(rows) != 1 else ''})",
-            "fix": (f"add it under channels: in study.yml, e.g. channels: {{phone: [{spelling!r}]}}; "
-                    f"known channels: {', '.join(sorted(set(lookup.values())))}"),
-        })
+    unknown = [j for j, key in enumerate(keys) if found[j] is None and key != ""]
+    if unknown:
+        present, first = np.unique(codes, return_index=True)
+        first_row = values.index[first[np.searchsorted(present, unknown)]]
+        for j, row in zip(unknown, first_row):
+            problems.append({
+                "file": label, "row": int(row), "column": column, "value": spellings[j],
+                "problem": f"is not a known channel ({rows[j]} row{'s' if rows[j] != 1 else ''})",
+                "fix": (f"add it under channels: in study.yml, e.g. channels: {{phone: [{spellings[j]!r}]}}; "
+                        f"known channels: {', '.join(sorted(set(lookup.values())))}"),
+            })
     return out, used, problems
+
+
+@functools.lru_cache(maxsize=1)
+def _default_channel_lookup() -> dict[str, str]:
+    """Each default spelling's key -> its channel (built once)."""
+    return {_spelling_key(s): channel for channel, spellings in DEFAULT_CHANNELS.items() for s in spellings}
 
 
 def is_blank(values: pd.Series) -> np.ndarray:
