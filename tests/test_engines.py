@@ -29,8 +29,11 @@ SIX_LOGS = ["receipt_wabo.csv", "bpic15_1.csv", "traffic_fines_10k.csv", "sepsis
 def spark():
     need_module("pyspark")
     from pyspark.sql import SparkSession
+    # The JIT's quick tier only, and one GC thread: a test run's short queries never repay the
+    # optimising compiler, which took a third of the JVM's CPU here (the other test worker's core).
     session = (SparkSession.builder.master("local[2]").appName("studylib-tests")
                .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4")
+               .config("spark.driver.extraJavaOptions", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
                .config("spark.sql.execution.arrow.pyspark.enabled", "true").getOrCreate())
     session.sparkContext.setLogLevel("ERROR")
     yield session
