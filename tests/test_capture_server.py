@@ -7,7 +7,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from conftest import ROOT, SAMPLE
+from conftest import SAMPLE
 from studylib import compute_check, load_study
 from studylib.errors import CaptureError
 from studylib.capture.store import CaptureStore
