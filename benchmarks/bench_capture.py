@@ -7,6 +7,8 @@
    the same spellings (what a hand-written loop would do). Two shapes: six spellings, and 2,000
    (many of them unknown).
 
+Each is timed in turn with its floor, best of 3 (as in bench_case_times.py).
+
     python benchmarks/bench_capture.py [--adds 300] [--contacts 1000000]
 """
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from bench_case_times import best_in_turn      # the two timed in turn, best of each
 from studylib.capture import CaptureStore
 from studylib.read.tables import normalise_channels
 
@@ -29,21 +32,15 @@ EVERY = {**REQUIRED, "demand_type": "Report a repair", "value_or_failure": "fail
          "problem_ref": "J-1", "latitude": "52.41", "longitude": "-1.51", "handled_by": "desk 2"}
 
 
-def _best_ms(work, n: int, repeat: int = 3) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        for i in range(n):
-            work(i)
-        best = min(best, (time.perf_counter() - start) / n * 1000)
-    return best
+def _each(work, n: int):
+    """``work(0)`` ... ``work(n - 1)``, as one call to time."""
+    return lambda: [work(i) for i in range(n)]
 
 
 def bench_add(n: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         for name, record in (("required fields", REQUIRED), ("every field", EVERY)):
             store = CaptureStore(Path(folder) / f"{name}.sqlite")
-            add = _best_ms(lambda i: store.add({**record, "verbatim": f"contact {i}"}), n)
             row = store.check({**record, "verbatim": "x"})
             cols = list(row) + ["stored_at"]
 
@@ -56,7 +53,9 @@ def bench_add(n: int) -> None:
                              [*{**row, "contact_id": f"F-{name}-{i}-{time.perf_counter_ns()}"}.values(), "now"])
                 conn.execute("COMMIT")
                 conn.close()
-            floor = _best_ms(insert, n)
+            add, floor = best_in_turn(_each(lambda i: store.add({**record, "verbatim": f"contact {i}"}), n),
+                                      _each(insert, n), repeat=3)
+            add, floor = add / n * 1000, floor / n * 1000
             print(f"CaptureStore.add, {name}: {add:.1f} ms per contact; the bare insert {floor:.1f} ms; "
                   f"{add / floor:.1f}x")
 
@@ -68,12 +67,9 @@ def bench_channels(n: int) -> None:
     lookup = {"phone": "phone", "web": "web", "e mail": "email", "walk in": "face to face", "letter": "letter"}
     for name, spellings in (("6 spellings", few), ("2,000 spellings", many)):
         values = pd.Series(rng.choice(spellings, n), dtype="str")
-        start = time.perf_counter()
-        normalise_channels(values, None, label="demand.csv")
-        ours = time.perf_counter() - start
-        start = time.perf_counter()
-        values.map(lambda s: lookup.get(" ".join(s.strip().lower().replace("-", " ").split())))
-        floor = time.perf_counter() - start
+        ours, floor = best_in_turn(
+            lambda: normalise_channels(values, None, label="demand.csv"),
+            lambda: values.map(lambda s: lookup.get(" ".join(s.strip().lower().replace("-", " ").split()))), repeat=3)
         print(f"normalise_channels, {n:,} contacts, {name}: {ours * 1000:.0f} ms; a per-row lookup "
               f"{floor * 1000:.0f} ms; {ours / floor:.2f}x")
 
