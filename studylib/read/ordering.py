@@ -269,10 +269,7 @@ def event_order(case_code: np.ndarray, t: np.ndarray, seq: np.ndarray | None = N
         return EventOrder(np.lexsort((seq, t, case_code)))
     t0, unit, w_case, w_t = _case_time_scale(case_code, t)
     if w_case + w_t > 63:
-        rel = t - t0
-        if unit > 1:
-            rel //= unit
-        return EventOrder(_coarse_then_fine(case_code, rel, w_t, w_case + w_t - 63))
+        return EventOrder(_coarse_then_fine(case_code, _in_units(t, t0, unit), w_t, w_case + w_t - 63))
     key = _case_time_key(case_code, t, t0, unit, w_t)
     widths = [_bits(p.max() + 1) for p in payload] if payload is not None else []
     if payload is None or w_case + w_t + sum(widths) > 63:
@@ -318,11 +315,16 @@ def _case_time_key(case_code: np.ndarray, t: np.ndarray, t0: int, unit: int, w_t
     key = np.array(case_code, dtype=np.int64)
     key <<= w_t
     for i in range(0, len(t), _SLICE):
-        part = t[i:i + _SLICE] - t0
-        if unit > 1:
-            part //= unit
-        key[i:i + _SLICE] |= part
+        key[i:i + _SLICE] |= _in_units(t[i:i + _SLICE], t0, unit)
     return key
+
+
+def _in_units(t: np.ndarray, t0: int, unit: int) -> np.ndarray:
+    """``(t - t0) // unit``, as one new array."""
+    rel = t - t0
+    if unit > 1:
+        rel //= unit
+    return rel
 
 
 def _coarse_then_fine(case_code: np.ndarray, rel: np.ndarray, w_t: int, shift: int) -> np.ndarray:
