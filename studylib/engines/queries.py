@@ -298,8 +298,9 @@ def _in_words(engine: str, exc: Exception, memory_limit) -> ParameterError:
     first = next((line.strip() for line in str(exc).splitlines() if line.strip()), kind)
     first = first.split(" LINE ")[0].split("\n")[0][:200]
     if "OutOfMemory" in kind or "out of memory" in first.lower():
+        # The engine's own line says how far over it was: "could not allocate ... (45.5 MiB/45.7 MiB used)".
         return ParameterError(f"{engine} ran out of the memory it may use (memory_limit={memory_limit!r}), even "
-                              "spilling to disk: give it more, e.g. memory_limit='2GB'")
+                              f"spilling to disk ({first}): give it more, e.g. memory_limit='2GB'")
     if "Conversion" in kind or "DateTime" in kind or "CAST_INVALID_INPUT" in first:
         return ParameterError(f"{engine} could not read a value as its type ({first}): timestamps must be dates, "
                               "or text in ISO 8601 (2025-01-13 10:00)")
