@@ -9,6 +9,10 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
 SAMPLE = ROOT / "data" / "sample"
 
+# The suite runs about forty checks in each process: their kernels are kept from one check to the
+# next (studylib.check.kernels), instead of two started, and their imports paid, for each.
+os.environ.setdefault("STUDYLIB_KEEP_KERNELS", "1")
+
 
 def shared_file(relative: str) -> Path:
     """A file in ../shared/data. Missing: skip on a developer's machine, fail under CI."""

@@ -204,6 +204,63 @@ def test_stages_sharing_a_kernel_see_nothing_of_each_other(tmp_path):
 
 
 @pytest.mark.slow
+def test_kernels_kept_between_checks_start_every_stage_afresh(tmp_path, monkeypatch):
+    """STUDYLIB_KEEP_KERNELS=1: the next check runs on the same kernel, and sees nothing of the one
+    before (no variable, figure or working directory); a changed environment gets a new kernel."""
+    from studylib.check import kernels
+
+    kernels.close_kept_lanes()
+    monkeypatch.setenv(kernels.KEEP_KERNELS, "1")
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    _notebook(first / "01_mess.ipynb", "Mess", "import os, matplotlib.pyplot as plt\nleak = 1\nfig = plt.figure()\n"
+              "os.chdir('/')\nprint('pid', os.getpid())")
+    _notebook(second / "01_clean.ipynb", "Clean",
+              "import os, matplotlib.pyplot as plt\nassert 'leak' not in globals(), 'a variable leaked'\n"
+              "assert plt.get_fignums() == [], 'a figure leaked'\n"
+              "assert os.getcwd() == os.path.dirname(os.path.abspath('01_clean.ipynb')) and os.path.exists('01_clean.ipynb')\n"
+              "print('pid', os.getpid())")
+
+    def pid(out, name):
+        return re.search(r"pid (\d+)", (out / f"{name}.html").read_text()).group(1)
+
+    try:
+        table = run_check(SAMPLE, tmp_path / "out1", notebooks_dir=first, progress=False, jobs=1)
+        assert table["status"].tolist() == ["ok"], table["error"].tolist()
+        assert len(kernels._kept) == 1
+        table = run_check(SAMPLE, tmp_path / "out2", notebooks_dir=second, progress=False, jobs=1)
+        assert table["status"].tolist() == ["ok"], table["error"].tolist()
+        assert pid(tmp_path / "out2", "01_clean") == pid(tmp_path / "out1", "01_mess")      # the kept kernel
+        monkeypatch.setenv("STUDYLIB_TEST_CHANGED", "1")
+        table = run_check(SAMPLE, tmp_path / "out3", notebooks_dir=second, progress=False, jobs=1)
+        assert table["status"].tolist() == ["ok"], table["error"].tolist()
+        assert pid(tmp_path / "out3", "01_clean") != pid(tmp_path / "out1", "01_mess")      # a new one
+    finally:
+        kernels.close_kept_lanes()
+    assert kernels._kept == []
+
+
+@pytest.mark.slow
+def test_kept_kernels_are_shut_down_when_the_process_exits(tmp_path):
+    """A process that kept its kernels leaves none running behind it."""
+    import os
+    import subprocess
+    import sys
+
+    nbs = tmp_path / "nbs"
+    nbs.mkdir()
+    _notebook(nbs / "01_pid.ipynb", "Pid", "import os\nprint('pid', os.getpid())")
+    code = ("from studylib.check.runner import run_check\n"
+            f"run_check({str(SAMPLE)!r}, {str(tmp_path / 'out')!r}, notebooks_dir={str(nbs)!r}, progress=False, jobs=1)")
+    subprocess.run([sys.executable, "-c", code], env={**os.environ, "STUDYLIB_KEEP_KERNELS": "1"}, check=True,
+                   timeout=300)
+    pid = int(re.search(r"pid (\d+)", (tmp_path / "out" / "01_pid.html").read_text()).group(1))
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)         # gone, not left running (nor a zombie) once its process has exited
+
+
+@pytest.mark.slow
 def test_a_failure_computing_the_results_stops_the_waiting_kernels(tmp_path, monkeypatch):
     import studylib.check.results
 

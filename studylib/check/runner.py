@@ -6,7 +6,6 @@ the failing cell and error, and :func:`run_check` reports it so that the command
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -23,7 +22,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import ParameterError, StudylibError
-from .report import TEACH_TAG, index_page, render_report
+from .kernels import KernelLane, give_back, kernel_environment, take_lane
+from .report import index_page, render_report
 from ..read.sample import bundled_sample
 from ..text import no_paths, redact
 
@@ -111,18 +111,6 @@ def check_parameters(notebook: str | Path, parameters: dict) -> None:
                                  f"({type(value).__name__}); it accepts: {accepted}")
 
 
-@contextlib.contextmanager
-def _kernel_environment():
-    """A backend forced on the parent (MPLBACKEND=Agg in CI) must not reach the kernel:
-    charts would silently vanish from the reports."""
-    saved = os.environ.pop("MPLBACKEND", None)
-    try:
-        yield
-    finally:
-        if saved is not None:
-            os.environ["MPLBACKEND"] = saved
-
-
 def _title(notebook: Path) -> str:
     import nbformat
     nb = nbformat.read(str(notebook), as_version=4)
@@ -179,71 +167,6 @@ LONGEST_FIRST = ("04_flow", "02_demand", "03_capability", "00_summary", "01_purp
 
 def _longest_first(notebook: Path) -> int:
     return LONGEST_FIRST.index(notebook.stem) if notebook.stem in LONGEST_FIRST else len(LONGEST_FIRST)
-
-
-_RESET = "%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt"
-
-
-class _KernelLane:
-    """One kernel that runs stage notebooks one after another.
-
-    A kernel's start and the imports of pandas, matplotlib and studylib cost about as much as
-    drawing a stage; a lane pays them once for several stages. Between notebooks the user
-    namespace is cleared (``%reset -f``) and figures closed, so no stage sees another's variables;
-    each stage sets its own privacy from the results. Parameters are injected as papermill does.
-    """
-
-    def __init__(self, kernel_name: str, cwd: Path):
-        from jupyter_client.manager import KernelManager
-        self.kernel_name, self.cwd = kernel_name, cwd
-        self.km = KernelManager(kernel_name=kernel_name)
-        self._start()
-
-    def _start(self) -> None:
-        with _kernel_environment():
-            # the kernel's own log (TCP warnings, shutdown noise) is not for users
-            self.km.start_kernel(extra_arguments=["--IPKernelApp.log_level=CRITICAL"], cwd=str(self.cwd))
-
-    def run(self, notebook: Path, executed: Path, parameters: dict) -> tuple[str, str]:
-        import nbformat
-        from nbclient import NotebookClient
-        from nbclient.exceptions import CellExecutionError, DeadKernelError
-        from papermill.parameterize import parameterize_notebook
-
-        nb = nbformat.read(str(notebook), as_version=4)
-        numbers = {id(c): i for i, c in enumerate((c for c in nb.cells if c.cell_type == "code"), start=1)}
-        # Teaching cells (objectives, predictions, exercises, reflection forms) are for the team in
-        # JupyterLab and are left out of reports: a report run does not execute them. (Every
-        # notebook is run whole, teaching cells included, by the tests.) Cells keep the numbers
-        # JupyterLab shows, so that a failed stage names the cell a learner sees.
-        nb.cells = [c for c in nb.cells if TEACH_TAG not in c.metadata.get("tags", [])]
-        nb.metadata["papermill"] = {}
-        for cell in nb.cells:
-            cell.metadata.setdefault("tags", [])      # papermill looks for the parameters tag in each
-        nb = parameterize_notebook(nb, parameters, kernel_name=self.kernel_name, language="python")
-        reset = nbformat.v4.new_code_cell(_RESET)
-        reset.metadata["tags"] = ["studylib-reset"]
-        nb.cells.insert(0, reset)
-        status, error = "ok", ""
-        try:
-            NotebookClient(nb, km=self.km, kernel_name=self.kernel_name, timeout=None,
-                           store_widget_state=False).execute()
-        except CellExecutionError as exc:
-            failed = next((c for c in nb.cells if c.cell_type == "code"
-                           and any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
-            where = f"cell {numbers[id(failed)]}: " if failed is not None and id(failed) in numbers else ""
-            status, error = "failed", no_paths(f"{where}{exc.ename}: {exc.evalue}")
-        except DeadKernelError as exc:
-            status, error = "failed", f"the kernel died: {exc}"
-            self.km.shutdown_kernel(now=True)
-            self._start()
-        nb.cells = [c for c in nb.cells if "studylib-reset" not in c.metadata.get("tags", [])]
-        executed.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(nb, str(executed))
-        return status, error
-
-    def close(self) -> None:
-        self.km.shutdown_kernel(now=True)
 
 
 def run_check(study: str | Path | None = None, out: str | Path = "reports", *,
@@ -358,7 +281,7 @@ def _run_stages(loaded, load_notes: list[str], settings: dict, study: Path, out:
         return {"stage": titles[nb], "notebook": nb.name, "status": "skipped", "seconds": 0.0,
                 "report": html_path.name, "error": reason}
 
-    def one(nb: Path, lane: _KernelLane | None, lane_error: str) -> dict:
+    def one(nb: Path, lane: KernelLane | None, lane_error: str) -> dict:
         started = time.perf_counter()
         html_path = out / f"{nb.stem}.html"
         executed = out / "notebooks" / nb.name
@@ -380,9 +303,9 @@ def _run_stages(loaded, load_notes: list[str], settings: dict, study: Path, out:
     todo: queue.Queue = queue.Queue()
 
     def lane_worker() -> None:
-        lane, lane_error = None, ""
+        lane, lane_error, finished = None, "", False
         try:
-            lane = _KernelLane(kernel_name, notebooks[0].parent)
+            lane = take_lane(kernel_name, notebooks[0].parent)
         except Exception as exc:      # no kernel: every stage it takes fails, with the reason
             lane_error = f"the kernel did not start: {type(exc).__name__}: {exc}"
         try:
@@ -394,9 +317,10 @@ def _run_stages(loaded, load_notes: list[str], settings: dict, study: Path, out:
                                 "report": "", "error": f"{type(exc).__name__}: {exc}"}
                 bar.set_postfix_str(nb.stem)
                 bar.update()
+            finished = True
         finally:
             if lane is not None:
-                lane.close()
+                give_back(lane, idle=finished)     # a lane stopped mid-stage is shut down, never kept
 
     queued = sorted((nb for nb in notebooks if stages.get(nb.stem, "ok") == "ok"), key=_longest_first)
     for nb in queued:
@@ -470,7 +394,7 @@ def run_notebook(notebook: str | Path, executed: str | Path, html_path: str | Pa
     executed.parent.mkdir(parents=True, exist_ok=True)
     status, error = "ok", ""
     try:
-        with _kernel_environment():
+        with kernel_environment():
             pm.execute_notebook(str(notebook), str(executed), parameters=parameters,
                                 kernel_name=kernel_name, language="python", cwd=str(notebook.parent),
                                 progress_bar=False, log_output=False,
