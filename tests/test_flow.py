@@ -461,6 +461,26 @@ def test_codes_of_text_already_in_order_match_a_sorting_factorize():
         assert list(uniques) == list(expected)
 
 
+def test_a_long_logs_columns_encoded_at_once_are_those_encoded_one_by_one(monkeypatch):
+    """Above CODES_AT_ONCE rows a log's columns are encoded in threads: the same codes and values,
+    text and categories, with missing values, as one column after another gives."""
+    from studylib.read import ordering
+    rng = np.random.default_rng(3)
+    n = ordering.CODES_AT_ONCE + 1
+    events = pd.DataFrame({
+        "case_id": pd.array(np.char.add("case-", rng.integers(0, 50_000, n).astype(str)), dtype="str"),
+        "activity": pd.Categorical(np.array(["b", "a", "c"])[rng.integers(0, 3, n)]),
+        "resource": pd.array(np.where(rng.random(n) < 0.1, None, np.array(["X", "Y"])[rng.integers(0, 2, n)]), dtype="str"),
+    })
+    columns = ["case_id", "activity", "resource"]
+    at_once = ordering.codes_of(events, columns)
+    one_by_one = [ordering.sorted_codes(events[c]) for c in columns]
+    for (codes, values), (expected_codes, expected) in zip(at_once, one_by_one, strict=True):
+        np.testing.assert_array_equal(codes, expected_codes)
+        pd.testing.assert_index_equal(values, expected)
+    assert (at_once[2][0] == -1).sum() > 0
+
+
 @pytest.mark.parametrize("name", ["roadtraffic100traces.xes", "helpdesk.xes.gz",
                                   pytest.param("bpic2012.xes.gz", marks=pytest.mark.slow)])
 def test_read_xes_through_rust_gives_the_same_frame(name, monkeypatch):

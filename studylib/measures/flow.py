@@ -22,8 +22,8 @@ import pandas as pd
 from ..read.codebooks import FlowCodebook, activity_flags
 from ..engines.queries import read_events
 from ..errors import ParameterError, StudylibWarning
-from ..read.ordering import (NS_PER_DAY, check_events, count_tied, epoch_ns, event_order, order_values, ordered_events,
-                              sorted_codes, tied_events, timestamps_ns)
+from ..read.ordering import (NS_PER_DAY, check_events, codes_of, count_tied, epoch_ns, event_order, order_values,
+                              ordered_events, tied_events, timestamps_ns)
 from .survival import KaplanMeier
 
 __all__ = ["case_times", "CASE_TIME_COLUMNS", "end_to_end_survival", "open_case_effect", "step_times", "around_target",
@@ -140,10 +140,10 @@ def _case_aggregates(events: pd.DataFrame, codebook: FlowCodebook | None, as_of)
     if as_of_ns is None:
         as_of_ns = int(t_all.max()) if len(t_all) else 0
 
-    case_code, case_ids = sorted_codes(events["case_id"])
-    act_code, act_names = sorted_codes(events["activity"])
     # Without a resource there is no hand-off to follow, and no resource column to carry.
-    res_code = sorted_codes(events["resource"])[0] if "resource" in events.columns else None
+    columns = ["case_id", "activity"] + (["resource"] if "resource" in events.columns else [])
+    (case_code, case_ids), (act_code, act_names), *res = codes_of(events, columns)
+    res_code = res[0][0] if res else None
     seq = order_values(events)
     # Without a service or an order column, every column needed is a small code: the sort can
     # carry them in its key, with no permutation.

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..errors import ParameterError
 
-__all__ = ["NS_PER_DAY", "order_ties", "timestamps_ns", "epoch_ns", "check_events", "sorted_codes", "EventOrder", "event_order", "count_tied",
+__all__ = ["NS_PER_DAY", "order_ties", "timestamps_ns", "epoch_ns", "check_events", "sorted_codes", "codes_of", "EventOrder", "event_order", "count_tied",
            "order_values", "tied_events", "ties_sentence", "ties_note", "ordered_events"]
 
 
@@ -91,6 +91,23 @@ def sorted_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
         return hashed
     codes, uniques = pd.factorize(values, sort=True)
     return codes, pd.Index(uniques)
+
+
+#: Rows from which a log's columns are encoded at once, one thread each (the hashing releases the GIL).
+CODES_AT_ONCE = 200_000
+
+
+def codes_of(events: pd.DataFrame, columns: list[str]) -> list[tuple[np.ndarray, pd.Index]]:
+    """:func:`sorted_codes` of each column. For a long log the columns after the first are encoded
+    in threads while the first is: Arrow's hashing and NumPy's sorts release the GIL, so on a
+    machine of two cores or more the case ids' hashing hides the activities' and resources'."""
+    if len(events) < CODES_AT_ONCE or len(columns) < 2:
+        return [sorted_codes(events[c]) for c in columns]
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(max_workers=len(columns) - 1) as pool:
+        others = [pool.submit(sorted_codes, events[c]) for c in columns[1:]]
+        first = sorted_codes(events[columns[0]])
+        return [first] + [f.result() for f in others]
 
 
 def _arrow_text(values: pd.Series):
