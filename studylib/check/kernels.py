@@ -67,15 +67,16 @@ class KernelLane:
     def __init__(self, kernel_name: str, cwd: Path):
         from jupyter_client.manager import KernelManager
         self.kernel_name, self.cwd = kernel_name, cwd
-        # What the lane was started under: a lane is kept only for the same kernel and environment.
-        self.key = _lane_key(kernel_name)
         self.km = KernelManager(kernel_name=kernel_name)
         self._start()
 
     def _start(self) -> None:
+        env = _kernel_env()
+        # What the kernel was started under (again after a restart): a lane is kept only for the
+        # same kernel and environment.
+        self.key = _lane_key(self.kernel_name, env)
         # the kernel's own log (TCP warnings, shutdown noise) is not for users
-        self.km.start_kernel(extra_arguments=["--IPKernelApp.log_level=CRITICAL"], cwd=str(self.cwd),
-                             env=_kernel_env())
+        self.km.start_kernel(extra_arguments=["--IPKernelApp.log_level=CRITICAL"], cwd=str(self.cwd), env=env)
 
     def run(self, notebook: Path, executed: Path, parameters: dict) -> tuple[str, str]:
         import nbformat
@@ -126,8 +127,8 @@ _kept: list[KernelLane] = []
 _kept_lock = threading.Lock()
 
 
-def _lane_key(kernel_name: str) -> tuple:
-    return kernel_name, frozenset(_kernel_env().items())
+def _lane_key(kernel_name: str, env: dict) -> tuple:
+    return kernel_name, frozenset(env.items())
 
 
 def _keeping() -> bool:
@@ -137,7 +138,7 @@ def _keeping() -> bool:
 def take_lane(kernel_name: str, cwd: Path) -> KernelLane:
     """A kept lane for this kernel and environment, if there is one alive, else a new lane."""
     if _keeping():
-        key = _lane_key(kernel_name)
+        key = _lane_key(kernel_name, _kernel_env())
         while True:
             with _kept_lock:
                 lane = next((lane for lane in _kept if lane.key == key), None)
