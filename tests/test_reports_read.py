@@ -70,45 +70,71 @@ def studies(tmp_path_factory, checked):
 ALL = ["sample", "la311", "receipt", "boston", "template", "one_event", "all_open", "ae"]
 
 
+class _Chromium:
+    """One headless Chromium for this module's fifteen readings, started when first asked for a
+    context (contexts share nothing): a launch costs about a CPU-second. Playwright's sync API
+    cannot run twice in one thread, so a test that runs its own (``studylib pdf``) stops it first."""
+
+    def __init__(self):
+        self._playwright = self._browser = None
+
+    def new_context(self, **options):
+        if self._browser is None:
+            self._playwright = need_browser()().start()
+            self._browser = self._playwright.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True,
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        return self._browser.new_context(**options)
+
+    def stop(self):
+        if self._browser is not None:
+            self._browser.close()
+            self._playwright.stop()
+        self._playwright = self._browser = None
+
+
+@pytest.fixture(scope="module")
+def browser(studies):
+    """The module's Chromium; it starts once every report is written, so no check runs beside it."""
+    shared = _Chromium()
+    yield shared
+    shared.stop()
+
+
 @pytest.mark.parametrize("study", ALL)
-def test_reports_read_well_on_a_desktop_and_a_phone(studies, study):
-    sync_playwright = need_browser()
+def test_reports_read_well_on_a_desktop_and_a_phone(studies, browser, study):
     out = studies[study]
     pages = sorted(p.name for p in out.glob("*.html"))
     assert pages == ["ae.html"] if study == "ae" else ("index.html" in pages and len(pages) == 7)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        for width in (1280, 390):
-            context = browser.new_context(offline=True, viewport={"width": width, "height": 900})
-            for name in pages:
-                page = context.new_page()
-                page.goto((out / name).as_uri())
-                # Folded sections hold charts and tables too: open them all, and read everything.
-                page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
-                scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-                assert scroll <= inner, (study, name, width, scroll)
-                alts = page.eval_on_selector_all("img:not(.icon)", "els => els.map(e => e.getAttribute('alt') || '')")
-                for alt in alts:
-                    assert len(alt) > 25 and "No description" not in alt, (study, name, alt)
-                icons = page.eval_on_selector_all("img.icon", "els => els.map(e => e.getAttribute('alt') || '')")
-                assert all(alt in CODE_WORDS.values() for alt in icons), (study, name, icons)
-                # Chart text reads at 10 CSS px or more: the smallest text of the image shown, scaled
-                # to the width it is shown at (on a phone the phone rendering is the one shown).
-                charts = page.eval_on_selector_all(
-                    "picture img", "els => els.map(e => [e.currentSrc === e.src, e.clientWidth, e.naturalWidth, "
-                                   "parseFloat(e.dataset.phoneTextPx)])")
-                for desktop, shown, natural, phone_px in charts:
-                    if width == 390:
-                        assert not desktop, (study, name, "the phone rendering is not the one shown")
-                        assert phone_px * shown / natural >= 10 - 1e-6, (study, name, phone_px, shown, natural)
-                text = page.inner_text("body")
-                for pattern in FORBIDDEN:
-                    found = re.search(pattern, text)
-                    assert not found, (study, name, pattern, text[max(found.start() - 80, 0):found.end() + 80])
-                page.close()
-            context.close()
-        browser.close()
+    for width in (1280, 390):
+        context = browser.new_context(offline=True, viewport={"width": width, "height": 900})
+        for name in pages:
+            page = context.new_page()
+            page.goto((out / name).as_uri())
+            # Folded sections hold charts and tables too: open them all, and read everything.
+            page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+            scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+            assert scroll <= inner, (study, name, width, scroll)
+            alts = page.eval_on_selector_all("img:not(.icon)", "els => els.map(e => e.getAttribute('alt') || '')")
+            for alt in alts:
+                assert len(alt) > 25 and "No description" not in alt, (study, name, alt)
+            icons = page.eval_on_selector_all("img.icon", "els => els.map(e => e.getAttribute('alt') || '')")
+            assert all(alt in CODE_WORDS.values() for alt in icons), (study, name, icons)
+            # Chart text reads at 10 CSS px or more: the smallest text of the image shown, scaled
+            # to the width it is shown at (on a phone the phone rendering is the one shown).
+            charts = page.eval_on_selector_all(
+                "picture img", "els => els.map(e => [e.currentSrc === e.src, e.clientWidth, e.naturalWidth, "
+                               "parseFloat(e.dataset.phoneTextPx)])")
+            for desktop, shown, natural, phone_px in charts:
+                if width == 390:
+                    assert not desktop, (study, name, "the phone rendering is not the one shown")
+                    assert phone_px * shown / natural >= 10 - 1e-6, (study, name, phone_px, shown, natural)
+            text = page.inner_text("body")
+            for pattern in FORBIDDEN:
+                found = re.search(pattern, text)
+                assert not found, (study, name, pattern, text[max(found.start() - 80, 0):found.end() + 80])
+            page.close()
+        context.close()
 
 
 def test_index_shows_the_headline_figures(studies):
@@ -216,48 +242,43 @@ def _pdf_pages(pdf: bytes) -> int:
 
 
 @pytest.mark.parametrize("study", ["sample", "la311", "receipt", "boston", "template", "one_event", "all_open"])
-def test_five_minutes_on_a_phone_and_a_board_pack_on_paper(studies, study):
+def test_five_minutes_on_a_phone_and_a_board_pack_on_paper(studies, browser, study):
     """Heights at 390 px; A4 pages; the print stylesheet: no navigation, no chart or table row split
     across pages, the headline and the date on page one."""
-    sync_playwright = need_browser()
     out = studies[study]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        context = browser.new_context(offline=True, viewport={"width": 390, "height": 844})
-        for path in sorted(out.glob("*.html")):
-            page = context.new_page()
-            page.goto(path.as_uri())
-            height = page.evaluate("document.documentElement.scrollHeight")
-            assert height <= PHONE_HEIGHTS.get(path.name, STAGE_PAGE_HEIGHT), (study, path.name, height)
-            # Everything folded is still there: one tap opens it, and no section is empty.
-            folded = page.eval_on_selector_all(
-                "details.section", "els => els.map(d => [d.open, d.querySelector('summary').textContent, "
-                "[...d.querySelectorAll('img, table, p, li, dl')].filter(e => !e.closest('summary')).length])")
-            for is_open, summary, shown in folded:
-                assert not is_open and summary.strip() and shown, (study, path.name, summary)
-            if path.name in A4_PAGES:
-                pages = _pdf_pages(page.pdf(format="A4"))
-                assert pages <= A4_PAGES[path.name], (study, path.name, pages)
-            page.emulate_media(media="print")
-            hidden = page.evaluate("[...document.querySelectorAll('nav, details.run-parameters')]"
-                                   ".every(e => getComputedStyle(e).display === 'none')")
-            assert hidden, (study, path.name, "navigation printed")
-            unsplit = page.evaluate("[...document.querySelectorAll('img, tr')]"
-                                    ".every(e => getComputedStyle(e).breakInside === 'avoid')")
-            assert unsplit, (study, path.name, "a chart or row may split across pages")
-            if path.name in A4_PAGES:
-                # Page one of A4 (297 mm less the margins) at 96 px an inch, at the printed width.
-                page.set_viewport_size({"width": round((210 - 28) / 25.4 * 96), "height": 1000})
-                page_one = (297 - 30) / 25.4 * 96
-                for selector in ([".headline"] if path.name == "index.html" else []) + ["h1"]:
-                    box = page.eval_on_selector(selector, "e => e.getBoundingClientRect().bottom")
-                    assert box <= page_one, (study, path.name, selector, box)
-                dated = "table.facts" if path.name == "index.html" else "p.dated"
-                assert page.eval_on_selector(dated, "e => e.getBoundingClientRect().bottom") <= page_one
-            page.close()
-        context.close()
-        browser.close()
+    context = browser.new_context(offline=True, viewport={"width": 390, "height": 844})
+    for path in sorted(out.glob("*.html")):
+        page = context.new_page()
+        page.goto(path.as_uri())
+        height = page.evaluate("document.documentElement.scrollHeight")
+        assert height <= PHONE_HEIGHTS.get(path.name, STAGE_PAGE_HEIGHT), (study, path.name, height)
+        # Everything folded is still there: one tap opens it, and no section is empty.
+        folded = page.eval_on_selector_all(
+            "details.section", "els => els.map(d => [d.open, d.querySelector('summary').textContent, "
+            "[...d.querySelectorAll('img, table, p, li, dl')].filter(e => !e.closest('summary')).length])")
+        for is_open, summary, shown in folded:
+            assert not is_open and summary.strip() and shown, (study, path.name, summary)
+        if path.name in A4_PAGES:
+            pages = _pdf_pages(page.pdf(format="A4"))
+            assert pages <= A4_PAGES[path.name], (study, path.name, pages)
+        page.emulate_media(media="print")
+        hidden = page.evaluate("[...document.querySelectorAll('nav, details.run-parameters')]"
+                               ".every(e => getComputedStyle(e).display === 'none')")
+        assert hidden, (study, path.name, "navigation printed")
+        unsplit = page.evaluate("[...document.querySelectorAll('img, tr')]"
+                                ".every(e => getComputedStyle(e).breakInside === 'avoid')")
+        assert unsplit, (study, path.name, "a chart or row may split across pages")
+        if path.name in A4_PAGES:
+            # Page one of A4 (297 mm less the margins) at 96 px an inch, at the printed width.
+            page.set_viewport_size({"width": round((210 - 28) / 25.4 * 96), "height": 1000})
+            page_one = (297 - 30) / 25.4 * 96
+            for selector in ([".headline"] if path.name == "index.html" else []) + ["h1"]:
+                box = page.eval_on_selector(selector, "e => e.getBoundingClientRect().bottom")
+                assert box <= page_one, (study, path.name, selector, box)
+            dated = "table.facts" if path.name == "index.html" else "p.dated"
+            assert page.eval_on_selector(dated, "e => e.getBoundingClientRect().bottom") <= page_one
+        page.close()
+    context.close()
 
 
 def _text(path) -> str:
@@ -331,7 +352,7 @@ def test_reports_fit_the_data_they_have(studies, study, page, absent, left_out):
     sentence = _text_of(note.group(1))
     for heading in left_out:
         assert heading in sentence, (study, heading, sentence)
-        assert f"<summary><h2" not in raw.split(heading)[0][-200:], (study, heading, "still shown")
+        assert "<summary><h2" not in raw.split(heading)[0][-200:], (study, heading, "still shown")
     headings = re.findall(r"<h2[^>]*>(.*?)</h2>", raw, flags=re.S)
     assert not any(_text_of(h).strip() in left_out for h in headings), (study, headings)
 
@@ -341,9 +362,10 @@ def _text_of(fragment: str) -> str:
     return html_lib.unescape(re.sub(r"<[^>]+>", "", fragment))
 
 
-def test_a_board_pack_of_the_whole_check(studies, tmp_path):
+def test_a_board_pack_of_the_whole_check(studies, browser, tmp_path):
     """studylib pdf: one A4 PDF, the front page first and every report from a new page."""
     need_browser()
+    browser.stop()          # studylib pdf runs Playwright itself, which cannot run beside the module's
     from studylib.check.pdf import pack_html
     from studylib.cli import main
     out = tmp_path / "board.pdf"
