@@ -7,6 +7,8 @@ rendered with the ``basic`` template and wrapped in a page of our own.
 """
 from __future__ import annotations
 
+import functools
+import threading
 from pathlib import Path
 
 from ..prose.show import cell_text
@@ -279,6 +281,24 @@ def _left_out_sentence(dropped: list[tuple[str, str]]) -> str:
     return f'<p class="left-out-note">Left out, as this data cannot support them: {escape("; ".join(parts))}.</p>'
 
 
+_EXPORTING = threading.Lock()
+
+
+@functools.lru_cache(maxsize=1)
+def _exporter():
+    """The reports' HTML exporter, made once a process: its templates compile for the first report
+    only (they took about half of each later render when every report made its own)."""
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+    config = Config()
+    config.HTMLExporter.exclude_input = True
+    config.HTMLExporter.exclude_input_prompt = True
+    config.HTMLExporter.exclude_output_prompt = True
+    config.HTMLExporter.template_name = "basic"
+    config.HTMLExporter.anchor_link_text = ""   # no pilcrow beside every heading in a manager's report
+    return HTMLExporter(config=config)
+
+
 def render_report(notebook: str | Path, out_html: str | Path, *, title: str,
                   parameters: dict | None = None, nav: str = "", counted_link: str = "") -> Path:
     """Render an executed notebook to a self-contained HTML report with no code.
@@ -290,8 +310,6 @@ def render_report(notebook: str | Path, out_html: str | Path, *, title: str,
     the title.
     """
     import nbformat
-    from nbconvert import HTMLExporter
-    from traitlets.config import Config
 
     nb = nbformat.read(str(notebook), as_version=4)
     nb.metadata.pop("widgets", None)   # widget state is the team's teaching forms, never the report's
@@ -299,13 +317,8 @@ def render_report(notebook: str | Path, out_html: str | Path, *, title: str,
                 if not {"parameters", "injected-parameters", TEACH_TAG} & set(c.get("metadata", {}).get("tags", []))]
     for cell in nb.cells:
         cell["outputs"] = [_plain(o) for o in cell.get("outputs", []) if not _is_noise(o)]
-    config = Config()
-    config.HTMLExporter.exclude_input = True
-    config.HTMLExporter.exclude_input_prompt = True
-    config.HTMLExporter.exclude_output_prompt = True
-    config.HTMLExporter.template_name = "basic"
-    config.HTMLExporter.anchor_link_text = ""   # no pilcrow beside every heading in a manager's report
-    body, _ = HTMLExporter(config=config).from_notebook_node(nb)
+    with _EXPORTING:      # the lanes of a check render at once; one exporter serves them in turn
+        body, _ = _exporter().from_notebook_node(nb)
     opened = {c.get("id") for c in nb.cells if OPEN_TAG in c.get("metadata", {}).get("tags", [])}
     body, dropped = _fold_sections(body, opened)
     body = _dated(body, parameters or {}, counted_link, _left_out_sentence(dropped))
