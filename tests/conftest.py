@@ -68,6 +68,12 @@ def need_browser():
     return sync_playwright
 
 
+def launch_chromium(playwright):
+    """Debian's Chromium, headless, started the way every browser test here starts it."""
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                      args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+
+
 @pytest.fixture(scope="session")
 def sample_study():
     from studylib import load_study

@@ -16,7 +16,7 @@ import urllib.request
 
 import pytest
 
-from conftest import CHROMIUM, ROOT, SAMPLE, need_browser
+from conftest import ROOT, SAMPLE, launch_chromium, need_browser
 from studylib.capture.store import CaptureStore
 
 # Slow: JupyterLab in a real browser (left out of the quick loop, python -m pytest -m "not slow").
@@ -116,7 +116,7 @@ def test_capture_form_in_jupyterlab(lab):
     sync_playwright = need_browser()
     url, token, study, kernel = lab
     with sync_playwright() as p:
-        browser = _chromium(p)
+        browser = launch_chromium(p)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         # The session and its kernel were started before the page opened: wait on states, not clicks.
         _open_and_run_all(page, url, token, kernel, "02a_capture.ipynb")
@@ -136,11 +136,6 @@ def test_capture_form_in_jupyterlab(lab):
     assert typed.iloc[0]["value_or_failure"] == "failure" and typed.iloc[0]["captured_by"] == "browser-test"
     assert typed.iloc[0]["service"] == "Housing repairs"
     assert typed.iloc[0]["received_at"].startswith("2025-03-14T10:30")
-
-
-def _chromium(p):
-    return p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
 
 
 def _open_and_run_all(page, url: str, token: str, kernel: str, notebook: str) -> None:
@@ -168,7 +163,7 @@ def test_results_stay_folded_until_the_learner_predicts(tmp_path):
     shutil.copytree(SAMPLE, study, ignore=shutil.ignore_patterns("predictions.yml", "reflections.yml", "capture.sqlite*"))
     with _jupyterlab(tmp_path, "03_capability.ipynb", {"study": str(study)}) as (url, token, kernel), \
             sync_playwright() as p:
-        browser = _chromium(p)
+        browser = launch_chromium(p)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         _open_and_run_all(page, url, token, kernel, "03_capability.ipynb")
         page.wait_for_selector("button:has-text('Save reflections')", timeout=180_000)   # the last cell ran

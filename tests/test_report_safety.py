@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import CHROMIUM, ROOT, SAMPLE, need_browser
+from conftest import ROOT, SAMPLE, launch_chromium, need_browser
 from studylib.text import configure_privacy, private, redact
 from studylib.prose.show import say, table
 from studylib.check.runner import run_check, stage_notebooks
@@ -116,8 +116,7 @@ def test_reports_in_a_browser_offline(hostile_reports):
     out, table, _ = hostile_reports
     pages = ["index.html"] + [f"{nb.stem}.html" for nb in stage_notebooks(ROOT / "notebooks")]
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = launch_chromium(p)
         context = browser.new_context(offline=True)
         outside: list[str] = []
 

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from conftest import CHROMIUM, ROOT, SAMPLE, need_browser, shared_file
+from conftest import ROOT, SAMPLE, launch_chromium, need_browser, shared_file
 from studylib.prose.show import CODE_WORDS
 from studylib.check.runner import run_check, run_notebook
 from studylib.read.scaffold import new_study
@@ -81,9 +81,7 @@ class _Chromium:
     def new_context(self, **options):
         if self._browser is None:
             self._playwright = need_browser()().start()
-            self._browser = self._playwright.chromium.launch(
-                executable_path=str(CHROMIUM), headless=True,
-                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            self._browser = launch_chromium(self._playwright)
         return self._browser.new_context(**options)
 
     def stop(self):
