@@ -154,6 +154,16 @@ def _outputs(page) -> str:
     return "\n".join(el.inner_text() for el in page.query_selector_all(".jp-OutputArea-output"))
 
 
+def _wait_for_outputs(page, test: str, timeout: float = 60_000) -> None:
+    """Wait until what the cells showed, as ``text``, passes ``test`` (a JavaScript expression):
+    JupyterLab draws outputs, and widgets redraw theirs, when it gets to them, later on a busy
+    machine. Out of time, the caller's assertions say what was shown."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_function("() => { const text = [...document.querySelectorAll('.jp-OutputArea-output')]"
+                               f".map(e => e.innerText).join('\\n'); return {test}; }}", timeout=timeout)
+
+
 def test_results_stay_folded_until_the_learner_predicts(tmp_path):
     """03_capability in JupyterLab with no predictions: the charts stay folded under a note until the
     prediction is saved through the form, then appear in place without running anything again."""
@@ -167,6 +177,7 @@ def test_results_stay_folded_until_the_learner_predicts(tmp_path):
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         _open_and_run_all(page, url, token, kernel, "03_capability.ipynb")
         page.wait_for_selector("button:has-text('Save reflections')", timeout=180_000)   # the last cell ran
+        _wait_for_outputs(page, "text.split(\"Folded until this stage's predictions are saved\").length > 5")
         text = _outputs(page)
         assert text.count("Folded until this stage's predictions are saved") >= 5
         assert "The verdict, the limits and the icons" not in text and "What the team expected" not in text
@@ -174,6 +185,8 @@ def test_results_stay_folded_until_the_learner_predicts(tmp_path):
         page.click("button:has-text('Save predictions')")
         page.wait_for_selector(".jp-OutputArea-output:has-text('The verdict, the limits and the icons')",
                                timeout=60_000)
+        _wait_for_outputs(page, "!text.includes(\"Folded until this stage's predictions are saved\") && "
+                                "text.includes('The team expected the longest wait to be 10 days')")
         text = _outputs(page)
         assert "Folded until this stage's predictions are saved" not in text
         assert "The team expected the longest wait to be 10 days" in text
