@@ -50,6 +50,23 @@ def need_module(name: str):
         pytest.skip(f"{name} is not installed")
 
 
+def assert_frames_identical(left, right):
+    """``pd.testing.assert_frame_equal``, exact, with each categorical column compared by its
+    categories (in order), its ordered flag and its codes, which is the same test: pandas compares
+    categoricals value by value as Python objects, about 2 s a column on BPIC12's 262,200 events."""
+    import pandas as pd
+    categorical = [c for c in left.columns if isinstance(left[c].dtype, pd.CategoricalDtype)]
+    for column in categorical:
+        assert column in right.columns, f"{column!r} is missing on the right"
+        assert isinstance(right[column].dtype, pd.CategoricalDtype), f"{column!r}: {right[column].dtype} on the right"
+        assert left[column].cat.ordered == right[column].cat.ordered, f"{column!r}: ordered differs"
+        pd.testing.assert_index_equal(left[column].cat.categories, right[column].cat.categories, obj=f"{column!r} categories")
+
+    def codes(frame):
+        return frame.assign(**{column: frame[column].cat.codes for column in categorical})
+    pd.testing.assert_frame_equal(codes(left), codes(right))
+
+
 CHROMIUM = Path("/usr/bin/chromium")
 
 

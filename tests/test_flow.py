@@ -16,7 +16,7 @@ from studylib.measures.paths import transitions, variants
 from studylib.prose.flow import open_case_sentence, target_sentence
 from studylib.measures.survival import KaplanMeier
 
-from conftest import need_module, shared_file
+from conftest import assert_frames_identical, need_module, shared_file
 
 # Cases and events of the real logs, as published with them (../shared/data/README.md).
 REAL_LOGS = {
@@ -495,17 +495,38 @@ def test_read_xes_through_rust_gives_the_same_frame(name, monkeypatch):
     rust_read = eventlog._read_with_rustxes
     given = []
     monkeypatch.setattr(eventlog, "_read_with_rustxes", lambda p: given.append(rust_read(p)) or given[-1])
-    pd.testing.assert_frame_equal(read_xes(path), own)             # through r4pm
+    assert_frames_identical(read_xes(path), own)             # through r4pm
     assert given.pop() is not None
     if name != "bpic2012.xes.gz":      # a named zone: the same conversion for every log, shown on the small ones
         amsterdam = own.assign(timestamp=own["timestamp"].dt.tz_convert("Europe/Amsterdam"))
-        pd.testing.assert_frame_equal(read_xes(path, timezone="Europe/Amsterdam"), amsterdam)
+        assert_frames_identical(read_xes(path, timezone="Europe/Amsterdam"), amsterdam)
         assert given.pop() is not None
     monkeypatch.setitem(sys.modules, "r4pm", None)                 # rustxes, where r4pm is missing
-    pd.testing.assert_frame_equal(read_xes(path), own)
+    assert_frames_identical(read_xes(path), own)
     assert given.pop() is not None
     monkeypatch.setitem(sys.modules, "rustxes", None)              # neither: the streaming reader
     assert rust_read(path) is None
+
+
+def test_the_quick_frame_comparison_still_finds_every_difference():
+    """assert_frames_identical (used above on BPIC12) fails where pandas' own comparison fails."""
+    frame = pd.DataFrame({"case_id": ["1", "2", "3"], "activity": pd.Categorical(["a", "b", "a"]),
+                          "timestamp": pd.to_datetime(["2025-01-01", "2025-01-02", "2025-01-03"], utc=True)})
+    assert_frames_identical(frame, frame.copy())
+    others = [frame.assign(activity=pd.Categorical(["a", "a", "a"], categories=["a", "b"])),         # a value
+              frame.assign(activity=pd.Categorical(["a", "b", "a"], categories=["b", "a"])),         # category order
+              frame.assign(activity=pd.Categorical(["a", "b", "a"], categories=["a", "b", "c"])),    # an extra category
+              frame.assign(activity=pd.Categorical(["a", "b", "a"], ordered=True)),
+              frame.assign(activity=["a", "b", "a"]),                                                # not categorical
+              frame.assign(case_id=["1", "2", "4"]),
+              frame.drop(columns="activity")]
+    for other in others:
+        with pytest.raises(AssertionError):
+            pd.testing.assert_frame_equal(frame, other)
+        with pytest.raises(AssertionError):
+            assert_frames_identical(frame, other)
+        with pytest.raises(AssertionError):
+            assert_frames_identical(other, frame)
 
 
 def test_read_xes_falls_back_to_say_what_rustxes_cannot(tmp_path):
