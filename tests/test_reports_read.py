@@ -159,9 +159,6 @@ def test_an_empty_chart_becomes_a_sentence(studies):
     ax.barh(["a"], [0])
     ax.set_title("Value and failure demand by channel")
     assert chart_html(fig).startswith("<p>Value and failure demand by channel: nothing to chart yet")
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     from studylib.charts.display import chart_is_empty
     fig, ax = plt.subplots()
     ax.barh(["a", "b"], [0, 0])
