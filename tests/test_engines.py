@@ -133,7 +133,8 @@ def test_duckdb_spills_to_disk_under_a_memory_limit(monkeypatch):
     n_cases, per = 300_000, 10
     case = np.repeat(np.arange(n_cases), per)
     t = (rng.integers(0, 200 * 86400, n_cases)[case] + np.cumsum(rng.integers(0, 86400, n_cases * per).reshape(n_cases, per), axis=1).ravel())
-    events = pd.DataFrame({"case_id": pd.Series(case).map("case-{:07d}".format).astype("str"),
+    ids = np.array([f"case-{i:07d}" for i in range(n_cases)], dtype=object)     # each case's id, once
+    events = pd.DataFrame({"case_id": pd.Series(ids[case], dtype="str"),
                            "activity": np.array([f"Step {i}" for i in range(12)], dtype=object)[rng.integers(0, 12, len(case))],
                            "timestamp": pd.to_datetime(t, unit="s", utc=True),
                            "resource": np.array(["A", "B", "C"], dtype=object)[rng.integers(0, 3, len(case))]})
