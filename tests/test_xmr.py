@@ -256,6 +256,52 @@ def test_anhoej_critical_values():
         assert anhoej_limits(n) == (longest, crossings), n
 
 
+def _exact_crossings_min_up_to(n_max: int) -> list[int]:
+    """qbinom(0.05, n - 1, 0.5) for every n from 1 to n_max, in exact integers, walked along n:
+    S(m, k) = sum of C(m, j) for j <= k; S(m + 1, k) = 2 S(m, k) - C(m, k); the quantile is the
+    smallest k with 20 S(m, k) >= 2^m, and moves by at most one from m to m + 1."""
+    out, k, c, s = [], 0, 1, 1            # m = 0: C(0, 0) = 1, S(0, 0) = 1
+    for m in range(n_max):
+        if m:
+            s, c = 2 * s - c, c * m // (m - k)        # from m - 1 to m at the same k
+        while k > 0 and 20 * (s - c) >= 2 ** m:      # S(m, k - 1) already enough
+            s, c, k = s - c, c * k // (m - k + 1), k - 1
+        while 20 * s < 2 ** m:
+            c, k = c * (m - k) // (k + 1), k + 1
+            s += c
+        out.append(k)
+    return out
+
+
+def test_anhoej_crossings_are_the_exact_binomial_quantile_for_every_n_up_to_5000():
+    exact = _exact_crossings_min_up_to(5000)
+    table = pd.read_csv(shared_file("spc/anhoej_critical_values_10_100.csv"))
+    assert [exact[n - 1] for n in table.iloc[:, 0]] == table.iloc[:, 2].tolist()   # the walk itself, held to qicharts2
+    got = [anhoej_limits(n)[1] for n in range(1, 5001)]
+    wrong = [(n, g, e) for n, g, e in zip(range(1, 5001), got, exact) if g != e]
+    assert not wrong, wrong[:10]
+
+
+def test_anhoej_limits_at_a_million_points():
+    from scipy.stats import binom
+    longest, cmin = anhoej_limits(1_000_000)
+    assert longest == round(np.log2(1_000_000) + 3) == 23
+    # the quantile's own definition, from the binomial distribution function
+    assert binom.cdf(cmin, 999_999, 0.5) >= 0.05 > binom.cdf(cmin - 1, 999_999, 0.5)
+    assert cmin == binom.ppf(0.05, 999_999, 0.5) == 499_177
+
+
+def test_anhoej_limits_fall_back_to_the_exact_sum_where_the_float_is_too_close_to_call(monkeypatch):
+    import sys
+    module = sys.modules["studylib.measures.xmr"]       # the package's name xmr is the function
+    calls = []
+    exact = module._crossings_min_exact
+    monkeypatch.setattr(module, "_crossings_min_exact", lambda *a: calls.append(a) or exact(*a))
+    assert anhoej_limits(2000)[1] == _exact_crossings_min_up_to(2000)[-1] and not calls
+    monkeypatch.setattr(module, "_QUANTILE_MARGIN", 1.0)       # every answer "too close"
+    assert anhoej_limits(2000)[1] == _exact_crossings_min_up_to(2000)[-1] and calls == [(1999, 0.05)]
+
+
 def test_points_on_the_median_are_not_useful():
     r = runs_analysis([1, 2, 3, 3, 3, 4, 5]).iloc[0]
     assert r["n_useful"] == 4 and r["n_crossings"] == 1 and r["longest_run"] == 2
