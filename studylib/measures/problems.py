@@ -125,6 +125,24 @@ def _near_pairs(idx, lat, lon, t_days, keys, radius_m, window_days):
     return np.concatenate(found_a), np.concatenate(found_b)
 
 
+def _channels_by_problem(pairs: pd.DataFrame) -> pd.Series:
+    """Each problem's distinct channels, sorted and ", "-joined, indexed by problem id.
+
+    A problem's set of channels is a bit mask over the channels found, so that only each distinct
+    set is joined in Python, not each problem (a million problems have a handful of sets).
+    """
+    pairs = pairs.dropna().astype({"channel": str}).drop_duplicates()
+    names, codes = np.unique(pairs["channel"].to_numpy(dtype=object), return_inverse=True)
+    if len(names) > 62:        # more channels than bits: one join per problem
+        ordered = pairs.sort_values(["problem_id", "channel"], kind="stable")
+        return ordered.groupby("problem_id", sort=False)["channel"].agg(", ".join)
+    masks = pd.Series(np.left_shift(np.int64(1), codes.astype(np.int64)), index=pairs.index)
+    mask = masks.groupby(pairs["problem_id"].to_numpy(), sort=False).sum()
+    distinct = pd.unique(mask.to_numpy())
+    words = {m: ", ".join(names[i] for i in range(len(names)) if m >> i & 1) for m in distinct}
+    return pd.Series(mask.map(words).to_numpy(dtype=object), index=mask.index, name="channel")
+
+
 def problem_table(linked: pd.DataFrame) -> pd.DataFrame:
     """One row per problem, most contacts first.
 
@@ -147,10 +165,7 @@ def problem_table(linked: pd.DataFrame) -> pd.DataFrame:
     if "demand_type" in frame:
         agg["demand_type"] = ("demand_type", "first")
     if "channel" in frame:
-        # One join per problem over its distinct channels, sorted: no Python call per group.
-        pairs = (frame[["problem_id", "channel"]].dropna().astype({"channel": str}).drop_duplicates()
-                 .sort_values(["problem_id", "channel"], kind="stable"))
-        channels = pairs.groupby("problem_id", sort=False)["channel"].agg(", ".join)
+        channels = _channels_by_problem(frame[["problem_id", "channel"]])
     for col in ("latitude", "longitude"):
         if col in frame:
             frame[col] = pd.to_numeric(frame[col], errors="coerce")
