@@ -123,7 +123,8 @@ def capability(times: pd.DataFrame, *, clock: str = "customer", order: str = "ar
     result["lower_limit_shown"] = result["lower_limit"].clip(lower=0)
     result.attrs.update(clock=clock, order=order, target=target, open_left_out=int(is_open.sum()),
                         as_of=times.attrs.get("as_of", finished[end_col].max() if len(finished) else None),
-                        open_arrivals=part.loc[is_open, "customer_start"].dropna().tolist(),
+                        # one index, not a list of timestamps: pandas copies attrs deeply at every step
+                        open_arrivals=pd.DatetimeIndex(part.loc[is_open, "customer_start"].dropna()),
                         changes=applied, unit=times.attrs.get("unit", "days"), service=service)
     # Cases at the edge of the window (see _edge): drawn apart and left out of every verdict.
     result["edge"] = False
@@ -172,10 +173,11 @@ def _edge(part: pd.DataFrame, attrs: dict, group: int, current: bool, days: floa
         if not current or as_of is None:
             return np.zeros(len(part), dtype=bool)
         # Only where slow cases of those days are still open: from the first of them on.
-        still_open = [a for a in attrs.get("open_arrivals", []) if a > pd.Timestamp(as_of) - span]
-        if not still_open:
+        arrivals = attrs.get("open_arrivals")
+        still_open = arrivals[arrivals > pd.Timestamp(as_of) - span] if arrivals is not None else []
+        if not len(still_open):
             return np.zeros(len(part), dtype=bool)
-        return (part["arrived"] >= min(still_open)).to_numpy()
+        return (part["arrived"] >= still_open.min()).to_numpy()
     changes = attrs.get("changes") or []
     began = changes[group - 1]["date"] if 0 < group <= len(changes) else part["arrived"].min()
     return (part["finished"] < began + span).to_numpy()
