@@ -26,9 +26,7 @@ def variants(events, times: pd.DataFrame | None = None, *, top: int | None = 10,
         ``times`` from :func:`case_times` is given). ``attrs["n_variants"]`` counts all variants.
     """
     if engine == "pandas":
-        frame = ordered_events(read_events(events))
-        grouped = frame.groupby("case_id", sort=True)["activity"]
-        table = pd.DataFrame({"variant": grouped.agg(lambda s: separator.join(s)), "n_steps": grouped.size()})
+        table = _case_paths(ordered_events(read_events(events)), separator)
         out = None
     else:
         from ..engines.queries import variant_paths
@@ -51,6 +49,42 @@ def variants(events, times: pd.DataFrame | None = None, *, top: int | None = 10,
     out = out[cols]
     out.attrs["n_variants"] = len(out)
     return out.head(top) if top else out
+
+
+def _case_paths(frame: pd.DataFrame, separator: str) -> pd.DataFrame:
+    """Each case's path, from events in (case, time, recorded order): ``variant, n_steps``, indexed
+    by case id.
+
+    Paths are told apart as a trie is built, one step at a time over all cases at once: a case's
+    node after k steps is its node after k - 1 steps and its k-th activity, numbered afresh. Two
+    cases end on the same node exactly when their paths are the same, so only one case of each
+    distinct path is joined into words (a million cases, a few hundred paths).
+    """
+    n = len(frame)
+    if n == 0:
+        return pd.DataFrame({"variant": pd.Series([], dtype=str), "n_steps": pd.Series([], dtype="int64")},
+                            index=pd.Index([], name="case_id"))
+    codes, names = pd.factorize(frame["activity"], sort=False)
+    case = frame["case_id"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, case[1:] != case[:-1]])
+    lengths = np.diff(np.r_[starts, n])
+    position = np.arange(n) - np.repeat(starts, lengths)
+    by_position = np.argsort(position, kind="stable")
+    bounds = np.searchsorted(position[by_position], np.arange(lengths.max() + 1))
+    node = np.empty(n, dtype=np.int64)
+    count = 0
+    for k in range(lengths.max()):
+        at = by_position[bounds[k]:bounds[k + 1]]
+        parent = node[at - 1] if k else np.zeros(len(at), dtype=np.int64)
+        _, numbered = np.unique(parent * len(names) + codes[at], return_inverse=True)
+        node[at] = numbered.reshape(-1) + count
+        count += int(numbered.max()) + 1
+    last = node[starts + lengths - 1]
+    paths, first_case = np.unique(last, return_index=True)
+    words = {path: separator.join(names[codes[starts[i]:starts[i] + lengths[i]]])
+             for path, i in zip(paths, first_case)}
+    return pd.DataFrame({"variant": pd.Series(last).map(words).to_numpy(dtype=object), "n_steps": lengths},
+                        index=pd.Index(case[starts], name="case_id"))
 
 
 def transitions(events, *, engine: str = "pandas", memory_limit: str | None = None) -> pd.DataFrame:
