@@ -152,6 +152,16 @@ def test_manifest_records_the_run(sample_reports):
     assert [s["notebook"] for s in manifest["stages"]] == [nb.name for nb in stage_notebooks(NOTEBOOKS)]
     assert all(s["seconds"] > 0 for s in manifest["stages"])
     assert manifest["seconds"]["total"] >= max(s["seconds"] for s in manifest["stages"])
+    # Where the time went, part by part, so that the next slow part is found by reading a table.
+    seconds = manifest["seconds"]
+    assert list(seconds["parts"]) == ["classify", "link", "demand tables", "flow", "capability and verdicts",
+                                      "system conditions", "words"]
+    assert sum(seconds["parts"].values()) <= seconds["compute"] + 0.05
+    assert seconds["read"] > 0 and seconds["save results"] > 0
+    assert all(stage["status"] == "ok" for stage in manifest["stages"])
+    for stage in manifest["stages"]:
+        parts = stage["waited_seconds"] + stage["notebook_seconds"] + stage["html_seconds"]
+        assert stage["notebook_seconds"] > 0 and abs(parts - stage["seconds"]) <= 0.05, stage
 
 
 @pytest.mark.slow

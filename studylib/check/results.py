@@ -10,7 +10,9 @@ JupyterLab computes it from its study folder (:func:`check_results`).
 from __future__ import annotations
 
 import pickle
+import time
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,6 +83,9 @@ class CheckResults:
         The team's predictions (``predictions.yml``), by key, as read when the check was computed.
     reflections : dict
         What the team wrote after each stage (``reflections.yml``): stage -> prompt -> text.
+    seconds : dict
+        How long each part of the computation took (part -> seconds, in the order they ran), for
+        ``run_manifest.json`` and ``benchmarks/bench_large.py``.
     """
 
     study: Study
@@ -97,6 +102,7 @@ class CheckResults:
     conditions: dict = field(default_factory=dict)
     predictions: dict = field(default_factory=dict)
     reflections: dict = field(default_factory=dict)
+    seconds: dict = field(default_factory=dict)
 
     def status(self, notebook: str) -> str:
         rec = self.stages[self.stages["notebook"] == notebook]
@@ -108,6 +114,17 @@ class CheckResults:
     def __repr__(self) -> str:
         ok = ", ".join(f"{r.stage} {r.status}" for r in self.stages.itertuples())
         return f"<CheckResults {self.study.name!r}: {ok}; {len(self.caveats)} caveats>"
+
+
+@contextmanager
+def timed(seconds: dict | None, part: str):
+    """Add the time the block takes to ``seconds[part]`` (nothing when ``seconds`` is None)."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        if seconds is not None:
+            seconds[part] = seconds.get(part, 0.0) + time.perf_counter() - started
 
 
 def select_contacts(study: Study, settings: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -152,20 +169,24 @@ def _targets(config: dict, services, settings: dict) -> dict:
     return out
 
 
-def _demand(study: Study, settings: dict, systems: pd.DataFrame) -> dict:
+def _demand(study: Study, settings: dict, systems: pd.DataFrame, seconds: dict | None = None) -> dict:
     from ..measures import demand as dm
     from ..measures.problems import link_problems, problem_table
     contacts, left_out = select_contacts(study, settings)
-    if study.demand_codebook is not None:
-        classified = dm.classify_demand(contacts, study.demand_codebook)
-    else:
-        labelled = contacts["demand_type"].notna()
-        classified = contacts.assign(matched_by=labelled.map({True: "hand label", False: "none"}),
-                                     needs_review=~labelled)
+    with timed(seconds, "classify"):
+        if study.demand_codebook is not None:
+            classified = dm.classify_demand(contacts, study.demand_codebook)
+        else:
+            labelled = contacts["demand_type"].notna()
+            classified = contacts.assign(matched_by=labelled.map({True: "hand label", False: "none"}),
+                                         needs_review=~labelled)
     changes = study.config.get("system_changes") or []
     classified = pd.concat([classified, assign_systems(classified["received_at"], classified["service"], changes)],
                            axis=1)
-    linked = link_problems(classified, radius_m=settings["radius_m"], window_days=settings["window_days"])
+    with timed(seconds, "link"):
+        linked = link_problems(classified, radius_m=settings["radius_m"], window_days=settings["window_days"])
+        problems = problem_table(linked)
+    demand_started = time.perf_counter()
     start, end = settings.get("period_start"), settings.get("period_end")
     if end is not None and settings.get("as_of") is not None:
         end = min(end, settings["as_of"])       # the weeks after the as-of date are not in the data: no gap
@@ -173,7 +194,6 @@ def _demand(study: Study, settings: dict, systems: pd.DataFrame) -> dict:
     received = classified["received_at"]
     costs = study.config.get("channel_costs") or None
     from ..measures.customers import customer_kinds, customer_patterns, failure_per_problem, ni14_comparison
-    problems = problem_table(linked)
     out = {
         "classified": classified,
         "left_out": left_out,
@@ -204,6 +224,8 @@ def _demand(study: Study, settings: dict, systems: pd.DataFrame) -> dict:
         "period": (start, end),
     }
     out["verdicts"] = dm.weekly_verdicts(out["predictability"])
+    if seconds is not None:
+        seconds["demand tables"] = time.perf_counter() - demand_started
     return out
 
 
@@ -326,14 +348,18 @@ def compute_check(study: Study, settings: dict | None = None, *, load_caveats: l
     services = sorted(set(study.config.get("services") or [])
                       | set(study.demand["service"].dropna().astype(str)) | set(study.events["service"].dropna().astype(str)))
     systems = system_periods(study.config.get("system_changes") or [], services)
-    demand = _caught("Demand", caveats, lambda: _demand(study, settings, systems)) if study.has_demand else {}
+    seconds: dict[str, float] = {}
+    demand = _caught("Demand", caveats, lambda: _demand(study, settings, systems, seconds)) if study.has_demand else {}
     if demand and demand["classified"].empty:
         demand = {}
         caveats.append({"stage": "Demand", "caveat": "No contact falls inside the study period, so there is no "
                                                      "demand to study; check period: in study.yml."})
-    flow = _caught("Flow", caveats, lambda: _flow(study, settings)) if study.has_events else {}
-    capability = _caught("Capability", caveats, lambda: _capability(study, settings, flow["times"])) if flow else {}
-    conditions = _caught("System conditions", caveats, lambda: _conditions(study, demand, flow))
+    with timed(seconds, "flow"):
+        flow = _caught("Flow", caveats, lambda: _flow(study, settings)) if study.has_events else {}
+    with timed(seconds, "capability and verdicts"):
+        capability = _caught("Capability", caveats, lambda: _capability(study, settings, flow["times"])) if flow else {}
+    with timed(seconds, "system conditions"):
+        conditions = _caught("System conditions", caveats, lambda: _conditions(study, demand, flow))
     from ..measures.purpose import what_matters
     purpose = {"matters": what_matters(study.demand), "matters_by_service": what_matters(study.demand, by="service")}
 
@@ -347,9 +373,10 @@ def compute_check(study: Study, settings: dict | None = None, *, load_caveats: l
     results = CheckResults(study=study, settings=settings, systems=systems, stages=stage_table(available),
                            caveats=pd.DataFrame(caveats, columns=["stage", "caveat"]).drop_duplicates(ignore_index=True),
                            purpose=purpose, demand=demand, flow=flow, capability=capability, conditions=conditions,
-                           predictions=predictions, reflections=reflections)
-    results.prose = summary_prose(results)
-    results.headlines = stage_headlines(results)
+                           predictions=predictions, reflections=reflections, seconds=seconds)
+    with timed(seconds, "words"):
+        results.prose = summary_prose(results)
+        results.headlines = stage_headlines(results)
     return results
 
 

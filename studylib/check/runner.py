@@ -209,6 +209,7 @@ def run_check(study: str | Path | None = None, out: str | Path = "reports", *,
     started_all = time.perf_counter()
     # A data or study.yml problem stops here, once, before any kernel.
     loaded, load_notes = collect_caveats(lambda: load_study(study))
+    read_in = time.perf_counter() - started_all
     settings = resolve_settings(loaded.config, parameters)
     from .results import check_as_of
     check_as_of(loaded, settings)
@@ -221,7 +222,8 @@ def run_check(study: str | Path | None = None, out: str | Path = "reports", *,
     results_file = private / "results.pkl"
     try:
         return _run_stages(loaded, load_notes, settings, study, out, results_file, notebooks_dir=notebooks_dir,
-                           progress=progress, kernel_name=kernel_name, jobs=jobs, started_all=started_all)
+                           progress=progress, kernel_name=kernel_name, jobs=jobs, started_all=started_all,
+                           read_in=read_in)
     finally:
         shutil.rmtree(private, ignore_errors=True)
 
@@ -244,7 +246,8 @@ def _check_out(out: Path, study: Path) -> None:
 
 
 def _run_stages(loaded, load_notes: list[str], settings: dict, study: Path, out: Path, results_file: Path, *,
-                notebooks_dir, progress: bool, kernel_name: str, jobs: int | None, started_all: float) -> pd.DataFrame:
+                notebooks_dir, progress: bool, kernel_name: str, jobs: int | None, started_all: float,
+                read_in: float = 0.0) -> pd.DataFrame:
     """Compute the results into ``results_file`` while lanes of kernels run the stage notebooks on them."""
     from tqdm.auto import tqdm
 
@@ -281,6 +284,8 @@ def _run_stages(loaded, load_notes: list[str], settings: dict, study: Path, out:
         return {"stage": titles[nb], "notebook": nb.name, "status": "skipped", "seconds": 0.0,
                 "report": html_path.name, "error": reason}
 
+    results_ready = [float("inf")]     # when the results file was written (a stage may wait for it)
+
     def one(nb: Path, lane: KernelLane | None, lane_error: str) -> dict:
         started = time.perf_counter()
         html_path = out / f"{nb.stem}.html"
@@ -289,12 +294,17 @@ def _run_stages(loaded, load_notes: list[str], settings: dict, study: Path, out:
             status, error = "failed", lane_error
         else:
             status, error = lane.run(nb, executed, routed[nb])
+        ran = time.perf_counter()
         if executed.exists():
             render_report(executed, html_path, title=titles[nb], nav=nav, parameters=settings,
                           counted_link=counted_link if nb.stem != "00_summary" else f"#{COUNTED_ID}")
+        waited = max(0.0, min(results_ready[0], ran) - started)
         return {"stage": titles[nb], "notebook": nb.name, "status": status,
                 "seconds": round(time.perf_counter() - started, 2),
-                "report": html_path.name if html_path.exists() else "", "error": error}
+                "report": html_path.name if html_path.exists() else "", "error": error,
+                # where the time went: waiting for the results, the notebook itself, its HTML
+                "waited_seconds": round(waited, 2), "notebook_seconds": round(ran - started - waited, 2),
+                "html_seconds": round(time.perf_counter() - ran, 2)}
 
     # Lanes of kernels take stages from a queue; they start while the results are computed.
     workers = max(1, min(len(notebooks), jobs or os.cpu_count() or 1))
@@ -328,7 +338,7 @@ def _run_stages(loaded, load_notes: list[str], settings: dict, study: Path, out:
     threads = [threading.Thread(target=lane_worker, daemon=True) for _ in range(min(workers, max(len(queued), 1)))]
     for thread in threads:
         thread.start()
-    computed_in = 0.0
+    computed_in = saved_in = 0.0
     try:
         t0 = time.perf_counter()
         try:
@@ -337,8 +347,10 @@ def _run_stages(loaded, load_notes: list[str], settings: dict, study: Path, out:
             # The kernels waiting for the results are told, so that they stop at once.
             results_file.with_suffix(".failed").write_text(f"{type(exc).__name__}: {exc}", encoding="utf-8")
             raise
-        save_results(results, results_file)
         computed_in = time.perf_counter() - t0
+        save_results(results, results_file)
+        results_ready[0] = time.perf_counter()
+        saved_in = results_ready[0] - t0 - computed_in
         for nb in sorted(notebooks, key=_longest_first):
             if nb in queued:
                 continue
@@ -356,8 +368,9 @@ def _run_stages(loaded, load_notes: list[str], settings: dict, study: Path, out:
     for nb in notebooks:
         if skipped(nb, results) and done.get(nb, {}).get("status") != "skipped":
             done[nb] = skip_page(nb)      # started early, but it has nothing to show after all
-    table = pd.DataFrame([done[nb] for nb in notebooks],
-                         columns=["stage", "notebook", "status", "seconds", "report", "error"])
+    timing = ["waited_seconds", "notebook_seconds", "html_seconds"]
+    records = [done[nb] for nb in notebooks]
+    table = pd.DataFrame(records, columns=["stage", "notebook", "status", "seconds", "report", "error"])
     caveats = results.caveats.to_dict("records")
     table.attrs["caveats"] = [c["caveat"] for c in caveats]
     (out / "index.html").write_text(index_page(results, table, run_at=run_at), encoding="utf-8")
@@ -370,8 +383,11 @@ def _run_stages(loaded, load_notes: list[str], settings: dict, study: Path, out:
                 # the results file was the run's own and is gone: the study is what each stage was given
                 "parameters": {nb.name: {"study": routed[nb]["study"]} for nb in notebooks},
                 "inputs_sha256": _checksums(study, results.study.config), "versions": _versions(), "caveats": caveats,
-                "seconds": {"compute": round(computed_in, 2), "total": round(time.perf_counter() - started_all, 2)},
-                "stages": [{**rec, "error": hide(rec["error"])} for rec in table.to_dict("records")]}
+                "seconds": {"read": round(read_in, 2), "compute": round(computed_in, 2),
+                            "parts": {k: round(v, 2) for k, v in results.seconds.items()},
+                            "save results": round(saved_in, 2), "total": round(time.perf_counter() - started_all, 2)},
+                "stages": [{**rec, "error": hide(rec["error"]), **{k: done_rec[k] for k in timing if k in done_rec}}
+                           for rec, done_rec in zip(table.to_dict("records"), records)]}
     (out / "run_manifest.json").write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
     return table
 
