@@ -369,3 +369,57 @@ def test_a_real_deterioration_is_not_predictable_and_says_why(tmp_path):
     caption = capability_caption(chart)
     assert "the system is not predictable (day by day, a run of" in caption
     assert "so no range can be promised" in caption and "anywhere between" not in caption.split("Before it")[0]
+
+
+def _count_verdicts(monkeypatch) -> list:
+    """Every call of system_verdict from now on, one entry each (the series' length)."""
+    import sys
+    module = sys.modules["studylib.measures.capability"]
+    real, calls = module.system_verdict, []
+
+    def counting(part, **kwargs):
+        calls.append(len(part))
+        return real(part, **kwargs)
+    monkeypatch.setattr(module, "system_verdict", counting)
+    return calls
+
+
+@pytest.mark.slow
+def test_each_verdict_is_computed_once_a_check(sample_study, monkeypatch, tmp_path):
+    """compute_check judges each system of each chart once (both clocks, the daily averages); the
+    words, the front page, the predictions, the exercises and the capability notebook read those
+    verdicts and judge nothing again."""
+    from IPython.core.interactiveshell import InteractiveShell
+    import nbformat
+    from studylib import compute_check
+    from studylib.check.results import save_results
+    from studylib.teaching.exercises import EXERCISES
+    from studylib.teaching.predictions import PREDICTIONS
+    calls = _count_verdicts(monkeypatch)
+    results = compute_check(sample_study)
+    c = results.capability
+    # one verdict a system: repairs before and after the change, on both clocks and day by day
+    systems = sum(len(frame) for group in ("limits", "other_limits", "daily_limits") for frame in c[group].values())
+    assert c["daily"] and systems == 6
+    assert len(calls) == systems
+    judged = len(calls)
+
+    for key, exercise in EXERCISES.items():
+        if key.startswith("capability."):
+            exercise.answer(results)
+    for prediction in PREDICTIONS.values():
+        prediction.result(results)
+    saved = save_results(results, tmp_path / "results.pkl")
+    notebook = nbformat.read(ROOT / "notebooks" / "03_capability.ipynb", as_version=4)
+    shell = InteractiveShell.instance()
+    try:
+        shell.user_ns.update(study=str(ROOT / "data" / "sample"), results=str(saved))
+        for cell in notebook.cells:
+            if cell.cell_type == "code" and "parameters" not in cell.metadata.get("tags", []):
+                source = "\n".join(line for line in cell.source.splitlines() if not line.startswith("%"))
+                outcome = shell.run_cell(source, silent=True)        # no inline backend outside a kernel
+                assert outcome.error_in_exec is None and outcome.error_before_exec is None, cell.source
+    finally:
+        InteractiveShell.clear_instance()
+        plt.close("all")
+    assert len(calls) == judged, "a verdict was computed again after the check"

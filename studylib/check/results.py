@@ -257,11 +257,24 @@ def _flow(study: Study, settings: dict) -> dict:
 
 
 def _capability(study: Study, settings: dict, times: pd.DataFrame) -> dict:
-    from ..measures.capability import capability_charts
+    """The capability charts on both clocks, and every verdict on them, each computed once here:
+    ``limits`` and ``other_limits`` (each chart's :func:`~studylib.measures.capability.limits_by_system`,
+    by name), ``daily`` and ``daily_limits`` (the daily average charts, where a system finishes
+    many cases a day), and ``table`` (:func:`~studylib.measures.capability.capability_limits`).
+    Words, exercises and notebooks read these; none judges a system again."""
+    from ..measures.capability import capability_charts, capability_limits, daily_averages, limits_by_system
     clock, other = settings["clock"], "organisation" if settings["clock"] == "customer" else "customer"
     kwargs = {"order": settings["order"], "target": settings.get("target")}
-    return {"clock": clock, "charts": capability_charts(times, study.config, clock=clock, **kwargs),
-            "other_clock": other, "other": capability_charts(times, study.config, clock=other, **kwargs)}
+    charts = capability_charts(times, study.config, clock=clock, **kwargs)
+    other_charts = capability_charts(times, study.config, clock=other, **kwargs)
+    limits = {name: limits_by_system(chart) for name, chart in charts.items()}
+    daily = {name: d for name, chart in charts.items()
+             if (d := daily_averages(chart, stats=limits[name])) is not None}
+    return {"clock": clock, "charts": charts, "limits": limits,
+            "daily": daily, "daily_limits": {name: limits_by_system(d, unit="days") for name, d in daily.items()},
+            "table": capability_limits(charts, stats=limits),
+            "other_clock": other, "other": other_charts,
+            "other_limits": {name: limits_by_system(chart) for name, chart in other_charts.items()}}
 
 
 def _conditions(study: Study, demand: dict, flow: dict) -> dict:

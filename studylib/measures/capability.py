@@ -261,12 +261,13 @@ def limits_by_system(result: pd.DataFrame, *, unit: str | None = None) -> pd.Dat
     return out
 
 
-def daily_averages(result: pd.DataFrame) -> pd.DataFrame | None:
+def daily_averages(result: pd.DataFrame, *, stats: pd.DataFrame | None = None) -> pd.DataFrame | None:
     """The daily average chart of a capability chart whose systems finish many cases a day
     (:data:`MANY_A_DAY`), as Vanguard's capability charts plot it: one point per day, the average
     end-to-end time of the cases that arrived that day (finished, in completion order), limits
     recalculated at each change. Its limits are limits of a day's average, never of one case.
-    None where no system has so many cases a day.
+    None where no system has so many cases a day. ``stats``: the chart's :func:`limits_by_system`,
+    where the caller has it (computed here otherwise).
 
     Returns
     -------
@@ -276,7 +277,7 @@ def daily_averages(result: pd.DataFrame) -> pd.DataFrame | None:
     """
     if "arrived" not in result or result.empty:
         return None
-    stats = limits_by_system(result)
+    stats = limits_by_system(result) if stats is None else stats
     if not stats["by_day"].any():
         return None
     days = (result.assign(day=result[_day_column(result.attrs)].dt.floor("D"), edge=result.get("edge", False))
@@ -324,12 +325,14 @@ def capability_charts(times: pd.DataFrame, config: dict, *, clock: str = "custom
     return {name: chart for name, chart in charts.items() if len(chart)}
 
 
-def capability_limits(charts: dict[str, pd.DataFrame], *, points: str = "cases") -> pd.DataFrame:
+def capability_limits(charts: dict[str, pd.DataFrame], *, points: str = "cases",
+                      stats: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
     """The current system's verdict, limits and Making Data Count icons of each chart, one row per chart.
 
     Limits and assurance are given only where :func:`limits_by_system` says the system is
     predictable; otherwise ``status`` says why they are left empty. The variation icon of the
-    latest point stays Making Data Count's: it describes a point, not the system.
+    latest point stays Making Data Count's: it describes a point, not the system. ``stats``: each
+    chart's :func:`limits_by_system` by name, where the caller has them (computed here otherwise).
 
     Returns
     -------
@@ -348,14 +351,14 @@ def capability_limits(charts: dict[str, pd.DataFrame], *, points: str = "cases")
         if "edge" in current and not current["edge"].all():
             current = current[~current["edge"].astype(bool)]   # the latest case judged, not a quick one at the edge
         row = xmr_summary(current).iloc[0].to_dict()
-        stats = limits_by_system(result, unit=points).iloc[-1]
-        promised = stats["status"] == "predictable"
-        status = {"predictable": "predictable", "too few": f"too few {points} ({stats['n']}) to judge",
-                  "not predictable": "not predictable"}[stats["status"]]
-        rows.append({"chart": name, points: int(stats["n"]), "status": status, "mean": row["mean"],
+        stats_now = (limits_by_system(result, unit=points) if stats is None else stats[name]).iloc[-1]
+        promised = stats_now["status"] == "predictable"
+        status = {"predictable": "predictable", "too few": f"too few {points} ({stats_now['n']}) to judge",
+                  "not predictable": "not predictable"}[stats_now["status"]]
+        rows.append({"chart": name, points: int(stats_now["n"]), "status": status, "mean": row["mean"],
                      "lower limit": max(row["lower_limit"], 0) if promised else np.nan,
                      "upper limit": row["upper_limit"] if promised else np.nan,
-                     "exceptions": int(stats["exceptions"]),
+                     "exceptions": int(stats_now["exceptions"]),
                      f"latest {points.rstrip('s')}": row["variation"], "target": row["target"],
                      "assurance": row["assurance"] if promised else None})
     return pd.DataFrame(rows, columns=["chart", points, "status", "mean", "lower limit", "upper limit", "exceptions",

@@ -100,7 +100,7 @@ def summary_prose(results) -> dict[str, dict[str, str]]:
     charts = results.capability.get("charts") if results.capability else None
     if charts:
         name, chart = next(reversed(charts.items()))
-        out["Capability"] = capability_prose(chart, name=name.lower())
+        out["Capability"] = capability_prose(chart, name=name.lower(), stats=results.capability["limits"][name])
     elif results.flow:
         out["Capability"] = unfinished_prose(results.flow["times"])
     if results.flow:
@@ -137,7 +137,8 @@ def stage_headlines(results) -> dict[str, str]:
                          else "No contact is labelled value or failure yet.")
     charts = results.capability.get("charts") if results.capability else None
     if charts:
-        out["Capability"] = capability_headline(next(reversed(charts.values())))
+        name = next(reversed(charts))
+        out["Capability"] = capability_headline(charts[name], stats=results.capability["limits"][name])
     elif "Capability" in results.prose:
         out["Capability"] = results.prose["Capability"]["what"]
     if results.flow:

@@ -85,11 +85,17 @@ def verdict_sentences(rec: pd.Series, *, points: str = "cases") -> str:
     return " ".join(out)
 
 
-def capability_headline(result: pd.DataFrame) -> str:
-    """The caption's first sentence: what the system as it is now can promise."""
+def _stats(result: pd.DataFrame, stats: pd.DataFrame | None, **kwargs) -> pd.DataFrame:
+    """The chart's verdicts as the check computed them, or computed here for a chart on its own."""
+    return limits_by_system(result, **kwargs) if stats is None else stats
+
+
+def capability_headline(result: pd.DataFrame, *, stats: pd.DataFrame | None = None) -> str:
+    """The caption's first sentence: what the system as it is now can promise. ``stats``: the
+    chart's :func:`~studylib.measures.capability.limits_by_system`, as the check computed it."""
     if result["value"].notna().sum() == 0:
         return "No case has finished yet, so there is nothing to chart."
-    stats = limits_by_system(result)
+    stats = _stats(result, stats)
     unit = result.attrs.get("unit", "days")
     now = _system_words(stats.iloc[-1], unit, first=True)
     extra = exceptions_sentence(stats.iloc[-1], unit)
@@ -101,23 +107,23 @@ def capability_headline(result: pd.DataFrame) -> str:
     return f"{now[0].upper()}{now[1:]}.{extra}"
 
 
-def capability_caption(result: pd.DataFrame) -> str:
+def capability_caption(result: pd.DataFrame, *, stats: pd.DataFrame | None = None) -> str:
     """The chart in plain words, computed from its limits.
 
     A range ("will deliver anywhere between 3 and 61 days") is given only for a system with at
     least :data:`studylib.measures.capability.MIN_POINTS_FOR_LIMITS` cases that is predictable; otherwise the
-    caption says why none is promised.
+    caption says why none is promised. ``stats`` as for :func:`capability_headline`.
     """
     if result["value"].notna().sum() == 0:
         return "No case has finished yet, so there is nothing to chart."
     unit = result.attrs.get("unit", "days")
-    stats = limits_by_system(result)
+    stats = _stats(result, stats)
     current = stats.iloc[-1]
     if np.isnan(current["upper"]) and current["status"] == "predictable":
         text = (f"Every case took the same time ({_days(current['mean'])} {unit}), so no limits can "
                 f"be computed.")
     else:
-        text = capability_headline(result)
+        text = capability_headline(result, stats=stats)
         if len(stats) > 1:
             text += f" Before it, {_system_words(stats.iloc[-2], unit, first=False)}."
     target = result.attrs.get("target")
@@ -136,11 +142,11 @@ def capability_caption(result: pd.DataFrame) -> str:
     return text
 
 
-def daily_caption(daily: pd.DataFrame) -> str:
+def daily_caption(daily: pd.DataFrame, *, stats: pd.DataFrame | None = None) -> str:
     """The daily average chart (:func:`studylib.measures.capability.daily_averages`) in words: its
-    limits are those of a day's average, never of one case."""
+    limits are those of a day's average, never of one case. ``stats`` as for :func:`capability_headline`."""
     unit = daily.attrs.get("unit", "days")
-    rec = limits_by_system(daily, unit="days").iloc[-1]
+    rec = _stats(daily, stats, unit="days").iloc[-1]
     per_day = daily.loc[daily["group"] == daily["group"].max(), "cases"]
     lead = (f"Each point is the average of the cases that arrived that day ({per_day.median():.0f} a day on "
             "average)")
@@ -160,11 +166,13 @@ _SIGNAL_WORDS = {"shift above": "in long runs above the average", "shift below":
                  "two in three above": "close to the upper limit", "two in three below": "close to the lower limit"}
 
 
-def capability_prose(result: pd.DataFrame, *, name: str = "the service") -> dict[str, str]:
+def capability_prose(result: pd.DataFrame, *, name: str = "the service",
+                     stats: pd.DataFrame | None = None) -> dict[str, str]:
     """What / so what / now what / then what, from the numbers of a capability chart; "how we know"
-    says how the verdict was reached (the rules, and what they found), for whoever asks."""
+    says how the verdict was reached (the rules, and what they found), for whoever asks. ``stats``
+    as for :func:`capability_headline`."""
     unit = result.attrs.get("unit", "days")
-    stats = limits_by_system(result)
+    stats = _stats(result, stats)
     if stats.empty:
         return {"what": f"No {name} case has finished yet.", "how we know": "", "so what": "", "now what": "",
                 "then what": ""}
@@ -172,7 +180,7 @@ def capability_prose(result: pd.DataFrame, *, name: str = "the service") -> dict
     n = int(result["value"].notna().sum())
     case = "case" if n == 1 else "cases"
     cases = f"{case} across all services" if name == "all services" else f"{case} of {name}"
-    what = f"{n:,} finished {cases}. {capability_caption(result)}"
+    what = f"{n:,} finished {cases}. {capability_caption(result, stats=stats)}"
     why = verdict_sentences(current)   # how the verdict was reached: folded under "what" in reports
     if len(stats) > 1:
         before = stats.iloc[-2]

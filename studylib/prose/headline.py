@@ -37,11 +37,10 @@ def _pair(table: pd.DataFrame | None, service: str, era: int, column: str):
 
 
 def _range_words(results, service: str) -> str | None:
-    from ..measures.capability import limits_by_system
-    charts = (results.capability or {}).get("charts") or {}
-    if service not in charts:
+    limits = (results.capability or {}).get("limits") or {}
+    if service not in limits:
         return None
-    now = limits_by_system(charts[service]).iloc[-1]
+    now = limits[service].iloc[-1]
     if now["status"] == "predictable":
         return f"the system is predictable, and a case takes up to {now['upper']:.1f} days"
     if now["status"] == "not predictable":

@@ -186,9 +186,8 @@ def busiest_week_slips(results):
 # -- capability ---------------------------------------------------------------------------------
 
 def _limits(results):
-    from ..measures.capability import limits_by_system
-    charts = (results.capability or {}).get("charts") or {}
-    return [(name, limits_by_system(chart)) for name, chart in charts.items()]
+    """Each chart's verdicts by system, as the check computed them: (name, limits) in chart order."""
+    return list(((results.capability or {}).get("limits") or {}).items())
 
 
 def predictable(results):

@@ -65,10 +65,8 @@ def _flow_figure(column: str, weight: str):
 
 def _longest_wait(results) -> float | None:
     """The upper limit of the current system, only where a range can be promised (predictable)."""
-    from ..measures.capability import limits_by_system
     uppers = []
-    for chart in (results.capability.get("charts") or {}).values() if results.capability else ():
-        limits = limits_by_system(chart)
+    for limits in (results.capability.get("limits") or {}).values() if results.capability else ():
         if limits.empty:
             continue
         now = limits.iloc[-1]
