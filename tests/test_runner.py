@@ -155,7 +155,7 @@ def test_manifest_records_the_run(sample_reports):
     # Where the time went, part by part, so that the next slow part is found by reading a table.
     seconds = manifest["seconds"]
     assert list(seconds["parts"]) == ["classify", "link", "demand tables", "flow", "capability and verdicts",
-                                      "system conditions", "words"]
+                                      "system conditions", "words", "exercises"]
     assert sum(seconds["parts"].values()) <= seconds["compute"] + 0.05
     assert seconds["read"] > 0 and seconds["save results"] > 0
     assert all(stage["status"] == "ok" for stage in manifest["stages"])
@@ -282,3 +282,42 @@ def test_a_failure_computing_the_results_stops_the_waiting_kernels(tmp_path, mon
     with pytest.raises(RuntimeError, match="the computation broke"):
         run_check(SAMPLE, tmp_path / "out", notebooks_dir=NOTEBOOKS, progress=False)
     assert time.perf_counter() - started < 120      # the kernels stopped; they wait up to 300 s otherwise
+
+
+@pytest.mark.slow
+def test_each_stage_reads_only_the_tables_its_cells_use(sample_results, tmp_path, monkeypatch):
+    """The results a stage's kernel loads hold every large table as a file of its own, read when a
+    cell asks for it: no stage reads the raw contacts or events, and only the cells that start from
+    the classified contacts (the demand stage's tables, the exercises that compute from them) read
+    those."""
+    import matplotlib.pyplot as plt
+    import pandas as pd
+    from IPython.core.interactiveshell import InteractiveShell
+    from studylib.check import results as module
+    saved = module.save_results(sample_results, tmp_path / "results.pkl")
+    assert len(list((tmp_path / "results.pkl.tables").iterdir())) == 4       # raw contacts and events, classified, problems
+    assert sample_results.study.demand is not None and "_deferred" not in vars(sample_results.study)   # untouched
+    read, real = [], module.DeferredTable.load
+    monkeypatch.setattr(module.DeferredTable, "load", lambda table: read.append(table.name) or real(table))
+    by_stage = {}
+    for notebook in stage_notebooks(NOTEBOOKS):
+        read.clear()
+        shell = InteractiveShell.instance()
+        try:
+            shell.user_ns.update(study=str(ROOT / "data" / "sample"), results=str(saved))
+            for cell in nbformat.read(notebook, as_version=4).cells:
+                if cell.cell_type == "code" and "parameters" not in cell.metadata.get("tags", []):
+                    source = "\n".join(line for line in cell.source.splitlines() if not line.startswith("%"))
+                    outcome = shell.run_cell(source, silent=True)
+                    assert outcome.success, (notebook.name, cell.source)
+        finally:
+            InteractiveShell.clear_instance()
+            plt.close("all")
+        by_stage[notebook.stem] = sorted(set(read))
+    assert by_stage == {"00_summary": [], "01_purpose": ["demand.classified"],
+                        "02_demand": ["demand.classified", "demand.problems"], "03_capability": [], "04_flow": [],
+                        "05_system_conditions": ["demand.classified"]}
+    # and what a cell reads is the table itself
+    back = module.load_results(saved)
+    pd.testing.assert_frame_equal(back.study.events, sample_results.study.events)
+    pd.testing.assert_frame_equal({**back.demand}["classified"], sample_results.demand["classified"])

@@ -83,6 +83,11 @@ class CheckResults:
         The team's predictions (``predictions.yml``), by key, as read when the check was computed.
     reflections : dict
         What the team wrote after each stage (``reflections.yml``): stage -> prompt -> text.
+    counts : dict
+        The study as read: ``contacts``, ``events``, ``logged_cases`` (distinct case ids in the log)
+        and ``cases`` (those the flow stage times, to the as-of date).
+    answers : dict
+        Every exercise's answer for this study, by key (:func:`studylib.teaching.exercises.every_answer`).
     seconds : dict
         How long each part of the computation took (part -> seconds, in the order they ran), for
         ``run_manifest.json`` and ``benchmarks/bench_large.py``.
@@ -102,6 +107,8 @@ class CheckResults:
     conditions: dict = field(default_factory=dict)
     predictions: dict = field(default_factory=dict)
     reflections: dict = field(default_factory=dict)
+    counts: dict = field(default_factory=dict)
+    answers: dict = field(default_factory=dict)
     seconds: dict = field(default_factory=dict)
 
     def status(self, notebook: str) -> str:
@@ -386,20 +393,105 @@ def compute_check(study: Study, settings: dict | None = None, *, load_caveats: l
     results = CheckResults(study=study, settings=settings, systems=systems, stages=stage_table(available),
                            caveats=pd.DataFrame(caveats, columns=["stage", "caveat"]).drop_duplicates(ignore_index=True),
                            purpose=purpose, demand=demand, flow=flow, capability=capability, conditions=conditions,
-                           predictions=predictions, reflections=reflections, seconds=seconds)
+                           predictions=predictions, reflections=reflections, seconds=seconds,
+                           counts={"contacts": len(study.demand), "events": len(study.events),
+                                   "logged_cases": int(study.events["case_id"].nunique()),
+                                   "cases": len(flow["times"]) if flow else 0})
     with timed(seconds, "words"):
         results.prose = summary_prose(results)
         results.headlines = stage_headlines(results)
+    from ..teaching.exercises import every_answer
+    with timed(seconds, "exercises"):
+        results.answers = every_answer(results)
     return results
 
 
+#: A table of at least this many rows is saved in a file of its own beside the results, and a
+#: stage's kernel reads it only when one of its cells asks for it.
+DEFER_ROWS = 1_000
+
+
+class DeferredTable:
+    """A table saved apart from the results (:func:`save_results`): its file, read on demand, and
+    where it sits in the results (``"demand.classified"``)."""
+
+    __slots__ = ("path", "name")
+
+    def __init__(self, path: Path, name: str):
+        self.path, self.name = str(path), name
+
+    def __repr__(self) -> str:
+        return f"<table {self.name}, read when asked for>"
+
+    def load(self):
+        return pickle.loads(Path(self.path).read_bytes())
+
+
+class StageTables(dict):
+    """A stage's tables as a kernel reads them: each large one from its own file, the first time a
+    cell asks for it (so a kernel holds what its cells draw and print, not every raw row)."""
+
+    def __getitem__(self, key):
+        value = super().__getitem__(key)
+        if isinstance(value, DeferredTable):
+            value = value.load()
+            super().__setitem__(key, value)
+        return value
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
+
+    def __iter__(self):          # also makes {**tables} and dict(tables) read through __getitem__
+        return iter(list(super().keys()))
+
+    def items(self):
+        return [(key, self[key]) for key in super().keys()]
+
+    def values(self):
+        return [self[key] for key in super().keys()]
+
+    def __reduce__(self):        # pickled as it stands: tables not yet read stay in their files
+        return (StageTables, (dict(super().items()),))
+
+
+def _set_apart(value, folder: Path, name: str, written: list):
+    """``value`` with each large table in it written to ``folder`` and replaced by its DeferredTable."""
+    if isinstance(value, pd.DataFrame) and len(value) >= DEFER_ROWS:
+        file = folder / f"{len(written):03d}.pkl"
+        file.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        written.append(name)
+        return DeferredTable(file, name)
+    if type(value) is dict:
+        return StageTables({k: _set_apart(v, folder, f"{name}.{k}", written) for k, v in value.items()})
+    return value
+
+
 def save_results(results: CheckResults, path: str | Path) -> Path:
-    """Write results for the stage kernels of one run (a pickle: our own file, read by our own code)."""
+    """Write results for the stage kernels of one run (pickles: our own files, read by our own code).
+
+    Each table of :data:`DEFER_ROWS` rows or more (the raw contacts and events, the classified
+    contacts, the problems, the case times, ...) goes to a file of its own in ``PATH.tables/``,
+    read by a kernel only when a cell asks for it. ``results`` itself is not changed.
+    """
+    import copy
+    import dataclasses
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    folder = path.with_name(path.name + ".tables")
+    folder.mkdir(parents=True, exist_ok=True)
+    written: list[str] = []
+    study = copy.copy(results.study)
+    study._deferred = {}
+    for name in ("demand", "events"):
+        table = getattr(results.study, name)
+        if isinstance(table, pd.DataFrame) and len(table) >= DEFER_ROWS:
+            study._deferred[name] = _set_apart(table, folder, f"study.{name}", written)
+            del study.__dict__[name]
+    parts = {part: _set_apart(getattr(results, part), folder, part, written)
+             for part in ("purpose", "demand", "flow", "capability", "conditions")}
+    light = dataclasses.replace(results, study=study, **parts)
     tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL))
-    tmp.replace(path)
+    tmp.write_bytes(pickle.dumps(light, protocol=pickle.HIGHEST_PROTOCOL))
+    tmp.replace(path)          # last: a kernel waits for this file, and then every table is there
     return path
 
 

@@ -81,6 +81,16 @@ class Study:
     def name(self) -> str:
         return str(self.config.get("name") or self.path.name)
 
+    def __getattr__(self, name: str):
+        # Only for an attribute not set: a table saved apart from the check's results
+        # (studylib.check.results.save_results) is read the first time it is asked for.
+        deferred = self.__dict__.get("_deferred") or {}
+        if name in deferred:
+            value = deferred.pop(name).load()
+            setattr(self, name, value)
+            return value
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     @property
     def has_demand(self) -> bool:
         return len(self.demand) > 0

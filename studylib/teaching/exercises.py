@@ -23,8 +23,8 @@ from typing import Callable
 from ..text import did_you_mean, escape, redact
 from . import answers as a
 
-__all__ = ["Exercise", "EXERCISES", "Feedback", "Solution", "check_answer", "exercises", "number", "solution",
-           "solutions"]
+__all__ = ["Exercise", "EXERCISES", "Feedback", "Solution", "check_answer", "every_answer", "exercises", "number",
+           "solution", "solutions"]
 
 
 @dataclass(frozen=True)
@@ -237,12 +237,25 @@ class Solution:
         return f"<p>{escape(redact(self.words))}</p>"
 
 
+def every_answer(results) -> dict:
+    """Every exercise's answer for this study (None where it cannot answer), computed once:
+    :func:`studylib.check.results.compute_check` keeps them, so that checking an answer in a stage's
+    kernel reads the answer rather than the raw rows it comes from."""
+    return {key: ex.answer(results) for key, ex in EXERCISES.items()}
+
+
+def _answer(ex: Exercise, results):
+    """The exercise's answer as the check computed it, or computed now (results made elsewhere)."""
+    kept = getattr(results, "answers", None) or {}
+    return kept[ex.key] if ex.key in kept else ex.answer(results)
+
+
 def solution(key: str, results) -> Solution | None:
     """The answer to exercise ``key`` for this study, said with why it is right (None if it has none)."""
     if key not in EXERCISES:
         raise KeyError(f"no exercise {key!r}{did_you_mean(key, EXERCISES)}")
     ex = EXERCISES[key]
-    value = ex.answer(results)
+    value = _answer(ex, results)
     if value is None:
         return None
     why = ex.why(results) if ex.why else ""
@@ -255,7 +268,7 @@ def solutions(results):
     import pandas as pd
     rows = []
     for key, ex in EXERCISES.items():
-        value = ex.answer(results)
+        value = _answer(ex, results)
         rows.append({"exercise": number(key), "key": key, "question": ex.question,
                      "answer": "this study cannot answer it" if value is None else _say(ex.kind, value),
                      "why": "" if value is None or not ex.why else ex.why(results)})
@@ -296,7 +309,7 @@ def check_answer(key: str, given, results) -> Feedback:
     if key not in EXERCISES:
         raise KeyError(f"no exercise {key!r}{did_you_mean(key, EXERCISES)}")
     ex = EXERCISES[key]
-    expected = ex.answer(results)
+    expected = _answer(ex, results)
     if expected is None:
         return Feedback(key, "no answer here", f"{ex.question} This study's {ex.stage.lower()} data cannot answer "
                                                "it yet: try it on the sample study (studylib sample).")
