@@ -317,3 +317,19 @@ def test_channel_map_counts_each_spelling_once_with_its_channel():
     assert [(p["value"], p["row"], p["problem"]) for p in problems] == [
         ("owl", 9, "is not a known channel (1 row)"), ("pigeon", 3, "is not a known channel (2 rows)")]
     assert used["rows"].sum() == 4                     # the missing value is no spelling
+
+
+def test_dates_that_read_two_ways_are_found_when_an_offset_moves_the_day():
+    """Both orders listed, values with UTC offsets: '01/04/2025 00:30 +0200' is 31 March in London
+    and '12/03/2025 23:30 -0500' is 13 March; each still reads as two dates and is named (only a
+    value whose parsed day could be 12 or less once its offset is undone is parsed again, and
+    mixed offsets are read as one instant each)."""
+    from studylib.read.tables import parse_timestamps
+    values = pd.Series(["01/04/2025 00:30 +0200", "12/03/2025 23:30 -0500", "20/03/2025 10:00 +0000"], index=[2, 3, 4])
+    out, problems = parse_timestamps(values, formats=["%d/%m/%Y %H:%M %z", "%m/%d/%Y %H:%M %z"], dayfirst=False,
+                                     timezone="Europe/London", label="demand.csv", column="received_at")
+    assert out.tolist() == [pd.Timestamp("2025-03-31 23:30", tz="Europe/London"),
+                            pd.Timestamp("2025-03-13 04:30", tz="Europe/London"),
+                            pd.Timestamp("2025-03-20 10:00", tz="Europe/London")]
+    assert len(problems) == 1 and problems[0]["row"] == 2
+    assert "and 1 more values fit both '%d/%m/%Y %H:%M %z' and '%m/%d/%Y %H:%M %z'" in problems[0]["problem"]

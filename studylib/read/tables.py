@@ -360,8 +360,14 @@ def _ambiguous(text: pd.Series, parsed_mask: pd.Series, parsed: pd.Series, forma
         if other is None or frozenset((fmt, other)) in seen:
             continue
         seen.add(frozenset((fmt, other)))
-        mine = pd.to_datetime(text[parsed_mask], errors="coerce", format=fmt)
-        theirs = pd.to_datetime(text[parsed_mask], errors="coerce", format=other)
+        # Only a value whose day of the month is 12 or less reads as two dates: the others are left
+        # out before parsing (two parses of a million stamps took seconds). The day is the parsed
+        # one, which a UTC offset can move by one, across a month's end too: hence 13 and 28.
+        day = parsed.dt.day
+        could = parsed_mask & ((day <= 13) | (day >= 28))
+        # utc=True and then no zone: values with offsets (mixed ones too) as UTC, the others as read
+        mine = pd.to_datetime(text[could], errors="coerce", format=fmt, utc=True).dt.tz_localize(None)
+        theirs = pd.to_datetime(text[could], errors="coerce", format=other, utc=True).dt.tz_localize(None)
         both = mine.notna() & theirs.notna() & (mine != theirs)
         if not both.any():
             continue
