@@ -181,7 +181,8 @@ def test_plot_draws_what_the_result_says(two_systems):
     # One line of values per system, at the date each case finished.
     np.testing.assert_array_equal(np.concatenate([ln.get_ydata() for ln in by_gid["values"]]), r["value"])
     assert [len(ln.get_xdata()) for ln in by_gid["values"]] == r.groupby("group").size().tolist()
-    assert pd.Timestamp(by_gid["values"][1].get_xdata()[0]) == r.loc[r["group"] == 1, "finished"].iloc[0]
+    # (the instant, as UTC without its zone: the form matplotlib converts at once)
+    assert pd.Timestamp(by_gid["values"][1].get_xdata()[0]).tz_localize("UTC") == r.loc[r["group"] == 1, "finished"].iloc[0]
     assert len(by_gid["mean"]) == 2 and len(by_gid["upper limit"]) == 2
     for line, (_, g) in zip(by_gid["lower limit"], r.groupby("group")):
         np.testing.assert_allclose(line.get_ydata(), g["lower_limit"].clip(lower=0))
@@ -219,7 +220,7 @@ def test_systems_never_interleave_in_arrival_order(two_systems):
     r = capability(two_systems, service="Repairs", system_changes=CHANGE, target=28)
     assert r.attrs["order"] == "arrival"
     ax = plot_xmr(r, floor=0)
-    spans = [(pd.Timestamp(min(ln.get_xdata())), pd.Timestamp(max(ln.get_xdata())))
+    spans = [(pd.Timestamp(min(ln.get_xdata())).tz_localize("UTC"), pd.Timestamp(max(ln.get_xdata())).tz_localize("UTC"))
              for ln in ax.lines if ln.get_gid() == "mean"]
     assert spans[0][1] < pd.Timestamp(CHANGE[0]["date"]).tz_localize("Europe/London") <= spans[1][0]
     assert ax.get_xlabel() == "date each case arrived"

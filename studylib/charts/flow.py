@@ -27,7 +27,11 @@ def plot_two_clocks(times: pd.DataFrame, *, ax=None, changes: pd.DataFrame | Non
     if ax is None:
         _, ax = plt.subplots(figsize=(10, 4))
     done = times[~times["is_open"].astype(bool)].sort_values("customer_start", kind="stable")
-    ax.vlines(done["customer_start"], done["official_days"], done["end_to_end_days"], color="#bbb", lw=0.6, gid="gap")
+    import matplotlib.dates as mdates
+    # The dates as matplotlib's day numbers, as the date axis holds them: a line collection given
+    # dates converts each segment on every draw (seconds for ten thousand cases).
+    ax.vlines(mdates.date2num(done["customer_start"]), done["official_days"], done["end_to_end_days"], color="#bbb",
+              lw=0.6, gid="gap")
     ax.scatter(done["customer_start"], done["official_days"], s=8, color="#9ecae1", label="organisation's clock", gid="official")
     ax.scatter(done["customer_start"], done["end_to_end_days"], s=8, color="#08519c", label="customer's clock", gid="customer")
     ax.set_ylabel(times.attrs.get("unit", "days"))
@@ -36,7 +40,6 @@ def plot_two_clocks(times: pd.DataFrame, *, ax=None, changes: pd.DataFrame | Non
         ax.axvline(when, color="#333", ls=":", lw=1, gid="change")
         ax.annotate(f"change: {rec['system']}", (when, 1), xycoords=("data", "axes fraction"), xytext=(3, -10),
                     textcoords="offset points", fontsize=8, color="#333")
-    import matplotlib.dates as mdates
     locator = mdates.AutoDateLocator()
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
