@@ -28,10 +28,13 @@ def plot_two_clocks(times: pd.DataFrame, *, ax=None, changes: pd.DataFrame | Non
         _, ax = plt.subplots(figsize=(10, 4))
     done = times[~times["is_open"].astype(bool)].sort_values("customer_start", kind="stable")
     import matplotlib.dates as mdates
-    # The dates as matplotlib's day numbers, as the date axis holds them: a line collection given
-    # dates converts each segment on every draw (seconds for ten thousand cases).
-    ax.vlines(mdates.date2num(done["customer_start"]), done["official_days"], done["end_to_end_days"], color="#bbb",
-              lw=0.6, gid="gap")
+    # The gaps as one line broken between cases, on matplotlib's day numbers: a collection of
+    # segments on a date axis converts each segment at every draw (seconds for ten thousand cases).
+    when = mdates.date2num(done["customer_start"].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
+                           if isinstance(done["customer_start"].dtype, pd.DatetimeTZDtype) else done["customer_start"])
+    gap_x = np.column_stack([when, when, np.full(len(done), np.nan)]).ravel()
+    gap_y = np.column_stack([done["official_days"], done["end_to_end_days"], np.full(len(done), np.nan)]).ravel()
+    ax.plot(gap_x, gap_y, color="#bbb", lw=0.6, gid="gap")
     ax.scatter(done["customer_start"], done["official_days"], s=8, color="#9ecae1", label="organisation's clock", gid="official")
     ax.scatter(done["customer_start"], done["end_to_end_days"], s=8, color="#08519c", label="customer's clock", gid="customer")
     ax.set_ylabel(times.attrs.get("unit", "days"))
@@ -207,7 +210,6 @@ def plot_waiting_ages(waiting: pd.DataFrame, *, ax=None, bins: int = 20, target:
     """The open cases by age at the as-of date, on the customer's clock and the organisation's
     (:func:`studylib.measures.waiting.waiting_list`): the light bars are the list the organisation counts."""
     import matplotlib.pyplot as plt
-    import numpy as np
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 3.5))
     customer = waiting["customer_age_days"].dropna()
