@@ -68,8 +68,9 @@ def make_study(factor: int, dest: Path) -> Path:
     return dest
 
 
-def _tree_pss(root: int) -> int:
-    """Proportional set size, in bytes, summed over ``root`` and every process below it."""
+def _tree_pss(root: int) -> tuple[int, int]:
+    """Proportional set size, in bytes, summed over ``root`` and every process below it, and of
+    ``root`` alone."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -80,7 +81,7 @@ def _tree_pss(root: int) -> int:
         except (OSError, IndexError, ValueError):
             continue
         children.setdefault(parent, []).append(int(entry))
-    total, todo = 0, [root]
+    total, own, todo = 0, 0, [root]
     while todo:
         pid = todo.pop()
         todo.extend(children.get(pid, []))
@@ -88,11 +89,13 @@ def _tree_pss(root: int) -> int:
             with open(f"/proc/{pid}/smaps_rollup") as fh:
                 for line in fh:
                     if line.startswith("Pss:"):
-                        total += int(line.split()[1]) * 1024
+                        pss = int(line.split()[1]) * 1024
+                        total += pss
+                        own = pss if pid == root else own
                         break
         except OSError:
             pass
-    return total
+    return total, own
 
 
 def run_check(study: Path, out: Path, jobs: int) -> dict:
@@ -103,11 +106,12 @@ def run_check(study: Path, out: Path, jobs: int) -> dict:
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "studylib", "check", str(study), "--out", str(out), "-q",
                              "-j", str(jobs)], stdout=subprocess.DEVNULL, env=env)
-    peak = [0]
+    peak = [0, 0]
 
     def watch():
         while proc.poll() is None:
-            peak[0] = max(peak[0], _tree_pss(proc.pid))
+            total, own = _tree_pss(proc.pid)
+            peak[0], peak[1] = max(peak[0], total), max(peak[1], own)
             time.sleep(0.2)
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
@@ -115,7 +119,7 @@ def run_check(study: Path, out: Path, jobs: int) -> dict:
     wall = time.perf_counter() - started
     watcher.join()
     manifest = json.loads((out / "run_manifest.json").read_text()) if (out / "run_manifest.json").exists() else {}
-    return {"exit": code, "wall": wall, "peak_gb": peak[0] / 1e9, "manifest": manifest}
+    return {"exit": code, "wall": wall, "peak_gb": peak[0] / 1e9, "parent_gb": peak[1] / 1e9, "manifest": manifest}
 
 
 def _parts(run: dict) -> dict:
@@ -152,6 +156,7 @@ def main() -> None:
     table = pd.DataFrame({f"x{f}": _parts(r) for f, r in runs.items()})
     table.loc["whole check, wall s"] = [r["wall"] for r in runs.values()]
     table.loc["peak PSS of the tree, GB"] = [r["peak_gb"] for r in runs.values()]
+    table.loc["peak PSS of the parent alone, GB"] = [r["parent_gb"] for r in runs.values()]
     print(f"\nstudylib check -j {args.jobs}, seconds (load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, "
           f"{os.cpu_count()} cores)")
     print(table.round(2).to_string())
