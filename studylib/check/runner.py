@@ -221,7 +221,10 @@ def run_check(study: str | Path | None = None, out: str | Path = "reports", *,
     private = Path(tempfile.mkdtemp(prefix="studylib-results-"))
     results_file = private / "results.pkl"
     try:
-        return _run_stages(loaded, load_notes, settings, study, out, results_file, notebooks_dir=notebooks_dir,
+        # Handed over, not kept here: once the results are saved the run lets go of the raw rows.
+        handed = [loaded]
+        del loaded
+        return _run_stages(handed, load_notes, settings, study, out, results_file, notebooks_dir=notebooks_dir,
                            progress=progress, kernel_name=kernel_name, jobs=jobs, started_all=started_all,
                            read_in=read_in)
     finally:
@@ -245,16 +248,18 @@ def _check_out(out: Path, study: Path) -> None:
                              "permission); name a folder you can write to")
 
 
-def _run_stages(loaded, load_notes: list[str], settings: dict, study: Path, out: Path, results_file: Path, *,
+def _run_stages(handed: list, load_notes: list[str], settings: dict, study: Path, out: Path, results_file: Path, *,
                 notebooks_dir, progress: bool, kernel_name: str, jobs: int | None, started_all: float,
                 read_in: float = 0.0) -> pd.DataFrame:
-    """Compute the results into ``results_file`` while lanes of kernels run the stage notebooks on them."""
+    """Compute the results into ``results_file`` while lanes of kernels run the stage notebooks on them.
+    ``handed`` holds the loaded study, taken from it so that nothing else keeps its raw rows."""
     from tqdm.auto import tqdm
 
     from .report import skipped_page
-    from .results import NEEDS, compute_check, likely_stages, save_results
+    from .results import NEEDS, compute_check, likely_stages, load_results, save_results
 
     run_at = pd.Timestamp.now(tz="UTC")
+    loaded = handed.pop()
 
     notebooks = stage_notebooks(notebooks_dir)
     routed = {}
@@ -351,6 +356,11 @@ def _run_stages(loaded, load_notes: list[str], settings: dict, study: Path, out:
         save_results(results, results_file)
         results_ready[0] = time.perf_counter()
         saved_in = results_ready[0] - t0 - computed_in
+        # From here the run needs only words and small tables: it reads the results as a kernel
+        # does and lets go of the raw rows while the kernels read theirs (a large study's 2 GB).
+        del loaded
+        results = load_results(results_file)
+        _let_go()
         for nb in sorted(notebooks, key=_longest_first):
             if nb in queued:
                 continue
@@ -390,6 +400,15 @@ def _run_stages(loaded, load_notes: list[str], settings: dict, study: Path, out:
                            for rec, done_rec in zip(table.to_dict("records"), records)]}
     (out / "run_manifest.json").write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
     return table
+
+
+def _let_go() -> None:
+    """Give back the memory of tables no longer held (Arrow keeps freed text in its own pool)."""
+    import gc
+
+    import pyarrow as pa
+    gc.collect()
+    pa.default_memory_pool().release_unused()
 
 
 def run_notebook(notebook: str | Path, executed: str | Path, html_path: str | Path, *,
