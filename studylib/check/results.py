@@ -123,13 +123,22 @@ class CheckResults:
         return f"<CheckResults {self.study.name!r}: {ok}; {len(self.caveats)} caveats>"
 
 
+def release_memory() -> None:
+    """Give freed memory back to the system: Arrow keeps the text of tables no longer held in a pool
+    of its own until asked, and a large study's parts leave hundreds of megabytes there."""
+    import pyarrow as pa
+    pa.default_memory_pool().release_unused()
+
+
 @contextmanager
 def timed(seconds: dict | None, part: str):
-    """Add the time the block takes to ``seconds[part]`` (nothing when ``seconds`` is None)."""
+    """Add the time the block takes to ``seconds[part]`` (nothing when ``seconds`` is None), and
+    give back what the part freed (:func:`release_memory`)."""
     started = time.perf_counter()
     try:
         yield
     finally:
+        release_memory()
         if seconds is not None:
             seconds[part] = seconds.get(part, 0.0) + time.perf_counter() - started
 
@@ -231,6 +240,7 @@ def _demand(study: Study, settings: dict, systems: pd.DataFrame, seconds: dict |
         "period": (start, end),
     }
     out["verdicts"] = dm.weekly_verdicts(out["predictability"])
+    release_memory()
     if seconds is not None:
         seconds["demand tables"] = time.perf_counter() - demand_started
     return out
@@ -424,7 +434,8 @@ class DeferredTable:
         return f"<table {self.name}, read when asked for>"
 
     def load(self):
-        return pickle.loads(Path(self.path).read_bytes())
+        with open(self.path, "rb") as fh:          # streamed: never the whole file in memory beside the table
+            return pickle.load(fh)
 
 
 class StageTables(dict):
@@ -458,7 +469,8 @@ def _set_apart(value, folder: Path, name: str, written: list):
     """``value`` with each large table in it written to ``folder`` and replaced by its DeferredTable."""
     if isinstance(value, pd.DataFrame) and len(value) >= DEFER_ROWS:
         file = folder / f"{len(written):03d}.pkl"
-        file.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        with open(file, "wb") as fh:               # streamed: never the whole pickle in memory beside the table
+            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
         written.append(name)
         return DeferredTable(file, name)
     if type(value) is dict:
@@ -490,7 +502,8 @@ def save_results(results: CheckResults, path: str | Path) -> Path:
              for part in ("purpose", "demand", "flow", "capability", "conditions")}
     light = dataclasses.replace(results, study=study, **parts)
     tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(pickle.dumps(light, protocol=pickle.HIGHEST_PROTOCOL))
+    with open(tmp, "wb") as fh:
+        pickle.dump(light, fh, protocol=pickle.HIGHEST_PROTOCOL)
     tmp.replace(path)          # last: a kernel waits for this file, and then every table is there
     return path
 
@@ -511,7 +524,8 @@ def load_results(path: str | Path, *, wait_seconds: float = 300) -> CheckResults
         if time.monotonic() > deadline:
             raise StudylibError(f"the check's results did not arrive within {wait_seconds:.0f} s")
         time.sleep(0.05)
-    return pickle.loads(path.read_bytes())
+    with open(path, "rb") as fh:
+        return pickle.load(fh)
 
 
 def check_results(study: str | Path, results: str | Path | None = None, **overrides) -> CheckResults:

@@ -209,6 +209,8 @@ def run_check(study: str | Path | None = None, out: str | Path = "reports", *,
     started_all = time.perf_counter()
     # A data or study.yml problem stops here, once, before any kernel.
     loaded, load_notes = collect_caveats(lambda: load_study(study))
+    from .results import release_memory
+    release_memory()           # what reading freed: a large study's text, parsed and thrown away
     read_in = time.perf_counter() - started_all
     settings = resolve_settings(loaded.config, parameters)
     from .results import check_as_of
@@ -403,12 +405,12 @@ def _run_stages(handed: list, load_notes: list[str], settings: dict, study: Path
 
 
 def _let_go() -> None:
-    """Give back the memory of tables no longer held (Arrow keeps freed text in its own pool)."""
+    """Give back the memory of tables no longer held."""
     import gc
 
-    import pyarrow as pa
+    from .results import release_memory
     gc.collect()
-    pa.default_memory_pool().release_unused()
+    release_memory()
 
 
 def run_notebook(notebook: str | Path, executed: str | Path, html_path: str | Path, *,

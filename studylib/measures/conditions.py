@@ -65,6 +65,8 @@ def _demand_wastes(demand: pd.DataFrame) -> list[dict]:
     which is their system as it is now. Without systems (no ``era`` column) all of it is one.
     """
     rows = []
+    # The columns counted, before any row is picked (not every column of a million contacts).
+    demand = demand[[c for c in ("service", "era", "system", "value_or_failure", "failure_subtype") if c in demand]]
     if "era" in demand:
         service = demand["service"].astype(object)
         latest = demand.groupby(service.fillna(""), sort=False)["era"].transform("max")

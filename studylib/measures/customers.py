@@ -132,7 +132,8 @@ def ni14_comparison(linked: pd.DataFrame, *, moved: float = 0.5) -> pd.DataFrame
         channel); failure contacts per problem. ``value`` is a fraction, except for failure
         contacts per problem (a number).
     """
-    labelled = linked[linked["value_or_failure"].isin(["value", "failure"])]
+    used = [c for c in ("value_or_failure", "problem_id", "customer_ref", "channel") if c in linked]
+    labelled = linked[used][linked["value_or_failure"].isin(["value", "failure"])]   # not every column copied
     if labelled.empty:
         return None
     failure = labelled["value_or_failure"].eq("failure")

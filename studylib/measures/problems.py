@@ -153,7 +153,9 @@ def problem_table(linked: pd.DataFrame) -> pd.DataFrame:
         ``customer_ref`` where known, else contacts), ``channels`` (distinct, ", "-joined),
         ``failure_contacts`` (contacts labelled failure demand), ``latitude, longitude`` (mean).
     """
-    frame = linked.copy()
+    used = ["problem_id", "received_at", "value_or_failure", "customer_ref", "demand_type", "channel", "latitude",
+            "longitude"]
+    frame = linked[[c for c in used if c in linked]].copy()     # the columns used, not a copy of every one
     frame["_failure"] = frame.get("value_or_failure", pd.Series(None, index=frame.index)).eq("failure")
     caller = frame["customer_ref"].astype(object).where(~is_blank(frame["customer_ref"]), None) \
         if "customer_ref" in frame else pd.Series(None, index=frame.index, dtype=object)

@@ -47,10 +47,17 @@ def matters_share_why(results):
             "matters written down.")
 
 
+#: The columns of the classified contacts the answers read: picked before any row, so that no
+#: answer copies every column of a million contacts.
+_ANSWER_COLUMNS = ["received_at", "service", "era", "system", "demand_type", "value_or_failure", "failure_subtype",
+                   "what_matters"]
+
+
 def _labelled(results):
     if not results.demand:
         return None
     c = results.demand["classified"]
+    c = c[[name for name in _ANSWER_COLUMNS if name in c]]
     return c[c["value_or_failure"].isin(["value", "failure"])]
 
 
