@@ -321,3 +321,33 @@ def test_each_stage_reads_only_the_tables_its_cells_use(sample_results, tmp_path
     back = module.load_results(saved)
     pd.testing.assert_frame_equal(back.study.events, sample_results.study.events)
     pd.testing.assert_frame_equal({**back.demand}["classified"], sample_results.demand["classified"])
+
+
+@pytest.mark.slow
+def test_a_study_five_times_larger_has_the_same_shares_and_means(sample_results, tmp_path):
+    """benchmarks/bench_large.py's recipe at x5 (every contact and case five times under new ids,
+    each copy's places apart): every share and mean of the check is the sample's, every count five
+    times the sample's. (Verdicts are not compared: five copies of a case arrive together, so the
+    larger series has runs the sample has not.)"""
+    import importlib.util
+    import numpy as np
+    import pandas as pd
+    from studylib import compute_check, load_study
+    spec = importlib.util.spec_from_file_location("bench_large", ROOT / "benchmarks" / "bench_large.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    one, five = sample_results, compute_check(load_study(bench.make_study(5, tmp_path / "x5")))
+    assert len(five.demand["classified"]) == 5 * len(one.demand["classified"]) == 26_510
+    assert len(five.demand["problems"]) == 5 * len(one.demand["problems"])
+    for name, key in (("overall", None), ("by_service", "service"), ("by_channel", "channel")):
+        a, b = (r.demand[name] if key is None else r.demand[name].set_index(key) for r in (one, five))
+        np.testing.assert_allclose(b["failure_share"], a["failure_share"], rtol=1e-12, err_msg=name)
+        np.testing.assert_array_equal(b["contacts"], 5 * a["contacts"])
+    a, b = (r.flow["figures"].set_index(["service", "system"]) for r in (one, five))
+    shares_and_means = [c for c in a.columns if c.endswith(("_mean", "_share")) and a[c].dtype.kind == "f"]
+    assert {"end_to_end_mean", "official_mean", "clean_share", "handoffs_mean", "waste_share"} <= set(shares_and_means)
+    pd.testing.assert_frame_equal(b[shares_and_means], a[shares_and_means], rtol=1e-9)
+    np.testing.assert_array_equal(b[["cases", "open", "finished"]], 5 * a[["cases", "open", "finished"]])
+    for name in one.capability["limits"]:
+        np.testing.assert_allclose(five.capability["limits"][name]["mean"], one.capability["limits"][name]["mean"],
+                                   rtol=1e-9)
