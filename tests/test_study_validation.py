@@ -333,3 +333,11 @@ def test_dates_that_read_two_ways_are_found_when_an_offset_moves_the_day():
                             pd.Timestamp("2025-03-20 10:00", tz="Europe/London")]
     assert len(problems) == 1 and problems[0]["row"] == 2
     assert "and 1 more values fit both '%d/%m/%Y %H:%M %z' and '%m/%d/%Y %H:%M %z'" in problems[0]["problem"]
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "a,b\n1,2", "\n\n  \nx,y\r\n1,2\n", "h" * 200_000 + "\nrest",
+                                  "\n" * 100_000 + "col\n", "a,b", "\u2028\nq,r\n"])
+def test_the_header_is_the_first_line_that_is_not_blank(text):
+    """Read from the start of the file only, it is the line splitting every line would find."""
+    from studylib.read.tables import _header_line
+    assert _header_line(text) == next((line for line in text.splitlines() if line.strip()), "")

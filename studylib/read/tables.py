@@ -139,7 +139,7 @@ def _read_csv(path: Path, *, label: str, encoding: str, delimiter: str | None,
     sep = delimiter or ","
     if expected_columns and delimiter is None:
         # Judged on the header, before the rows: values with commas in them would hide a ';' file.
-        header = next((line for line in text.splitlines() if line.strip()), "")
+        header = _header_line(text)
         present = {c.strip().strip('"') for c in header.split(",")}
         if not any(c in present for c in expected_columns):
             for other in (";", "\t", "|"):
@@ -173,11 +173,24 @@ def _read_csv(path: Path, *, label: str, encoding: str, delimiter: str | None,
     return frame[~blank] if blank.any() else frame
 
 
+def _header_line(text: str) -> str:
+    """The first line that is not blank, read from the start of the text only (splitting a large
+    file's every line to find it took a second)."""
+    size = 1 << 16
+    while True:
+        lines = text[:size].splitlines()
+        whole = size >= len(text)
+        found = next((line for line in (lines if whole else lines[:-1]) if line.strip()), None)
+        if found is not None or whole:
+            return found or ""
+        size *= 8
+
+
 def _no_column_twice(text: str, sep: str, label: str) -> None:
     """A header that names one column twice is refused: pandas would read the second as 'channel.1',
     and every figure keyed on the first would silently change."""
     import csv
-    header = next((line for line in text.splitlines() if line.strip()), "")
+    header = _header_line(text)
     names = [n.strip() for n in next(csv.reader([header], delimiter=sep), [])]
     twice = sorted({n for n in names if n and names.count(n) > 1})
     if twice:
