@@ -116,8 +116,9 @@ def capability(times: pd.DataFrame, *, clock: str = "customer", order: str = "ar
     result = xmr(finished[value_col].to_numpy(dtype=float), position,
                  rebase_at=[int(position[i]) for i in starts] or None, improvement="decrease",
                  target=target, screen_outliers=screen_outliers)
-    result["arrived"] = finished["customer_start"].to_numpy()
-    result["finished"] = finished[end_col].to_numpy()
+    # As arrays with their time zone: to_numpy would make objects, read back one by one (seconds).
+    result["arrived"] = finished["customer_start"].array
+    result["finished"] = finished[end_col].array
     result.insert(0, "case_id", finished["case_id"].to_numpy())
     result["service"] = finished["service"].to_numpy()
     result["lower_limit_shown"] = result["lower_limit"].clip(lower=0)
