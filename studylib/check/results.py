@@ -375,8 +375,9 @@ def compute_check(study: Study, settings: dict | None = None, *, load_caveats: l
     settings = settings or resolve_settings(study.config)
     check_as_of(study, settings)
     caveats = [{"stage": "Data", "caveat": c} for c in load_caveats]
-    services = sorted(set(study.config.get("services") or [])
-                      | set(study.demand["service"].dropna().astype(str)) | set(study.events["service"].dropna().astype(str)))
+    services = sorted(set(study.config.get("services") or [])       # each distinct name, not each row's
+                      | set(study.demand["service"].dropna().astype(str).unique())
+                      | set(study.events["service"].dropna().astype(str).unique()))
     systems = system_periods(study.config.get("system_changes") or [], services)
     seconds: dict[str, float] = {}
     demand = _caught("Demand", caveats, lambda: _demand(study, settings, systems, seconds)) if study.has_demand else {}
