@@ -136,7 +136,8 @@ def codebook_agreement(classified: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataF
         ``summary``: one row, ``contacts_compared, agree, agreement``; ``confusion``: a crosstab
         of hand label (rows) against codebook type (columns).
     """
-    both = classified[(classified["matched_by"] == "hand label") & classified["codebook_type"].notna()]
+    used = classified[["matched_by", "codebook_type", "demand_type"]]      # not every column copied
+    both = used[(used["matched_by"] == "hand label") & used["codebook_type"].notna()]
     agree = int((both["demand_type"] == both["codebook_type"]).sum())
     summary = pd.DataFrame([{"contacts_compared": len(both), "agree": agree,
                              "agreement": agree / len(both) if len(both) else float("nan")}])
@@ -453,6 +454,8 @@ def example_verbatims(classified: pd.DataFrame, *, types: list[str] | None = Non
     DataFrame
         ``demand_type, channel, verbatim``.
     """
+    # The columns used, before any row is picked: not every column of a million contacts copied.
+    classified = classified[[c for c in ("verbatim", "value_or_failure", "demand_type", "channel") if c in classified]]
     frame = classified[classified["verbatim"].notna() & classified["verbatim"].astype(str).str.strip().ne("")]
     if value_or_failure is not None:
         frame = frame[frame["value_or_failure"] == value_or_failure]
