@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .finish import plain_dates
+
 __all__ = ["plot_xmr", "POINT_COLOURS", "POINT_WORDS", "SYSTEM_COLOURS"]
 
 
@@ -53,12 +55,7 @@ def plot_xmr(result: pd.DataFrame, *, ax=None, target: float | None = None, floo
     order = result.attrs.get("order")
     xcol = {"completion": "finished", "arrival": "arrived"}.get(order, "x")
     xcol = xcol if xcol in result else "x"
-    x = result[xcol]
-    if isinstance(x.dtype, pd.DatetimeTZDtype):
-        # As UTC without the zone, the form matplotlib converts at once (its date ticks are in UTC
-        # either way): a zone-aware date is converted one by one, at every draw, seconds a chart
-        # of ten thousand cases.
-        x = pd.Series(x.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(), index=x.index, name=x.name)
+    x = plain_dates(result[xcol])
     groups = list(result.groupby("group", sort=True))
     changes = result.attrs.get("changes", [])
     for i, (_, g) in enumerate(groups):

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..read.codebooks import FlowCodebook
-from .finish import finish
+from .finish import finish, plain_dates
 
 __all__ = ["plot_two_clocks", "plot_step_times", "plot_handoffs_rework", "plot_variants", "plot_process_map",
            "plot_around_target", "plot_waiting_ages", "plot_waiting_list"]
@@ -30,8 +30,7 @@ def plot_two_clocks(times: pd.DataFrame, *, ax=None, changes: pd.DataFrame | Non
     import matplotlib.dates as mdates
     # The gaps as one line broken between cases, on matplotlib's day numbers: a collection of
     # segments on a date axis converts each segment at every draw (seconds for ten thousand cases).
-    when = mdates.date2num(done["customer_start"].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
-                           if isinstance(done["customer_start"].dtype, pd.DatetimeTZDtype) else done["customer_start"])
+    when = mdates.date2num(plain_dates(done["customer_start"]).to_numpy())
     gap_x = np.column_stack([when, when, np.full(len(done), np.nan)]).ravel()
     gap_y = np.column_stack([done["official_days"], done["end_to_end_days"], np.full(len(done), np.nan)]).ravel()
     ax.plot(gap_x, gap_y, color="#bbb", lw=0.6, gid="gap")
