@@ -202,47 +202,44 @@ def _demand(study: Study, settings: dict, systems: pd.DataFrame, seconds: dict |
     with timed(seconds, "link"):
         linked = link_problems(classified, radius_m=settings["radius_m"], window_days=settings["window_days"])
         problems = problem_table(linked)
-    demand_started = time.perf_counter()
-    start, end = settings.get("period_start"), settings.get("period_end")
-    if end is not None and settings.get("as_of") is not None:
-        end = min(end, settings["as_of"])       # the weeks after the as-of date are not in the data: no gap
-    weekly = dm.weekly_demand(classified, period=(start, end) if start is not None and end is not None else None)
-    received = classified["received_at"]
-    costs = study.config.get("channel_costs") or None
-    from ..measures.customers import customer_kinds, customer_patterns, failure_per_problem, ni14_comparison
-    out = {
-        "classified": classified,
-        "left_out": left_out,
-        # Who contacts us: counts per kind of customer only (customer references are never shown).
-        "customers": customer_kinds(customer_patterns(linked)),
-        "ni14": ni14_comparison(linked),
-        "fix_first": failure_per_problem(problems),
-        "problems": problems,
-        # Only the study's own unit costs price failure demand: without them it is not priced.
-        "costs": dm.failure_cost(classified, costs) if costs else None,
-        "costs_by_service": dm.failure_cost(classified, costs, by="service") if costs else None,
-        "currency": dm.currency_symbol(study.config.get("currency")),
-        "linkable": int((classified["problem_ref"].notna()
-                         | (classified["latitude"].notna() & classified["longitude"].notna())).sum()),
-        "weekly": weekly,
-        "predictability": (dm.demand_predictability(weekly, rebase_at=dm.change_weeks(classified, weekly, systems))
-                           if len(weekly) else None),
-        "by_type": dm.demand_frequency(classified, ["demand_type", "value_or_failure"]),
-        "subtypes": dm.demand_frequency(classified[classified["value_or_failure"] == "failure"], "failure_subtype"),
-        "by_channel": dm.failure_share(classified, "channel"),
-        "by_service": dm.failure_share(classified, "service"),
-        "overall": dm.failure_share(classified),
-        "by_system": dm.demand_by_system(classified, systems),
-        # The span the contacts stand for: the study's period (to the as-of date) when study.yml gives
-        # one, else the days from the first contact to the last.
-        "days": (float((end.date() - start.date()).days + 1) if start is not None and end is not None
-                 else (received.max() - received.min()).total_seconds() / 86400 + 1 if len(classified) else None),
-        "period": (start, end),
-    }
-    out["verdicts"] = dm.weekly_verdicts(out["predictability"])
-    release_memory()
-    if seconds is not None:
-        seconds["demand tables"] = time.perf_counter() - demand_started
+    with timed(seconds, "demand tables"):
+        start, end = settings.get("period_start"), settings.get("period_end")
+        if end is not None and settings.get("as_of") is not None:
+            end = min(end, settings["as_of"])       # the weeks after the as-of date are not in the data: no gap
+        weekly = dm.weekly_demand(classified, period=(start, end) if start is not None and end is not None else None)
+        received = classified["received_at"]
+        costs = study.config.get("channel_costs") or None
+        from ..measures.customers import customer_kinds, customer_patterns, failure_per_problem, ni14_comparison
+        out = {
+            "classified": classified,
+            "left_out": left_out,
+            # Who contacts us: counts per kind of customer only (customer references are never shown).
+            "customers": customer_kinds(customer_patterns(linked)),
+            "ni14": ni14_comparison(linked),
+            "fix_first": failure_per_problem(problems),
+            "problems": problems,
+            # Only the study's own unit costs price failure demand: without them it is not priced.
+            "costs": dm.failure_cost(classified, costs) if costs else None,
+            "costs_by_service": dm.failure_cost(classified, costs, by="service") if costs else None,
+            "currency": dm.currency_symbol(study.config.get("currency")),
+            "linkable": int((classified["problem_ref"].notna()
+                             | (classified["latitude"].notna() & classified["longitude"].notna())).sum()),
+            "weekly": weekly,
+            "predictability": (dm.demand_predictability(weekly, rebase_at=dm.change_weeks(classified, weekly, systems))
+                               if len(weekly) else None),
+            "by_type": dm.demand_frequency(classified, ["demand_type", "value_or_failure"]),
+            "subtypes": dm.demand_frequency(classified[classified["value_or_failure"] == "failure"], "failure_subtype"),
+            "by_channel": dm.failure_share(classified, "channel"),
+            "by_service": dm.failure_share(classified, "service"),
+            "overall": dm.failure_share(classified),
+            "by_system": dm.demand_by_system(classified, systems),
+            # The span the contacts stand for: the study's period (to the as-of date) when study.yml gives
+            # one, else the days from the first contact to the last.
+            "days": (float((end.date() - start.date()).days + 1) if start is not None and end is not None
+                     else (received.max() - received.min()).total_seconds() / 86400 + 1 if len(classified) else None),
+            "period": (start, end),
+        }
+        out["verdicts"] = dm.weekly_verdicts(out["predictability"])
     return out
 
 
@@ -466,16 +463,16 @@ class StageTables(dict):
         return (StageTables, (dict(super().items()),))
 
 
-def _set_apart(value, folder: Path, name: str, written: list):
-    """``value`` with each large table in it written to ``folder`` and replaced by its DeferredTable."""
+def _set_apart(value, folder: Path, name: str, numbers):
+    """``value`` with each large table in it written to ``folder`` (files numbered by ``numbers``, an
+    iterator: a service's name need not make a file name) and replaced by its DeferredTable."""
     if isinstance(value, pd.DataFrame) and len(value) >= DEFER_ROWS:
-        file = folder / f"{len(written):03d}.pkl"
+        file = folder / f"{next(numbers):03d}.pkl"
         with open(file, "wb") as fh:               # streamed: never the whole pickle in memory beside the table
             pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        written.append(name)
         return DeferredTable(file, name)
     if type(value) is dict:
-        return StageTables({k: _set_apart(v, folder, f"{name}.{k}", written) for k, v in value.items()})
+        return StageTables({k: _set_apart(v, folder, f"{name}.{k}", numbers) for k, v in value.items()})
     return value
 
 
@@ -488,18 +485,19 @@ def save_results(results: CheckResults, path: str | Path) -> Path:
     """
     import copy
     import dataclasses
+    import itertools
     path = Path(path)
     folder = path.with_name(path.name + ".tables")
     folder.mkdir(parents=True, exist_ok=True)
-    written: list[str] = []
+    numbers = itertools.count()
     study = copy.copy(results.study)
     study._deferred = {}
     for name in ("demand", "events"):
         table = getattr(results.study, name)
         if isinstance(table, pd.DataFrame) and len(table) >= DEFER_ROWS:
-            study._deferred[name] = _set_apart(table, folder, f"study.{name}", written)
+            study._deferred[name] = _set_apart(table, folder, f"study.{name}", numbers)
             del study.__dict__[name]
-    parts = {part: _set_apart(getattr(results, part), folder, part, written)
+    parts = {part: _set_apart(getattr(results, part), folder, part, numbers)
              for part in ("purpose", "demand", "flow", "capability", "conditions")}
     light = dataclasses.replace(results, study=study, **parts)
     tmp = path.with_suffix(".tmp")
