@@ -380,8 +380,7 @@ def _run_stages(handed: list, load_notes: list[str], settings: dict, study: Path
     for nb in notebooks:
         if skipped(nb, results) and done.get(nb, {}).get("status") != "skipped":
             done[nb] = skip_page(nb)      # started early, but it has nothing to show after all
-    timing = ["waited_seconds", "notebook_seconds", "html_seconds"]
-    records = [done[nb] for nb in notebooks]
+    records = [done[nb] for nb in notebooks]       # with where each stage's time went, for the manifest
     table = pd.DataFrame(records, columns=["stage", "notebook", "status", "seconds", "report", "error"])
     caveats = results.caveats.to_dict("records")
     table.attrs["caveats"] = [c["caveat"] for c in caveats]
@@ -398,8 +397,7 @@ def _run_stages(handed: list, load_notes: list[str], settings: dict, study: Path
                 "seconds": {"read": round(read_in, 2), "compute": round(computed_in, 2),
                             "parts": {k: round(v, 2) for k, v in results.seconds.items()},
                             "save results": round(saved_in, 2), "total": round(time.perf_counter() - started_all, 2)},
-                "stages": [{**rec, "error": hide(rec["error"]), **{k: done_rec[k] for k in timing if k in done_rec}}
-                           for rec, done_rec in zip(table.to_dict("records"), records)]}
+                "stages": [{**rec, "error": hide(rec["error"])} for rec in records]}
     (out / "run_manifest.json").write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
     return table
 
