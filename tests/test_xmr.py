@@ -299,7 +299,7 @@ def test_anhoej_limits_fall_back_to_the_exact_sum_where_the_float_is_too_close_t
     monkeypatch.setattr(module, "_crossings_min_exact", lambda *a: calls.append(a) or exact(*a))
     assert anhoej_limits(2000)[1] == _exact_crossings_min_up_to(2000)[-1] and not calls
     monkeypatch.setattr(module, "_QUANTILE_MARGIN", 1.0)       # every answer "too close"
-    assert anhoej_limits(2000)[1] == _exact_crossings_min_up_to(2000)[-1] and calls == [(1999, 0.05)]
+    assert anhoej_limits(2000)[1] == _exact_crossings_min_up_to(2000)[-1] and calls == [(1999,)]
 
 
 def test_points_on_the_median_are_not_useful():

@@ -385,32 +385,29 @@ def anhoej_limits(n_useful: int) -> tuple[int, int]:
 _QUANTILE_MARGIN = 1e-9
 
 
-def _crossings_min(trials: int, q: float = 0.05) -> int:
-    """The smallest k with P(X <= k) >= q, X ~ Binomial(trials, 1/2)."""
+def _crossings_min(trials: int) -> int:
+    """The smallest k with P(X <= k) >= 5%, X ~ Binomial(trials, 1/2)."""
     from scipy.special import bdtr
     if trials == 0:
         return 0
     k = int(max(0.0, math.floor(trials / 2 + 0.5 * math.sqrt(trials) * -1.6448536269514722)))
     # Walk from the normal approximation to the quantile: a step or two at any n.
-    while k > 0 and bdtr(k - 1, trials, 0.5) >= q:
+    while k > 0 and bdtr(k - 1, trials, 0.5) >= 0.05:
         k -= 1
-    while bdtr(k, trials, 0.5) < q:
+    while bdtr(k, trials, 0.5) < 0.05:
         k += 1
-    close = [abs(p - q) <= _QUANTILE_MARGIN * q
+    close = [abs(p - 0.05) <= _QUANTILE_MARGIN * 0.05
              for p in (bdtr(k, trials, 0.5), bdtr(k - 1, trials, 0.5) if k > 0 else 0.0)]
-    return _crossings_min_exact(trials, q) if any(close) else k
+    return _crossings_min_exact(trials) if any(close) else k
 
 
-def _crossings_min_exact(trials: int, q: float = 0.05) -> int:
-    """The same quantile by the exact sum of binomial coefficients (cost grows as about n^2.6)."""
-    # P(X <= k) >= q  <=>  sum(comb) >= q * 2**trials, in integers for q = 1/20
-    from fractions import Fraction
-    frac = Fraction(q).limit_denominator(1000)
-    total, k, term = 0, 0, 1
-    bound = frac.numerator * 2 ** trials
+def _crossings_min_exact(trials: int) -> int:
+    """The same quantile by the exact sum of binomial coefficients, each term from the last."""
+    # P(X <= k) >= 5%  <=>  20 * sum(comb) >= 2**trials, in integers
+    total, k, term, bound = 0, 0, 1, 2 ** trials
     while True:
         total += term
-        if frac.denominator * total >= bound:
+        if 20 * total >= bound:
             return k
         term = term * (trials - k) // (k + 1)
         k += 1
