@@ -111,7 +111,7 @@ def test_unknown_channel_names_spelling_and_fix(tmp_path):
     bad = GOOD + ["C4,2025-01-06 09:00,Carrier pigeon,Repairs,hello", "C5,2025-01-06 09:00,Carrier pigeon,Repairs,hi"]
     with pytest.raises(DataError, match=r"row 5, column 'channel': 'Carrier pigeon' is not a known channel \(2 rows\)") as e:
         load_study(make_study(tmp_path, HEADER + "\n".join(bad) + "\n"))
-    assert "add it under channels: in study.yml" in str(e.value)
+    assert "say which channel it is under channels: in study.yml" in str(e.value)
     # the mapping is extendable in study.yml, and visible
     s = load_study(make_study(tmp_path, HEADER + "\n".join(bad) + "\n",
                               extra_yml="channels: {letter: [Carrier pigeon]}\n"))

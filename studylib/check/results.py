@@ -492,7 +492,7 @@ def save_results(results: CheckResults, path: str | Path) -> Path:
     numbers = itertools.count()
     study = copy.copy(results.study)
     study._deferred = {}
-    for name in ("demand", "events"):
+    for name in ("demand", "events", "cases"):
         table = getattr(results.study, name)
         if isinstance(table, pd.DataFrame) and len(table) >= DEFER_ROWS:
             study._deferred[name] = _set_apart(table, folder, f"study.{name}", numbers)

@@ -13,7 +13,7 @@ from .contacts import parse_contact_values
 from .plausible import date_window, outside_window
 
 __all__ = ["DEMAND_COLUMNS", "DEMAND_REQUIRED", "EVENT_COLUMNS", "EVENT_REQUIRED", "QUALITY_COLUMNS",
-           "SET_ASIDE_COLUMNS", "TEXT_COLUMNS", "empty_table", "map_columns", "rows_aside", "set_aside_missing",
+           "SET_ASIDE_COLUMNS", "TEXT_COLUMNS", "empty_table", "outside_services", "map_columns", "rows_aside", "set_aside_missing",
            "split_kept", "quality_rows", "demand_rows"]
 
 
@@ -103,6 +103,31 @@ def set_aside_missing(frame: pd.DataFrame, label: str, id_col: str, required: li
     return aside, keep
 
 
+def outside_services(frame: pd.DataFrame, keep: pd.Series, config: dict, label: str, id_col: str,
+                     noun: str) -> tuple[pd.Series, str]:
+    """Rows of services study.yml does not list (``services: [...]``), and the one sentence that
+    counts and names them; nothing when study.yml lists none or says ``services: all``. A row with
+    no service at all is kept: there is nothing to judge it by."""
+    listed = [str(s) for s in config.get("services") or []]
+    if not listed:
+        return pd.Series(False, index=frame.index), ""
+    service = frame["service"]
+    out = keep & service.notna() & (service.astype(str) != "") & ~service.astype(str).isin(listed)
+    if not out.any():
+        return out, ""
+    rows = frame.loc[out]
+    counts = (rows[id_col].groupby(rows["service"].astype(str)).nunique()
+              .sort_values(ascending=False, kind="stable"))
+    named = ", ".join(f"{name} ({n:,})" for name, n in counts.head(5).items())
+    more = f" and {len(counts) - 5:,} more" if len(counts) > 5 else ""
+    total = int(counts.sum())
+    sentence = (f"{label}: {total:,} {noun}{'' if total == 1 else 's'} of {len(counts):,} "
+                f"service{'' if len(counts) == 1 else 's'} outside this study are left out: {named}{more} "
+                f"(study.yml services: lists {', '.join(listed[:5])}{' ...' if len(listed) > 5 else ''}; "
+                "add them there, or write services: all to study every service)")
+    return out, sentence
+
+
 def split_kept(frame: pd.DataFrame, keep: pd.Series, aside: list[pd.DataFrame],
                 columns: list[str], label: str, rows_read: int):
     """The kept rows (canonical columns plus their source ``row``), the quality rows, and the
@@ -164,6 +189,12 @@ def demand_rows(raw: pd.DataFrame, spec: dict, label: str, config: dict, timesta
     if far.any():
         aside.append(rows_aside(label, frame[far], "contact_id", "implausible date", detail))
         keep &= ~far
+    out, sentence = outside_services(frame, keep, config, label, "contact_id", "contact")
+    if out.any():
+        aside.append(rows_aside(label, frame[out], "contact_id", "service not in the study",
+                                "service " + frame.loc[out, "service"].astype(str) + " is not under services: in study.yml"))
+        keep &= ~out
+        warnings.warn(sentence, StudylibWarning, stacklevel=4)
     ids = frame["contact_id"].where(keep)
     dup = keep & ids.duplicated(keep="first") & ids.notna()
     if dup.any():

@@ -87,7 +87,7 @@ STUDY_SCHEMA = {
     "additionalProperties": False,
     "properties": {
         "name": {"type": ["string", "number"], "x-example": "My service check"},
-        "services": {"type": "array", "items": _TEXT, "x-example": "[Repairs, Highways]"},
+        "services": {"type": ["array", "string"], "items": _TEXT, "x-example": "[Repairs, Highways] (or all)"},
         "timezone": {"type": "string", "x-example": "Europe/London"},
         "period": {"type": "object", "properties": {"start": _DATE, "end": _DATE}, "additionalProperties": False,
                    "x-example": "{start: 2025-01-06, end: 2025-04-27}"},
@@ -114,6 +114,7 @@ STUDY_SCHEMA = {
         "check": {"type": "object", "x-example": "{radius_m: 50, window_days: 28}"},
         "demand": _table({"empty_verbatim": {"enum": ["keep", "set_aside"], "x-example": "keep"}}),
         "events": _table({}),
+        "cases": _table({}),
         "demand_codebook": {**_FILE, "x-example": "demand_codebook.yml"},
         "flow_codebook": {**_FILE, "x-example": "flow_codebook.yml"},
         "findings": {**_FILE, "x-example": "findings.yml"},
@@ -390,6 +391,9 @@ def _meaning_problems(data: dict, lines: dict, folder: Path | None) -> list[dict
             and period["end"][:10] < period["start"][:10]:
         out.append(_problem(lines, ["period", "end"], period["end"], f"is before period.start ({period['start'][:10]})",
                             "swap them: the period runs from start to end"))
+    if isinstance(data.get("services"), str) and data["services"].strip().lower() != "all":
+        out.append(_problem(lines, ["services"], data["services"], "should be a list (or all), not text",
+                            f"services: [{data['services']}] (one service), or services: all (every service in the data)"))
     services = [s for s in data.get("services") or [] if isinstance(s, str)] if isinstance(data.get("services"), list) else []
     for section in ("targets", "system_changes"):
         items = data.get(section)
@@ -436,7 +440,10 @@ def _meaning_problems(data: dict, lines: dict, folder: Path | None) -> list[dict
             problem = problem[len(repr(value)):].strip() if problem.startswith(repr(value)) else problem
             out.append(_problem(lines, ["check", name], value, problem,
                                 f"{name}: {SETTINGS[name].meaning}"))
-    for section in ("demand", "events"):
+    if data.get("events") and data.get("cases"):
+        out.append(_problem(lines, ["cases"], None, "is a second source of cases beside events:",
+                            "keep one: events: for a log of one row an event, cases: for an export of one row a case"))
+    for section in ("demand", "events", "cases"):
         spec = data.get(section)
         if isinstance(spec, dict) and isinstance(spec.get("encoding"), str):
             try:
@@ -457,7 +464,7 @@ def _meaning_problems(data: dict, lines: dict, folder: Path | None) -> list[dict
 def named_files(data: dict):
     """``(key path, file name)`` of every file study.yml names."""
     from .stores import is_url
-    for section in ("demand", "events"):
+    for section in ("demand", "events", "cases"):
         spec = data.get(section)
         file = spec if isinstance(spec, str) else spec.get("file") if isinstance(spec, dict) else None
         if isinstance(file, str):

@@ -22,7 +22,8 @@ from .codebooks import DemandCodebook, FlowCodebook, load_demand_codebook, load_
 from ..errors import ConfigError, DataError, StudylibWarning
 from .plausible import case_problems, date_window, outside_window
 from .rows import (DEMAND_COLUMNS, EVENT_COLUMNS, EVENT_REQUIRED, QUALITY_COLUMNS, SET_ASIDE_COLUMNS, TEXT_COLUMNS,
-                   rows_aside, demand_rows, empty_table, map_columns, set_aside_missing, split_kept)
+                   rows_aside, demand_rows, empty_table, map_columns, outside_services, set_aside_missing,
+                   split_kept)
 from .tables import parse_timestamps, read_raw_table
 
 __all__ = [
@@ -64,6 +65,10 @@ class Study:
         Every row set aside: ``file, row, id, reason, detail``.
     channel_map : DataFrame
         How each channel spelling found was mapped: ``spelling, channel, rows``.
+    cases : DataFrame or None
+        Where study.yml names an export of one row a case (``cases:``), its kept cases
+        (``case_id, opened, closed, service, due, status, resolution, row``); ``events`` then holds
+        each case's ``Case opened`` and ``Case closed`` events (:mod:`studylib.read.cases`).
     """
 
     path: Path
@@ -76,6 +81,7 @@ class Study:
     quality: pd.DataFrame
     set_aside: pd.DataFrame
     channel_map: pd.DataFrame = field(default_factory=pd.DataFrame)
+    cases: pd.DataFrame | None = None
 
     @property
     def name(self) -> str:
@@ -148,6 +154,9 @@ def read_config(path: str | Path) -> dict:
     period = config.get("period") or {}
     config["period"] = {"start": _date(period.get("start")), "end": _date(period.get("end"))}
     config["system_changes"] = [{**c, "date": _date(c["date"])} for c in config.get("system_changes") or []]
+    # services: all (or none written) studies every service in the data; a list studies those only.
+    if isinstance(config.get("services"), str):
+        config["services"] = []
     for key, empty in (("services", []), ("targets", []), ("channel_costs", {}), ("channels", {}),
                        ("holidays", []), ("never_show", [])):
         config[key] = config.get(key) or empty
@@ -206,11 +215,22 @@ def load_study(path: str | Path) -> Study:
 
     events = empty_table(EVENT_COLUMNS)
     flow_codebook = _load_codebook(path, config, "flow_codebook", load_flow_codebook)
+    cases = None
     if config.get("events"):
         events, q, aside, probs = _load_events(path, config, flow_codebook)
         quality += q
         set_aside.append(aside)
         problems += probs
+    elif config.get("cases"):
+        from .cases import case_codebook, load_cases
+        spec = _table_spec(config, "cases")
+        label = Path(spec["file"]).name
+        events, cases, q, aside, probs = load_cases(lambda columns: _read(path, spec, label, columns), spec, label,
+                                                    config, _timestamp_options(spec, config))
+        quality += q
+        set_aside.append(aside)
+        problems += probs
+        flow_codebook = flow_codebook or case_codebook()
 
     if problems:
         raise DataError(problems)
@@ -223,7 +243,7 @@ def load_study(path: str | Path) -> Study:
     return Study(path=path, config=config, demand=demand, events=events,
                  demand_codebook=demand_codebook, flow_codebook=flow_codebook, findings=findings,
                  quality=pd.DataFrame(quality, columns=QUALITY_COLUMNS), set_aside=aside,
-                 channel_map=channel_map)
+                 channel_map=channel_map, cases=cases)
 
 
 def _load_findings(path: Path, config: dict) -> dict:
@@ -325,6 +345,12 @@ def _load_events(path: Path, config: dict, codebook: FlowCodebook | None):
         frame["service"] = str(services[0])
 
     aside, keep = set_aside_missing(frame, label, "case_id", ["case_id", "activity", "timestamp"])
+    out, sentence = outside_services(frame, keep, config, label, "case_id", "case")
+    if out.any():
+        aside.append(rows_aside(label, frame[out], "case_id", "service not in the study",
+                                "service " + frame.loc[out, "service"].astype(str) + " is not under services: in study.yml"))
+        keep &= ~out
+        warnings.warn(sentence, StudylibWarning, stacklevel=3)
     key = ["case_id", "activity", "timestamp", "resource"]
     dup = keep & frame[key].duplicated(keep="first")       # on the values: formatting a million stamps takes 10 s
     if dup.any():

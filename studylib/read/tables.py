@@ -42,6 +42,7 @@ DEFAULT_CHANNELS: dict[str, list[str]] = {
     "letter": ["letter", "post", "paper", "written"],
     "social": ["social", "social media", "twitter", "x", "facebook", "instagram"],
     "chat": ["chat", "webchat", "web chat", "live chat"],
+    "other": ["other", "unknown", "not known"],
 }
 
 _SEPARATORS = re.compile(r"[\s_\-/]+")
@@ -478,8 +479,10 @@ def normalise_channels(values: pd.Series, extra: dict[str, list[str]] | None, *,
             problems.append({
                 "file": label, "row": int(row), "column": column, "value": spellings[j],
                 "problem": f"is not a known channel ({rows[j]} row{'s' if rows[j] != 1 else ''})",
-                "fix": (f"add it under channels: in study.yml, e.g. channels: {{phone: [{spellings[j]!r}]}}; "
-                        f"known channels: {', '.join(sorted(set(lookup.values())))}"),
+                "fix": (f"say which channel it is under channels: in study.yml, e.g. channels: "
+                        f"{{other: [{spellings[j]!r}]}} when the export does not say how the customer came "
+                        f"(a channel given a unit cost is priced); known channels: "
+                        f"{', '.join(sorted(set(lookup.values())))}"),
             })
     return out, used, problems
 
