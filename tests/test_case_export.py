@@ -137,3 +137,28 @@ findings: null
     assert study.cases["service"].nunique() == 61
     assert study.cases["closed"].isna().sum() == (study.cases["status"] == "Open").sum() == 370
     assert len(study.events) == 2 * 9_983 - 370
+
+
+def test_the_templates_set_no_target_cost_or_currency(tmp_path):
+    from studylib.read.scaffold import new_study
+    from studylib.read.study import read_config
+    new_study(tmp_path / "study")
+    config = read_config(tmp_path / "study")
+    assert config["targets"] == [] and config["channel_costs"] == {} and not config.get("currency")
+    assert config["services"] == []          # services: all
+
+
+def test_failure_demand_is_priced_only_through_channels_with_a_cost():
+    from studylib.measures.demand import currency_symbol, failure_cost
+    from studylib.prose.demand import cost_sentence
+    contacts = pd.DataFrame({"channel": ["web", "web", "phone"], "service": "Roads",
+                             "value_or_failure": ["failure", "failure", "value"]})
+    unpriced = failure_cost(contacts, {"phone": {"low": 1.0, "high": 2.0}})
+    words = cost_sentence(unpriced, days=60, currency=currency_symbol("GBP"))
+    assert words.startswith("None of the 2 failure contacts came through a channel with a unit cost")
+    assert "£" not in words and "0 and" not in words
+    priced = failure_cost(contacts, {"web": {"low": 1.0, "high": 2.0}})
+    assert currency_symbol(None) == ""
+    words = cost_sentence(priced, days=60, currency=currency_symbol(None))
+    assert "between 2 and 4 over the 60 days" in words and "gives no currency" in words and "£" not in words
+    assert "between £2 and £4" in cost_sentence(priced, days=60, currency=currency_symbol("GBP"))

@@ -386,8 +386,11 @@ CURRENCY_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
 
 
 def currency_symbol(code: str | None) -> str:
-    """The symbol prose puts before an amount: "£" for GBP (the default), "CHF " for CHF."""
-    code = (code or "GBP").strip().upper()
+    """The symbol prose puts before an amount: "£" for GBP, "CHF " for CHF; nothing where study.yml
+    gives no currency (a currency is shown only where the team wrote one)."""
+    if not code:
+        return ""
+    code = code.strip().upper()
     return CURRENCY_SYMBOLS.get(code, f"{code} ")
 
 

@@ -38,12 +38,16 @@ def cost_sentence(costs: pd.DataFrame | None, *, days: float | None = None, curr
     if costs is None:
         return ("No unit costs are given in study.yml (channel_costs:), so the cost of failure demand is "
                 "not estimated.")
+    n_unpriced = int(costs.attrs["unpriced_contacts"])
+    if n_unpriced and n_unpriced == int(costs["failure_contacts"].sum()):
+        return (f"None of the {n_unpriced:,} failure contact{'' if n_unpriced == 1 else 's'} came through a channel "
+                "with a unit cost in study.yml (channel_costs:), so failure demand is not priced.")
     low, high = costs.attrs["total_low"], costs.attrs["total_high"]
     span = f" over the {days:,.0f} day{'' if round(days) == 1 else 's'} of the study" if days else ""
     text = f"Failure demand cost between {currency}{low:,.0f} and {currency}{high:,.0f}{span}"
     if days and days >= 28:          # a year's cost from less than four weeks would be a guess
         text += f" (between {currency}{low * 365 / days:,.0f} and {currency}{high * 365 / days:,.0f} a year at this rate)"
-    text += "."
+    text += "." if currency else " (in the units of channel_costs: study.yml gives no currency)."
     if costs.attrs["unpriced_contacts"]:
         n = int(costs.attrs["unpriced_contacts"])
         text += (f" {n:,} failure contact{' came' if n == 1 else 's came'} through channels with no cost in "
