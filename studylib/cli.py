@@ -68,9 +68,17 @@ def _validate(args) -> int:
 
 def _new(args) -> int:
     from .read.scaffold import new_study
+    where = Path(args.dir).resolve().as_posix()   # notebooks run in their own folder: a full path works there
+    if args.export:
+        from .read.mapping import map_export, summary_of
+        found = map_export(args.export, timezone=args.timezone, dates=args.dates)   # before anything is written
+        written = new_study(args.dir, export=found)
+        print(f"Created a study folder in {args.dir}: " + ", ".join(p.name for p in written))
+        print(_hide(summary_of(found), args))
+        print(f"Next: check study.yml, then studylib validate {args.dir} and studylib check {args.dir}")
+        return 0
     written = new_study(args.dir)
     print(f"Created a study folder in {args.dir}: " + ", ".join(p.name for p in written))
-    where = Path(args.dir).resolve().as_posix()   # notebooks run in their own folder: a full path works there
     print("Next:\n"
           f"  - fill in study.yml (name, services, period, targets), then: studylib validate {args.dir}\n"
           "  - capture contacts while you listen: notebooks/02a_capture.ipynb in JupyterLab, with\n"
@@ -160,6 +168,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_validate)
     p = sub.add_parser("new", help="create an empty study folder with commented templates")
     p.add_argument("dir")
+    p.add_argument("--from", dest="export", default=None, metavar="EXPORT",
+                   help="write a study.yml that maps this export (CSV, Excel or Parquet) as it comes")
+    p.add_argument("--timezone", default=None, help="the zone the export's local times are in (with --from)")
+    p.add_argument("--dates", choices=["dayfirst", "monthfirst"], default=None,
+                   help="how to read dates that read two ways, such as 03/04/2025 (with --from)")
     p.set_defaults(func=_new)
     p = sub.add_parser("solutions", help="every exercise's answer for a study, for whoever runs the workshop")
     p.add_argument("study")

@@ -251,7 +251,7 @@ def _flow(study: Study, settings: dict) -> dict:
     by_column = times.attrs["tie_order"] == "order column"
     tie_words = ties_sentence(times.attrs["tied_events"], int(times["n_events"].sum()), by_column=by_column,
                               still_tied=order_ties(study.events) if by_column else 0)
-    if tie_words:
+    if tie_words and study.cases is None:     # a case export's two events come in their known order
         warnings.warn(tie_words, StudylibWarning, stacklevel=2)
     changes = study.config.get("system_changes") or []
     attrs = dict(times.attrs)
