@@ -8,7 +8,7 @@ from ..text import configure_privacy, escape, private, redact
 from ..teaching.predictions import prediction_table, read_skips, reflections_table
 from .results import NEEDS, STAGES
 
-__all__ = ["open_stage", "caveats", "flow_gaps", "demand_gaps", "how_counted", "left_out", "predictions_beside", "team_reflections", "stage_heading",
+__all__ = ["open_stage", "caveats", "flow_gaps", "every_service", "demand_gaps", "how_counted", "left_out", "predictions_beside", "team_reflections", "stage_heading",
            "say", "table", "four_parts", "private"]
 
 
@@ -89,24 +89,32 @@ def stage_heading(results, notebook: str, title: str):
 def flow_gaps(results) -> dict[str, str]:
     """What the flow data cannot show: measure -> why, in words (empty when it can show it all).
 
-    ``finished``: no case has finished, so no clock can be read and no end-to-end time compared;
-    ``steps``: every case has one event, so there is no step to time, count, follow or map;
-    ``target``: study.yml sets no end-to-end target.
+    The flow stage's ``lacks`` (:func:`studylib.measures.flow.data_lacks`: ``steps``, ``people``,
+    ``solved``, ``finished``, ``open_only``), and ``target`` where study.yml sets no end-to-end target.
     """
-    from ..measures.flow import cases_lack
     flow = results.flow or {}
-    times = flow.get("times")
-    if times is None or not len(times):
+    if flow.get("times") is None or not len(flow["times"]):
         return {"finished": "there are no cases", "steps": "there are no cases"}
-    lack = cases_lack(times)
-    gaps = {}
-    if "finished" in lack:
-        gaps["finished"] = "no case has finished yet"
-    if "steps" in lack:
-        gaps["steps"] = "every case has one event, so there are no steps to time, count, follow or map"
+    gaps = dict(flow.get("lacks") or {})
     if not any(t is not None for t in (flow.get("targets") or {}).values()):
         gaps["target"] = "study.yml sets no end-to-end target"
     return gaps
+
+
+def every_service(results):
+    """Every service of the study in one table, largest first, folded under its heading (the front
+    page, the summary, and the stages that chart only the largest); None for a study of one service."""
+    from ..prose.show import folded, table
+    services = results.services
+    if len(services) < 2:
+        return None
+    shown = services.dropna(axis=1, how="all")
+    words = say(f"Each service's contacts and failure demand, its cases (open ones too) and the mean days of its "
+                f"finished cases on the customer's clock, for the system as it is now, and its capability verdict. "
+                f"The largest {min(len(results.charted), len(services)):,} are charted and described one by one.").data
+    return folded(f"Every service ({len(services):,}), largest first",
+                  words + table(shown, formats={"failure_share": "{:.0%}", "end_to_end_mean": "{:.1f}"},
+                                max_rows=None).data)
 
 
 def left_out(reason: str):

@@ -128,6 +128,7 @@ def index_page(results, stages, *, run_at) -> str:
     caveat_html = ("<h2>Bear in mind</h2><ul class=\"caveats\">" + "".join(f"<li>{escape(redact(n))}</li>" for n in notes)
                    + "</ul>") if notes else ""
     from ..prose.headline import headline
+    from .pages import every_service
     lead = headline(results)
     from ..prose.counted import COUNTED_ID
     summary_ok = any(Path(r["notebook"]).stem == "00_summary" and r["status"] == "ok" for r in stages.to_dict("records"))
@@ -139,6 +140,7 @@ def index_page(results, stages, *, run_at) -> str:
             f"<table class=\"facts\">{rows}</table>"
             f"<h2>What each stage found</h2><table class=\"stages\"><thead><tr><th>stage</th>"
             f"<th>the finding that matters</th></tr></thead><tbody>{''.join(stage_rows)}</tbody></table>"
+            + (services.data if (services := every_service(results)) is not None else "")
             + caveat_html)
     return page(f"Check: {redact(s.name)}", body, heading=False)
 

@@ -22,6 +22,8 @@ from ..errors import ParameterError, StudylibError, StudylibWarning, collect_cav
 from ..read.ordering import order_ties, ties_sentence
 from ..read.settings import resolve_settings
 from ..read.study import Study, load_study
+from .stored import DEFER_ROWS, DeferredTable, StageTables, load_results, save_results  # noqa: F401 (the runner reads them here)
+from ..measures.services import CHARTED_SERVICES, all_services, data_lacks, lead_chart, service_table
 from ..measures.systems import assign_systems, system_periods
 from ..text import long_date
 
@@ -83,6 +85,14 @@ class CheckResults:
         The team's predictions (``predictions.yml``), by key, as read when the check was computed.
     reflections : dict
         What the team wrote after each stage (``reflections.yml``): stage -> prompt -> text.
+    services : DataFrame
+        Every service, largest first (by contacts, then cases): ``service, contacts,
+        failure_share, cases, open, end_to_end_mean`` (the system as it is now, on the customer's
+        clock) and ``capability`` (its verdict) (:func:`service_table`). A study of many services
+        shows them here, in one table, rather than a paragraph or a chart each.
+    charted : list of str
+        The services charted and described one by one on every stage: the largest
+        :data:`CHARTED_SERVICES` (every service where there are no more).
     counts : dict
         The study as read: ``contacts``, ``events``, ``logged_cases`` (distinct case ids in the log)
         and ``cases`` (those the flow stage times, to the as-of date).
@@ -107,6 +117,8 @@ class CheckResults:
     conditions: dict = field(default_factory=dict)
     predictions: dict = field(default_factory=dict)
     reflections: dict = field(default_factory=dict)
+    services: pd.DataFrame = field(default_factory=pd.DataFrame)
+    charted: list = field(default_factory=list)
     counts: dict = field(default_factory=dict)
     answers: dict = field(default_factory=dict)
     seconds: dict = field(default_factory=dict)
@@ -114,6 +126,14 @@ class CheckResults:
     def status(self, notebook: str) -> str:
         rec = self.stages[self.stages["notebook"] == notebook]
         return rec["status"].iloc[0] if len(rec) else "ok"
+
+    def shown(self, names) -> list:
+        """Of ``names`` (charts, or services), those a stage draws and describes one by one: all
+        services together, the service the latest dated change split, and the largest services
+        (:attr:`charted`); the others are in the table of every service (:attr:`services`)."""
+        names = list(names)
+        keep = {"All services", (self.capability or {}).get("lead"), *self.charted}
+        return [n for n in names if n in keep] if len(names) > CHARTED_SERVICES else names
 
     def stage_caveats(self, stage: str) -> list[str]:
         return self.caveats.loc[self.caveats["stage"].isin([stage, "Data"]), "caveat"].drop_duplicates().tolist()
@@ -261,12 +281,19 @@ def _flow(study: Study, settings: dict) -> dict:
     targets = _targets(study.config, services, settings)
     out = {"times": times, "targets": targets, **flow.flow_by_system(times, study.events, study.flow_codebook,
                                                                     targets=targets)}
+    out["all_services"] = all_services(times)
+    out["lacks"] = data_lacks(times, study.events, study.flow_codebook, case_export=study.cases is not None)
     from ..measures.waiting import list_over_time, waiting_list, waiting_summary
     out["waiting"] = waiting_list(times, study.events, targets=targets)
     out["waiting_summary"] = waiting_summary(out["waiting"])
     out["list_weekly"] = list_over_time(times)
-    out["paths"] = variants(study.events, times, top=8)
-    out["map"] = process_map_layout(study.events)
+    # Paths and the map count the cases every other figure counts: those begun by the as-of date, to it.
+    counted = study.events["case_id"].isin(times["case_id"])
+    if settings.get("as_of") is not None:
+        counted &= study.events["timestamp"] <= settings["as_of"]
+    events = study.events if counted.all() else study.events[counted]
+    out["paths"] = variants(events, times, top=8)
+    out["map"] = process_map_layout(events)
     return out
 
 
@@ -284,7 +311,7 @@ def _capability(study: Study, settings: dict, times: pd.DataFrame) -> dict:
     limits = {name: limits_by_system(chart) for name, chart in charts.items()}
     daily = {name: d for name, chart in charts.items()
              if (d := daily_averages(chart, stats=limits[name])) is not None}
-    return {"clock": clock, "charts": charts, "limits": limits,
+    return {"clock": clock, "charts": charts, "limits": limits, "lead": lead_chart(charts, study.config),
             "daily": daily, "daily_limits": {name: limits_by_system(d, unit="days") for name, d in daily.items()},
             "table": capability_limits(charts, stats=limits),
             "other_clock": other, "other": other_charts,
@@ -292,13 +319,11 @@ def _capability(study: Study, settings: dict, times: pd.DataFrame) -> dict:
 
 
 def _conditions(study: Study, demand: dict, flow: dict) -> dict:
-    from ..measures import conditions, flow as flow_measures
+    from ..measures import conditions
     wastes = conditions.waste_found(demand=demand.get("classified"), flow=flow)
-    times = (flow or {}).get("times")
-    lack = flow_measures.cases_lack(times) if times is not None and len(times) else set()
+    lacks = (flow or {}).get("lacks") or {}
     # What the event log cannot show, so that "not shown by the data" says why.
-    unseen = ("every case has one event, so no step, hand-off or time between steps can be seen" if "steps" in lack
-              else "no case has finished yet" if "finished" in lack else "")
+    unseen = lacks.get("steps") or lacks.get("finished") or ""
     register = conditions.condition_register(study.findings, wastes, study.config.get("system_changes") or [],
                                              unseen=unseen)
     return {"wastes": wastes, "register": register, "questions": conditions.open_questions(study.findings, wastes)}
@@ -402,6 +427,8 @@ def compute_check(study: Study, settings: dict | None = None, *, load_caveats: l
                            caveats=pd.DataFrame(caveats, columns=["stage", "caveat"]).drop_duplicates(ignore_index=True),
                            purpose=purpose, demand=demand, flow=flow, capability=capability, conditions=conditions,
                            predictions=predictions, reflections=reflections, seconds=seconds,
+                           services=(ranked := service_table(demand, flow, capability)),
+                           charted=ranked["service"].head(CHARTED_SERVICES).tolist(),
                            counts={"contacts": len(study.demand), "events": len(study.events),
                                    "logged_cases": int(study.events["case_id"].nunique()),
                                    "cases": len(flow["times"]) if flow else 0})
@@ -412,119 +439,6 @@ def compute_check(study: Study, settings: dict | None = None, *, load_caveats: l
     with timed(seconds, "exercises"):
         results.answers = every_answer(results)
     return results
-
-
-#: A table of at least this many rows is saved in a file of its own beside the results, and a
-#: stage's kernel reads it only when one of its cells asks for it.
-DEFER_ROWS = 1_000
-
-
-class DeferredTable:
-    """A table saved apart from the results (:func:`save_results`): its file, read on demand, and
-    where it sits in the results (``"demand.classified"``)."""
-
-    __slots__ = ("path", "name")
-
-    def __init__(self, path: Path, name: str):
-        self.path, self.name = str(path), name
-
-    def __repr__(self) -> str:
-        return f"<table {self.name}, read when asked for>"
-
-    def load(self):
-        with open(self.path, "rb") as fh:          # streamed: never the whole file in memory beside the table
-            return pickle.load(fh)
-
-
-class StageTables(dict):
-    """A stage's tables as a kernel reads them: each large one from its own file, the first time a
-    cell asks for it (so a kernel holds what its cells draw and print, not every raw row)."""
-
-    def __getitem__(self, key):
-        value = super().__getitem__(key)
-        if isinstance(value, DeferredTable):
-            value = value.load()
-            super().__setitem__(key, value)
-        return value
-
-    def get(self, key, default=None):
-        return self[key] if key in self else default
-
-    def __iter__(self):          # also makes {**tables} and dict(tables) read through __getitem__
-        return iter(list(super().keys()))
-
-    def items(self):
-        return [(key, self[key]) for key in super().keys()]
-
-    def values(self):
-        return [self[key] for key in super().keys()]
-
-    def __reduce__(self):        # pickled as it stands: tables not yet read stay in their files
-        return (StageTables, (dict(super().items()),))
-
-
-def _set_apart(value, folder: Path, name: str, numbers):
-    """``value`` with each large table in it written to ``folder`` (files numbered by ``numbers``, an
-    iterator: a service's name need not make a file name) and replaced by its DeferredTable."""
-    if isinstance(value, pd.DataFrame) and len(value) >= DEFER_ROWS:
-        file = folder / f"{next(numbers):03d}.pkl"
-        with open(file, "wb") as fh:               # streamed: never the whole pickle in memory beside the table
-            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        return DeferredTable(file, name)
-    if type(value) is dict:
-        return StageTables({k: _set_apart(v, folder, f"{name}.{k}", numbers) for k, v in value.items()})
-    return value
-
-
-def save_results(results: CheckResults, path: str | Path) -> Path:
-    """Write results for the stage kernels of one run (pickles: our own files, read by our own code).
-
-    Each table of :data:`DEFER_ROWS` rows or more (the raw contacts and events, the classified
-    contacts, the problems, the case times, ...) goes to a file of its own in ``PATH.tables/``,
-    read by a kernel only when a cell asks for it. ``results`` itself is not changed.
-    """
-    import copy
-    import dataclasses
-    import itertools
-    path = Path(path)
-    folder = path.with_name(path.name + ".tables")
-    folder.mkdir(parents=True, exist_ok=True)
-    numbers = itertools.count()
-    study = copy.copy(results.study)
-    study._deferred = {}
-    for name in ("demand", "events", "cases"):
-        table = getattr(results.study, name)
-        if isinstance(table, pd.DataFrame) and len(table) >= DEFER_ROWS:
-            study._deferred[name] = _set_apart(table, folder, f"study.{name}", numbers)
-            del study.__dict__[name]
-    parts = {part: _set_apart(getattr(results, part), folder, part, numbers)
-             for part in ("purpose", "demand", "flow", "capability", "conditions")}
-    light = dataclasses.replace(results, study=study, **parts)
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "wb") as fh:
-        pickle.dump(light, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    tmp.replace(path)          # last: a kernel waits for this file, and then every table is there
-    return path
-
-
-def load_results(path: str | Path, *, wait_seconds: float = 300) -> CheckResults:
-    """Read results written by :func:`save_results` in this run.
-
-    ``studylib check`` starts the stage kernels while it computes the results, so a kernel may ask
-    before the file is there: it waits for it (or for the run's word that computing failed).
-    """
-    import time
-    path = Path(path)
-    failed = path.with_suffix(".failed")
-    deadline = time.monotonic() + wait_seconds
-    while not path.exists():
-        if failed.exists():
-            raise StudylibError("the check's results could not be computed: " + failed.read_text(encoding="utf-8"))
-        if time.monotonic() > deadline:
-            raise StudylibError(f"the check's results did not arrive within {wait_seconds:.0f} s")
-        time.sleep(0.05)
-    with open(path, "rb") as fh:
-        return pickle.load(fh)
 
 
 def check_results(study: str | Path, results: str | Path | None = None, **overrides) -> CheckResults:

@@ -99,13 +99,15 @@ def summary_prose(results) -> dict[str, dict[str, str]]:
         out["Demand"] = demand_prose(results.demand)
     charts = results.capability.get("charts") if results.capability else None
     if charts:
-        name, chart = next(reversed(charts.items()))
+        name = results.capability["lead"]
+        chart = charts[name]
         out["Capability"] = capability_prose(chart, name=name.lower(), stats=results.capability["limits"][name])
     elif results.flow:
         out["Capability"] = unfinished_prose(results.flow["times"])
     if results.flow:
         whats = {(r["service"], r["era"]): r["what"] for r in results.systems.to_dict("records")}
-        out["Flow"] = flow_prose(results.flow, whats=whats)
+        out["Flow"] = flow_prose(results.flow, whats=whats,
+                                 shown=results.shown(results.flow["figures"]["service"].dropna().unique()))
     if results.status("05_system_conditions") == "ok" or len(results.conditions.get("wastes", [])):
         out["System conditions"] = conditions_prose(results)
     return out
@@ -137,8 +139,10 @@ def stage_headlines(results) -> dict[str, str]:
                          else "No contact is labelled value or failure yet.")
     charts = results.capability.get("charts") if results.capability else None
     if charts:
-        name = next(reversed(charts))
-        out["Capability"] = capability_headline(charts[name], stats=results.capability["limits"][name])
+        name = results.capability["lead"]
+        words = capability_headline(charts[name], stats=results.capability["limits"][name])
+        # A figure over every service says so.
+        out["Capability"] = f"All services together: {words[0].lower()}{words[1:]}" if name == "All services" else words
     elif "Capability" in results.prose:
         out["Capability"] = results.prose["Capability"]["what"]
     if results.flow:
@@ -146,11 +150,19 @@ def stage_headlines(results) -> dict[str, str]:
         now = figures[figures["current"]]
         unit = results.flow["times"].attrs.get("unit", "days")
         parts = []
+        services = figures["service"].dropna().unique()
+        if len(results.shown(services)) < len(services):     # many services: all of them together, said so
+            from .flow import all_services_sentence
+            every = all_services_sentence(results.flow, unit)
+            parts.append(every.split(". ", 1)[1] if results.flow["all_services"]["finished"] else every)
+            now = now.iloc[:0]
+        from .flow import waited_words
+        lacks = results.flow.get("lacks") or {}
         for rec in now.to_dict("records"):
             if rec["finished"]:
                 when = "" if rec["system"] == "whole period" else f"{rec['system'][0].upper()}{rec['system'][1:]}, "
-                text = (f"customers waited on average {rec['end_to_end_mean']:.1f} {unit} from first contact to the "
-                        f"problem solved; the organisation's clock recorded {rec['official_mean']:.1f}.")
+                text = waited_words(rec["end_to_end_mean"], unit, lacks) + (
+                    "." if "solved" in lacks else f"; the organisation's clock recorded {rec['official_mean']:.1f}.")
                 parts.append(when + (text if when else text[0].upper() + text[1:]))
         if not parts:
             from .people import waiting_sentence

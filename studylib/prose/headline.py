@@ -115,9 +115,16 @@ def headline(results) -> str | None:
     if change is None and results.flow:
         figures = results.flow["figures"]
         now = figures[figures["current"].astype(bool) & (figures["finished"] > 0)]
-        if len(now) == 1:
+        if len(now) == 1 and "solved" in (results.flow.get("lacks") or {}):
+            parts.append(f"Cases run {float(now['end_to_end_mean'].iloc[0]):.1f} days on average from their first to "
+                         "their last recorded event (nothing in the data says when a case is solved).")
+        elif len(now) == 1:
             parts.append(f"Customers wait {float(now['end_to_end_mean'].iloc[0]):.1f} days on average from first "
                          "contact to solved.")
+        elif len(now) > 1 and results.flow.get("all_services", {}).get("finished"):
+            every = results.flow["all_services"]
+            parts.append(f"Across all {every['services']:,} services, customers wait {every['end_to_end_mean']:.1f} "
+                         "days on average from first contact to solved.")
     if not parts:
         parts = _fallback(results)
     text = " ".join(parts)

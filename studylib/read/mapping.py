@@ -190,11 +190,10 @@ def map_export(path: str | Path, *, timezone: str | None = None, dates: str | No
     notes.append(f"as_of {as_of:%Y-%m-%d}: the day after the export's latest date; set it to the day it was exported")
     channels: dict[str, list[str]] = {}
     if "channel" in columns:
-        from .tables import _default_channel_lookup, _spelling_key
-        lookup = _default_channel_lookup()
+        from .tables import known_channel
         values = raw[columns["channel"]].astype(str).str.strip()
         counts = values[values != ""].value_counts()
-        unknown = [v for v in counts.index if _spelling_key(v) not in lookup]
+        unknown = [v for v in counts.index if known_channel(v) is None]
         if unknown:
             channels["other"] = unknown
             notes.append(f"channel values studylib does not know, mapped to other: "

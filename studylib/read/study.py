@@ -199,7 +199,9 @@ def load_study(path: str | Path) -> Study:
     captured = load_captured(path, config) if has_capture(path, config) else None
     sources = []
     if config.get("demand"):
-        sources.append(_load_demand(path, config, warn_empty=captured is None))
+        # One export for both contacts and cases: each reading is named for what it counts.
+        both = config.get("cases") and _table_spec(config, "cases")["file"] == _table_spec(config, "demand")["file"]
+        sources.append(_load_demand(path, config, warn_empty=captured is None, suffix=" (contacts)" if both else ""))
     if captured is not None:
         sources.append(captured)
     demand, channel_map = empty_table(DEMAND_COLUMNS), no_map
@@ -225,6 +227,8 @@ def load_study(path: str | Path) -> Study:
         from .cases import case_codebook, load_cases
         spec = _table_spec(config, "cases")
         label = Path(spec["file"]).name
+        if config.get("demand") and _table_spec(config, "demand")["file"] == spec["file"]:
+            label += " (cases)"
         events, cases, q, aside, probs = load_cases(lambda columns: _read(path, spec, label, columns), spec, label,
                                                     config, _timestamp_options(spec, config))
         quality += q
@@ -299,9 +303,9 @@ def _timestamp_options(spec: dict, config: dict) -> dict:
             "timezone": config.get("timezone"), "period": (period.get("start"), period.get("end"))}
 
 
-def _load_demand(path: Path, config: dict, *, warn_empty: bool = True):
+def _load_demand(path: Path, config: dict, *, warn_empty: bool = True, suffix: str = ""):
     spec = _table_spec(config, "demand")
-    label = Path(spec["file"]).name
+    label = Path(spec["file"]).name + suffix
     raw = _read(path, spec, label, DEMAND_COLUMNS)
     return demand_rows(raw, spec, label, config, _timestamp_options(spec, config), warn_empty=warn_empty)
 

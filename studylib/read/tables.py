@@ -23,6 +23,7 @@ __all__ = [
     "parse_booleans",
     "parse_numbers",
     "normalise_channels",
+    "known_channel",
     "DEFAULT_CHANNELS",
     "ISO8601",
 ]
@@ -491,6 +492,11 @@ def normalise_channels(values: pd.Series, extra: dict[str, list[str]] | None, *,
 def _default_channel_lookup() -> dict[str, str]:
     """Each default spelling's key -> its channel (built once)."""
     return {_spelling_key(s): channel for channel, spellings in DEFAULT_CHANNELS.items() for s in spellings}
+
+
+def known_channel(spelling: str) -> str | None:
+    """The channel a spelling names among the built-in ones (:data:`DEFAULT_CHANNELS`), or None."""
+    return _default_channel_lookup().get(_spelling_key(spelling))
 
 
 def is_blank(values: pd.Series) -> np.ndarray:

@@ -55,7 +55,7 @@ def practice_series(results, n: int = 10) -> pd.Series | None:
     charts = (results.capability or {}).get("charts") or {} if results.capability else {}
     if not charts or not results.flow:
         return None
-    chart = charts[next(reversed(charts))]
+    chart = charts[results.capability["lead"]]
     latest = chart[chart["group"] == chart["group"].max()].dropna(subset=["value"])
     if len(latest) < n:
         return None
