@@ -54,6 +54,11 @@ def studies(tmp_path_factory, checked):
         assert rc == 0, name
     for shape, keep in (("one_event", _first_event_only), ("all_open", _no_case_solved)):
         out[shape] = _reshaped_sample(tmp_path_factory.mktemp(shape), keep)
+    sf = tmp_path_factory.mktemp("sf")      # San Francisco's 311 export as it comes: 61 services
+    from studylib.cli import main
+    assert main(["new", str(sf / "study"), "--from", str(shared_file("311/sf_311_sample.csv"))]) == 0
+    run_check(sf / "study", sf / "out", progress=False)
+    out["sf"] = sf / "out"
     template = tmp_path_factory.mktemp("template")
     new_study(template / "study")
     run_check(template / "study", template / "out", progress=False)
@@ -67,7 +72,7 @@ def studies(tmp_path_factory, checked):
     return out
 
 
-ALL = ["sample", "la311", "receipt", "boston", "template", "one_event", "all_open", "ae"]
+ALL = ["sample", "la311", "receipt", "boston", "template", "one_event", "all_open", "ae", "sf"]
 
 
 class _Chromium:
@@ -329,6 +334,14 @@ def test_the_system_as_it_is_now_means_now(studies):
                                    "hand-offs per case", "Study the cases behind the largest waste"],
      ["Where the time goes", "Hand-offs and rework", "The commonest paths", "Process map"]),
     ("all_open", "04_flow.html", ["Two clocks:", "nothing to chart yet"], ["Two clocks", "Open cases"]),
+    # No flow codebook and no column of who did a step: nothing is called solved, no hand-off counted.
+    ("receipt", "04_flow.html", ["every case that started has been solved", "handed from one person",
+                                 "hand-offs per case", "Study the cases behind the largest waste", "still open"],
+     ["Open cases", "The waiting list, on both clocks", "Where the time goes", "Hand-offs and rework"]),
+    # A case export (one row a case): nothing inside a case can be seen.
+    ("sf", "04_flow.html", ["Hand-offs and rework per case", "different paths", "Process map:", "hand-offs per case",
+                            "Study the cases behind the largest waste"],
+     ["Where the time goes", "Hand-offs and rework", "The commonest paths", "Process map"]),
     ("la311", "02_demand.html", ["Take the largest kinds of failure demand", "<th>callers</th>",
                                  "<th>failure contacts</th>",
                                  "nothing to chart yet", "Not enough whole weeks"],
@@ -378,5 +391,26 @@ def test_not_shown_by_the_data_says_why_when_the_data_cannot_show_it(studies):
     """With one event a case, no hand-off or step time can be seen: the register says so beside
     "not shown by the data", and never shows it bare."""
     text = _text(studies["one_event"] / "05_system_conditions.html")
-    assert "not shown by the data (every case has one event, so no step, hand-off or time between steps can be seen)" in text
+    assert "not shown by the data (every case has one event, so there are no steps to time, count, follow or map)" in text
     assert not re.search(r"not shown by the data(?! \()", text)
+
+
+def test_sixty_services_read_as_one_story(studies):
+    """San Francisco's 61 services: every one in one table, largest first; a figure over all of them
+    says so; the front page repeats no sentence; no price, currency or target the study never set."""
+    out = studies["sf"]
+    index = _text(out / "index.html")
+    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", index) if len(s.strip()) > 20]
+    assert len(sentences) == len(set(sentences)), [s for s in sentences if sentences.count(s) > 1][:3]
+    assert "Across all 61 services, customers wait 100.0 days on average" in index
+    assert "All services together: the system is not predictable" in index
+    assert "Every service (61), largest first" in index
+    raw = (out / "index.html").read_text()
+    table = raw.split("Every service (61), largest first")[1]
+    services = re.findall(r"<tr>\s*<td>([^<]+)</td>", table)
+    assert services[:3] == ["Sewer Issues", "MUNI Feedback", "311 External Request"], services[:3]
+    assert len(services) == 61
+    for page in out.glob("*.html"):
+        text = _text(page)
+        assert not re.search(r"[£$€]|\d+-day target|target \(\d", text), page.name     # a target line is "target (28)"
+        assert not re.search(r'alt="[^"]*target', (out / page.name).read_text()), page.name

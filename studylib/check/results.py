@@ -132,8 +132,10 @@ class CheckResults:
         services together, the service the latest dated change split, and the largest services
         (:attr:`charted`); the others are in the table of every service (:attr:`services`)."""
         names = list(names)
-        keep = {"All services", (self.capability or {}).get("lead"), *self.charted}
-        return [n for n in names if n in keep] if len(names) > CHARTED_SERVICES else names
+        if len(names) <= CHARTED_SERVICES:
+            return names
+        ranked = dict.fromkeys(["All services", (self.capability or {}).get("lead"), *self.charted])
+        return [n for n in ranked if n in set(names)]       # largest first
 
     def stage_caveats(self, stage: str) -> list[str]:
         return self.caveats.loc[self.caveats["stage"].isin([stage, "Data"]), "caveat"].drop_duplicates().tolist()
