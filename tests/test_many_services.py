@@ -112,3 +112,29 @@ def test_a_few_services_are_each_described(tmp_path, n):
     r = _many(tmp_path, n)
     assert r.shown(r.services["service"]) == list(r.services["service"])
     assert "Across all" not in r.prose["Flow"]["what"]
+
+
+def test_the_list_week_by_week_counts_as_a_week_by_week_loop_does():
+    """The weekly list is counted for all weeks at once (sorted times, not one pass of the cases a
+    week): the same counts as the plain loop over weeks, with missing ends and a clock closed before
+    it was registered."""
+    from studylib.measures.waiting import list_over_time
+    rng = pd.Series(range(400))
+    start = pd.Timestamp("2025-01-01 08:00", tz="Europe/London") + pd.to_timedelta(rng * 7.3, unit="h")
+    end = (start + pd.to_timedelta((rng % 23) * 1.9, unit="D")).where(rng % 5 != 0)
+    registered = (start + pd.to_timedelta(rng % 3, unit="D")).where(rng % 11 != 0)
+    closed = (end + pd.to_timedelta((rng % 4) - 2, unit="D")).where(rng % 7 != 0)
+    times = pd.DataFrame({"customer_start": start, "end": end, "official_start": registered, "official_end": closed})
+    as_of = pd.Timestamp("2025-05-20 12:00", tz="Europe/London")
+    got = list_over_time(times, as_of=as_of)
+    weeks, rows = got["week"], []
+    for week in weeks:
+        week = week.tz_localize("Europe/London")
+        until = min(week + pd.Timedelta(days=7), as_of)
+        began = start < until
+        solved = end.notna() & (end < until)
+        listed = registered.notna() & (registered < until) & ~(closed.notna() & (closed < until))
+        rows.append([int((began & (start >= week)).sum()), int((solved & (end >= week)).sum()),
+                     int((began & ~solved).sum()), int(listed.sum())])
+    assert got[["arrivals", "completions", "waiting", "on_organisation_list"]].values.tolist() == rows
+    assert len(got) == 21 and got["waiting"].max() > 0

@@ -23,7 +23,7 @@ from ..read.ordering import order_ties, ties_sentence
 from ..read.settings import resolve_settings
 from ..read.study import Study, load_study
 from .stored import DEFER_ROWS, DeferredTable, StageTables, load_results, save_results  # noqa: F401 (the runner reads them here)
-from ..measures.services import CHARTED_SERVICES, all_services, data_lacks, lead_chart, service_table
+from ..measures.services import CHARTED_SERVICES, all_services, data_lacks, lead_chart, service_table, shown_names
 from ..measures.systems import assign_systems, system_periods
 from ..text import long_date
 
@@ -131,11 +131,7 @@ class CheckResults:
         """Of ``names`` (charts, or services), those a stage draws and describes one by one: all
         services together, the service the latest dated change split, and the largest services
         (:attr:`charted`); the others are in the table of every service (:attr:`services`)."""
-        names = list(names)
-        if len(names) <= CHARTED_SERVICES:
-            return names
-        ranked = dict.fromkeys(["All services", (self.capability or {}).get("lead"), *self.charted])
-        return [n for n in ranked if n in set(names)]       # largest first
+        return shown_names(names, lead=(self.capability or {}).get("lead"), charted=self.charted)
 
     def stage_caveats(self, stage: str) -> list[str]:
         return self.caveats.loc[self.caveats["stage"].isin([stage, "Data"]), "caveat"].drop_duplicates().tolist()
@@ -299,7 +295,7 @@ def _flow(study: Study, settings: dict) -> dict:
     return out
 
 
-def _capability(study: Study, settings: dict, times: pd.DataFrame) -> dict:
+def _capability(study: Study, settings: dict, times: pd.DataFrame, charted: list) -> dict:
     """The capability charts on both clocks, and every verdict on them, each computed once here:
     ``limits`` and ``other_limits`` (each chart's :func:`~studylib.measures.capability.limits_by_system`,
     by name), ``daily`` and ``daily_limits`` (the daily average charts, where a system finishes
@@ -309,11 +305,14 @@ def _capability(study: Study, settings: dict, times: pd.DataFrame) -> dict:
     clock, other = settings["clock"], "organisation" if settings["clock"] == "customer" else "customer"
     kwargs = {"order": settings["order"], "target": settings.get("target")}
     charts = capability_charts(times, study.config, clock=clock, **kwargs)
-    other_charts = capability_charts(times, study.config, clock=other, **kwargs)
     limits = {name: limits_by_system(chart) for name, chart in charts.items()}
-    daily = {name: d for name, chart in charts.items()
-             if (d := daily_averages(chart, stats=limits[name])) is not None}
-    return {"clock": clock, "charts": charts, "limits": limits, "lead": lead_chart(charts, study.config),
+    lead = lead_chart(charts, study.config)
+    # The daily chart and the other clock only where a chart is drawn: many services' others are in the table.
+    drawn = shown_names(charts, lead=lead, charted=charted)
+    other_charts = capability_charts(times, study.config, clock=other, services=[n for n in drawn if n != "All services"],
+                                     whole="All services" in drawn, **kwargs)
+    daily = {name: d for name in drawn if (d := daily_averages(charts[name], stats=limits[name])) is not None}
+    return {"clock": clock, "charts": charts, "limits": limits, "lead": lead,
             "daily": daily, "daily_limits": {name: limits_by_system(d, unit="days") for name, d in daily.items()},
             "table": capability_limits(charts, stats=limits),
             "other_clock": other, "other": other_charts,
@@ -412,7 +411,9 @@ def compute_check(study: Study, settings: dict | None = None, *, load_caveats: l
     with timed(seconds, "flow"):
         flow = _caught("Flow", caveats, lambda: _flow(study, settings)) if study.has_events else {}
     with timed(seconds, "capability and verdicts"):
-        capability = _caught("Capability", caveats, lambda: _capability(study, settings, flow["times"])) if flow else {}
+        charted = service_table(demand, flow, {})["service"].head(CHARTED_SERVICES).tolist()   # by size: before verdicts
+        capability = (_caught("Capability", caveats, lambda: _capability(study, settings, flow["times"], charted))
+                      if flow else {})
     with timed(seconds, "system conditions"):
         conditions = _caught("System conditions", caveats, lambda: _conditions(study, demand, flow))
     from ..measures.purpose import what_matters

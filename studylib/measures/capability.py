@@ -296,16 +296,19 @@ def daily_averages(result: pd.DataFrame, *, stats: pd.DataFrame | None = None) -
 
 
 def capability_charts(times: pd.DataFrame, config: dict, *, clock: str = "customer",
-                      order: str = "arrival", target: float | None = None) -> dict[str, pd.DataFrame]:
+                      order: str = "arrival", target: float | None = None, services: list | None = None,
+                      whole: bool = True) -> dict[str, pd.DataFrame]:
     """Capability results for the whole service and each service with finished cases.
 
     The whole comes first, then each service (by name). With only one service the whole *is*
     that service, so it appears once, under the service's name. ``target`` None takes each
-    service's target from study.yml (``targets:`` with ``measure: end_to_end_days``).
+    service's target from study.yml (``targets:`` with ``measure: end_to_end_days``). ``services``
+    (default: every one) and ``whole`` (all services together) choose the charts made.
     """
     changes = config.get("system_changes") or []
     measure = "end_to_end_days" if clock == "customer" else "official_days"
-    services = sorted(s for s in times["service"].dropna().unique()) if "service" in times else []
+    every = sorted(s for s in times["service"].dropna().unique()) if "service" in times else []
+    services = every if services is None else sorted(s for s in services if s in set(every))
 
     def target_for(service):
         if target is not None:
@@ -316,7 +319,7 @@ def capability_charts(times: pd.DataFrame, config: dict, *, clock: str = "custom
         return None if found is None else float(found["value"])
 
     charts: dict[str, pd.DataFrame] = {}
-    if len(services) != 1:
+    if len(every) != 1 and whole:
         charts["All services"] = capability(times, clock=clock, order=order, system_changes=changes,
                                             target=target_for(None))
     for service in services:

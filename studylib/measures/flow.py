@@ -27,7 +27,7 @@ from ..read.ordering import (NS_PER_DAY, check_events, codes_of, count_tied, epo
 from .survival import KaplanMeier
 
 __all__ = ["case_times", "CASE_TIME_COLUMNS", "end_to_end_survival", "open_case_effect", "step_times", "around_target",
-           "flow_by_system", "FLOW_FIGURE_COLUMNS", "cases_lack"]
+           "flow_by_system", "FLOW_FIGURE_COLUMNS"]
 
 
 CASE_TIME_COLUMNS = ["case_id", "service", "customer_start", "official_start", "official_end", "end",
@@ -259,15 +259,6 @@ def _order_free_aggregates(case_code, case_ids, t_all, act_code, n_act: int, fla
     return raw
 
 
-def cases_lack(times: pd.DataFrame | None) -> set[str]:
-    """What a study's cases (:func:`case_times`) cannot show: ``"steps"`` when every case has one
-    event, ``"finished"`` when no case has finished; both when there is no case."""
-    if times is None or not len(times):
-        return {"steps", "finished"}
-    return ({"steps"} if not (times["n_events"] > 1).any() else set()) | \
-        ({"finished"} if times["is_open"].astype(bool).all() else set())
-
-
 def case_frame(raw: dict, facts: dict, *, codebook: FlowCodebook | None = None, business_days: bool = False,
                holidays=None) -> pd.DataFrame:
     """:func:`case_times`' table from the per-case aggregates, whichever engine computed them."""
@@ -406,16 +397,22 @@ def step_times(events: pd.DataFrame, codebook: FlowCodebook) -> pd.DataFrame:
         One row per kind (``value``, each waste kind, ``unknown``): ``kind, steps, days``,
         ``share_of_time``.
     """
+    return _summed_steps(_step_waits(events, codebook))
+
+
+def _step_waits(events: pd.DataFrame, codebook: FlowCodebook) -> pd.DataFrame:
+    """Each event's kind (value, a waste kind, unknown) and the days charged to it: ``case_id, kind, days``."""
     frame = ordered_events(events)
     acts = codebook.activities.set_index("activity")
-    kind = frame["activity"].map(acts["kind"])
-    waste_kind = frame["activity"].map(acts["waste_kind"])
+    kind, waste_kind = frame["activity"].map(acts["kind"]), frame["activity"].map(acts["waste_kind"])
     label = kind.where(kind != "waste", "waste: " + waste_kind.fillna("other").astype(str)).fillna("unknown")
-    prev_same = frame["case_id"].eq(frame["case_id"].shift(1)).to_numpy()
-    t = frame["_t"].to_numpy()
-    wait = pd.Series(np.r_[np.nan, (t[1:] - t[:-1]) / NS_PER_DAY], index=frame.index).where(prev_same, 0.0)
-    out = (pd.DataFrame({"kind": label, "days": wait}).groupby("kind", sort=True)
-           .agg(steps=("days", "size"), days=("days", "sum")).reset_index())
+    t, prev_same = frame["_t"].to_numpy(), frame["case_id"].eq(frame["case_id"].shift(1)).to_numpy()
+    wait = np.where(prev_same, np.r_[np.nan, (t[1:] - t[:-1]) / NS_PER_DAY], 0.0)
+    return pd.DataFrame({"case_id": frame["case_id"].to_numpy(), "kind": label.to_numpy(), "days": wait})
+
+
+def _summed_steps(waits: pd.DataFrame) -> pd.DataFrame:
+    out = waits.groupby("kind", sort=True).agg(steps=("days", "size"), days=("days", "sum")).reset_index()
     out["share_of_time"] = out["days"] / out["days"].sum() if out["days"].sum() > 0 else 0.0
     return out.sort_values("days", ascending=False, kind="stable").reset_index(drop=True)
 
@@ -501,8 +498,13 @@ def flow_by_system(times: pd.DataFrame, events: pd.DataFrame, codebook: FlowCode
     targets = targets or {}
     rows, steps_all, effects, spikes = [], [], [], []
     keys = times[["service", "era", "system"]].astype(object).where(times[["service", "era", "system"]].notna(), None)
-    for (service, era, system), part in times.groupby([keys["service"], keys["era"], keys["system"]],
-                                                      sort=True, dropna=False):
+    groups = times.groupby([keys["service"], keys["era"], keys["system"]], sort=True, dropna=False)
+    if codebook is not None:
+        # Each event's step once for the whole log, then split by the group of its case (not the log once a group).
+        waits = _step_waits(events, codebook)
+        waits["group"] = waits["case_id"].map(pd.Series(groups.ngroup().to_numpy(), index=times["case_id"].to_numpy()))
+        waits_by_group = dict(tuple(waits.groupby("group", sort=False)))
+    for number, ((service, era, system), part) in enumerate(groups):
         label = {"service": service, "era": int(era), "system": system}
         closed = part[~part["is_open"].astype(bool)]
         # Means of days are over finished cases, as the two clocks' means are: the days the
@@ -519,7 +521,7 @@ def flow_by_system(times: pd.DataFrame, events: pd.DataFrame, codebook: FlowCode
                "waste_share": np.nan, "top_waste": None, "top_waste_share": np.nan,
                "target": targets.get(service)}
         if codebook is not None:
-            steps = step_times(events[events["case_id"].isin(part["case_id"])], codebook)
+            steps = _summed_steps(waits_by_group.get(number, waits.iloc[:0]))
             waste = steps[steps["kind"].str.startswith("waste")]
             if len(waste):
                 row.update(waste_share=float(waste["share_of_time"].sum()),

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..read.codebooks import FlowCodebook
 
-__all__ = ["CHARTED_SERVICES", "service_table", "lead_chart", "all_services", "data_lacks"]
+__all__ = ["CHARTED_SERVICES", "service_table", "lead_chart", "shown_names", "all_services", "data_lacks"]
 
 
 #: How many services every stage charts and describes one by one, the largest first; the others are
@@ -48,6 +48,17 @@ def service_table(demand: dict, flow: dict, capability: dict) -> pd.DataFrame:
     order = table.sort_values(["contacts", "cases", "service"], ascending=[False, False, True], kind="stable",
                               na_position="last")
     return order[columns].reset_index(drop=True)
+
+
+def shown_names(names, *, lead: str | None, charted: list) -> list:
+    """Of ``names`` (charts, or services), those a stage draws and describes one by one, largest
+    first: all services together, the lead chart (:func:`lead_chart`) and the largest services
+    (``charted``); every name where there are no more than :data:`CHARTED_SERVICES`."""
+    names = list(names)
+    if len(names) <= CHARTED_SERVICES:
+        return names
+    present = set(names)
+    return [n for n in dict.fromkeys(["All services", lead, *charted]) if n in present]
 
 
 def lead_chart(charts: dict, config: dict) -> str | None:

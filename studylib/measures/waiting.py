@@ -122,16 +122,30 @@ def list_over_time(times: pd.DataFrame, *, as_of: pd.Timestamp | None = None) ->
     first = (start - pd.Timedelta(days=start.weekday())).normalize()
     weeks = pd.date_range(first, as_of, freq="7D")
     weeks = weeks[weeks < as_of]
-    rows = []
-    for week in weeks:
-        until = min(week + pd.Timedelta(days=7), as_of)
-        started = times["customer_start"] < until
-        solved = times["end"].notna() & (times["end"] < until)
-        registered = times["official_start"].notna() & (times["official_start"] < until)
-        closed = times["official_end"].notna() & (times["official_end"] < until)
-        rows.append({"week": week.tz_localize(None) if week.tzinfo else week,
-                     "arrivals": int((started & (times["customer_start"] >= week)).sum()),
-                     "completions": int((solved & (times["end"] >= week)).sum()),
-                     "waiting": int((started & ~solved).sum()),
-                     "on_organisation_list": int((registered & ~closed).sum())})
-    return pd.DataFrame(rows, columns=["week", "arrivals", "completions", "waiting", "on_organisation_list"])
+    begin = _ns(weeks)
+    until = np.minimum(begin + 7 * 86_400 * 10**9, _ns([as_of])[0])
+
+    def before(stamps) -> np.ndarray:
+        """How many of ``stamps`` (missing: never) fall before each week's end."""
+        return np.searchsorted(np.sort(stamps), until, side="left")
+
+    def within(stamps) -> np.ndarray:
+        ordered = np.sort(stamps)
+        return (np.searchsorted(ordered, until, side="left") - np.searchsorted(ordered, begin, side="left"))
+
+    started, end = _ns(times["customer_start"]), _ns(times["end"])
+    registered, closed = _ns(times["official_start"]), _ns(times["official_end"])
+    # Open at a week's end: begun before it, and not both begun and ended before it.
+    out = pd.DataFrame({"week": weeks.tz_localize(None) if weeks.tz is not None else weeks,
+                        "arrivals": within(started), "completions": within(end),
+                        "waiting": before(started) - before(np.maximum(started, end)),
+                        "on_organisation_list": before(registered) - before(np.maximum(registered, closed))})
+    return out.astype({c: "int64" for c in ("arrivals", "completions", "waiting", "on_organisation_list")})
+
+
+def _ns(stamps) -> np.ndarray:
+    """Timestamps as int64 nanoseconds since the epoch (UTC); a missing one as never (the largest)."""
+    index = pd.DatetimeIndex(stamps)
+    values = index.as_unit("ns").asi8.copy()
+    values[index.isna()] = np.iinfo(np.int64).max
+    return values
