@@ -55,7 +55,7 @@ def _validate(args) -> int:
     if len(study.quality):
         print(_hide(study.quality.to_string(index=False), args))
     print(_hide(quality_summary(study), args))
-    if study.has_events:
+    if study.has_events and study.cases is None:     # a case export's two events come in their known order
         from .read.ordering import ties_note
         note = ties_note(study.events)
         if note:

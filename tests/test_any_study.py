@@ -106,7 +106,7 @@ def test_template_caveats_reach_terminal_manifest_and_report(tmp_path, capsys):
 
 @pytest.mark.parametrize("example, expect_ok", [
     ("receipt", {"00_summary", "01_purpose", "03_capability", "04_flow", "05_system_conditions"}),
-    ("la311", {"00_summary", "01_purpose", "02_demand"}),
+    ("la311", {"00_summary", "01_purpose", "02_demand", "03_capability", "04_flow"}),
 ])
 def test_examples_run_with_one_command(checked, example, expect_ok):
     reports, rc, stages = checked(example)

@@ -10,7 +10,9 @@ def test_la311_export_through_mappings():
     s = load_study(ROOT / "examples" / "la311")
     # LA Open Data: 9,999 requests, 27-31 Dec 2017
     assert len(s.demand) == 9999
-    assert s.quality[["rows_read", "rows_kept", "rows_set_aside"]].values.tolist() == [[9999, 9999, 0]]
+    # Read twice: each row a contact, and a case (cases:); 12 close at midnight before the hour they opened.
+    assert s.quality[["rows_read", "rows_kept", "rows_set_aside"]].values.tolist() == [[9999, 9999, 0],
+                                                                                       [9999, 9987, 12]]
     assert s.demand["contact_id"].is_unique
     counts = s.demand["channel"].value_counts().to_dict()
     # RequestSource: Call 4188 + Voicemail 1 -> phone; Mobile App 2131; Self Service 1621
@@ -22,7 +24,8 @@ def test_la311_export_through_mappings():
     first = s.demand["received_at"].min()
     assert str(first.tz) == "America/Los_Angeles" and first.strftime("%Y-%m-%d") == "2017-12-27"
     assert s.demand["latitude"].notna().sum() == 9999 - 1753
-    assert not s.has_events
+    assert len(s.cases) == 9987 and (s.cases["closed"].notna()).sum() == 9982 and len(s.events) == 9987 + 9982
+    assert set(s.set_aside["reason"]) == {"case closed before it was opened"}
 
 
 def test_receipt_event_log_through_mappings():
