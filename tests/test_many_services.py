@@ -138,3 +138,24 @@ def test_the_list_week_by_week_counts_as_a_week_by_week_loop_does():
                      int((began & ~solved).sum()), int(listed.sum())])
     assert got[["arrivals", "completions", "waiting", "on_organisation_list"]].values.tolist() == rows
     assert len(got) == 21 and got["waiting"].max() > 0
+
+
+def test_many_cases_on_one_day_are_too_few_days_not_too_few_cases(tmp_path):
+    """Fifty cases opened on one day are judged day by day: the days are too few, and the words say
+    so (not "only 50 cases finished, too few", when 12 would be enough)."""
+    lines = ["id,created,closed"] + [f"C{i},2025-01-06 {8 + i % 10:02d}:{i % 60:02d},2025-01-{8 + i % 9:02d} 12:00"
+                                     for i in range(50)]
+    (tmp_path / "cases.csv").write_text("\n".join(lines) + "\n")
+    (tmp_path / "study.yml").write_text("""name: One day
+timezone: Europe/London
+as_of: 2025-02-01
+services: [Roads]
+cases: {file: cases.csv, columns: {case_id: id, opened: created, closed: closed}}
+demand_codebook: null
+flow_codebook: null
+findings: null
+""")
+    r = compute_check(load_study(tmp_path))
+    words = r.headlines["Capability"]
+    assert "50 cases finished, but on too few days to judge (only 1 day with finished cases" in words, words
+    assert "only 50 cases" not in words

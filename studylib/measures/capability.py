@@ -216,7 +216,9 @@ def system_verdict(part: pd.DataFrame, *, attrs: dict | None = None, unit: str =
                 reasons.append(f"{int(verdict['exceptions']):,} cases beyond the limits, where chance gives up to "
                                f"{int(verdict['exceptions_allowed']):,}")
             if day["verdict"] == "too few points":
-                verdict.update(verdict="too few points", reason=f"only {int(day['points'])} days with finished cases")
+                n_days = int(day["points"])
+                verdict.update(verdict="too few points",
+                               reason=f"only {n_days} day{'' if n_days == 1 else 's'} with finished cases")
             else:
                 verdict.update(verdict="not predictable" if reasons else "predictable",
                                reason="; ".join(reasons) if reasons else f"day by day, {day['reason']}")

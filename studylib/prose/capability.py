@@ -30,6 +30,10 @@ def _main_reason(reason: str) -> str:
 
 def _system_words(rec: pd.Series, unit: str, *, first: bool) -> str:
     """What one system can promise, honestly: a range only where the verdict says predictable."""
+    if rec["status"] == "too few" and rec.get("by_day") and rec["n"] >= MIN_POINTS_FOR_LIMITS:
+        # Many cases a day are judged day by day: it is the days that are too few, not the cases.
+        return (f"{_plural(rec['n'], 'cases')} finished, but on too few days to judge ({rec['reason']}; at least "
+                f"{MIN_POINTS_FOR_LIMITS} are needed); on average {_days(rec['mean'])} {unit}")
     if rec["status"] == "too few":
         return (f"only {_plural(rec['n'], 'cases')} finished, too few to judge (at least {MIN_POINTS_FOR_LIMITS} "
                 f"are needed); on average {_days(rec['mean'])} {unit}")

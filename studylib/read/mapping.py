@@ -33,10 +33,10 @@ NAMES = {
                "completeddate", "enddate", "dateclosed"],
     "due": ["duedate", "due", "slatargetdt", "slatarget", "targetdate", "sladuedate", "expecteddate"],
     "service": ["category", "servicename", "service", "requesttype", "type", "complainttype", "department",
-                "agency", "servicearea"],
+                "agency", "servicearea", "categoryid", "servicetypeid", "requesttypeid", "typeid"],
     "demand_type": ["complainttype", "requesttype", "descriptor", "type", "subject", "reason", "subcategory"],
     "channel": ["source", "requestsource", "opendatachanneltype", "channel", "channeltype", "origin",
-                "contactmethod", "method", "medium"],
+                "contactmethod", "method", "medium", "sourceid", "channelid"],
     "status": ["status", "casestatus", "state"],
     "resolution": ["resolutiondescription", "closurereason", "statusnotes", "resolution", "outcome"],
     "latitude": ["latitude", "lat", "y"],
@@ -265,9 +265,9 @@ def study_yaml(found: ExportMap, folder: Path) -> str:
         constants["service"] = found.file.stem
     if constants:
         lines.append("  values: {" + ", ".join(f"{k}: {_quote(v)}" for k, v in constants.items()) + "}")
+    typed = "demand is typed by its type column" if "demand_type" in c else "add a demand_type column if it has one"
     lines += [f"  timestamp_formats: [{formats}]",
-              "  empty_verbatim: keep              # the export carries no customer's words: demand is typed by its "
-              "type column", ""]
+              f"  empty_verbatim: keep              # the export carries no customer's words: {typed}", ""]
     lines += ["cases:                            # and each row is one case, opened and (when done) closed",
               f"  file: {_quote(file)}", "  columns:"]
     cases = {"case_id": c["id"], "opened": c["opened"], "closed": c.get("closed"), "due": c.get("due"),
@@ -280,8 +280,10 @@ def study_yaml(found: ExportMap, folder: Path) -> str:
         lines.append("channels:                         # values studylib does not know: say which channel each is")
         for channel, values in found.channels.items():
             lines.append(f"  {channel}: [{', '.join(_quote(v) for v in values)}]")
-    else:
+    elif "channel" in c:
         lines.append("channels: {}                      # every channel value is one studylib knows")
+    else:
+        lines.append("channels: {}                      # the export has no channel column: every contact is other")
     lines += ["", "demand_codebook: null             # add one to classify value and failure demand "
                   "(see studylib new without --from)",
               "flow_codebook: null               # a case starts when opened and ends when closed",
