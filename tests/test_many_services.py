@@ -159,3 +159,32 @@ findings: null
     words = r.headlines["Capability"]
     assert "50 cases finished, but on too few days to judge (only 1 day with finished cases" in words, words
     assert "only 50 cases" not in words
+
+
+def test_the_largest_services_as_small_multiples_one_column_on_a_phone(tmp_path):
+    """The largest services' capability charts side by side on a desktop (seaborn's FacetGrid), and
+    in one column on a phone, each panel the phone's width with its text at 10 px or more."""
+    import base64
+    import io
+    import re
+
+    import matplotlib
+    matplotlib.use("Agg")
+    from PIL import Image
+
+    from studylib.charts.capability import plot_xmr_grid
+    from studylib.charts.display import PHONE_WIDTH_PX, chart_html
+    r = _many(tmp_path, 12)
+    charts = r.capability["charts"]
+    names = [n for n in r.shown(charts) if n != "All services"]
+    assert names == r.charted
+    fig = plot_xmr_grid({n: charts[n] for n in names}, floor=0, ylabel="days")
+    assert [ax.get_title() for ax in fig.axes] == names and len(fig.legends) == 1
+    assert len({round(ax.get_position().x0, 2) for ax in fig.axes}) == 2          # two columns on a desktop
+    html = chart_html(fig)
+    phone, desktop = (Image.open(io.BytesIO(base64.b64decode(b))) for b in re.findall(r"base64,([A-Za-z0-9+/=]+)", html)[:2])
+    assert phone.size[0] == PHONE_WIDTH_PX and phone.size[1] >= 200 * len(names)    # one column: a panel a row
+    assert desktop.size[0] > desktop.size[1]
+    assert float(re.search(r'data-phone-text-px="([\d.]+)"', html).group(1)) >= 10
+    alt = re.search(r'alt="([^"]*)"', html).group(1)
+    assert all(f"{name}: " in alt for name in names)

@@ -67,6 +67,8 @@ def test_an_excel_and_a_parquet_copy_map_as_the_csv_does(tmp_path):
 
 
 def test_an_export_with_no_id_or_no_date_is_refused_in_words(tmp_path):
+    with pytest.raises(StudylibError, match="is not a file: --from names the export to read"):
+        map_export(tmp_path / "nothere.csv")
     (tmp_path / "x.csv").write_text("colour,size\nred,1\n")
     with pytest.raises(StudylibError, match="no column of x.csv looks like an id"):
         map_export(tmp_path / "x.csv")
@@ -95,6 +97,8 @@ def test_new_from_an_export_then_check_with_no_edit(tmp_path, name, file, extra)
     if name == "boston":     # open cases only: the waiting list, and no capability chart, said why
         assert "Not one of the 2,424 cases has finished by 20 May 2025, so there is no capability chart" in text
         assert "2,424 customers are waiting" in text
+        # An export of open cases only: its week-by-week list is not read as a trend.
+        assert "The list week by week is not shown: every case in the data is still open" in text
     # No target, no cost, no currency where the study gives none.
     for page in out.glob("*.html"):
         words = page.read_text()

@@ -414,3 +414,14 @@ def test_sixty_services_read_as_one_story(studies):
         text = _text(page)
         assert not re.search(r"[£$€]|\d+-day target|target \(\d", text), page.name     # a target line is "target (28)"
         assert not re.search(r'alt="[^"]*target', (out / page.name).read_text()), page.name
+
+
+def test_every_count_on_the_flow_page_is_over_its_cases(studies):
+    """Receipt's log holds 1,434 cases, 56 of them begun after its as-of date: the flow page counts
+    1,378 everywhere, alt text (the paths, the process map) included."""
+    raw = (studies["receipt"] / "04_flow.html").read_text()
+    assert "1,434" not in raw
+    alts = re.findall(r'alt="([^"]*)"', raw)
+    assert any("made by 1,378 cases" in alt for alt in alts), alts
+    purpose = _text(studies["receipt"] / "01_purpose.html")
+    assert "56 of the cases begin after the as-of date, so the check's figures count 1,378" in purpose

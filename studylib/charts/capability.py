@@ -6,7 +6,7 @@ import pandas as pd
 
 from .finish import plain_dates
 
-__all__ = ["plot_xmr", "POINT_COLOURS", "POINT_WORDS", "SYSTEM_COLOURS"]
+__all__ = ["plot_xmr", "plot_xmr_grid", "POINT_COLOURS", "POINT_WORDS", "SYSTEM_COLOURS"]
 
 
 #: Signal colours, the same on every chart: Making Data Count's blue better and orange worse; where no
@@ -114,6 +114,16 @@ def plot_xmr(result: pd.DataFrame, *, ax=None, target: float | None = None, floo
     ax.legend(loc="upper left", bbox_to_anchor=(0, -0.16), ncol=3, fontsize=8, frameon=False)
     ax.studylib_main = _xmr_main(result, floor)
     return ax
+
+
+def plot_xmr_grid(results: dict[str, pd.DataFrame], *, floor: float | None = None, ylabel: str | None = None,
+                  title: str = ""):
+    """The largest services' XmR charts as small multiples (:func:`studylib.charts.finish.small_multiples`):
+    each panel :func:`plot_xmr` of its own result, on its own scale. Returns the figure."""
+    from .finish import small_multiples
+    return small_multiples(results, lambda result, ax: plot_xmr(result, ax=ax, floor=floor, ylabel=ylabel,
+                                                                annotate_changes=False),
+                           title=title, sharex=True)
 
 
 def _xmr_main(result: pd.DataFrame, floor: float | None) -> str | None:

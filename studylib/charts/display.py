@@ -77,6 +77,9 @@ def describe_chart(fig) -> str:
                     text += (f": {len(x):,} points from {_axis_value(ax, 'x', x.min())} to {_axis_value(ax, 'x', x.max())}"
                              f", {unit} from {_axis_value(ax, 'y', y.min())} to {_axis_value(ax, 'y', y.max())}")
         parts.append(text + ".")
+    overall = fig._suptitle.get_text() if getattr(fig, "_suptitle", None) is not None else ""
+    if overall and parts:          # small multiples: what they all show, then each panel
+        parts.insert(0, f"{overall}, {len(parts)} panels.")
     return " ".join(parts) or "An empty chart."
 
 
@@ -125,9 +128,20 @@ def _phone_layout(fig) -> float:
     smallest = PHONE_TEXT_PX * 72 / _DPI
     _, h = fig.get_size_inches()
     fig.set_layout_engine("constrained")
-    fig.set_size_inches(PHONE_WIDTH_PX / _DPI, max(h * 1.35, 3.6))
     handles, names = [], []
     axes = fig.get_axes()
+    if len(axes) > 1 and len({round(ax.get_position().x0, 2) for ax in axes}) > 1:
+        # Small multiples side by side would each be a few dozen pixels wide: one column instead.
+        from matplotlib.gridspec import GridSpec
+        column = GridSpec(len(axes), 1, figure=fig)
+        for i, ax in enumerate(sorted(axes, key=lambda a: (-round(a.get_position().y0, 2), a.get_position().x0))):
+            ax.set_subplotspec(column[i, 0])
+        h = 2.2 * len(axes) + 0.6
+    for legend in list(fig.legends):        # one legend for many panels: below them all, as an axes' would be
+        handles += list(legend.legend_handles)
+        names += [t.get_text() for t in legend.get_texts()]
+        legend.remove()
+    fig.set_size_inches(PHONE_WIDTH_PX / _DPI, max(h * 1.35, 3.6) if len(axes) < 2 else h)
     for ax in axes:
         if ax.get_title() and len(axes) == 1:
             # Over the whole figure, not the axes: long tick labels push the axes right.

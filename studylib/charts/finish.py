@@ -34,3 +34,35 @@ def finish(ax, title: str, *, xlabel: str = "", ylabel: str | None = None, legen
         ax.legend(frameon=False, fontsize=8)
     ax.spines[["top", "right"]].set_visible(False)
     return ax
+
+
+def small_multiples(panels: dict, draw, *, columns: int = 2, title: str = "", sharex: bool = False):
+    """Small multiples: a panel a name (the largest services, or each system of a service), laid out
+    by seaborn's FacetGrid, each drawn by ``draw(data, ax=ax)`` on its own scale and titled by its
+    name (``title`` says what they all show), with one legend for them all. On a phone they stand in one
+    column (:func:`studylib.charts.display.chart_html`). Returns the figure."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    names = list(panels)
+    grid = sns.FacetGrid(pd.DataFrame({"panel": names}), col="panel", col_wrap=min(columns, len(names)),
+                         col_order=names, height=2.5, aspect=2.0, sharex=sharex, sharey=False)
+    legend = {}
+
+    def one(data, **_):
+        name = data["panel"].iloc[0]
+        ax = plt.gca()
+        draw(panels[name], ax=ax)
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            legend.setdefault(label, handle)
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
+    grid.map_dataframe(one)
+    for ax, name in zip(grid.axes.flat, names):
+        ax.set_title(str(name))         # the panel's name, not FacetGrid's "panel = name"
+    if legend:
+        grid.figure.legend(legend.values(), legend.keys(), loc="lower center", ncol=3, fontsize=8, frameon=False,
+                           bbox_to_anchor=(0.5, -0.06))
+    if title:
+        grid.figure.suptitle(title, y=1.02)
+    return grid.figure

@@ -9,7 +9,7 @@ from ..read.codebooks import FlowCodebook
 from .finish import finish, plain_dates
 
 __all__ = ["plot_two_clocks", "plot_step_times", "plot_handoffs_rework", "plot_variants", "plot_process_map",
-           "plot_around_target", "plot_waiting_ages", "plot_waiting_list"]
+           "plot_around_target", "plot_waiting_ages", "plot_waiting_list", "by_system"]
 
 
 VALUE_COLOUR, WASTE_COLOUR = "#2a7f2a", "#d9822b"
@@ -57,6 +57,23 @@ def plot_two_clocks(times: pd.DataFrame, *, ax=None, changes: pd.DataFrame | Non
                 f"{now['official_days'].mean():.1f} on the organisation's")
     return finish(ax, "Two clocks: how long each case took", xlabel="date the customer first made contact",
                   legend=True, main=main)
+
+
+def by_system(frame: pd.DataFrame) -> dict:
+    """Each service and system's rows as a panel, in order of service and era, named by its system
+    ("since 10 March 2025") where one service is shown, else by its service (and system, where a
+    change split it)."""
+    keys = frame[["service", "era", "system"]].astype(object).where(frame[["service", "era", "system"]].notna(), None)
+    groups = list(frame.groupby([keys["service"], keys["era"], keys["system"]], sort=True, dropna=False))
+    one_service = len({service for (service, _, _), _ in groups}) == 1
+    out = {}
+    for (service, era, system), part in groups:
+        if one_service or service is None:
+            name = str(system)
+        else:
+            name = str(service) if system in (None, "whole period") else f"{service}, {system}"
+        out[name] = part
+    return out
 
 
 def plot_step_times(steps: pd.DataFrame, *, ax=None):

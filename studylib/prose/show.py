@@ -136,8 +136,9 @@ def table(frame, *, formats: dict | None = None, max_rows: int | None = 50, inde
     return HTML(html_table + note)
 
 
-def say(text: str, *, heading: str | None = None, level: int = 3):
-    """Show a sentence (or a heading and a sentence) in a notebook, escaped.
+def say(text: str, *, heading: str | None = None, level: int = 3, items: list[str] = ()):
+    """Show a sentence (or a heading and a sentence) in a notebook, escaped, and ``items`` as a
+    list beneath it (one line a service, say).
 
     Prose in reports is computed from the numbers; this shows it as text, so that nothing a
     customer typed can become markup.
@@ -148,6 +149,8 @@ def say(text: str, *, heading: str | None = None, level: int = 3):
         parts.append(f"<h{level}>{escape(redact(heading))}</h{level}>")
     if text:
         parts.append(f"<p>{escape(redact(text))}</p>")
+    if items:
+        parts.append("<ul>" + "".join(f"<li>{escape(redact(item))}</li>" for item in items) + "</ul>")
     return HTML("".join(parts))
 
 

@@ -144,6 +144,8 @@ def map_export(path: str | Path, *, timezone: str | None = None, dates: str | No
         No column holds an id or an opening date, or the dates read two ways or in no known way.
     """
     path = Path(path)
+    if not path.is_file():
+        raise StudylibError(f"{path} is not a file: --from names the export to read (CSV, Excel or Parquet)")
     raw = read_raw_table(path, label=path.name)
     if not len(raw):
         raise StudylibError(f"{path.name} has a header but no rows: there is nothing to map")
