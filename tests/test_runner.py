@@ -109,8 +109,8 @@ def test_check_on_sample_writes_reports_without_code(sample_reports, monkeypatch
     assert "What in the design of the system causes" in register
     flow = (out / "04_flow.html").read_text()
     # two clocks; the waiting list by age and week by week; where the time goes, hand-offs and the
-    # target, each system; paths; map
-    assert flow.count("<picture>") == 11
+    # target, the two systems side by side in one chart each; paths; map
+    assert flow.count("<picture>") == 8
     assert "17 of 370 cases were still open" in flow
     assert "Since 10 March 2025 (Repairs redesign" in flow
     assert "Before 10 March 2025, work was closed to the 28-day target (67 cases in the 2 days before it" in flow
