@@ -120,3 +120,16 @@ def test_a_parquet_and_an_excel_copy_check_with_no_edit(tmp_path):
         stages = _stages(tmp_path / f"out-{kind}")
         assert stages["02_demand"] == stages["04_flow"] == "ok", (kind, stages)
         assert len(load_study(study).cases) == 924, kind
+
+
+def test_the_period_is_in_local_dates_where_times_carry_an_offset(tmp_path):
+    """A time with a UTC offset is dated where the service is: 23:30 in Los Angeles on 6 January is
+    7 January in UTC, and the period still ends on the 6th."""
+    (tmp_path / "x.csv").write_text(
+        "id,created,closed,latitude,longitude\n"
+        "A,2025-01-02T08:00:00-08:00,2025-01-03T09:00:00-08:00,34.05,-118.25\n"
+        "B,2025-01-06T23:30:00-08:00,2025-01-07T22:00:00-08:00,34.06,-118.24\n")
+    found = map_export(tmp_path / "x.csv")
+    assert found.timezone == "America/Los_Angeles"
+    assert [str(d.date()) for d in found.period] == ["2025-01-02", "2025-01-06"]
+    assert str(found.as_of.date()) == "2025-01-08"

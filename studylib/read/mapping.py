@@ -168,6 +168,11 @@ def map_export(path: str | Path, *, timezone: str | None = None, dates: str | No
     if ids.duplicated().any():
         notes.append(f"{columns['id']} holds {int(ids.duplicated().sum()):,} ids used more than once: those rows are "
                      "set aside at the check; check that it is the case's own id")
+    zone_note = "as given"
+    if timezone is None:
+        timezone, why = _timezone(raw, columns)
+        zone_note = f"{why}: check it is the zone the export's times are in"
+        notes.append(f"timezone {timezone}: {zone_note}")
     formats = []
     stamps = {}
     for role in ("opened", "closed", "due"):
@@ -176,14 +181,14 @@ def map_export(path: str | Path, *, timezone: str | None = None, dates: str | No
             if fmt not in formats:
                 formats.append(fmt)
             text = raw[columns[role]].astype(str).str.strip()
-            stamps[role] = pd.to_datetime(text.where(text != ""), format=fmt, errors="coerce", utc=fmt == "ISO8601")
-            if fmt == "ISO8601":
-                stamps[role] = stamps[role].dt.tz_localize(None)
-    zone_note = "as given"
-    if timezone is None:
-        timezone, why = _timezone(raw, columns)
-        zone_note = f"{why}: check it is the zone the export's times are in"
-        notes.append(f"timezone {timezone}: {zone_note}")
+            text = text.where(text != "")
+            offset = text.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", na=False)
+            # Local dates, as the study reads them: a time with a UTC offset in the zone, one without as written.
+            local = pd.to_datetime(text.where(~offset), format=fmt, errors="coerce")
+            if offset.any():
+                shifted = pd.to_datetime(text.where(offset), format=fmt, errors="coerce", utc=True)
+                local = local.where(~offset, shifted.dt.tz_convert(timezone).dt.tz_localize(None))
+            stamps[role] = local
     opened = stamps["opened"].dropna()
     latest = max(s.max() for s in stamps.values() if s.notna().any() and s is not stamps.get("due"))
     period = (opened.min().normalize(), opened.max().normalize())
