@@ -64,12 +64,11 @@ def pattern_problem(pattern: str) -> str | None:
 
 
 def _read_yaml(path: Path, what: str) -> dict:
+    from .yamlfile import load_yaml
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        data = load_yaml(Path(path).read_text(encoding="utf-8"), Path(path).name)
     except FileNotFoundError:
         raise ConfigError(f"{what} {path} does not exist (create it, or remove it from study.yml)") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path.name} is not valid YAML: {exc}") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -252,7 +251,8 @@ def add_pattern(path: str | Path, demand_type: str, pattern: str) -> Path:
     if problem:
         raise ConfigError(f"pattern {pattern!r} {problem}")
     text = path.read_text(encoding="utf-8")
-    data = yaml.safe_load(text) or {}
+    from .yamlfile import load_yaml
+    data = load_yaml(text, path.name) or {}
     entries = data.get("types") or []
     target = next((e for e in entries if isinstance(e, dict) and str(e.get("type", "")).strip() == demand_type), None)
     if target is None:

@@ -18,39 +18,10 @@ from pathlib import Path
 
 from ..text import did_you_mean
 from .settings import iso_datetime
+from .yamlfile import load_yaml
 
 __all__ = ["STUDY_SCHEMA", "FINDINGS_SCHEMA", "check_config", "check_findings", "key_lines", "load_yaml",
            "named_files"]
-
-
-def load_yaml(text: str, name: str | None = None):
-    """YAML as a team writes it: like ``yaml.safe_load``, except that a date that is no date
-    (``2025-13-45``) stays text for the schema to name, instead of failing inside the parser.
-
-    With ``name`` (the file's), text that is not YAML raises :class:`ConfigError` naming the
-    file, the line and the column.
-    """
-    import yaml
-    if name is not None:
-        try:
-            return load_yaml(text)
-        except yaml.YAMLError as exc:
-            from ..errors import ConfigError
-            mark = getattr(exc, "problem_mark", None)
-            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-            raise ConfigError(f"{name} is not valid YAML{where}: {getattr(exc, 'problem', None) or exc}") from None
-
-    class _Loader(yaml.SafeLoader):
-        pass
-
-    def timestamp(loader, node):
-        try:
-            return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
-        except ValueError:
-            return loader.construct_scalar(node)
-
-    _Loader.add_constructor("tag:yaml.org,2002:timestamp", timestamp)
-    return yaml.load(text, Loader=_Loader)
 
 
 _DATE = {"type": "string", "format": "date", "x-example": "2025-03-10"}

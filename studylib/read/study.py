@@ -127,6 +127,9 @@ def read_config(path: str | Path) -> dict:
     if not file.exists():
         raise ConfigError(f"{file} does not exist: a study folder needs a study.yml "
                           f"(run `studylib new {path}` to create one)")
+    if file.is_dir():
+        raise ConfigError(f"{file.name} is a folder, not a file: a study folder needs a study.yml file "
+                          f"(run `studylib new` in an empty folder to make one)")
     try:
         text = file.read_text(encoding="utf-8")
     except UnicodeDecodeError:

@@ -151,8 +151,14 @@ def _read_value(key: str, value) -> tuple[float | None, str | None]:
 def _yaml_mapping(path: Path, what: str) -> tuple[dict, list[str]]:
     if not path.exists():
         return {}, []
+    from ..errors import ConfigError
+    from ..read.yamlfile import load_yaml
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = load_yaml(text)
+    except ConfigError as err:          # too large, or unfolding without end through its aliases
+        return {}, [f"{path.name} could not be read: {str(err).replace('the YAML file ', 'it ', 1)}; it should "
+                    f"hold {what}"]
     except (yaml.YAMLError, UnicodeDecodeError) as err:
         mark = getattr(err, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""

@@ -1,0 +1,54 @@
+"""YAML read safely everywhere: a few kB of aliases that unfold into billions of values, or an alias
+that contains itself, is refused in words in well under a second, in every YAML file a study holds."""
+from __future__ import annotations
+
+import shutil
+import time
+
+import pytest
+
+from conftest import SAMPLE
+from studylib.errors import ConfigError
+from studylib.read.codebooks import load_demand_codebook, load_flow_codebook
+from studylib.read.yamlfile import YAML_VALUES, load_yaml
+from studylib.teaching.predictions import read_predictions
+
+#: Nine levels of ten aliases each: 10**9 values unfolded, from 332 bytes.
+LAUGHS = "a: &a [x,x,x,x,x,x,x,x,x,x]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join([f"*{chr(97 + i)}"] * 10) + "]\n" for i in range(8))
+LOOP = "loop: &loop [1, *loop]\n"
+
+
+@pytest.mark.parametrize("text, words", [(LAUGHS, f"unfolds to more than {YAML_VALUES:,} values"),
+                                         (LOOP, "has a YAML alias that contains itself (line 1)")])
+def test_aliases_that_unfold_without_end_are_refused_at_once(text, words):
+    started = time.perf_counter()
+    with pytest.raises(ConfigError, match=words.replace("(", r"\(").replace(")", r"\)")):
+        load_yaml(text, "study.yml")
+    assert time.perf_counter() - started < 0.5
+
+
+def test_a_few_aliases_still_read():
+    text = "cost: &c {low: 1, high: 2}\nphone: *c\nweb: *c\n"
+    assert load_yaml(text, "study.yml") == {"cost": {"low": 1, "high": 2}, "phone": {"low": 1, "high": 2},
+                                            "web": {"low": 1, "high": 2}}
+
+
+def test_every_yaml_file_of_a_study_is_read_safely(tmp_path):
+    study = tmp_path / "study"
+    shutil.copytree(SAMPLE, study)
+    for name, load in (("demand_codebook.yml", load_demand_codebook), ("flow_codebook.yml", load_flow_codebook)):
+        (study / name).write_text(LAUGHS + (study / name).read_text())
+        with pytest.raises(ConfigError, match=f"{name} unfolds to more than"):
+            load(study / name)
+    (study / "predictions.yml").write_text(LOOP)
+    predictions, problems = read_predictions(study)
+    assert predictions == {} and "predictions.yml could not be read" in problems[0]
+    assert "contains itself" in problems[0]
+
+
+def test_a_study_yml_that_is_a_folder_is_said_in_words(tmp_path):
+    from studylib.read.study import read_config
+    (tmp_path / "study.yml").mkdir()
+    with pytest.raises(ConfigError, match="study.yml is a folder, not a file"):
+        read_config(tmp_path)
