@@ -88,14 +88,19 @@ def _new(args) -> int:
 
 
 def _sample(args) -> int:
-    from .read.sample import SAMPLE_SEED, generate_sample
+    from .read.sample import SAMPLE_FILES, SAMPLE_SEED, generate_sample
     folder = Path(args.dir)
     backup = None
-    if (folder / "study.yml").exists():
+    if folder.exists() and not folder.is_dir():
+        raise StudylibError(f"{folder} is a file, not a folder: name a folder for the sample study")
+    # Any file the sample would write over is the team's until it says --force: not only study.yml.
+    taken = sorted(name for name in SAMPLE_FILES if (folder / name).exists())
+    if taken:
         if not args.force:
-            raise StudylibError(f"{folder} already holds a study (study.yml): writing the sample there would "
-                                "overwrite its files. Choose an empty folder, or add --force to overwrite it "
-                                "(its files are kept in a backup folder first)")
+            held = "a study (study.yml)" if "study.yml" in taken else ", ".join(taken)
+            raise StudylibError(f"{folder} already holds {held}: writing the sample there would overwrite its "
+                                "files. Choose an empty folder, or add --force to overwrite it (its files are "
+                                "kept in a backup folder first)")
         import shutil
         import time
         backup = folder / f"backup-{time.strftime('%Y%m%d-%H%M%S')}"
@@ -146,6 +151,17 @@ def _version() -> str:
         return __version__
 
 
+def _positive(text: str) -> int:
+    """A whole number of 1 or more (``-j 0`` would run no stage, ``-j -3`` means nothing)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} stages at once would run none: give 1 or more")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="studylib", description="Study a service the systems-thinking way.")
     parser.add_argument("--version", action="version", version=f"studylib {_version()}")
@@ -158,7 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--list-settings", action="store_true", help="list the settings a check takes, and stop")
     p.add_argument("--notebooks", default=None, help=argparse.SUPPRESS)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    p.add_argument("-j", "--jobs", type=int, default=None, help="stages run at once (default: one per CPU core)")
+    p.add_argument("-j", "--jobs", type=_positive, default=None, help="stages run at once (default: one per CPU core)")
     p.add_argument("--no-redact", action="store_true",
                    help="show e-mails, phone numbers, postcodes and card numbers (a team's internal copy only)")
     p.set_defaults(func=_check)

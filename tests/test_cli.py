@@ -70,3 +70,44 @@ def test_pdf_refuses_a_folder_that_holds_no_reports(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "holds no index.html" in err and "run studylib check first" in err
     assert not (tmp_path / "check.pdf").exists()
+
+
+def test_a_file_where_a_folder_is_wanted_is_said_in_words(tmp_path, capsys):
+    (tmp_path / "f").write_text("mine")
+    assert main(["sample", str(tmp_path / "f")]) == 2
+    assert main(["new", str(tmp_path / "f")]) == 2
+    said = capsys.readouterr().err
+    assert said.count("is a file, not a folder") == 2 and "Traceback" not in said
+    assert (tmp_path / "f").read_text() == "mine"
+
+
+def test_sample_never_writes_over_a_teams_files_without_force(tmp_path, capsys):
+    """A folder with the team's own demand.csv and no study.yml: refused, the file kept as it was;
+    with --force, kept in the backup folder first."""
+    (tmp_path / "demand.csv").write_text("contact_id\nOURS\n")
+    assert main(["sample", str(tmp_path)]) == 2
+    assert "already holds demand.csv" in capsys.readouterr().err
+    assert (tmp_path / "demand.csv").read_text() == "contact_id\nOURS\n"
+    assert main(["sample", str(tmp_path), "--force"]) == 0
+    backups = list(tmp_path.glob("backup-*/demand.csv"))
+    assert len(backups) == 1 and backups[0].read_text() == "contact_id\nOURS\n"
+
+
+@pytest.mark.parametrize("jobs", ["0", "-3", "two"])
+def test_a_number_of_jobs_that_runs_nothing_is_refused(jobs, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["check", "--out", "unused", "-j", jobs])
+    assert info.value.code == 2 and "-j/--jobs" in capsys.readouterr().err
+
+
+def test_pdf_says_what_is_wrong_with_out_and_with_a_page(tmp_path, capsys):
+    from studylib.check.pdf import board_pack
+    from studylib.errors import ParameterError
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / "index.html").write_bytes("<html><body><h1>Caf\xe9</h1></body></html>".encode("cp1252"))
+    with pytest.raises(ParameterError, match="index.html in reports is not UTF-8 text"):
+        board_pack(reports)
+    (reports / "index.html").write_text("<html><body><h1>Check</h1></body></html>", encoding="utf-8")
+    with pytest.raises(ParameterError, match="is a folder: name the PDF to write"):
+        board_pack(reports, tmp_path)

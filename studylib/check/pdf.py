@@ -41,7 +41,12 @@ def pack_html(reports: str | Path) -> str:
     css, title = "", ""
     sections = []
     for path in pages:
-        text = path.read_text(encoding="utf-8")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise ParameterError(f"{path.name} in {reports.name} is not UTF-8 text, as studylib check writes its "
+                                 "reports: it was saved again by another program. Run studylib check again to "
+                                 "write the reports afresh") from None
         css = css or "".join(_STYLE.findall(text))
         title = title or (re.search(r"<title>(.*?)</title>", text, re.S) or [None, ""])[1]
         found = _BODY.search(text)
@@ -66,6 +71,10 @@ def board_pack(reports: str | Path, out: str | Path | None = None, *, chromium: 
     reports = Path(reports)
     html = pack_html(reports)
     out = Path(out) if out is not None else reports / "check.pdf"
+    if out.is_dir():
+        raise ParameterError(f"--out {out} is a folder: name the PDF to write, e.g. --out {out / 'check.pdf'}")
+    if not out.parent.is_dir():
+        raise ParameterError(f"--out {out}: the folder {out.parent} does not exist")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as err:

@@ -22,7 +22,10 @@ import pandas as pd
 
 from . import sample_text as txt
 
-__all__ = ["generate_sample", "SAMPLE_SEED", "bundled_sample"]
+__all__ = ["generate_sample", "SAMPLE_SEED", "SAMPLE_FILES", "bundled_sample"]
+
+#: The files the sample study is written as.
+SAMPLE_FILES = ("study.yml", "demand.csv", "events.csv", "demand_codebook.yml", "flow_codebook.yml", "findings.yml")
 
 SAMPLE_SEED = 20250106
 _SAMPLE_TEMPLATES = Path(__file__).resolve().parent / "templates" / "sample"

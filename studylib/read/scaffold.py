@@ -26,6 +26,8 @@ def new_study(folder: str | Path, *, export=None) -> list[Path]:
         The folder already holds any of the template files.
     """
     folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise StudylibError(f"{folder} is a file, not a folder: name a new folder for the study")
     existing = [n for n in TEMPLATE_FILES if (folder / n).exists()]
     if existing:
         raise StudylibError(f"{folder} already holds {', '.join(existing)}; choose an empty folder")
