@@ -373,7 +373,8 @@ def _meaning_problems(data: dict, lines: dict, folder: Path | None) -> list[dict
             if services and isinstance(service, str) and service not in services:
                 out.append(_problem(lines, [section, i, "service"], service,
                                     f"is not one of the study's services{did_you_mean(service, services)}",
-                                    f"services: {', '.join(services)}"))
+                                    f"services: {', '.join(services)}; leave service: out for one that applies to "
+                                    "every service"))
     costs = data.get("channel_costs")
     channels = set(DEFAULT_CHANNELS) | set(data.get("channels") or {} if isinstance(data.get("channels"), dict) else {})
     for channel, cost in (costs.items() if isinstance(costs, dict) else []):

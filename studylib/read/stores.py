@@ -192,6 +192,11 @@ class SQLiteBackend:
                                  "fix": "move the file away, or name the team's store under capture: in study.yml"}]) from None
 
     def _connect(self) -> sqlite3.Connection:
+        if Path(self.path).is_dir():     # SQLite's own words: "unable to open database file"
+            raise CaptureError([{"file": Path(self.path).name, "row": None, "column": None, "value": None,
+                                 "problem": "is a folder, not a capture store",
+                                 "fix": "name a file under capture: in study.yml (e.g. capture: capture.sqlite), "
+                                        "or move the folder away"}])
         conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")   # a committed row survives a crash of the machine too

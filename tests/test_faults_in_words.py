@@ -1,5 +1,6 @@
-"""YAML read safely everywhere: a few kB of aliases that unfold into billions of values, or an alias
-that contains itself, is refused in words in well under a second, in every YAML file a study holds."""
+"""Faults said in words, with the fix: YAML read safely everywhere (a few kB of aliases that unfold
+into billions of values, or an alias that contains itself, refused in well under a second, in every
+YAML file a study holds), a study.yml or a capture store that is a folder, a change for no service."""
 from __future__ import annotations
 
 import shutil
@@ -52,3 +53,17 @@ def test_a_study_yml_that_is_a_folder_is_said_in_words(tmp_path):
     (tmp_path / "study.yml").mkdir()
     with pytest.raises(ConfigError, match="study.yml is a folder, not a file"):
         read_config(tmp_path)
+
+
+def test_a_capture_store_that_is_a_folder_is_said_in_words(tmp_path):
+    from studylib.errors import CaptureError
+    from studylib.read.stores import SQLiteBackend
+    (tmp_path / "capture.sqlite").mkdir()
+    with pytest.raises(CaptureError, match="is a folder, not a capture store"):
+        SQLiteBackend(tmp_path / "capture.sqlite", 1.0)
+
+
+def test_a_change_for_a_service_the_study_lacks_says_how_to_change_every_service(tmp_path):
+    from studylib.read.schema import check_config
+    problems = check_config({"services": ["Roads"], "system_changes": [{"date": "2025-03-10", "service": "all"}]})
+    assert any("leave service: out for one that applies to every service" in p["fix"] for p in problems), problems
