@@ -67,3 +67,26 @@ def test_a_change_for_a_service_the_study_lacks_says_how_to_change_every_service
     from studylib.read.schema import check_config
     problems = check_config({"services": ["Roads"], "system_changes": [{"date": "2025-03-10", "service": "all"}]})
     assert any("leave service: out for one that applies to every service" in p["fix"] for p in problems), problems
+
+
+def test_an_xes_log_named_under_events_is_read_as_a_log(tmp_path):
+    """``events: {file: log.xes}`` reads the log (it was read as a CSV, and failed): 100 traces and
+    390 events, the known counts of the road-traffic sample."""
+    from conftest import shared_file
+    from studylib.read.study import load_study
+    log = shared_file("eventlogs/roadtraffic100traces.xes")
+    (tmp_path / "study.yml").write_text(f"name: Road traffic\ntimezone: Europe/Rome\nallow_outside: true\n"
+                                        f"events: {{file: {log}}}\ndemand_codebook: null\nflow_codebook: null\n"
+                                        "findings: null\n")
+    study = load_study(tmp_path)
+    assert study.events["case_id"].nunique() == 100 and len(study.events) == 390
+    assert str(study.events["timestamp"].dt.tz) == "Europe/Rome"
+
+
+def test_a_pipe_is_not_called_an_empty_file(tmp_path):
+    import os
+    from studylib.errors import DataError
+    from studylib.read.tables import read_raw_table
+    os.mkfifo(tmp_path / "demand.csv")
+    with pytest.raises(DataError, match="is not a file studylib can read twice"):
+        read_raw_table(tmp_path / "demand.csv", label="demand.csv")

@@ -292,9 +292,23 @@ def _table_spec(config: dict, key: str) -> dict:
 
 def _read(path: Path, spec: dict, label: str, columns: list[str]) -> pd.DataFrame:
     file = (path / spec["file"]).resolve()
+    if file.name.lower().endswith((".xes", ".xes.gz")) and file.is_file():
+        return _xes_as_text(file)
     return read_raw_table(file, label=label, encoding=spec.get("encoding", "utf-8"),
                           delimiter=spec.get("delimiter"), sheet=spec.get("sheet"),
                           expected_columns=columns + [str(v) for v in (spec.get("columns") or {}).values()])
+
+
+def _xes_as_text(file: Path) -> pd.DataFrame:
+    """An XES event log's events as text under the event table's own names (timestamps keep their
+    UTC offsets), so that study.yml needs no mapping for it: ``events: {file: log.xes}``."""
+    from .eventlog import read_xes
+    events = read_xes(file)
+    text = {name: events[name].astype(object).where(events[name].notna(), "").astype(str)
+            for name in ("case_id", "activity", "resource", "lifecycle")}
+    frame = pd.DataFrame({**text, "timestamp": [t.isoformat() for t in events["timestamp"]]})
+    frame.index = pd.RangeIndex(2, 2 + len(frame), name="row")
+    return frame
 
 
 def _timestamp_options(spec: dict, config: dict) -> dict:

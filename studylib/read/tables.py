@@ -73,6 +73,9 @@ def read_raw_table(path: Path, *, label: str, encoding: str = "utf-8",
     suffix = "".join(path.suffixes[-2:]).lower() if path.suffix.lower() == ".gz" else path.suffix.lower()
     if path.is_dir():
         raise DataError([_file_problem(label, "is a folder, not a file", "name the data file in study.yml")])
+    if not path.is_file():
+        raise DataError([_file_problem(label, "is not a file studylib can read twice (a pipe, a socket or a device)",
+                                       "save the data to a file, and name that file in study.yml")])
     if path.stat().st_size == 0:
         raise DataError([_file_problem(label, "is empty (0 bytes, not even a header row)",
                                        "export the data again, or remove the file from study.yml")])
