@@ -90,3 +90,21 @@ def test_a_pipe_is_not_called_an_empty_file(tmp_path):
     os.mkfifo(tmp_path / "demand.csv")
     with pytest.raises(DataError, match="is not a file studylib can read twice"):
         read_raw_table(tmp_path / "demand.csv", label="demand.csv")
+
+
+def test_two_changes_on_one_date_are_one_change_with_both_descriptions(tmp_path):
+    import shutil
+    from studylib.measures.systems import system_periods
+    from studylib.read.study import read_config
+    study = tmp_path / "study"
+    shutil.copytree(SAMPLE, study)
+    text = (study / "study.yml").read_text()
+    extra = ("  - date: 2025-03-10\n    service: Housing repairs\n    what: \"No pre-inspection\"\n")
+    (study / "study.yml").write_text(text.replace("system_changes:              # capability limits are recalculated from each of these dates\n",
+                                                  "system_changes:              # capability limits are recalculated from each of these dates\n" + extra, 1))
+    config = read_config(study)
+    assert len(config["system_changes"]) == 1
+    what = config["system_changes"][0]["what"]
+    assert what.startswith("No pre-inspection; Repairs redesign"), what
+    periods = system_periods(config["system_changes"], ["Housing repairs"])
+    assert periods["system"].tolist() == ["before 10 March 2025", "since 10 March 2025"]

@@ -156,7 +156,8 @@ def read_config(path: str | Path) -> dict:
     config["as_of"] = _date(config.get("as_of"))
     period = config.get("period") or {}
     config["period"] = {"start": _date(period.get("start")), "end": _date(period.get("end"))}
-    config["system_changes"] = [{**c, "date": _date(c["date"])} for c in config.get("system_changes") or []]
+    config["system_changes"] = _one_change_a_day([{**c, "date": _date(c["date"])}
+                                                  for c in config.get("system_changes") or []])
     # services: all (or none written) studies every service in the data; a list studies those only.
     if isinstance(config.get("services"), str):
         config["services"] = []
@@ -164,6 +165,20 @@ def read_config(path: str | Path) -> dict:
                        ("holidays", []), ("never_show", [])):
         config[key] = config.get(key) or empty
     return config
+
+
+def _one_change_a_day(changes: list[dict]) -> list[dict]:
+    """Changes of one service on one date are one change, their descriptions joined ("Book on the
+    tenant's day; one team does the job"): two would make a system that lasts no time at all."""
+    merged: dict[tuple, dict] = {}
+    for change in changes:
+        key = (change["date"], change.get("service") or None)
+        if key in merged:
+            whats = [str(w) for w in (merged[key].get("what"), change.get("what")) if w]
+            merged[key] = {**merged[key], "what": "; ".join(dict.fromkeys(whats))}
+        else:
+            merged[key] = dict(change)
+    return list(merged.values())
 
 
 def load_study(path: str | Path) -> Study:
