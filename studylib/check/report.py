@@ -147,10 +147,23 @@ def index_page(results, stages, *, run_at) -> str:
 
 #: Run parameters in words, with their units ("radius m 50.0" said nothing).
 _PARAMETER_WORDS = {"radius_m": "radius, metres", "window_days": "window, days", "as_of": "data as of",
-                    "period_start": "period starts", "period_end": "period ends", "business_days": "working days only"}
+                    "period_start": "period starts", "period_end": "period ends", "business_days": "working days only",
+                    "clock": "capability charted on", "order": "cases charted in the order they",
+                    "target": "end-to-end target", "redact": "personal data hidden"}
+#: Values a manager would otherwise have to decode ("clock customer", "target none").
+_VALUE_WORDS = {("clock", "customer"): "the customer's clock (first contact to solved)",
+                ("clock", "organisation"): "the organisation's clock (registered to closed)",
+                ("order", "arrival"): "arrived", ("order", "completion"): "finished",
+                ("target", None): "each service's own, as study.yml sets it (none where it sets none)",
+                ("period_start", None): "the first contact in the data", ("period_end", None): "the last contact in the data",
+                ("as_of", None): "the last event in the data"}
 
 
-def _parameter_value(value) -> str:
+def _parameter_value(value, name: str = "") -> str:
+    if (name, value) in _VALUE_WORDS:
+        return _VALUE_WORDS[(name, value)]
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and name == "target":
+        return f"{value:g} days, for every service"
     if value is None:
         return "none"
     if isinstance(value, bool):
@@ -162,7 +175,7 @@ def _parameter_value(value) -> str:
 
 def _parameters_table(parameters: dict) -> str:
     rows = "".join(f"<tr><th>{escape(_PARAMETER_WORDS.get(str(k), str(k).replace('_', ' ')))}</th>"
-                   f"<td>{escape(_parameter_value(v))}</td></tr>" for k, v in parameters.items())
+                   f"<td>{escape(_parameter_value(v, str(k)))}</td></tr>" for k, v in parameters.items())
     return f"<details class=\"run-parameters\"><summary>Run parameters</summary><table>{rows}</table></details>"
 
 
