@@ -20,8 +20,8 @@ import pandas as pd
 from ..errors import StudylibWarning
 from .codebooks import FlowCodebook, flow_codebook_from_dict
 from .plausible import date_window, outside_window
-from .rows import (EVENT_COLUMNS, SET_ASIDE_COLUMNS, empty_table, map_columns, outside_services,
-                   rows_aside, set_aside_missing, split_kept)
+from .rows import (EVENT_COLUMNS, SET_ASIDE_COLUMNS, empty_table, map_columns, one_service, rows_aside,
+                   set_aside_missing, set_aside_outside_services, set_aside_repeated_ids, split_kept)
 from .tables import parse_timestamps
 
 __all__ = ["CASE_COLUMNS", "CASE_REQUIRED", "OPENED", "CLOSED", "case_codebook", "load_cases", "cases_events"]
@@ -71,24 +71,10 @@ def load_cases(frame_reader, spec: dict, label: str, config: dict, timestamps: d
         return (*nothing, problems)
     for col in ("service", "status", "resolution"):
         frame[col] = frame[col].where(frame[col] != "", None)
-    services = config.get("services") or []
-    if len(services) == 1 and frame["service"].isna().all():
-        frame["service"] = str(services[0])       # an export with no service column: the study's one service
-
+    one_service(frame, config)
     aside, keep = set_aside_missing(frame, label, "case_id", ["case_id", "opened"])
-    out, sentence = outside_services(frame, keep, config, label, "case_id", "case")
-    if out.any():
-        aside.append(rows_aside(label, frame[out], "case_id", "service not in the study",
-                                "service " + frame.loc[out, "service"].astype(str) + " is not under services: in study.yml"))
-        keep &= ~out
-        warnings.warn(sentence, StudylibWarning, stacklevel=3)
-    ids = frame["case_id"].where(keep)
-    dup = keep & ids.duplicated(keep="first") & ids.notna()
-    if dup.any():
-        first_row = frame.index.to_series().groupby(ids).transform("min")
-        aside.append(rows_aside(label, frame[dup], "case_id", "duplicate case_id",
-                                [f"same case_id as row {int(first_row[r])}" for r in frame.index[dup]]))
-        keep &= ~dup
+    keep = set_aside_outside_services(frame, keep, aside, config, label, "case_id", "case")
+    keep = set_aside_repeated_ids(frame, keep, aside, label, "case_id")
     window = date_window(config, config.get("timezone") or "UTC")
     for col in ("opened", "closed"):
         far, detail = outside_window(frame[col].where(keep), window)

@@ -13,7 +13,7 @@ from .contacts import parse_contact_values
 from .plausible import date_window, outside_window
 
 __all__ = ["DEMAND_COLUMNS", "DEMAND_REQUIRED", "EVENT_COLUMNS", "EVENT_REQUIRED", "QUALITY_COLUMNS",
-           "SET_ASIDE_COLUMNS", "TEXT_COLUMNS", "empty_table", "outside_services", "map_columns", "rows_aside", "set_aside_missing",
+           "SET_ASIDE_COLUMNS", "TEXT_COLUMNS", "empty_table", "set_aside_outside_services", "set_aside_repeated_ids", "one_service", "map_columns", "rows_aside", "set_aside_missing",
            "split_kept", "quality_rows", "demand_rows"]
 
 
@@ -103,29 +103,52 @@ def set_aside_missing(frame: pd.DataFrame, label: str, id_col: str, required: li
     return aside, keep
 
 
-def outside_services(frame: pd.DataFrame, keep: pd.Series, config: dict, label: str, id_col: str,
-                     noun: str) -> tuple[pd.Series, str]:
-    """Rows of services study.yml does not list (``services: [...]``), and the one sentence that
-    counts and names them; nothing when study.yml lists none or says ``services: all``. A row with
-    no service at all is kept: there is nothing to judge it by."""
+def set_aside_outside_services(frame: pd.DataFrame, keep: pd.Series, aside: list, config: dict, label: str,
+                               id_col: str, noun: str) -> pd.Series:
+    """Set aside the rows of services study.yml does not list (``services: [...]``), each with its
+    reason, and say in one caveat how many, of which services; nothing when study.yml lists none or
+    says ``services: all``. A row with no service at all is kept: there is nothing to judge it by.
+    Returns ``keep`` without them."""
     listed = [str(s) for s in config.get("services") or []]
     if not listed:
-        return pd.Series(False, index=frame.index), ""
+        return keep
     service = frame["service"]
     out = keep & service.notna() & (service.astype(str) != "") & ~service.astype(str).isin(listed)
     if not out.any():
-        return out, ""
+        return keep
     rows = frame.loc[out]
+    aside.append(rows_aside(label, rows, id_col, "service not in the study",
+                            "service " + rows["service"].astype(str) + " is not under services: in study.yml"))
     counts = (rows[id_col].groupby(rows["service"].astype(str)).nunique()
               .sort_values(ascending=False, kind="stable"))
     named = ", ".join(f"{name} ({n:,})" for name, n in counts.head(5).items())
     more = f" and {len(counts) - 5:,} more" if len(counts) > 5 else ""
     total = int(counts.sum())
-    sentence = (f"{label}: {total:,} {noun}{'' if total == 1 else 's'} of {len(counts):,} "
-                f"service{'' if len(counts) == 1 else 's'} outside this study are left out: {named}{more} "
-                f"(study.yml services: lists {', '.join(listed[:5])}{' ...' if len(listed) > 5 else ''}; "
-                "add them there, or write services: all to study every service)")
-    return out, sentence
+    warnings.warn(f"{label}: {total:,} {noun}{'' if total == 1 else 's'} of {len(counts):,} "
+                  f"service{'' if len(counts) == 1 else 's'} outside this study are left out: {named}{more} "
+                  f"(study.yml services: lists {', '.join(listed[:5])}{' ...' if len(listed) > 5 else ''}; "
+                  "add them there, or write services: all to study every service)", StudylibWarning, stacklevel=3)
+    return keep & ~out
+
+
+def set_aside_repeated_ids(frame: pd.DataFrame, keep: pd.Series, aside: list, label: str, id_col: str) -> pd.Series:
+    """Set aside every row whose id an earlier kept row already has, naming that row. Returns ``keep``
+    without them."""
+    ids = frame[id_col].where(keep)
+    dup = keep & ids.duplicated(keep="first") & ids.notna()
+    if not dup.any():
+        return keep
+    first_row = frame.index.to_series().groupby(ids).transform("min")
+    aside.append(rows_aside(label, frame[dup], id_col, f"duplicate {id_col}",
+                            [f"same {id_col} as row {int(first_row[r])}" for r in frame.index[dup]]))
+    return keep & ~dup
+
+
+def one_service(frame: pd.DataFrame, config: dict) -> None:
+    """A table with no service column belongs to the one service the study names, if it names one."""
+    services = config.get("services") or []
+    if len(services) == 1 and frame["service"].isna().all():
+        frame["service"] = str(services[0])
 
 
 def split_kept(frame: pd.DataFrame, keep: pd.Series, aside: list[pd.DataFrame],
@@ -189,18 +212,7 @@ def demand_rows(raw: pd.DataFrame, spec: dict, label: str, config: dict, timesta
     if far.any():
         aside.append(rows_aside(label, frame[far], "contact_id", "implausible date", detail))
         keep &= ~far
-    out, sentence = outside_services(frame, keep, config, label, "contact_id", "contact")
-    if out.any():
-        aside.append(rows_aside(label, frame[out], "contact_id", "service not in the study",
-                                "service " + frame.loc[out, "service"].astype(str) + " is not under services: in study.yml"))
-        keep &= ~out
-        warnings.warn(sentence, StudylibWarning, stacklevel=4)
-    ids = frame["contact_id"].where(keep)
-    dup = keep & ids.duplicated(keep="first") & ids.notna()
-    if dup.any():
-        first_row = frame.index.to_series().groupby(ids).transform("min")
-        aside.append(rows_aside(label, frame[dup], "contact_id", "duplicate contact_id",
-                                  [f"same contact_id as row {int(first_row[r])}" for r in frame.index[dup]]))
-        keep &= ~dup
+    keep = set_aside_outside_services(frame, keep, aside, config, label, "contact_id", "contact")
+    keep = set_aside_repeated_ids(frame, keep, aside, label, "contact_id")
     kept, quality, aside_frame = split_kept(frame, keep, aside, DEMAND_COLUMNS, label, rows_read)
     return kept, channel_map, quality, aside_frame, []

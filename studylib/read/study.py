@@ -22,8 +22,8 @@ from .codebooks import DemandCodebook, FlowCodebook, load_demand_codebook, load_
 from ..errors import ConfigError, DataError, StudylibWarning
 from .plausible import case_problems, date_window, outside_window
 from .rows import (DEMAND_COLUMNS, EVENT_COLUMNS, EVENT_REQUIRED, QUALITY_COLUMNS, SET_ASIDE_COLUMNS, TEXT_COLUMNS,
-                   rows_aside, demand_rows, empty_table, map_columns, outside_services, set_aside_missing,
-                   split_kept)
+                   rows_aside, demand_rows, empty_table, map_columns, one_service, set_aside_missing,
+                   set_aside_outside_services, split_kept)
 from .tables import parse_timestamps, read_raw_table
 
 __all__ = [
@@ -216,9 +216,10 @@ def load_study(path: str | Path) -> Study:
     from .captured import combine_contacts, has_capture, load_captured
     captured = load_captured(path, config) if has_capture(path, config) else None
     sources = []
+    # One export for both contacts and cases: each reading is named for what it counts.
+    both = bool(config.get("demand") and config.get("cases")
+                and _table_spec(config, "cases")["file"] == _table_spec(config, "demand")["file"])
     if config.get("demand"):
-        # One export for both contacts and cases: each reading is named for what it counts.
-        both = config.get("cases") and _table_spec(config, "cases")["file"] == _table_spec(config, "demand")["file"]
         sources.append(_load_demand(path, config, warn_empty=captured is None, suffix=" (contacts)" if both else ""))
     if captured is not None:
         sources.append(captured)
@@ -244,9 +245,7 @@ def load_study(path: str | Path) -> Study:
     elif config.get("cases"):
         from .cases import case_codebook, load_cases
         spec = _table_spec(config, "cases")
-        label = Path(spec["file"]).name
-        if config.get("demand") and _table_spec(config, "demand")["file"] == spec["file"]:
-            label += " (cases)"
+        label = Path(spec["file"]).name + (" (cases)" if both else "")
         events, cases, q, aside, probs = load_cases(lambda columns: _read(path, spec, label, columns), spec, label,
                                                     config, _timestamp_options(spec, config))
         quality += q
@@ -375,18 +374,9 @@ def _load_events(path: Path, config: dict, codebook: FlowCodebook | None):
             return empty_table(EVENT_COLUMNS), [], pd.DataFrame(columns=SET_ASIDE_COLUMNS), problems
     for col in ("resource", "lifecycle", "service"):
         frame[col] = frame[col].where(frame[col] != "", None)
-    services = config.get("services") or []
-    if len(services) == 1 and frame["service"].isna().all():
-        # A log with no service column belongs to the one service the study names.
-        frame["service"] = str(services[0])
-
+    one_service(frame, config)
     aside, keep = set_aside_missing(frame, label, "case_id", ["case_id", "activity", "timestamp"])
-    out, sentence = outside_services(frame, keep, config, label, "case_id", "case")
-    if out.any():
-        aside.append(rows_aside(label, frame[out], "case_id", "service not in the study",
-                                "service " + frame.loc[out, "service"].astype(str) + " is not under services: in study.yml"))
-        keep &= ~out
-        warnings.warn(sentence, StudylibWarning, stacklevel=3)
+    keep = set_aside_outside_services(frame, keep, aside, config, label, "case_id", "case")
     key = ["case_id", "activity", "timestamp", "resource"]
     dup = keep & frame[key].duplicated(keep="first")       # on the values: formatting a million stamps takes 10 s
     if dup.any():
