@@ -188,3 +188,22 @@ def test_the_largest_services_as_small_multiples_one_column_on_a_phone(tmp_path)
     assert float(re.search(r'data-phone-text-px="([\d.]+)"', html).group(1)) >= 10
     alt = re.search(r'alt="([^"]*)"', html).group(1)
     assert all(f"{name}: " in alt for name in names)
+
+
+def test_each_system_one_chart_or_small_multiples(tmp_path):
+    """One service's one system is one chart under its own title; several systems (or the largest
+    services) stand side by side; services the study does not chart by name are left to the table."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from studylib.charts.flow import plot_each_system, plot_handoffs_rework
+    r = _many(tmp_path, 12)
+    times = r.flow["times"]
+    fig = plot_each_system(times, plot_handoffs_rework, shown=r.shown, title="Hand-offs", one="Hand-offs: {}")
+    assert [ax.get_title() for ax in fig.axes] == sorted(r.charted) and fig._suptitle.get_text() == "Hand-offs"
+    plt.close(fig)
+    one = times[times["service"] == "Service 11"]
+    fig = plot_each_system(one, plot_handoffs_rework, shown=r.shown, title="Hand-offs", one="Hand-offs: {}")
+    assert [ax.get_title() for ax in fig.axes] == ["Hand-offs: whole period"]
+    plt.close(fig)

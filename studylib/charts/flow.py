@@ -9,7 +9,7 @@ from ..read.codebooks import FlowCodebook
 from .finish import finish, plain_dates
 
 __all__ = ["plot_two_clocks", "plot_step_times", "plot_handoffs_rework", "plot_variants", "plot_process_map",
-           "plot_around_target", "plot_waiting_ages", "plot_waiting_list", "by_system"]
+           "plot_around_target", "plot_waiting_ages", "plot_waiting_list", "by_system", "plot_each_system"]
 
 
 VALUE_COLOUR, WASTE_COLOUR = "#2a7f2a", "#d9822b"
@@ -74,6 +74,22 @@ def by_system(frame: pd.DataFrame) -> dict:
             name = str(service) if system in (None, "whole period") else f"{service}, {system}"
         out[name] = part
     return out
+
+
+def plot_each_system(frame: pd.DataFrame, draw, *, shown, title: str, one: str):
+    """Draw each service and system of ``frame`` (:func:`by_system`) among the services ``shown``
+    keeps (:meth:`studylib.check.results.CheckResults.shown`; rows of no service always): one chart
+    titled ``one.format(name)`` where there is one, small multiples under ``title`` where several.
+    Returns the figure."""
+    from .finish import small_multiples
+    kept = frame[frame["service"].isin(shown(frame["service"].dropna().unique())) | frame["service"].isna()]
+    panels = by_system(kept)
+    if len(panels) > 1:
+        return small_multiples(panels, draw, title=title)
+    (name, part), = panels.items()
+    ax = draw(part)
+    ax.set_title(one.format(name))
+    return ax.figure
 
 
 def plot_step_times(steps: pd.DataFrame, *, ax=None):

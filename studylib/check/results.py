@@ -133,6 +133,15 @@ class CheckResults:
         (:attr:`charted`); the others are in the table of every service (:attr:`services`)."""
         return shown_names(names, lead=(self.capability or {}).get("lead"), charted=self.charted)
 
+    def drawn(self, charts) -> tuple[list, list]:
+        """The charts :meth:`shown` keeps, as ``(alone, together)``: all services together and the
+        lead chart each drawn on their own; the largest services side by side as small multiples,
+        where there are two or more of them (else every chart on its own)."""
+        shown = self.shown(charts)
+        alone = [n for n in shown if n in ((self.capability or {}).get("lead"), "All services")]
+        together = [n for n in shown if n not in alone]
+        return (shown, []) if len(together) < 2 else (alone, together)
+
     def stage_caveats(self, stage: str) -> list[str]:
         return self.caveats.loc[self.caveats["stage"].isin([stage, "Data"]), "caveat"].drop_duplicates().tolist()
 
