@@ -108,3 +108,15 @@ def test_two_changes_on_one_date_are_one_change_with_both_descriptions(tmp_path)
     assert what.startswith("No pre-inspection; Repairs redesign"), what
     periods = system_periods(config["system_changes"], ["Housing repairs"])
     assert periods["system"].tolist() == ["before 10 March 2025", "since 10 March 2025"]
+
+
+def test_a_kernel_told_the_results_failed_says_so_in_words(tmp_path):
+    """A stage kernel waiting for the check's results is told when computing them failed, in words."""
+    from studylib.check.stored import load_results
+    from studylib.errors import StudylibError
+    (tmp_path / "results.failed").write_text("DataError: demand.csv does not exist")
+    with pytest.raises(StudylibError, match="the check's results could not be computed: DataError"):
+        load_results(tmp_path / "results.pkl", wait_seconds=1)
+    (tmp_path / "results.failed").unlink()
+    with pytest.raises(StudylibError, match="did not arrive within 0 s"):
+        load_results(tmp_path / "results.pkl", wait_seconds=0.1)

@@ -9,7 +9,6 @@ JupyterLab computes it from its study folder (:func:`check_results`).
 """
 from __future__ import annotations
 
-import pickle
 import time
 import warnings
 from contextlib import contextmanager
@@ -18,11 +17,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import ParameterError, StudylibError, StudylibWarning, collect_caveats
+from ..errors import ParameterError, StudylibWarning, collect_caveats
 from ..read.ordering import order_ties, ties_sentence
 from ..read.settings import resolve_settings
 from ..read.study import Study, load_study
-from .stored import DEFER_ROWS, DeferredTable, StageTables, load_results, save_results  # noqa: F401 (the runner reads them here)
+from .stored import load_results, save_results  # noqa: F401 (the runner and the package read them here)
 from ..measures.services import CHARTED_SERVICES, all_services, data_lacks, lead_chart, service_table, shown_names
 from ..measures.systems import assign_systems, system_periods
 from ..text import long_date

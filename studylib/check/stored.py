@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..errors import StudylibError
+
 __all__ = ["DEFER_ROWS", "DeferredTable", "StageTables", "save_results", "load_results"]
 
 

@@ -203,7 +203,7 @@ def map_export(path: str | Path, *, timezone: str | None = None, dates: str | No
         unknown = [v for v in counts.index if known_channel(v) is None]
         if unknown:
             channels["other"] = unknown
-            notes.append(f"channel values studylib does not know, mapped to other: "
+            notes.append("channel values studylib does not know, mapped to other: "
                          + ", ".join(f"{v} ({counts[v]:,})" for v in unknown)
                          + ". Say which channel each is under channels: (a staff report is not customer demand)")
     else:
