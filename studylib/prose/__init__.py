@@ -152,9 +152,9 @@ def stage_headlines(results) -> dict[str, str]:
         parts = []
         services = figures["service"].dropna().unique()
         if len(results.shown(services)) < len(services):     # many services: all of them together, said so
-            from .flow import all_services_sentence
-            every = all_services_sentence(results.flow, unit)
-            parts.append(every.split(". ", 1)[1] if results.flow["all_services"]["finished"] else every)
+            from .flow import all_services_sentence, all_services_waited
+            parts.append(all_services_waited(results.flow, unit) if results.flow["all_services"]["finished"]
+                         else all_services_sentence(results.flow, unit))
             now = now.iloc[:0]
         from .flow import waited_words
         lacks = results.flow.get("lacks") or {}

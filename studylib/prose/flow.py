@@ -8,8 +8,8 @@ import pandas as pd
 from ..measures.conditions import hidden_wait_words
 from ..measures.systems import WHOLE_PERIOD
 
-__all__ = ["flow_prose", "open_case_sentence", "target_sentence", "all_services_sentence", "largest_sentence",
-           "waited_words"]
+__all__ = ["flow_prose", "open_case_sentence", "target_sentence", "all_services_sentence", "all_services_waited",
+           "largest_sentence", "waited_words"]
 
 
 def open_case_sentence(effect: pd.DataFrame, *, unit: str = "days", n_open: int | None = None,
@@ -153,11 +153,15 @@ def all_services_sentence(flow: dict, unit: str = "days") -> str:
     every = flow["all_services"]
     text = (f"Across all {every['services']:,} services, {every['cases']:,} cases followed end to end; "
             f"{every['open']:,} still open.")
-    if every["finished"]:
-        text += (f" {_capital(waited_words(every['end_to_end_mean'], unit, flow.get('lacks')))} "
-                 f"({every['finished']:,} finished cases, all services together); the organisation's "
-                 f"clock recorded {every['official_mean']:.1f}.")
-    return text
+    return f"{text} {all_services_waited(flow, unit)}" if every["finished"] else text
+
+
+def all_services_waited(flow: dict, unit: str = "days") -> str:
+    """The customer's clock over every finished case of every service, said as such."""
+    every = flow["all_services"]
+    return (f"{_capital(waited_words(every['end_to_end_mean'], unit, flow.get('lacks')))} "
+            f"({every['finished']:,} finished cases, all services together); the organisation's "
+            f"clock recorded {every['official_mean']:.1f}.")
 
 
 def largest_sentence(figures: pd.DataFrame, names: list, unit: str = "days") -> str:
