@@ -201,7 +201,7 @@ def test_each_system_one_chart_or_small_multiples(tmp_path):
     r = _many(tmp_path, 12)
     times = r.flow["times"]
     fig = plot_each_system(times, plot_handoffs_rework, shown=r.shown, title="Hand-offs", one="Hand-offs: {}")
-    assert [ax.get_title() for ax in fig.axes] == sorted(r.charted) and fig._suptitle.get_text() == "Hand-offs"
+    assert [ax.get_title() for ax in fig.axes] == sorted(r.charted) and fig.get_suptitle() == "Hand-offs"
     plt.close(fig)
     one = times[times["service"] == "Service 11"]
     fig = plot_each_system(one, plot_handoffs_rework, shown=r.shown, title="Hand-offs", one="Hand-offs: {}")

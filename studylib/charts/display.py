@@ -77,7 +77,7 @@ def describe_chart(fig) -> str:
                     text += (f": {len(x):,} points from {_axis_value(ax, 'x', x.min())} to {_axis_value(ax, 'x', x.max())}"
                              f", {unit} from {_axis_value(ax, 'y', y.min())} to {_axis_value(ax, 'y', y.max())}")
         parts.append(text + ".")
-    overall = fig._suptitle.get_text() if getattr(fig, "_suptitle", None) is not None else ""
+    overall = fig.get_suptitle()
     if overall and parts:          # small multiples: what they all show, then each panel
         parts.insert(0, f"{overall}, {len(parts)} panels.")
     return " ".join(parts) or "An empty chart."
