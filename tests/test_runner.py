@@ -293,7 +293,7 @@ def test_each_stage_reads_only_the_tables_its_cells_use(sample_results, tmp_path
     import matplotlib.pyplot as plt
     import pandas as pd
     from IPython.core.interactiveshell import InteractiveShell
-    from studylib.check import results as module
+    from studylib.check import stored as module        # the results saved for the kernels, and read by them
     saved = module.save_results(sample_results, tmp_path / "results.pkl")
     assert len(list((tmp_path / "results.pkl.tables").iterdir())) == 4       # raw contacts and events, classified, problems
     assert sample_results.study.demand is not None and "_deferred" not in vars(sample_results.study)   # untouched
