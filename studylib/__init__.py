@@ -25,13 +25,35 @@ and imports run one way, from a folder to the ones before it::
 """
 from __future__ import annotations
 
-from .errors import CaptureError, ConfigError, DataError, ParameterError, StudylibError, StudylibWarning
-from .read import Study, load_study, quality_summary, read_event_log, read_xes
-from .measures import case_times, classify_demand, link_problems, predictability, runs_analysis, xmr, xmr_summary
-from . import teaching
-from .teaching import check_answer
-from .capture import CaptureStore, study_store
-from .check import CheckResults, check_results, compute_check
+import importlib
+
+#: Where each public name lives. They are imported when first used, not with the package: the
+#: ``studylib`` command starts without pandas or matplotlib (and Ctrl-C while it starts is said in
+#: one line), and ``import studylib`` stays quick.
+_WHERE = {
+    "CaptureError": ".errors", "ConfigError": ".errors", "DataError": ".errors", "ParameterError": ".errors",
+    "StudylibError": ".errors", "StudylibWarning": ".errors",
+    "Study": ".read", "load_study": ".read", "quality_summary": ".read", "read_event_log": ".read", "read_xes": ".read",
+    "case_times": ".measures", "classify_demand": ".measures", "link_problems": ".measures",
+    "predictability": ".measures", "runs_analysis": ".measures", "xmr": ".measures", "xmr_summary": ".measures",
+    "check_answer": ".teaching", "CaptureStore": ".capture", "study_store": ".capture",
+    "CheckResults": ".check", "check_results": ".check", "compute_check": ".check",
+}
+
+
+def __getattr__(name: str):
+    if name == "teaching":
+        return importlib.import_module(".teaching", __name__)
+    if name not in _WHERE:
+        raise AttributeError(f"module 'studylib' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_WHERE[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "load_study",

@@ -33,10 +33,10 @@ def _check(args) -> int:
     params = {name: value for name, value in (args.parameter or [])}
     if args.no_redact:
         params["redact"] = False
+    out = Path(args.out).resolve()
     table = run_check(args.study, args.out, notebooks_dir=args.notebooks, parameters=params,
                       progress=not args.quiet, jobs=args.jobs)
     _say_caveats(table.attrs.get("caveats", []), args)
-    out = Path(args.out).resolve()
     for rec in table[table["status"] == "skipped"].to_dict("records"):
         print(f"skipped {rec['notebook']}: {rec['error']}")
     print(f"Reports: {out / 'index.html'}")
@@ -101,14 +101,18 @@ def _sample(args) -> int:
             raise StudylibError(f"{folder} already holds {held}: writing the sample there would overwrite its "
                                 "files. Choose an empty folder, or add --force to overwrite it (its files are "
                                 "kept in a backup folder first)")
-        import shutil
-        import time
-        backup = folder / f"backup-{time.strftime('%Y%m%d-%H%M%S')}"
-        backup.mkdir()
-        for item in folder.iterdir():
-            if item.is_file():
-                shutil.copy2(item, backup / item.name)
-    written = generate_sample(folder, seed=args.seed if args.seed is not None else SAMPLE_SEED)
+    from .writing import write_whole
+    # The backup and the sample land together or not at all.
+    with write_whole(folder, what=f"the sample study to {folder}") as staging:
+        if taken:
+            import shutil
+            import time
+            backup = folder / f"backup-{time.strftime('%Y%m%d-%H%M%S')}"
+            (staging / backup.name).mkdir()
+            for item in folder.iterdir():
+                if item.is_file():
+                    shutil.copy2(item, staging / backup.name / item.name)
+        written = generate_sample(staging, seed=args.seed if args.seed is not None else SAMPLE_SEED)
     print(f"Wrote the sample study to {args.dir}: " + ", ".join(sorted(written)))
     if backup is not None:
         print(f"The files that were there are kept in {backup}")
@@ -209,8 +213,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "check":      # said if the check is stopped, as it was before it began
+        held = (Path(args.out) / "run_manifest.json").exists()
+        args.stopped = f"the reports in {args.out} are as they were" if held else "no reports were written"
     try:
         return args.func(args)
     except StudylibError as exc:
         print(_hide(f"studylib {args.command}: {exc}", args), file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        # One line, no traceback: what was being written was written whole or not at all.
+        print(f"\nstudylib {args.command}: stopped (Ctrl-C); "
+              f"{getattr(args, 'stopped', 'nothing was written')}", file=sys.stderr)
+        return 130

@@ -5,7 +5,6 @@ Every error a user can cause by what they put in a study folder is a :class:`Stu
 """
 from __future__ import annotations
 
-import pandas as pd
 
 __all__ = [
     "StudylibError",
@@ -39,6 +38,7 @@ class DataError(StudylibError):
     """
 
     def __init__(self, problems: pd.DataFrame | list[dict], *, limit: int = 20):
+        import pandas as pd
         if not isinstance(problems, pd.DataFrame):
             problems = pd.DataFrame(list(problems), columns=PROBLEM_COLUMNS)
         self.problems = problems.reset_index(drop=True)
@@ -56,6 +56,7 @@ class DataError(StudylibError):
 
 def format_problem(rec: dict) -> str:
     """One problem as a sentence: where, what was found, what was expected, how to fix it."""
+    import pandas as pd
     where = str(rec.get("file") or "")
     row = rec.get("row")
     if row is not None and not pd.isna(row):
@@ -91,6 +92,7 @@ class CaptureError(DataError):
         self.contact_id = contact_id
 
     def _message(self, limit: int) -> str:
+        import pandas as pd
         lines = []
         for rec in self.problems.head(limit).to_dict("records"):
             text = (f"{rec['column']}: " if rec.get("column")
@@ -111,6 +113,7 @@ class ConfigError(StudylibError):
     """
 
     def __init__(self, problems: str | list[dict] | pd.DataFrame, *, limit: int = 20):
+        import pandas as pd
         if isinstance(problems, str):
             self.problems = pd.DataFrame([{"file": None, "row": None, "column": None, "value": None,
                                            "problem": problems, "fix": ""}], columns=PROBLEM_COLUMNS)

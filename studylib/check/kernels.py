@@ -15,8 +15,11 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
+import signal
 import threading
 from pathlib import Path
+
+from jupyter_core.utils import run_sync
 
 from ..text import no_paths
 from .report import TEACH_TAG
@@ -65,9 +68,12 @@ class KernelLane:
     """
 
     def __init__(self, kernel_name: str, cwd: Path):
-        from jupyter_client.manager import KernelManager
+        # The asynchronous manager: its client waits for the kernel's messages without blocking, so
+        # a kernel that dies (or is ended by a stopped check) is noticed within a second.
+        from jupyter_client.manager import AsyncKernelManager
         self.kernel_name, self.cwd = kernel_name, cwd
-        self.km = KernelManager(kernel_name=kernel_name)
+        self.stopped = False
+        self.km = AsyncKernelManager(kernel_name=kernel_name)
         self._start()
 
     def _start(self) -> None:
@@ -76,7 +82,8 @@ class KernelLane:
         # same kernel and environment.
         self.key = _lane_key(self.kernel_name, env)
         # the kernel's own log (TCP warnings, shutdown noise) is not for users
-        self.km.start_kernel(extra_arguments=["--IPKernelApp.log_level=CRITICAL"], cwd=str(self.cwd), env=env)
+        run_sync(self.km.start_kernel)(extra_arguments=["--IPKernelApp.log_level=CRITICAL"], cwd=str(self.cwd),
+                                       env=env)
 
     def run(self, notebook: Path, executed: Path, parameters: dict) -> tuple[str, str]:
         import nbformat
@@ -99,9 +106,10 @@ class KernelLane:
         reset.metadata["tags"] = ["studylib-reset"]
         nb.cells.insert(0, reset)
         status, error = "ok", ""
+        client = NotebookClient(nb, km=self.km, kernel_name=self.kernel_name, timeout=None,
+                                store_widget_state=False)
         try:
-            NotebookClient(nb, km=self.km, kernel_name=self.kernel_name, timeout=None,
-                           store_widget_state=False).execute()
+            client.execute()
         except CellExecutionError as exc:
             failed = next((c for c in nb.cells if c.cell_type == "code"
                            and any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
@@ -109,18 +117,33 @@ class KernelLane:
             status, error = "failed", no_paths(f"{where}{exc.ename}: {exc.evalue}")
         except DeadKernelError as exc:
             status, error = "failed", f"the kernel died: {exc}"
-            self.km.shutdown_kernel(now=True)
-            self._start()
+            run_sync(self.km.shutdown_kernel)(now=True)
+            if not self.stopped:
+                self._start()
+        finally:
+            # The client asks to clean up at exit while it runs; a stage ended by a stopped check
+            # may leave that asked, and the lane's kernel is the lane's to end.
+            atexit.unregister(client._cleanup_kernel)
         nb.cells = [c for c in nb.cells if "studylib-reset" not in c.metadata.get("tags", [])]
         executed.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, str(executed))
         return status, error
 
     def alive(self) -> bool:
-        return bool(self.km.is_alive())
+        return not self.stopped and bool(run_sync(self.km.is_alive)())
+
+    def stop(self) -> None:
+        """End the kernel at once, from any thread (the check was stopped): the stage it runs fails,
+        and the lane is not started again nor kept."""
+        self.stopped = True
+        pid = getattr(self.km.provisioner, "pid", None)
+        if pid:
+            with contextlib.suppress(OSError):
+                os.killpg(pid, signal.SIGKILL)      # the kernel leads a session of its own
 
     def close(self) -> None:
-        self.km.shutdown_kernel(now=True)
+        with contextlib.suppress(Exception):
+            run_sync(self.km.shutdown_kernel)(now=True)
 
 
 _kept: list[KernelLane] = []

@@ -26,6 +26,7 @@ from .kernels import KernelLane, give_back, kernel_environment, take_lane
 from .report import index_page, render_report
 from ..read.sample import bundled_sample
 from ..text import no_paths, redact
+from ..writing import disk_words, said_in_words, write_whole
 
 __all__ = ["run_check", "run_notebook", "stage_notebooks", "notebook_parameters", "check_parameters",
            "default_notebooks_dir", "default_study_dir"]
@@ -206,6 +207,8 @@ def run_check(study: str | Path | None = None, out: str | Path = "reports", *,
     from ..read.study import load_study
 
     study = Path(study or default_study_dir()).resolve()
+    out = Path(out).resolve()
+    _check_out(out, study)         # before the study is read: a large study takes a while
     started_all = time.perf_counter()
     # A data or study.yml problem stops here, once, before any kernel.
     loaded, load_notes = collect_caveats(lambda: load_study(study))
@@ -215,9 +218,6 @@ def run_check(study: str | Path | None = None, out: str | Path = "reports", *,
     settings = resolve_settings(loaded.config, parameters)
     from .results import check_as_of
     check_as_of(loaded, settings)
-    out = Path(out).resolve()
-    _check_out(out, study)
-    (out / "notebooks").mkdir(parents=True, exist_ok=True)
     # The results hold the study's raw data (customer words, references): they live in a private
     # folder for the run only, never in the reports folder that people send on.
     private = Path(tempfile.mkdtemp(prefix="studylib-results-"))
@@ -226,11 +226,25 @@ def run_check(study: str | Path | None = None, out: str | Path = "reports", *,
         # Handed over, not kept here: once the results are saved the run lets go of the raw rows.
         handed = [loaded]
         del loaded
-        return _run_stages(handed, load_notes, settings, study, out, results_file, notebooks_dir=notebooks_dir,
-                           progress=progress, kernel_name=kernel_name, jobs=jobs, started_all=started_all,
-                           read_in=read_in)
+        # Written whole or not at all: into a hidden folder beside --out, swapped in when every page
+        # and the manifest are written. A failure or Ctrl-C leaves the earlier reports as they were.
+        with write_whole(out, what=f"the reports to {out}", replace=True, carried=teams_files) as staging:
+            (staging / "notebooks").mkdir()
+            return _run_stages(handed, load_notes, settings, study, staging, results_file,
+                               notebooks_dir=notebooks_dir, progress=progress, kernel_name=kernel_name, jobs=jobs,
+                               started_all=started_all, read_in=read_in)
     finally:
         shutil.rmtree(private, ignore_errors=True)
+
+
+#: What a check writes into its reports folder (the board pack, made from it, goes with it).
+_CHECKS_OWN = re.compile(r"^(index\.html|run_manifest\.json|notebooks|check\.pdf|\d\d[a-z]?_[A-Za-z0-9_]+\.html)$")
+
+
+def teams_files(folder: Path) -> list[str]:
+    """The entries of a reports folder that a check did not write (a team's own notes): a new run
+    carries them across."""
+    return sorted(p.name for p in folder.iterdir() if not _CHECKS_OWN.match(p.name))
 
 
 def _check_out(out: Path, study: Path) -> None:
@@ -244,10 +258,16 @@ def _check_out(out: Path, study: Path) -> None:
                              f"--out {beside}")
     if out.exists() and not out.is_dir():
         raise ParameterError(f"--out {out.name} is a file, not a folder: name a folder for the reports")
-    parent = next((p for p in [out, *out.parents] if p.exists()), None)
-    if parent is not None and not os.access(parent, os.W_OK | os.X_OK):
-        raise ParameterError(f"--out {out.name}: the folder {parent.name or parent} cannot be written to (no "
-                             "permission); name a folder you can write to")
+    if out.is_dir() and not (out / "run_manifest.json").exists():
+        held = sorted(p.name for p in out.iterdir())
+        if held:
+            shown = ", ".join(held[:3]) + (f" and {len(held) - 3} more" if len(held) > 3 else "")
+            raise ParameterError(f"--out {out.name} already holds files that are not a check's reports ({shown}): "
+                                 "a check replaces its reports folder whole, so name a new or empty folder")
+    # The reports are written beside --out and swapped in: the folder that holds it must take a new one.
+    parent = next(p for p in out.parents if p.exists())
+    with said_in_words(f"the reports to {out}", f"{out} is as it was" if out.exists() else "nothing was written"):
+        Path(tempfile.mkdtemp(prefix=f".{out.name}.probe-", dir=parent)).rmdir()
 
 
 def _run_stages(handed: list, load_notes: list[str], settings: dict, study: Path, out: Path, results_file: Path, *,
@@ -302,7 +322,7 @@ def _run_stages(handed: list, load_notes: list[str], settings: dict, study: Path
         else:
             status, error = lane.run(nb, executed, routed[nb])
         ran = time.perf_counter()
-        if executed.exists():
+        if executed.exists() and not stopping.is_set():      # a stopped run's pages are not wanted
             render_report(executed, html_path, title=titles[nb], nav=nav, parameters=settings,
                           counted_link=counted_link if nb.stem != "00_summary" else f"#{COUNTED_ID}")
         waited = max(0.0, min(results_ready[0], ran) - started)
@@ -319,17 +339,27 @@ def _run_stages(handed: list, load_notes: list[str], settings: dict, study: Path
     done: dict[Path, dict] = {}
     todo: queue.Queue = queue.Queue()
 
+    live: list[KernelLane] = []        # the lanes running, to end at once if the check is stopped
+    disk_full: list[OSError] = []
+    stopping = threading.Event()
+
     def lane_worker() -> None:
         lane, lane_error, finished = None, "", False
         try:
             lane = take_lane(kernel_name, notebooks[0].parent)
+            live.append(lane)
+            if stopping.is_set():
+                lane.stop()
         except Exception as exc:      # no kernel: every stage it takes fails, with the reason
             lane_error = f"the kernel did not start: {type(exc).__name__}: {exc}"
         try:
-            while (nb := todo.get()) is not None:
+            while (nb := todo.get()) is not None and not stopping.is_set():
                 try:
                     done[nb] = one(nb, lane, lane_error)
                 except Exception as exc:   # a stage that cannot even run must not hide the others
+                    if disk_words(exc):    # but a full disk or a read-only folder ends the run: said in words
+                        disk_full.append(exc)
+                        stopping.set()
                     done[nb] = {"stage": titles[nb], "notebook": nb.name, "status": "failed", "seconds": 0.0,
                                 "report": "", "error": f"{type(exc).__name__}: {exc}"}
                 bar.set_postfix_str(nb.stem)
@@ -371,11 +401,24 @@ def _run_stages(handed: list, load_notes: list[str], settings: dict, study: Path
                 bar.update()
             else:
                 todo.put(nb)
-    finally:
         for _ in threads:
             todo.put(None)
         for thread in threads:
             thread.join()
+        if disk_full:
+            raise disk_full[0]
+    except BaseException:
+        # Stopped (Ctrl-C) or failed: no stage is started, the kernels end now, not after their
+        # stage, and the lanes are waited for, so that nothing writes once the run is given up.
+        stopping.set()
+        for lane in list(live):
+            lane.stop()
+        for _ in threads:
+            todo.put(None)
+        for thread in threads:
+            thread.join(timeout=30)
+        raise
+    finally:
         bar.close()
     for nb in notebooks:
         if skipped(nb, results) and done.get(nb, {}).get("status") != "skipped":

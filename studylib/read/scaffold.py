@@ -5,6 +5,7 @@ import shutil
 from pathlib import Path
 
 from ..errors import StudylibError
+from ..writing import write_whole
 
 __all__ = ["new_study", "TEMPLATE_FILES"]
 
@@ -31,15 +32,12 @@ def new_study(folder: str | Path, *, export=None) -> list[Path]:
     existing = [n for n in TEMPLATE_FILES if (folder / n).exists()]
     if existing:
         raise StudylibError(f"{folder} already holds {', '.join(existing)}; choose an empty folder")
-    if export is not None:
-        from .mapping import study_yaml
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "study.yml").write_text(study_yaml(export, folder), encoding="utf-8")
-        shutil.copyfile(_TEMPLATES / "findings.yml", folder / "findings.yml")
-        return [folder / "study.yml", folder / "findings.yml"]
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name in TEMPLATE_FILES:
-        shutil.copyfile(_TEMPLATES / name, folder / name)
-        written.append(folder / name)
-    return written
+    names = ["study.yml", "findings.yml"] if export is not None else TEMPLATE_FILES
+    # Whole or not at all: a full disk or Ctrl-C part way leaves no half-made study.
+    with write_whole(folder, what=f"the new study to {folder}") as staging:
+        for name in names:
+            shutil.copyfile(_TEMPLATES / name, staging / name)
+        if export is not None:
+            from .mapping import study_yaml
+            (staging / "study.yml").write_text(study_yaml(export, folder.absolute()), encoding="utf-8")
+    return [folder / name for name in names]

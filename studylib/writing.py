@@ -1,0 +1,149 @@
+"""Writing what a user keeps: whole or not at all, and a full disk or a read-only folder said in words.
+
+A folder of reports, a new study or the sample is first written into a hidden folder beside its
+target (``.NAME.writing-XXXX``, on the same disk), and moved into place by renames only when every
+file is written. A full disk, a read-only folder or Ctrl-C part way leaves the target as it was and
+removes the hidden folder. The renames themselves cannot run out of space, and Ctrl-C is held back
+while they run.
+"""
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import shutil
+import signal
+import tempfile
+import threading
+from pathlib import Path
+
+from .errors import StudylibError
+
+__all__ = ["disk_words", "said_in_words", "write_whole", "atomic_text"]
+
+_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), errno.EFBIG}
+_READ_ONLY = {errno.EROFS}
+_NO_RIGHT = {errno.EACCES, errno.EPERM}
+
+
+def disk_words(exc: BaseException) -> tuple[str, str] | None:
+    """(what happened, the fix) for an operating system error a user can fix, or None for any other."""
+    if not isinstance(exc, OSError):
+        return None
+    if exc.errno in _FULL:
+        return "the disk is full (no space left on it)", "Free some space and try again."
+    if exc.errno in _READ_ONLY:
+        return "the folder is on a read-only disk", "Name a folder you can write to."
+    if exc.errno in _NO_RIGHT:
+        return "there is no permission to write there", "Name a folder you can write to."
+    return None
+
+
+@contextlib.contextmanager
+def said_in_words(what: str, after: str = "nothing was changed"):
+    """Turn a full disk, a read-only folder or a missing permission met inside into a
+    :class:`StudylibError`: what could not be written, why, what was left (``after``) and the fix."""
+    try:
+        yield
+    except OSError as exc:
+        words = disk_words(exc)
+        if words is None:
+            raise
+        raise StudylibError(f"could not write {what}: {words[0]}; {after}. {words[1]}") from None
+
+
+@contextlib.contextmanager
+def _interrupts_held():
+    """Ctrl-C waits until the block is over (in the main thread; elsewhere there is no Ctrl-C)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = []
+    previous = signal.signal(signal.SIGINT, lambda *_: held.append(True))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _made_parents(folder: Path) -> list[Path]:
+    """Create ``folder``'s missing parents; the ones made, deepest first (to remove on failure)."""
+    missing = [p for p in [folder, *folder.parents] if not p.exists()]
+    folder.mkdir(parents=True, exist_ok=True)
+    return missing
+
+
+@contextlib.contextmanager
+def write_whole(target: str | Path, *, what: str, replace: bool = False, carried=None):
+    """Yield a hidden folder to write into; move what was written to ``target`` when the block ends.
+
+    ``replace=True``: the target folder is replaced whole (the reports of a check: nothing of an
+    earlier run stays beside the new). ``carried(old_folder) -> names`` says which of the old
+    folder's entries move across into the new one (a team's own files). ``replace=False``: each
+    file written is moved into the target, beside what it already holds (a new study, the sample).
+
+    A failure or Ctrl-C inside the block leaves the target as it was and removes the hidden folder;
+    a full disk or a read-only folder is raised as :class:`StudylibError` in words.
+    """
+    target = Path(target).absolute()
+    after = (f"{target} is as it was" if target.exists() else f"{target} was not made")
+    with said_in_words(what, after):
+        made = _made_parents(target.parent)
+        staging = _hidden_folder(target, "writing")
+    try:
+        with said_in_words(what, after):
+            yield staging
+            with _interrupts_held():
+                _move_in(staging, target, replace=replace, carried=carried)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        for folder in made:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
+
+
+def _hidden_folder(target: Path, what: str) -> Path:
+    """A new folder beside ``target``, named for it, with the permissions a folder made by hand has
+    (``mkdtemp`` makes it private to the user)."""
+    folder = Path(tempfile.mkdtemp(prefix=f".{target.name}.{what}-", dir=target.parent))
+    mask = os.umask(0)
+    os.umask(mask)
+    folder.chmod(0o777 & ~mask)
+    return folder
+
+
+def _move_in(staging: Path, target: Path, *, replace: bool, carried) -> None:
+    if not target.exists():
+        staging.rename(target)
+        return
+    if replace:
+        for name in (carried(target) if carried else []):
+            (target / name).rename(staging / name)
+        old = _hidden_folder(target, "old")
+        old.rmdir()
+        target.rename(old)
+        staging.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+        return
+    for item in sorted(staging.iterdir()):
+        os.replace(item, target / item.name)
+    staging.rmdir()
+
+
+def atomic_text(path: str | Path, text: str, *, what: str | None = None) -> Path:
+    """Write ``text`` to ``path`` through a temporary file beside it and one rename: the file is
+    whole, or as it was. A full disk or a read-only folder is a :class:`StudylibError` in words."""
+    path = Path(path)
+    with said_in_words(what or path.name, f"{path.name} is as it was" if path.exists() else "nothing was written"):
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+                out.write(text)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    return path

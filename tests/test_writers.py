@@ -1,0 +1,236 @@
+"""Nothing half-made: every writer of a folder (the check's reports, ``new``, ``sample``) under Ctrl-C,
+a full disk and a read-only disk.
+
+A full disk and a read-only disk are real ones: a small tmpfs mounted for the test (root can mount
+one; under CI a machine that cannot fails the test rather than skipping it).
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from studylib.cli import main
+from studylib.errors import ParameterError, StudylibError
+from studylib.writing import write_whole
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "data" / "sample"
+
+
+def snapshot(folder: Path) -> dict:
+    """Every file under ``folder`` and its SHA-256: byte-for-byte what it holds."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def hidden_left(parent: Path) -> list[str]:
+    return sorted(p.name for p in parent.iterdir() if ".writing-" in p.name or ".old-" in p.name or ".probe-" in p.name)
+
+
+@contextlib.contextmanager
+def small_disk(where: Path, kilobytes: int):
+    """A tmpfs of ``kilobytes`` mounted at ``where``; ``remount(ro=True)`` makes it read-only."""
+    where.mkdir(parents=True, exist_ok=True)
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={kilobytes}k", "tmpfs", str(where)],
+                          capture_output=True, text=True)
+    if made.returncode != 0:
+        reason = f"cannot mount a small disk to fill: {made.stderr.strip() or 'not root'}"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+    def remount(*, ro: bool):
+        subprocess.run(["mount", "-o", f"remount,{'ro' if ro else 'rw'}", str(where)], check=True)
+    try:
+        yield remount
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+def fill(disk: Path, leave_kb: int) -> None:
+    """Fill the disk until about ``leave_kb`` kilobytes are free."""
+    free = shutil.disk_usage(disk).free // 1024
+    with open(disk / "filler", "wb") as out:
+        out.write(b"\0" * max(0, free - leave_kb) * 1024)
+
+
+def kernels_of(pid: int) -> list[int]:
+    """Processes started by ``pid`` as its kernels (they carry JPY_PARENT_PID), still alive."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            with contextlib.suppress(OSError):
+                if f"JPY_PARENT_PID={pid}\0".encode() in (proc / "environ").read_bytes():
+                    found.append(int(proc.name))
+    return found
+
+
+def interrupted_check(out: Path, after: float) -> tuple[int, str, int]:
+    """``studylib check`` of the sample (at another radius, so its reports would differ) into ``out``,
+    sent Ctrl-C after ``after`` seconds as a terminal sends it: (exit code, what it printed, its pid)."""
+    proc = subprocess.Popen([sys.executable, "-m", "studylib", "check", str(SAMPLE), "--out", str(out), "-q",
+                             "-p", "radius_m", "80"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    time.sleep(after)
+    os.killpg(proc.pid, signal.SIGINT)
+    said, err = proc.communicate(timeout=180)
+    return proc.returncode, said + err, proc.pid
+
+
+# -- Ctrl-C ----------------------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_ctrl_c_at_any_moment_leaves_the_earlier_reports_byte_for_byte(checked, tmp_path):
+    """Stopped while it starts, reads, computes, runs the stages or renders them: exit 130, one line
+    saying the earlier reports are as they were, no traceback, nothing of the new run beside them,
+    no hidden folder left, no kernel running."""
+    earlier, _, _ = checked("sample")
+    out = tmp_path / "reports"
+    shutil.copytree(earlier, out)
+    before = snapshot(out)
+    stopped = 0
+    for after in (0.3, 1.5, 3.0, 5.0, 7.0):
+        code, said, pid = interrupted_check(out, after)
+        if code == 0:           # finished before Ctrl-C (a fast machine): then the run is whole and new
+            assert "Reports:" in said and "index.html" in snapshot(out)
+            shutil.rmtree(out)
+            shutil.copytree(earlier, out)
+            continue
+        stopped += 1
+        assert code == 130, said
+        assert "Traceback" not in said and "Error" not in said, said
+        assert f"stopped (Ctrl-C); the reports in {out} are as they were" in said
+        assert snapshot(out) == before, f"Ctrl-C after {after} s changed the earlier reports"
+        assert hidden_left(tmp_path) == []
+        time.sleep(0.2)
+        assert kernels_of(pid) == [], f"Ctrl-C after {after} s left kernels running"
+    assert stopped >= 3, "the check ended before most of the Ctrl-Cs: nothing was tested"
+
+
+@pytest.mark.slow
+def test_ctrl_c_into_a_new_folder_leaves_no_folder(tmp_path):
+    out = tmp_path / "reports"
+    code, said, pid = interrupted_check(out, 4.0)
+    assert code == 130, said
+    assert "stopped (Ctrl-C); no reports were written" in said and "Traceback" not in said
+    assert not out.exists() and hidden_left(tmp_path) == []
+    time.sleep(0.2)
+    assert kernels_of(pid) == []
+
+
+# -- the writing itself ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("replace", [True, False])
+def test_a_failure_part_way_leaves_the_folder_as_it_was(tmp_path, replace):
+    target = tmp_path / "target"
+    target.mkdir()
+    (target / "kept.txt").write_text("the team's", encoding="utf-8")
+    before = snapshot(target)
+    with pytest.raises(RuntimeError, match="part way"):
+        with write_whole(target, what="the test", replace=replace) as staging:
+            (staging / "kept.txt").write_text("new", encoding="utf-8")
+            (staging / "half.txt").write_text("half", encoding="utf-8")
+            raise RuntimeError("part way")
+    assert snapshot(target) == before and hidden_left(tmp_path) == []
+
+
+def test_a_replaced_folder_carries_the_teams_own_files_across(tmp_path):
+    from studylib.check.runner import teams_files
+    target = tmp_path / "reports"
+    (target / "notebooks").mkdir(parents=True)
+    for name in ("index.html", "run_manifest.json", "04_flow.html", "check.pdf", "notes for the board.txt"):
+        (target / name).write_text("earlier", encoding="utf-8")
+    (target / "notebooks" / "04_flow.ipynb").write_text("earlier", encoding="utf-8")
+    with write_whole(target, what="the reports", replace=True, carried=teams_files) as staging:
+        (staging / "index.html").write_text("new", encoding="utf-8")
+    assert sorted(p.name for p in target.iterdir()) == ["index.html", "notes for the board.txt"]
+    assert (target / "index.html").read_text(encoding="utf-8") == "new"     # nothing of the earlier run
+    assert (target / "notes for the board.txt").read_text(encoding="utf-8") == "earlier"
+
+
+def test_a_folder_that_is_not_a_checks_reports_is_refused_before_anything_is_read(tmp_path):
+    from studylib.check.runner import run_check
+    mine = tmp_path / "Desktop"
+    mine.mkdir()
+    (mine / "budget.xlsx").write_text("mine", encoding="utf-8")
+    with pytest.raises(ParameterError, match=r"already holds files that are not a check's reports \(budget.xlsx\)"):
+        run_check(SAMPLE, mine, progress=False)
+    assert [p.name for p in mine.iterdir()] == ["budget.xlsx"]
+
+
+# -- a full disk and a read-only disk ------------------------------------------------------------
+
+@pytest.mark.slow
+def test_a_full_disk_while_writing_reports_leaves_the_earlier_ones(checked, tmp_path, capsys):
+    earlier, _, _ = checked("sample")
+    size = sum(p.stat().st_size for p in earlier.rglob("*") if p.is_file()) // 1024
+    disk = tmp_path / "disk"
+    with small_disk(disk, size + 1500):
+        shutil.copytree(earlier, disk / "reports")
+        before = snapshot(disk / "reports")
+        code = main(["check", str(SAMPLE), "--out", str(disk / "reports"), "-q", "-p", "radius_m", "80"])
+        said = capsys.readouterr()
+        assert code == 2
+        assert (f"could not write the reports to {disk / 'reports'}: the disk is full (no space left on it); "
+                f"{disk / 'reports'} is as it was. Free some space and try again.") in said.err
+        assert "Traceback" not in said.out + said.err
+        assert snapshot(disk / "reports") == before and hidden_left(disk) == []
+
+
+def test_new_and_sample_on_a_full_disk_leave_nothing_half_made(tmp_path, capsys):
+    disk = tmp_path / "disk"
+    with small_disk(disk, 1024):
+        own = disk / "own"
+        own.mkdir()
+        (own / "demand.csv").write_text("the team's own contacts\n", encoding="utf-8")
+        fill(disk, leave_kb=40)
+        assert main(["sample", str(disk / "fresh")]) == 2
+        assert main(["sample", "--force", str(own)]) == 2
+        said = capsys.readouterr().err
+        assert f"could not write the sample study to {disk / 'fresh'}: the disk is full" in said
+        assert f"{disk / 'fresh'} was not made" in said and f"{own} is as it was" in said
+        assert not (disk / "fresh").exists()
+        assert [p.name for p in own.iterdir()] == ["demand.csv"]           # no backup folder, no half sample
+        assert (own / "demand.csv").read_text(encoding="utf-8") == "the team's own contacts\n"
+        (disk / "filler").unlink()
+        fill(disk, leave_kb=8)
+        assert main(["new", str(disk / "study")]) == 2
+        assert "could not write the new study" in capsys.readouterr().err
+        assert not (disk / "study").exists() and hidden_left(disk) == []
+
+
+def test_a_read_only_disk_is_said_for_every_writer(tmp_path, capsys):
+    disk = tmp_path / "disk"
+    with small_disk(disk, 1024) as remount:
+        (disk / "reports").mkdir()
+        (disk / "reports" / "run_manifest.json").write_text("{}", encoding="utf-8")
+        remount(ro=True)
+        for argv in (["check", str(SAMPLE), "--out", str(disk / "reports"), "-q"],
+                     ["check", str(SAMPLE), "--out", str(disk / "new" / "reports"), "-q"],
+                     ["new", str(disk / "study")], ["sample", str(disk / "sample")]):
+            assert main(argv) == 2, argv
+            said = capsys.readouterr().err
+            assert "the folder is on a read-only disk" in said and "Name a folder you can write to." in said, said
+        remount(ro=False)
+        assert sorted(p.name for p in disk.iterdir()) == ["reports"]
+
+
+def test_words_for_the_errors_a_user_can_fix_and_none_for_others():
+    import errno
+
+    from studylib.writing import said_in_words
+    with pytest.raises(StudylibError, match="could not write the ledger: the disk is full"):
+        with said_in_words("the ledger"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+    with pytest.raises(OSError, match="Input/output"):      # not a user's to fix: raised as it is
+        with said_in_words("the ledger"):
+            raise OSError(errno.EIO, "Input/output error")
