@@ -141,7 +141,9 @@ def _solutions(args) -> int:
 
 def _pdf(args) -> int:
     from .check.pdf import board_pack
-    out = board_pack(args.reports, args.out)
+    from .errors import collect_caveats
+    out, notes = collect_caveats(lambda: board_pack(args.reports, args.out))
+    _say_caveats(notes, args)
     print(f"Board pack: {Path(out).resolve()}")
     return 0
 

@@ -106,8 +106,48 @@ def test_pdf_says_what_is_wrong_with_out_and_with_a_page(tmp_path, capsys):
     reports = tmp_path / "reports"
     reports.mkdir()
     (reports / "index.html").write_bytes("<html><body><h1>Caf\xe9</h1></body></html>".encode("cp1252"))
+    _record_pages(reports)          # as if the check had written it so
     with pytest.raises(ParameterError, match="index.html in reports is not UTF-8 text"):
         board_pack(reports)
     (reports / "index.html").write_text("<html><body><h1>Check</h1></body></html>", encoding="utf-8")
+    _record_pages(reports)
     with pytest.raises(ParameterError, match="is a folder: name the PDF to write"):
         board_pack(reports, tmp_path)
+
+
+def _record_pages(reports):
+    """A run_manifest.json that records the folder's pages as they are now, as the check records them."""
+    import hashlib
+    import json
+    pages = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(reports.glob("*.html"))}
+    (reports / "run_manifest.json").write_text(json.dumps({"pages": pages}), encoding="utf-8")
+
+
+def test_pdf_prints_only_a_folder_as_the_check_wrote_it(tmp_path, capsys):
+    """A page cut short, missing, added or changed since the check; no manifest; an older one: each
+    refused in words before any browser starts, and no PDF written."""
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    page = "<html><body><h1>Flow</h1><p>" + "The case waits. " * 200 + "</p></body></html>"
+    (reports / "index.html").write_text("<html><body><h1>Check</h1></body></html>", encoding="utf-8")
+    (reports / "04_flow.html").write_text(page, encoding="utf-8")
+
+    def refused(match: str) -> None:
+        assert main(["pdf", str(reports)]) == 2
+        said = capsys.readouterr().err
+        assert match in said and "Traceback" not in said, said
+        assert not (reports / "check.pdf").exists()
+
+    refused("holds no run_manifest.json")
+    (reports / "run_manifest.json").write_text('{"study": "x", "stages": []}', encoding="utf-8")
+    refused("written by an older studylib, which did not record its pages")
+    (reports / "run_manifest.json").write_text('{"pages": ', encoding="utf-8")
+    refused("run_manifest.json in reports cannot be read (damaged)")
+    _record_pages(reports)
+    (reports / "04_flow.html").write_text(page[:len(page) // 3], encoding="utf-8")
+    refused("04_flow.html is not as the check wrote it (cut short or changed since)")
+    (reports / "04_flow.html").unlink()
+    refused("04_flow.html is missing")
+    (reports / "04_flow.html").write_text(page, encoding="utf-8")
+    (reports / "07_extra.html").write_text("<p>added</p>", encoding="utf-8")
+    refused("07_extra.html was not written by that check")

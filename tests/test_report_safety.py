@@ -202,3 +202,31 @@ def test_redaction_escaping_never_show_and_formulas_hold_for_every_kind_of_text_
     # And the index, where a table shows it.
     indexed = frame.set_index("verbatim")
     assert not any("07700 900123" in str(v) for v in private(indexed).index)
+
+
+def test_a_board_pack_reads_nothing_outside_its_folder(checked, tmp_path, capsys):
+    """A page that names a local file in a frame, an object or an image (a faithful manifest of a
+    hostile page): the pack prints without the file's text and says which address it left out."""
+    need_browser()
+    import hashlib
+    import json
+
+    import pypdf
+
+    from studylib.cli import main
+    secret = tmp_path / "payroll.txt"
+    secret.write_text("SECRET-PAYROLL-4711", encoding="utf-8")
+    reports = tmp_path / "reports"
+    shutil.copytree(checked("sample")[0], reports)
+    page = reports / "02_demand.html"
+    named = (f'<iframe src="{secret.as_uri()}"></iframe><object data="{secret.as_uri()}"></object>'
+             f'<img src="{secret.as_uri()}"><iframe src="../payroll.txt"></iframe>')
+    page.write_text(page.read_text(encoding="utf-8").replace("<body>", "<body>" + named, 1), encoding="utf-8")
+    manifest = json.loads((reports / "run_manifest.json").read_text(encoding="utf-8"))
+    manifest["pages"]["02_demand.html"] = hashlib.sha256(page.read_bytes()).hexdigest()
+    (reports / "run_manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert main(["pdf", str(reports)]) == 0
+    said = capsys.readouterr().out
+    assert f"the pack left out" in said and secret.as_uri() in said
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(reports / "check.pdf").pages)
+    assert "Demand" in text and "SECRET-PAYROLL" not in text

@@ -234,3 +234,48 @@ def test_words_for_the_errors_a_user_can_fix_and_none_for_others():
     with pytest.raises(OSError, match="Input/output"):      # not a user's to fix: raised as it is
         with said_in_words("the ledger"):
             raise OSError(errno.EIO, "Input/output error")
+
+
+# -- the forms and the files they write ------------------------------------------------------------
+
+def test_the_forms_on_a_read_only_or_full_folder_say_so_and_keep_what_was_typed(tmp_path):
+    """Predictions, reflections, "show without predicting", a codebook pattern and a contacts export:
+    each says why it could not write, keeps what was typed, and leaves the file as it was."""
+    from studylib.capture import CaptureStore
+    from studylib.read.codebooks import add_pattern
+    from studylib.teaching.widgets import PredictFirst, PredictionForm, ReflectionForm
+    disk = tmp_path / "disk"
+    with small_disk(disk, 1024) as remount:
+        study = disk / "study"
+        study.mkdir()
+        shutil.copy(SAMPLE / "demand_codebook.yml", study)
+        (study / "predictions.yml").write_text("failure_share: 0.3\n", encoding="utf-8")
+        before = snapshot(study)
+        remount(ro=True)
+        form = PredictionForm(study, ["failure_share", "end_to_end_days"])
+        form.fields["failure_share"].value, form.fields["end_to_end_days"].value = "40%", "21"
+        assert form.save() is False
+        assert "Not saved: could not write predictions.yml: the folder is on a read-only disk" in form.message.value
+        assert "What you typed is still in the boxes" in form.message.value
+        assert form.fields["failure_share"].value == "40%" and form.fields["end_to_end_days"].value == "21"
+        reflect = ReflectionForm(study, "demand")
+        first = next(iter(reflect.fields))
+        reflect.fields[first].value = "more failure demand than we thought"
+        assert reflect.save() is False and "read-only disk" in reflect.message.value
+        assert reflect.fields[first].value == "more failure demand than we thought"
+        gate = PredictFirst(study, ["end_to_end_days"], "Flow")
+        gate.show_without_predicting()
+        assert not gate.opened and "Still folded" in gate.note.value and "read-only disk" in gate.note.value
+        with pytest.raises(StudylibError, match="could not write demand_codebook.yml.bak: the folder is on a read-only"):
+            add_pattern(study / "demand_codebook.yml", "Report a pot-hole", "pothole by the school")
+        assert snapshot(study) == before
+        remount(ro=False)
+        store = CaptureStore(tmp_path / "capture.sqlite")
+        store.add({"received_at": "2025-03-03 10:00", "channel": "phone", "service": "Highways",
+                   "verbatim": "a pot-hole on Mill Lane"})
+        (disk / "contacts.csv").write_text("the earlier export\n", encoding="utf-8")
+        fill(disk, leave_kb=0)
+        with pytest.raises(StudylibError, match="could not write the contacts to .*: the disk is full.*contacts.csv is as it was"):
+            store.export_csv(disk / "contacts.csv")
+        assert (disk / "contacts.csv").read_text(encoding="utf-8") == "the earlier export\n"
+        assert sorted(p.name for p in disk.iterdir()) == ["contacts.csv", "filler", "study"]

@@ -19,10 +19,9 @@ from typing import Callable
 
 import pandas as pd
 
-from ..errors import CaptureError
+from ..errors import CaptureError, StudylibError
 from ..read.captured import outside_period
 from .store import CaptureStore
-from ..errors import ConfigError
 from ..read.codebooks import DemandCodebook, add_pattern, load_demand_codebook
 from ..text import escape, long_date
 
@@ -330,7 +329,7 @@ class ReviewQueue:
             return False
         try:
             add_pattern(self.codebook_path, self.demand_type.value.strip(), self.pattern.value)
-        except ConfigError as exc:
+        except StudylibError as exc:        # a pattern refused, a full disk, a read-only folder
             self.message.value = f"<p style='color:#a00'>Not added: {escape(exc)}</p>"
             return False
         self.message.value = (f"<p style='color:#2a7f2a'>Added {escape(self.pattern.value)!s} to "

@@ -31,7 +31,45 @@ def _pages(reports: Path) -> list[Path]:
     if not index.is_file():
         raise ParameterError(f"{reports.name or reports} holds no index.html, so it is not a folder of reports: "
                              "run studylib check first, and name the folder it wrote (--out)")
-    return [index, *sorted(p for p in reports.glob("[0-9]*.html"))]
+    pages = [index, *sorted(p for p in reports.glob("[0-9]*.html"))]
+    _as_the_check_wrote_them(reports, pages)
+    return pages
+
+
+def _as_the_check_wrote_them(reports: Path, pages: list[Path]) -> None:
+    """Refuse a folder whose pages are not the ones its ``run_manifest.json`` lists, byte for byte:
+    a page cut short, missing, changed or added since the check is not printed for a board."""
+    import hashlib
+    import json
+    again = "run studylib check again to write the reports afresh"
+    try:
+        manifest = json.loads((reports / "run_manifest.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ParameterError(f"{reports.name} holds no run_manifest.json, so its pages cannot be checked as the "
+                             f"check wrote them: {again}") from None
+    except (ValueError, UnicodeDecodeError):
+        raise ParameterError(f"run_manifest.json in {reports.name} cannot be read (damaged): {again}") from None
+    written = manifest.get("pages") if isinstance(manifest, dict) else None
+    if not isinstance(written, dict):
+        raise ParameterError(f"run_manifest.json in {reports.name} was written by an older studylib, which did not "
+                             f"record its pages: {again}")
+    problems = [f"{name} is missing" for name in written if not (reports / name).is_file()]
+    for page in pages:
+        if page.name not in written:
+            problems.append(f"{page.name} was not written by that check")
+        elif hashlib.sha256(page.read_bytes()).hexdigest() != written[page.name]:
+            problems.append(f"{page.name} is not as the check wrote it (cut short or changed since)")
+    if problems:
+        raise ParameterError(f"the reports in {reports.name} are not as studylib check wrote them: "
+                             + "; ".join(problems) + ". Run studylib check again to write the reports afresh")
+
+
+#: What the pack may load while it is printed: its own styles and the images inside it. No frame,
+#: object, script or file outside it (a local file named in a page would be printed into the pack).
+_ONLY_ITSELF = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; "
+                "frame-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'")
+#: The address in Chromium's words for a load the policy blocked ("Framing 'file:///…' violates …").
+_REFUSED = re.compile(r"'([^']*)'")
 
 
 def pack_html(reports: str | Path) -> str:
@@ -58,6 +96,7 @@ def pack_html(reports: str | Path) -> str:
         sections.append(f'<section id="page-{path.stem}" class="pack-page">{body}</section>')
     css += ".pack-page+.pack-page{break-before:page}"
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<meta http-equiv=\"Content-Security-Policy\" content=\"{_ONLY_ITSELF}\">"
             f"<title>{title}</title><style>{css}</style></head><body>"
             + "".join(sections) + "</body></html>\n")
 
@@ -65,8 +104,13 @@ def pack_html(reports: str | Path) -> str:
 def board_pack(reports: str | Path, out: str | Path | None = None, *, chromium: str | Path | None = None) -> Path:
     """Print the reports a check wrote into one A4 PDF (default: ``check.pdf`` in that folder).
 
-    Returns the PDF's path. Raises :class:`ParameterError` for a folder that holds no reports, or
-    when Playwright is not installed.
+    The pack holds only the folder's own pages and the images inside them: anything else a page
+    names (a frame, an object, a local file) is blocked while printing, and each address blocked
+    is said as a :class:`~studylib.errors.StudylibWarning`.
+
+    Returns the PDF's path, written whole (through a file beside it). Raises
+    :class:`ParameterError` for a folder that holds no reports, pages that are not as the check
+    wrote them (``run_manifest.json``), or when Playwright is not installed.
     """
     reports = Path(reports)
     html = pack_html(reports)
@@ -88,15 +132,34 @@ def board_pack(reports: str | Path, out: str | Path | None = None, *, chromium: 
             browser = p.chromium.launch(
                 executable_path=str(browser_path) if browser_path else None, headless=True,
                 args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            blocked: list[str] = []
             try:
                 page = browser.new_context(offline=True).new_page()
+                page.on("console", lambda msg: blocked.extend(_REFUSED.findall(msg.text)[:1]
+                                                              if "Content Security Policy" in msg.text else []))
                 page.goto(page_file.as_uri())
                 page.emulate_media(media="print")
                 footer = ('<div style="font-size:8px;width:100%;text-align:center;color:#555">'
                           '<span class="pageNumber"></span> / <span class="totalPages"></span></div>')
-                page.pdf(path=str(out), format="A4", print_background=True, display_header_footer=True,
-                         header_template="<div></div>", footer_template=footer,
-                         margin={"top": "14mm", "bottom": "16mm", "left": "14mm", "right": "14mm"})
+                pdf = page.pdf(format="A4", print_background=True, display_header_footer=True,
+                               header_template="<div></div>", footer_template=footer,
+                               margin={"top": "14mm", "bottom": "16mm", "left": "14mm", "right": "14mm"})
             finally:
                 browser.close()
+    if blocked:
+        import warnings
+
+        from ..errors import StudylibWarning
+        shown = list(dict.fromkeys(blocked))
+        warnings.warn(f"the pack left out {len(shown)} address{'es' if len(shown) != 1 else ''} outside the reports "
+                      f"folder that a page named ({', '.join(shown[:5])}{' …' if len(shown) > 5 else ''}): a board "
+                      "pack holds only the check's own pages and images", StudylibWarning, stacklevel=2)
+    from ..writing import said_in_words
+    with said_in_words(f"the board pack to {out}", f"{out.name} is as it was" if out.exists() else "nothing was written"):
+        part = out.with_name(f".{out.name}.writing")
+        try:
+            part.write_bytes(pdf)
+            part.replace(out)
+        finally:
+            part.unlink(missing_ok=True)
     return out

@@ -440,7 +440,9 @@ def _run_stages(handed: list, load_notes: list[str], settings: dict, study: Path
                 "seconds": {"read": round(read_in, 2), "compute": round(computed_in, 2),
                             "parts": {k: round(v, 2) for k, v in results.seconds.items()},
                             "save results": round(saved_in, 2), "total": round(time.perf_counter() - started_all, 2)},
-                "stages": [{**rec, "error": hide(rec["error"])} for rec in records]}
+                "stages": [{**rec, "error": hide(rec["error"])} for rec in records],
+                # every page as written, so that a board pack prints only these, whole (studylib pdf)
+                "pages": {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(out.glob("*.html"))}}
     (out / "run_manifest.json").write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
     return table
 

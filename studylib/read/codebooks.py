@@ -20,6 +20,7 @@ import pandas as pd
 import yaml
 
 from ..errors import ConfigError
+from ..writing import atomic_text, said_in_words
 
 __all__ = [
     "DemandCodebook",
@@ -242,9 +243,7 @@ def add_pattern(path: str | Path, demand_type: str, pattern: str) -> Path:
     -------
     Path of the backup.
     """
-    import os
     import shutil
-    import tempfile
 
     path = Path(path)
     problem = pattern_problem(str(pattern))
@@ -268,13 +267,9 @@ def add_pattern(path: str | Path, demand_type: str, pattern: str) -> Path:
     if new_text is None or yaml.safe_load(new_text) != data:
         new_text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
     backup = path.with_name(path.name + ".bak")
-    shutil.copy2(path, backup)
-    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(new_text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    with said_in_words(f"{backup.name}", f"{path.name} is as it was"):
+        shutil.copy2(path, backup)
+    atomic_text(path, new_text)
     return backup
 
 

@@ -34,6 +34,7 @@ from typing import Callable
 import pandas as pd
 import yaml
 
+from ..writing import atomic_text
 from ..measures.purpose import PURPOSE_WORD_LIMIT, targets_purpose, word_count
 from ..text import did_you_mean
 from .answers import weighted_mean
@@ -196,12 +197,8 @@ def read_predictions(study: str | Path) -> tuple[dict[str, float], list[str]]:
 
 
 def _atomic_yaml(path: Path, header: str, data: dict) -> Path:
-    text = header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(text)
-    Path(tmp).replace(path)
-    return path
+    """Written whole through a file beside it; a full disk or a read-only folder is said in words."""
+    return atomic_text(path, header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100))
 
 
 _PREDICTIONS_HEADER = ("# What the team expected, written before looking at the figures (studylib reads it).\n"

@@ -3,11 +3,15 @@ and reflections written to the study folder.
 """
 from __future__ import annotations
 
+from ..errors import StudylibError
 from ..text import escape
 from .predictions import (PREDICTIONS, REFLECTION_PROMPTS, REFLECTION_STAGES, read_predictions, read_reflections,
                           read_skips, record_skip, save_prediction, save_reflection)
 
 __all__ = ["PredictFirst", "PredictionForm", "ReflectionForm", "always_open"]
+
+#: Said after a save that could not be written: nothing typed is lost.
+_KEPT = "What you typed is still in the boxes: save again when the folder can be written."
 
 
 def always_open(later=None):
@@ -64,6 +68,9 @@ class PredictionForm:
                 save_prediction(self.study, key, value)
             except ValueError as exc:
                 problems.append(str(exc))
+            except StudylibError as exc:        # a full disk, a read-only folder: no key can be saved
+                problems.append(f"{exc} {_KEPT}")
+                break
         missing = [k for k in self.fields if k not in filled]
         if problems:
             self.message.value = "<p style='color:#a00'>Not saved: " + escape("; ".join(problems)) + "</p>"
@@ -101,6 +108,9 @@ class ReflectionForm:
             save_reflection(self.study, self.stage, {k: f.value for k, f in self.fields.items()})
         except ValueError as exc:
             self.message.value = f"<p style='color:#a00'>Not saved: {escape(exc)}</p>"
+            return False
+        except StudylibError as exc:
+            self.message.value = f"<p style='color:#a00'>Not saved: {escape(f'{exc} {_KEPT}')}</p>"
             return False
         self.message.value = "<p style='color:#2a7f2a'>Saved to reflections.yml: the summary report quotes it.</p>"
         return True
@@ -171,7 +181,12 @@ class PredictFirst:
 
     def show_without_predicting(self) -> None:
         """Open the results without predictions, and record that choice in predictions.yml."""
-        record_skip(self.study, self.stage)
+        try:
+            record_skip(self.study, self.stage)
+        except (ValueError, StudylibError) as exc:     # the choice must be recorded before the results open
+            self.note.value = (f"<p style='color:#a00'>Still folded: seeing the results without predicting is "
+                               f"recorded in predictions.yml first, and it could not be: {escape(exc)}</p>")
+            return
         self.open()
         self.note.value = ("<p>Shown without predicting: predictions.yml records it, and the summary report "
                            "says so.</p>")
