@@ -1,6 +1,7 @@
 """Capture: a store that loses nothing, widget callbacks without a browser, suggestions, second rater."""
 from __future__ import annotations
 
+import html
 import os
 import shutil
 import signal
@@ -373,3 +374,49 @@ def test_a_store_whose_schema_version_is_not_a_number_is_named_not_a_store(tmp_p
     with pytest.raises(CaptureError, match=r"schema version is 'v1.0', not a number studylib writes: this is not a "
                                            "capture store studylib can read"):
         CaptureStore(path)
+
+
+# -- the When box: one reading of a typed time ------------------------------------------------------
+
+@pytest.mark.parametrize("typed, read", [
+    ("2025-03-14 10:30", "2025-03-14 10:30:00+00:00"),
+    ("2025-03-14T10:30:05", "2025-03-14 10:30:05+00:00"),
+    ("14 March 2025 10:30", "2025-03-14 10:30:00+00:00"),
+    ("March 14, 2025 at 2:30 pm", "2025-03-14 14:30:00+00:00"),
+    ("14/03/2025 09:15", "2025-03-14 09:15:00+00:00"),          # 14 cannot be a month: one reading
+    ("04/04/2025 10:30", "2025-04-04 10:30:00+01:00"),          # the same either way
+    ("2025-10-26 01:30+01:00", "2025-10-26 01:30:00+01:00"),    # the first 01:30, said
+    ("2025-10-26 01:30+00:00", "2025-10-26 01:30:00+00:00"),    # the second
+    ("12 May 2025 12:30 am", "2025-05-12 00:30:00+01:00"),
+])
+def test_the_when_box_reads_a_time_one_way(typed, read):
+    from studylib.capture.widgets import read_when
+    assert read_when(typed, "Europe/London") == pd.Timestamp(read)
+
+
+@pytest.mark.parametrize("typed, says", [
+    ("03/04/2025 10:30", "reads two ways (3 April or 4 March?): write it as 2025-03-14 10:30, year first"),
+    ("03.04.2025 10:30", "reads two ways (3 April or 4 March?)"),
+    ("03-04-2025 10:30", "reads two ways (3 April or 4 March?)"),
+    ("2999-01-01 10:00", "the year 2999 cannot be a contact's"),
+    ("9999-12-31 23:59", "the year 9999 cannot be a contact's"),
+    ("1850-06-01 10:00", "the year 1850 cannot be a contact's"),
+    ("2025-03-30 01:30", "did not happen in Europe/London: the clocks went forward that night and skipped that "
+                         "hour. Write the time the clocks showed, e.g. 2025-03-30 02:30"),
+    ("2025-10-26 01:30", "happened twice in Europe/London: the clocks went back that night. Say which: "
+                         "2025-10-26 01:30+01:00 (the first, before the change) or 2025-10-26 01:30+00:00 (the second)"),
+    ("March 2025", "is not a date and time studylib can read: write it as 2025-03-14 10:30"),
+    ("2025-03-14", "has no time of day: write it as 2025-03-14 10:30"),
+    ("2025-02-30 10:00", "is not a day and time on the calendar"),
+    ("14 Smarch 2025 10:00", "'Smarch' is not a month"),
+    ("next tuesday", "is not a date and time studylib can read"),
+])
+def test_the_when_box_refuses_what_it_cannot_read_one_way_with_the_fix(store, typed, says):
+    """Refused in the form's words: nothing stored, and the typed text stays in the box."""
+    from studylib.capture.widgets import CaptureForm
+    form = CaptureForm(store, services=["Highways"])
+    form.fields["verbatim"].value = "a pot-hole on Mill Lane"
+    form.fields["when"].value = typed
+    assert form.submit() is None
+    assert says in html.unescape(form.message.value), form.message.value
+    assert len(store) == 0 and form.fields["when"].value == typed

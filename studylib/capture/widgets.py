@@ -24,6 +24,7 @@ from ..read.captured import outside_period
 from .store import CaptureStore
 from ..read.codebooks import DemandCodebook, add_pattern, load_demand_codebook
 from ..text import escape, long_date
+from .when import read_when
 
 __all__ = ["CaptureForm", "ReviewQueue", "second_rater_sample", "store_agreement", "LiveCounts", "contacts_words",
            "read_when"]
@@ -64,25 +65,6 @@ def _recent_html(frame: pd.DataFrame, timezone: str = "UTC") -> str:
 def contacts_words(n: int) -> str:
     """1 contact, 2 contacts."""
     return f"{n:,} contact" + ("" if n == 1 else "s")
-
-
-def read_when(text: str, timezone: str) -> pd.Timestamp | None:
-    """What a person typed in the form's *When* box, as a time in the study's timezone (None: now).
-
-    ISO dates (2025-03-14 or 2025-03-14 10:30) and written ones (14 March 2025 10:30) are read;
-    a date with slashes (03/04/2025) reads two ways and is refused with words, as study.yml does.
-    """
-    text = (text or "").strip()
-    if not text:
-        return None
-    if "/" in text:
-        raise CaptureError(f"'{text}' reads two ways (3 April or 4 March?): write it as 2025-03-14 10:30")
-    try:
-        stamp = pd.Timestamp(text)
-    except (ValueError, TypeError):
-        raise CaptureError(f"'{text}' is not a date and time studylib can read: write it as 2025-03-14 10:30, "
-                           "or leave When empty for now") from None
-    return stamp.tz_localize(timezone) if stamp.tzinfo is None else stamp.tz_convert(timezone)
 
 
 def period_words(period) -> str:
