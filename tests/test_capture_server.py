@@ -290,18 +290,23 @@ def test_a_read_only_login_reads_the_store_and_is_told_it_cannot_write(postgres)
     assert stored_contacts(backend_for(empty.replace("postgres@", "manager_ro@"), 5)).empty
 
 
+def _schema_before_version_1(conn) -> None:
+    """The tables of a store made by a studylib from before the schema was versioned (no reviewer)."""
+    conn.execute("""CREATE TABLE contacts (seq BIGSERIAL PRIMARY KEY, contact_id TEXT NOT NULL UNIQUE,
+        received_at TEXT NOT NULL, channel TEXT NOT NULL, service TEXT NOT NULL, verbatim TEXT NOT NULL,
+        demand_type TEXT, value_or_failure TEXT, failure_subtype TEXT, resolved_first_contact INTEGER,
+        what_matters TEXT, problem_ref TEXT, latitude DOUBLE PRECISION, longitude DOUBLE PRECISION,
+        address TEXT, handled_by TEXT, captured_by TEXT, stored_at TEXT NOT NULL)""")
+    conn.execute("""CREATE TABLE labels (contact_id TEXT NOT NULL, rater TEXT NOT NULL, demand_type TEXT NOT NULL,
+        value_or_failure TEXT NOT NULL, failure_subtype TEXT, labelled_at TEXT NOT NULL,
+        PRIMARY KEY (contact_id, rater))""")
+
+
 def test_a_store_made_before_the_schema_was_versioned_is_migrated_on_its_first_write(postgres):
     import psycopg
     url = postgres.new_database()
-    with psycopg.connect(url, autocommit=True) as conn:      # the schema of a store from before version 1
-        conn.execute("""CREATE TABLE contacts (seq BIGSERIAL PRIMARY KEY, contact_id TEXT NOT NULL UNIQUE,
-            received_at TEXT NOT NULL, channel TEXT NOT NULL, service TEXT NOT NULL, verbatim TEXT NOT NULL,
-            demand_type TEXT, value_or_failure TEXT, failure_subtype TEXT, resolved_first_contact INTEGER,
-            what_matters TEXT, problem_ref TEXT, latitude DOUBLE PRECISION, longitude DOUBLE PRECISION,
-            address TEXT, handled_by TEXT, captured_by TEXT, stored_at TEXT NOT NULL)""")
-        conn.execute("""CREATE TABLE labels (contact_id TEXT NOT NULL, rater TEXT NOT NULL, demand_type TEXT NOT NULL,
-            value_or_failure TEXT NOT NULL, failure_subtype TEXT, labelled_at TEXT NOT NULL,
-            PRIMARY KEY (contact_id, rater))""")
+    with psycopg.connect(url, autocommit=True) as conn:
+        _schema_before_version_1(conn)
     store = CaptureStore(url)
     contact_id = store.add(GOOD)
     assert store.label(contact_id, "Report a repair", "value", reviewer="Asha") == "first"
@@ -320,3 +325,60 @@ def test_the_server_is_named_by_host_and_a_refused_login_is_not_a_server_down(po
     assert f"the capture server postgresql://127.0.0.1:{postgres.port}/postgres (as desk) refused the login" in said
     assert "password" in said and "wrong" not in said and "cannot be reached" not in said
     assert "[email]" not in said
+
+
+def test_a_verbatim_holding_a_nul_is_refused_in_words_on_either_store(postgres, tmp_path):
+    """PostgreSQL's text cannot hold NUL (psycopg raised DataError at Save); SQLite's could. Both
+    refuse it alike, before the write, and nothing is stored."""
+    for where in (postgres.new_database(), str(tmp_path / "capture.sqlite")):
+        store = CaptureStore(where)
+        with pytest.raises(CaptureError, match=r"verbatim: holds an invisible NUL character .* paste it as plain text"):
+            store.add({**GOOD, "verbatim": "the boiler\x00 has gone"})
+        assert len(store) == 0
+
+
+def test_an_old_store_is_read_before_its_first_write_migrates_it(postgres, tmp_path):
+    """validate (a reading) on a store made before version 1: its labels read with no reviewer,
+    not UndefinedColumn, and nothing is written to it."""
+    import psycopg
+
+    from studylib.read.stores import backend_for, stored_contacts
+    url = postgres.new_database()
+    with psycopg.connect(url, autocommit=True) as conn:
+        _schema_before_version_1(conn)
+        conn.execute("INSERT INTO contacts (contact_id, received_at, channel, service, verbatim, stored_at) VALUES "
+                     "('K1', '2025-03-03 10:15', 'phone', 'Housing repairs', 'no heating', '2025-03-03')")
+        conn.execute("INSERT INTO labels VALUES ('K1', 'first', 'Report a repair', 'value', NULL, '2025-03-04')")
+    backend = backend_for(url, 5)
+    assert backend.labels("first")[["contact_id", "reviewer"]].to_dict("records") == [
+        {"contact_id": "K1", "reviewer": None}]
+    assert stored_contacts(backend)["demand_type"].tolist() == ["Report a repair"]
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT to_regclass('studylib_schema')").fetchone()[0] is None    # read, not migrated
+
+
+def test_a_login_that_may_not_make_the_tables_is_told_that_not_that_it_may_read(postgres):
+    import psycopg
+    empty = postgres.new_database()
+    database = empty.rsplit("/", 1)[1]
+    with psycopg.connect(empty, autocommit=True) as conn:
+        conn.execute("DROP ROLE IF EXISTS desk_nocreate")
+        conn.execute("CREATE ROLE desk_nocreate LOGIN")
+        conn.execute(f"GRANT CONNECT ON DATABASE {database} TO desk_nocreate")
+        conn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+    desk = CaptureStore(empty.replace("postgres@", "desk_nocreate@"))
+    with pytest.raises(CaptureError) as refused:
+        desk.add(GOOD)
+    said = str(refused.value)
+    assert "did not allow this login to make the store's tables" in said and "may read" not in said
+    assert "grant this login CREATE on the schema" in said and "what was typed is kept" in said
+
+
+def test_a_reading_that_cannot_reach_the_server_does_not_speak_of_what_was_typed(postgres):
+    """validate and the check read a store: nothing was typed, so nothing is 'kept'."""
+    from studylib.read.stores import backend_for
+    with pytest.raises(CaptureError) as unreachable:
+        backend_for("postgresql://jo@127.0.0.1:1/capture", 2)
+    said = str(unreachable.value)
+    assert "cannot be reached" in said and "its contacts could not be read: try again when the server is back" in said
+    assert "typed" not in said and "saved" not in said

@@ -66,7 +66,8 @@ def test_a_capture_store_that_is_a_folder_is_said_in_words(tmp_path):
 def test_a_change_for_a_service_the_study_lacks_says_how_to_change_every_service(tmp_path):
     from studylib.read.schema import check_config
     problems = check_config({"services": ["Roads"], "system_changes": [{"date": "2025-03-10", "service": "all"}]})
-    assert any("leave service: out for one that applies to every service" in p["fix"] for p in problems), problems
+    assert any("leave service: out: a target or change without one applies to every service" in p["fix"]
+               for p in problems), problems
 
 
 def test_an_xes_log_named_under_events_is_read_as_a_log(tmp_path):

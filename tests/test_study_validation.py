@@ -1,6 +1,7 @@
 """Bad input gets a clear error or a row-by-row report, and nothing is lost."""
 from __future__ import annotations
 
+import re
 
 import pandas as pd
 import pytest
@@ -341,3 +342,23 @@ def test_the_header_is_the_first_line_that_is_not_blank(text):
     """Read from the start of the file only, it is the line splitting every line would find."""
     from studylib.read.tables import _header_line
     assert _header_line(text) == next((line for line in text.splitlines() if line.strip()), "")
+
+
+def test_a_change_or_target_for_a_service_with_no_data_is_named(tmp_path):
+    """With services: all, study.yml cannot check a change's service against a list: once the data
+    is read, a change or target for a service no contact or case has is said, with the nearest name."""
+    import shutil
+
+    from conftest import SAMPLE
+    from studylib.errors import collect_caveats
+    study = tmp_path / "study"
+    shutil.copytree(SAMPLE, study)
+    text = (study / "study.yml").read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^services: .*$", "services: all", text)
+    text = text.replace("    service: Housing repairs\n", "    service: Housing repair\n", 1)
+    (study / "study.yml").write_text(text, encoding="utf-8")
+    _, caveats = collect_caveats(lambda: load_study(study))
+    said = [c for c in caveats if "changes nothing" in c]
+    assert said == ["study.yml system_changes: the system change for 'Housing repair' changes nothing, since no "
+                    "contact or case is of that service (leave service: out for one that applies to every service); "
+                    "did you mean 'Housing repairs'?"]

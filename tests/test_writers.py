@@ -279,3 +279,26 @@ def test_the_forms_on_a_read_only_or_full_folder_say_so_and_keep_what_was_typed(
             store.export_csv(disk / "contacts.csv")
         assert (disk / "contacts.csv").read_text(encoding="utf-8") == "the earlier export\n"
         assert sorted(p.name for p in disk.iterdir()) == ["contacts.csv", "filler", "study"]
+
+
+def test_a_capture_store_on_a_read_only_disk_is_read_and_a_save_is_refused_in_words(tmp_path, capsys):
+    """validate and the check read a store they cannot write (SQLite would make a -wal file beside it):
+    its contacts are counted, and a save says the disk is read-only and keeps what was typed."""
+    from studylib.capture import study_store
+    from studylib.errors import CaptureError
+    disk = tmp_path / "disk"
+    with small_disk(disk, 8192) as remount:
+        main(["sample", str(disk / "study")])
+        store = study_store(disk / "study")
+        contact = {"channel": "phone", "service": "Highways", "received_at": "2025-03-03 10:15",
+                   "verbatim": "a pot-hole on Mill Lane"}
+        store.add(contact)
+        del store
+        capsys.readouterr()
+        remount(ro=True)
+        assert main(["validate", str(disk / "study")]) == 0
+        said = capsys.readouterr()
+        assert "5,303 contacts" in said.out and "could not be written" not in said.out + said.err
+        with pytest.raises(CaptureError, match="capture.sqlite is on a read-only disk, or in a folder this login may "
+                                               "not write: nothing was saved, and what was typed is kept"):
+            study_store(disk / "study").add({**contact, "verbatim": "another"})

@@ -118,6 +118,10 @@ class CaptureStore:
                 raise CaptureError(f"{key}: a {type(value).__name__} is not one value; give one text, number or date")
             if isinstance(value, bool) and key not in ("resolved_first_contact",):
                 raise CaptureError(f"{key}: {value!r} is not a value for this field")
+            if isinstance(value, str) and "\x00" in value:     # PostgreSQL's text cannot hold it; SQLite's would
+                raise CaptureError(f"{key}: holds an invisible NUL character (\\x00), often from text pasted out of "
+                                   "another program, which a store cannot keep: delete that part and type it again, "
+                                   "or paste it as plain text")
         out = {key: _text(record, key) for key in CAPTURE_FIELDS}
         for key in ("verbatim", "service"):
             if out[key] is None:

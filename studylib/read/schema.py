@@ -344,6 +344,10 @@ def _json_type(value) -> str:
     return "null"
 
 
+#: What people write to mean every service, where the rule is to leave service out.
+_EVERY = {"all", "all services", "every", "every service", "any", "*", "everything"}
+
+
 def _meaning_problems(data: dict, lines: dict, folder: Path | None) -> list[dict]:
     """What the schema cannot say: names, orders, references, and where files are."""
     from .settings import SETTINGS
@@ -370,7 +374,10 @@ def _meaning_problems(data: dict, lines: dict, folder: Path | None) -> list[dict
         items = data.get(section)
         for i, item in enumerate(items if isinstance(items, list) else []):
             service = item.get("service") if isinstance(item, dict) else None
-            if services and isinstance(service, str) and service not in services:
+            if isinstance(service, str) and service.strip().lower() in _EVERY:
+                out.append(_problem(lines, [section, i, "service"], service, "is not a service's name",
+                                    "leave service: out: a target or change without one applies to every service"))
+            elif services and isinstance(service, str) and service not in services:
                 out.append(_problem(lines, [section, i, "service"], service,
                                     f"is not one of the study's services{did_you_mean(service, services)}",
                                     f"services: {', '.join(services)}; leave service: out for one that applies to "

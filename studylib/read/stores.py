@@ -12,6 +12,8 @@ connecting, a lock another desk holds, a statement. The PostgreSQL backend needs
 """
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -99,19 +101,31 @@ CREATE TABLE IF NOT EXISTS labels (
 CONNECT_TIMEOUT_S = 10.0
 
 
-def _unreachable(where: str, exc: Exception) -> str:
+#: What a failed piece of work left, said after the reason: a save keeps what was typed; a reading
+#: (validate, a check, a manager's notebook) has nothing typed to keep.
+_AFTER = {True: "nothing was saved, and what was typed is kept", False: "its contacts could not be read"}
+
+
+def _unreachable(where: str, exc: Exception, writing: bool = True) -> str:
     reason = _reason(exc)
     if "password authentication failed" in reason or "no password supplied" in reason \
             or "authentication failed" in reason:
         return (f"the capture server {where} refused the login ({reason}): check the user name and the password "
-                "(in ~/.pgpass or PGPASSWORD, never in study.yml); nothing was saved, and what was typed is kept")
-    return (f"the capture server {where} cannot be reached ({reason}); nothing was saved, and what was typed is "
-            "kept: try again when the server is back")
+                f"(in ~/.pgpass or PGPASSWORD, never in study.yml); {_AFTER[writing]}")
+    return (f"the capture server {where} cannot be reached ({reason}); {_AFTER[writing]}: try again when the "
+            "server is back")
 
 
 def _reason(exc: Exception) -> str:
-    """The last line of a driver's error: the part that says what happened."""
+    """The server's own words for what happened (psycopg's primary message), else the last line of
+    a driver's error (below it may come the statement and a caret, which say nothing to a desk)."""
+    primary = getattr(getattr(exc, "diag", None), "message_primary", None)
+    if primary:
+        return str(primary).strip()
     text = str(exc).strip()
+    failed = [line.rsplit(" failed: ", 1)[1] for line in text.splitlines() if " failed: " in line]
+    if failed:                  # libpq: 'connection to server at "h", port 1 failed: Connection refused'
+        return failed[-1].strip()
     return text.splitlines()[-1] if text else type(exc).__name__
 
 
@@ -148,6 +162,10 @@ def _sqlite_write_error(exc: Exception, name: str) -> CaptureError:
     if "full" in text or code in ("SQLITE_FULL", "SQLITE_IOERR_WRITE"):
         return CaptureError(f"the disk holding {name} is full (it took no more): nothing was saved, and what was "
                             "typed is kept. Free some space, then save again")
+    if "readonly" in text or "read-only" in text:
+        return CaptureError(f"the capture store {name} is on a read-only disk, or in a folder this login may not "
+                            "write: nothing was saved, and what was typed is kept. Capture into a copy of the study "
+                            "you can write to")
     if "locked" in text or "busy" in text:
         return CaptureError(f"the capture store {name} is busy (another desk holds it): nothing was saved, and what "
                             "was typed is kept; try again")
@@ -161,6 +179,17 @@ class SQLiteBackend:
     def __init__(self, path: Path, timeout: float):
         self.path, self.timeout = Path(path), timeout
         self.where = str(self.path)
+        self.read_only = False
+        if self.path.is_file() and not os.access(self.path.parent, os.W_OK):
+            # A store on a read-only disk or in a folder this login may not write (a manager's copy, a
+            # CD, a shared drive): read as it is, never made or migrated; a save says so in words.
+            self.read_only = True
+            wal = self.path.with_name(self.path.name + "-wal")
+            if wal.is_file() and wal.stat().st_size:     # saved contacts not yet folded into the file
+                raise CaptureError(f"the capture store {self.path.name} is in a folder that cannot be written, and its "
+                                   f"last contacts are still in {wal.name} beside it, which cannot be folded in from "
+                                   "here: open the study once where its folder can be written, or copy it there")
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             with self._connect() as conn:
@@ -191,12 +220,24 @@ class SQLiteBackend:
                                  "problem": f"is not a capture store ({exc})",
                                  "fix": "move the file away, or name the team's store under capture: in study.yml"}]) from None
 
-    def _connect(self) -> sqlite3.Connection:
+    @contextlib.contextmanager
+    def _connect(self):
+        """A connection for one piece of work, closed after it (sqlite3's own ``with`` commits but
+        leaves the file open until the connection is collected)."""
+        conn = self._open()
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    def _open(self) -> sqlite3.Connection:
         if Path(self.path).is_dir():     # SQLite's own words: "unable to open database file"
             raise CaptureError([{"file": Path(self.path).name, "row": None, "column": None, "value": None,
                                  "problem": "is a folder, not a capture store",
                                  "fix": "name a file under capture: in study.yml (e.g. capture: capture.sqlite), "
                                         "or move the folder away"}])
+        if self.read_only:      # no -wal or -shm file can be made beside it: read it as it stands
+            return sqlite3.connect(f"{self.path.absolute().as_uri()}?immutable=1", uri=True, isolation_level=None)
         conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")   # a committed row survives a crash of the machine too
@@ -251,8 +292,9 @@ class SQLiteBackend:
     def labels(self, rater: str | None = None) -> pd.DataFrame:
         with self._connect() as conn:
             where, params = ("WHERE rater = ?", (rater,)) if rater else ("", ())
-            return pd.read_sql_query(f"SELECT {', '.join(_LABELS)} FROM labels {where} ORDER BY labelled_at", conn,
-                                     params=params)
+            have = {r[1] for r in conn.execute("PRAGMA table_info(labels)")}   # before version 1: no reviewer
+            picked = ", ".join(c if c in have else f"NULL AS {c}" for c in _LABELS)
+            return pd.read_sql_query(f"SELECT {picked} FROM labels {where} ORDER BY labelled_at", conn, params=params)
 
     def count(self) -> int:
         with self._connect() as conn:
@@ -281,7 +323,7 @@ class PostgresBackend:
         self.url, self.timeout = url, timeout
         self.where = shown_url(url)
         self._ready = False
-        self._run(self._check_version)
+        self._run(self._check_version, writing=False)
 
     def _check_version(self, conn) -> None:
         if conn.execute("SELECT to_regclass('studylib_schema')").fetchone()[0] is not None:
@@ -292,6 +334,12 @@ class PostgresBackend:
         if self._ready:
             return
         conn.execute("SELECT pg_advisory_xact_lock(20250106)")
+        if conn.execute("SELECT to_regclass('studylib_schema')").fetchone()[0] is not None:
+            version = conn.execute("SELECT MAX(version) FROM studylib_schema").fetchone()[0]
+            _newer(version)
+            if version == SCHEMA_VERSION:      # made and current: no statement that needs the right to create
+                self._ready = True
+                return
         conn.execute(_PG_SCHEMA)
         conn.execute("ALTER TABLE labels ADD COLUMN IF NOT EXISTS reviewer TEXT")   # a store made before version 1
         row = conn.execute("SELECT MAX(version) FROM studylib_schema").fetchone()
@@ -300,7 +348,7 @@ class PostgresBackend:
             conn.execute("INSERT INTO studylib_schema VALUES (%s)", (SCHEMA_VERSION,))
         self._ready = True
 
-    def _connect(self):
+    def _connect(self, writing: bool):
         ms = int(self.timeout * 1000)
         try:
             # Keepalives: a server or network that dies mid-write is noticed in seconds, not hours.
@@ -308,24 +356,37 @@ class PostgresBackend:
                                          options=f"-c lock_timeout={ms} -c statement_timeout={ms}",
                                          keepalives=1, keepalives_idle=5, keepalives_interval=2, keepalives_count=3)
         except self._psycopg.OperationalError as exc:
-            raise CaptureError(_unreachable(self.where, exc)) from None
+            raise CaptureError(_unreachable(self.where, exc, writing)) from None
 
-    def _run(self, work):
+    def _run(self, work, *, writing: bool = False):
         """Run ``work(conn)`` in one transaction; a server that goes away, or a wait that runs out,
-        says so in words."""
+        says so in words (a save's words say what was typed is kept; a reading's do not)."""
         errors = self._psycopg.errors
+        after = _AFTER[writing]
         try:
-            with self._connect() as conn:
+            with self._connect(writing) as conn:
                 return work(conn)
         except (errors.LockNotAvailable, errors.QueryCanceled):
-            raise CaptureError(f"the capture store {self.where} is busy (another desk holds it); nothing was saved, "
-                               "and what was typed is kept: try again") from None
+            raise CaptureError(f"the capture store {self.where} is busy (another desk holds it); {after}: "
+                               "try again") from None
         except errors.InsufficientPrivilege as exc:
-            raise CaptureError(f"the capture server {self.where} did not allow it ({_reason(exc)}): this login may "
-                               "read the store but not write to it") from None
+            raise CaptureError(self._not_allowed(exc, after)) from None
         except self._psycopg.OperationalError as exc:
-            raise _ConnectionLost(f"the capture server {self.where} went away ({_reason(exc)}); nothing was saved, and "
-                                  "what was typed is kept: try again when the server is back") from None
+            raise _ConnectionLost(f"the capture server {self.where} went away ({_reason(exc)}); {after}: try again "
+                                  "when the server is back") from None
+        except self._psycopg.DataError as exc:      # a value the server's text cannot hold, past the checks
+            raise CaptureError(f"the capture server {self.where} refused a value ({_reason(exc)}); {after}") from None
+
+    def _not_allowed(self, exc, after: str) -> str:
+        """What a login without a right was refused, by the object the server names."""
+        reason = _reason(exc)
+        if "schema" in reason or "database" in reason:      # the first save makes the tables
+            return (f"the capture server {self.where} did not allow this login to make the store's tables "
+                    f"({reason}): the first save makes them, and this login may not create tables. Ask the "
+                    "database's owner to save the first contact, or to grant this login CREATE on the schema; "
+                    f"{after}")
+        return (f"the capture server {self.where} did not allow it ({reason}): this login may read the store but "
+                f"not write to it. Ask the database's owner for INSERT and UPDATE on its tables; {after}")
 
     def _has_tables(self, conn) -> bool:
         return conn.execute("SELECT to_regclass('contacts')").fetchone()[0] is not None
@@ -338,7 +399,7 @@ class PostgresBackend:
             return conn.execute(f"INSERT INTO contacts ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))}) "
                                 "ON CONFLICT (contact_id) DO NOTHING RETURNING seq", [row[c] for c in cols]).fetchone()
         try:
-            if self._run(work) is not None:
+            if self._run(work, writing=True) is not None:
                 return                                  # stored now: the usual case, one round trip
         except _ConnectionLost as exc:
             # The answer was lost: the row may have been committed. Ask, with the id sent with it.
@@ -375,7 +436,7 @@ class PostgresBackend:
             conn.execute(f"INSERT INTO labels ({', '.join(_LABELS)}) VALUES ({', '.join(['%s'] * len(_LABELS))}) "
                          f"ON CONFLICT (contact_id, rater) DO UPDATE SET {updates}", [values[c] for c in _LABELS])
             return slot
-        return self._run(work)
+        return self._run(work, writing=True)
 
     def _frame(self, sql: str, params, columns) -> pd.DataFrame:
         rows = self._run(lambda conn: conn.execute(sql, params).fetchall() if self._has_tables(conn) else [])
@@ -386,7 +447,16 @@ class PostgresBackend:
 
     def labels(self, rater: str | None = None) -> pd.DataFrame:
         where, params = ("WHERE rater = %s", (rater,)) if rater else ("", ())
-        return self._frame(f"SELECT {', '.join(_LABELS)} FROM labels {where} ORDER BY labelled_at", params, _LABELS)
+
+        def work(conn):
+            if not self._has_tables(conn):
+                return []
+            # A store made before version 1 has no reviewer until its first write migrates it: read as none.
+            have = {r[0] for r in conn.execute("SELECT column_name FROM information_schema.columns "
+                                               "WHERE table_name = 'labels' AND table_schema = current_schema()")}
+            picked = ", ".join(c if c in have else f"NULL AS {c}" for c in _LABELS)
+            return conn.execute(f"SELECT {picked} FROM labels {where} ORDER BY labelled_at", params).fetchall()
+        return pd.DataFrame(self._run(work), columns=_LABELS)
 
     def count(self) -> int:
         return int(self._run(lambda conn: conn.execute("SELECT COUNT(*) FROM contacts").fetchone()[0]

@@ -258,6 +258,7 @@ def load_study(path: str | Path) -> Study:
 
     demand_codebook = _load_codebook(path, config, "demand_codebook", load_demand_codebook)
     findings = _load_findings(path, config)
+    _name_services_without_data(config, demand, events)
 
     aside = (pd.concat(set_aside, ignore_index=True) if set_aside
              else pd.DataFrame(columns=SET_ASIDE_COLUMNS))
@@ -265,6 +266,20 @@ def load_study(path: str | Path) -> Study:
                  demand_codebook=demand_codebook, flow_codebook=flow_codebook, findings=findings,
                  quality=pd.DataFrame(quality, columns=QUALITY_COLUMNS), set_aside=aside,
                  channel_map=channel_map, cases=cases)
+
+
+def _name_services_without_data(config: dict, demand: pd.DataFrame, events: pd.DataFrame) -> None:
+    """A target or system change whose service has no contact and no case would change nothing
+    without a word (study.yml checks the names against ``services:`` only when it lists them)."""
+    seen = set(demand["service"].dropna().astype(str)) | set(events["service"].dropna().astype(str))
+    for section, noun in (("targets", "target"), ("system_changes", "system change")):
+        for item in config.get(section) or []:
+            service = item.get("service") if isinstance(item, dict) else None
+            if service and seen and str(service) not in seen:
+                from ..text import did_you_mean
+                warnings.warn(f"study.yml {section}: the {noun} for {service!r} changes nothing, since no contact "
+                              f"or case is of that service (leave service: out for one that applies to every "
+                              f"service){did_you_mean(str(service), sorted(seen))}", StudylibWarning, stacklevel=3)
 
 
 def _load_findings(path: Path, config: dict) -> dict:
