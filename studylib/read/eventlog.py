@@ -2,6 +2,7 @@
 """
 from __future__ import annotations
 
+import contextlib
 import gzip
 import os
 import re
@@ -98,7 +99,13 @@ def read_xes(path: str | Path, *, timezone: str | None = None, processes: int | 
                          for case in bad]
     if problems:
         raise DataError(problems)
-    stamps = pd.to_datetime(pd.Series(columns["timestamp"], dtype=object), format="ISO8601", utc=True)
+    stamps = pd.to_datetime(pd.Series(columns["timestamp"], dtype=object), format="ISO8601", utc=True,
+                            errors="coerce")
+    if stamps.isna().any():
+        bad = stamps.isna().to_numpy().nonzero()[0][:20]
+        raise DataError([{"file": path.name, "row": None, "column": "time:timestamp", "value": columns["timestamp"][i],
+                          "problem": f"an event of case {cases[i]!r} has a time:timestamp that is not a date and time",
+                          "fix": "write it as XES does, e.g. 2025-03-10T09:30:00.000+00:00"} for i in bad])
     return _events_frame(cases, columns["activity"], stamps, columns["resource"], columns["lifecycle"],
                          timezone=timezone)
 
@@ -127,7 +134,8 @@ def _read_with_rustxes(path: Path):
         except ImportError:
             return None
     try:
-        frame, _ = reader.import_xes(str(path))
+        with _quiet():           # its parser prints what it skips ("Could not parse UUID ..."), which is not for users
+            frame, _ = reader.import_xes(str(path))
         wanted = {"case:concept:name": "case_id", "concept:name": "activity", "time:timestamp": "timestamp",
                   "org:resource": "resource", "lifecycle:transition": "lifecycle"}
         table = frame.select([c for c in wanted if c in frame.columns]).to_arrow()
@@ -160,6 +168,26 @@ def _read_with_rustxes(path: Path):
     return case_ids, categories("activity"), stamps, categories("resource"), categories("lifecycle")
 
 
+@contextlib.contextmanager
+def _quiet():
+    """What native code writes to this process's stdout and stderr goes nowhere while inside."""
+    import sys
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    saved = [os.dup(1), os.dup(2)]
+    try:
+        with open(os.devnull, "wb") as nowhere:
+            os.dup2(nowhere.fileno(), 1)
+            os.dup2(nowhere.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in saved:
+            os.close(fd)
+
+
 def _parse_traces(source) -> dict:
     """The traces in ``source`` (a file or bytes of XES): their events' columns, case ids, count,
     and the numbers of traces without a name."""
@@ -179,8 +207,12 @@ def _parse_traces(source) -> dict:
                 if key_first is None:       # every XES writer puts key before value: ask once a trace
                     key_first = not len(child) or child[0].keys()[0] == "key"
                 # Each attribute's [key, value] in one call where the key comes first; else by name.
-                events.append(dict(map(values, child)) if key_first
-                              else {a.get("key"): a.get("value") for a in child})
+                # An attribute with no value (a list, a container) or extra ones has no [key, value]
+                # pair: such an event is read by name.
+                try:
+                    events.append(dict(map(values, child)) if key_first else _by_name(child))
+                except ValueError:
+                    events.append(_by_name(child))
             elif key == "concept:name":
                 case = child.get("value")
         if case is None:
@@ -192,6 +224,11 @@ def _parse_traces(source) -> dict:
             del parent[0]
     out.update({name: [e.get(key) for e in events] for name, key in _EVENT_KEYS.items()})
     return out
+
+
+def _by_name(event) -> dict:
+    """An event's attributes as {key: value}, each read by name."""
+    return {a.get("key"): a.get("value") for a in event}
 
 
 def _chunks(handle):
