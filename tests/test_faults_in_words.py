@@ -179,3 +179,91 @@ def test_an_xes_timestamp_that_is_not_a_time_is_named_with_its_case(tmp_path):
         with pytest.raises(DataError, match=r"'not a time' an event of case 'T2' has a time:timestamp that is not a "
                                             r"date and time \(write it as XES does"):
             read_xes(log, processes=processes)
+
+
+# -- exports with odd shapes: a header cell merged, title rows above the header ----------------------
+
+def _sample_as_excel(tmp_path, rows_above: int = 0, merge_longitude: bool = False):
+    """The sample study with its demand.csv as an Excel workbook, as a service's export comes."""
+    import pandas as pd
+    from openpyxl import Workbook
+    study = tmp_path / "study"
+    shutil.copytree(SAMPLE, study)
+    demand = pd.read_csv(study / "demand.csv", dtype=str, keep_default_na=False)
+    (study / "demand.csv").unlink()
+    columns = list(demand.columns)
+    book = Workbook()
+    sheet = book.active
+    if rows_above:
+        sheet.append(["Contact centre export, January to May 2025"])
+        for _ in range(rows_above - 1):
+            sheet.append([])
+    sheet.append([None if merge_longitude and c == "longitude" else c for c in columns])
+    for row in demand.itertuples(index=False):
+        sheet.append(list(row))
+    if merge_longitude:
+        at = columns.index("latitude") + 1
+        sheet.merge_cells(start_row=1, start_column=at, end_row=1, end_column=at + 1)
+    book.save(study / "demand.xlsx")
+    text = (study / "study.yml").read_text(encoding="utf-8").replace("  file: demand.csv", "  file: demand.xlsx", 1)
+    (study / "study.yml").write_text(text, encoding="utf-8")
+    return study
+
+
+def test_a_column_whose_header_is_merged_into_the_one_beside_it_is_refused_not_dropped(tmp_path):
+    """Its header became 'Unnamed: 13' and the column was dropped: 24 contacts lost their longitude
+    and validate said nothing."""
+    from studylib.errors import DataError
+    from studylib.read.study import load_study
+    study = _sample_as_excel(tmp_path, merge_longitude=True)
+    with pytest.raises(DataError) as refused:
+        load_study(study)
+    problem = refused.value.problems.iloc[0]
+    assert problem["column"] == "column 14 (N)"
+    assert problem["problem"] == "holds values but has no header; its header may be merged with 'latitude' beside it"
+    assert "unmerge the header cells" in problem["fix"]
+
+
+def test_title_rows_above_the_header_are_named_and_header_row_reads_past_them(tmp_path):
+    from studylib.errors import DataError
+    from studylib.read.study import load_study
+    study = _sample_as_excel(tmp_path, rows_above=2)
+    with pytest.raises(DataError) as refused:
+        load_study(study)
+    said = str(refused.value)
+    assert "has its header on row 3, not row 1 (row 1 reads 'Contact centre export, January to May 2025', a title)" in said
+    assert "add header_row: 3 to this table in study.yml" in said
+    text = (study / "study.yml").read_text(encoding="utf-8")
+    (study / "study.yml").write_text(text.replace("  file: demand.xlsx", "  file: demand.xlsx\n  header_row: 3", 1),
+                                     encoding="utf-8")
+    read = load_study(study)
+    sample = load_study(SAMPLE)
+    assert len(read.demand) == len(sample.demand) == 5302
+    # Rows are named as the spreadsheet shows them: two rows further down than in the CSV.
+    csv_rows = sample.set_aside.loc[sample.set_aside["file"] == "demand.csv", "row"].astype(int).tolist()
+    xlsx_rows = read.set_aside.loc[read.set_aside["file"] == "demand.xlsx", "row"].astype(int).tolist()
+    assert xlsx_rows == [r + 2 for r in csv_rows]
+
+
+def test_a_csv_with_a_title_line_reads_with_header_row_and_an_empty_unheaded_column_is_dropped(tmp_path):
+    from studylib.read.tables import read_raw_table
+    table = tmp_path / "t.csv"
+    table.write_text("Export of 3 March\ncontact_id,verbatim,\nC1,no heating,\nC2,pot-hole,\n", encoding="utf-8")
+    frame = read_raw_table(table, label="t.csv", header_row=2, expected_columns=["contact_id", "verbatim"])
+    assert list(frame.columns) == ["contact_id", "verbatim"] and frame.index.tolist() == [3, 4]
+
+
+def test_a_first_column_of_row_numbers_with_no_header_is_left_out_and_said(tmp_path):
+    """Boston's export starts with the index pandas saved (no header, 51, 52, ...): it is not data,
+    it is left out, and that is said; a headless column of anything else is refused."""
+    from studylib.errors import DataError, collect_caveats
+    from studylib.read.tables import read_raw_table
+    table = tmp_path / "t.csv"
+    table.write_text(",case_id,opened\n51,K1,2025-03-03\n52,K2,2025-03-04\n", encoding="utf-8")
+    frame, said = collect_caveats(lambda: read_raw_table(table, label="t.csv"))
+    assert list(frame.columns) == ["case_id", "opened"]
+    assert said == ["t.csv: column 1 has no header and holds row numbers (an index the program that wrote the file "
+                    "saved with it): left out"]
+    table.write_text(",case_id,opened\nA,K1,2025-03-03\nB,K2,2025-03-04\n", encoding="utf-8")
+    with pytest.raises(DataError, match="column 1'?: 'A' holds values but has no header"):
+        read_raw_table(table, label="t.csv")

@@ -133,3 +133,25 @@ def test_the_period_is_in_local_dates_where_times_carry_an_offset(tmp_path):
     assert found.timezone == "America/Los_Angeles"
     assert [str(d.date()) for d in found.period] == ["2025-01-02", "2025-01-06"]
     assert str(found.as_of.date()) == "2025-01-08"
+
+
+def test_an_export_with_title_rows_above_its_header_is_mapped_past_them(tmp_path, capsys):
+    """Los Angeles' 311 export saved as a workbook with a title, a date line and a blank row above
+    the header: new --from finds the header on row 4, says so, writes header_row: 4, and the study
+    reads every row."""
+    from openpyxl import Workbook
+    export = pd.read_csv(shared_file("311/la_311_2017_subset.csv"), dtype=str, keep_default_na=False).head(500)
+    book = Workbook()
+    sheet = book.active
+    for line in (["MyLA311 Service Request Data 2017"], ["exported 2018-01-02"], []):
+        sheet.append(line)
+    sheet.append(list(export.columns))
+    for row in export.itertuples(index=False):
+        sheet.append(list(row))
+    book.save(tmp_path / "la.xlsx")
+    assert main(["new", str(tmp_path / "study"), "--from", str(tmp_path / "la.xlsx")]) == 0
+    assert "the header is on row 4: the rows above it read as a title (header_row: 4 in study.yml)" in capsys.readouterr().out
+    config = yaml.safe_load((tmp_path / "study" / "study.yml").read_text(encoding="utf-8"))
+    assert config["demand"]["header_row"] == config["cases"]["header_row"] == 4
+    study = load_study(tmp_path / "study")
+    assert study.quality["rows_read"].max() == 500

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import StudylibError
+from ..errors import DataError, StudylibError
 from .tables import read_raw_table
 
 __all__ = ["ExportMap", "map_export", "study_yaml", "summary_of", "DATE_FORMATS"]
@@ -72,6 +72,7 @@ class ExportMap:
     all_open: bool
     zone_note: str = "as given"
     notes: list[str] = field(default_factory=list)
+    header_row: int | None = None
 
 
 def _key(name: str) -> str:
@@ -146,10 +147,19 @@ def map_export(path: str | Path, *, timezone: str | None = None, dates: str | No
     path = Path(path)
     if not path.is_file():
         raise StudylibError(f"{path} is not a file: --from names the export to read (CSV, Excel or Parquet)")
-    raw = read_raw_table(path, label=path.name)
+    header_row = None
+    try:
+        raw = read_raw_table(path, label=path.name)
+    except DataError as exc:        # title rows above the header: read past them, and say so in study.yml
+        first = exc.problems.iloc[0]
+        if not str(first["problem"]).startswith("has its header on row"):
+            raise
+        header_row = int(first["row"])
+        raw = read_raw_table(path, label=path.name, header_row=header_row)
     if not len(raw):
         raise StudylibError(f"{path.name} has a header but no rows: there is nothing to map")
-    notes: list[str] = []
+    notes: list[str] = ([f"the header is on row {header_row}: the rows above it read as a title (header_row: "
+                         f"{header_row} in study.yml)"] if header_row else [])
     columns: dict[str, str] = {}
     taken: set[str] = set()
     for role in ("id", "opened", "closed", "due", "service", "demand_type", "channel", "status", "resolution",
@@ -221,7 +231,7 @@ def map_export(path: str | Path, *, timezone: str | None = None, dates: str | No
             notes.append(f"{role}: {columns[role]}")
     return ExportMap(file=path, rows=len(raw), columns=columns, formats=formats, timezone=timezone,
                      period=period, as_of=as_of, channels=channels, services=services, all_open=all_open,
-                     zone_note=zone_note, notes=notes)
+                     zone_note=zone_note, notes=notes, header_row=header_row)
 
 
 def _quote(value: str) -> str:
@@ -259,8 +269,10 @@ def study_yaml(found: ExportMap, folder: Path) -> str:
     ]
     if not inside:
         lines += ["", "allow_outside: true               # the export stays where it is, outside this folder"]
+    above = ([f"  header_row: {found.header_row}                    # the rows above it are a title"]
+             if found.header_row else [])
     lines += ["", "demand:                           # each row is one request: a contact", f"  file: {_quote(file)}",
-              "  columns:"]
+              *above, "  columns:"]
     demand = {"contact_id": c["id"], "received_at": c["opened"], "channel": c.get("channel"),
               "service": c.get("service"), "demand_type": c.get("demand_type"), "latitude": c.get("latitude"),
               "longitude": c.get("longitude"), "address": c.get("address")}
@@ -276,7 +288,7 @@ def study_yaml(found: ExportMap, folder: Path) -> str:
     lines += [f"  timestamp_formats: [{formats}]",
               f"  empty_verbatim: keep              # the export carries no customer's words: {typed}", ""]
     lines += ["cases:                            # and each row is one case, opened and (when done) closed",
-              f"  file: {_quote(file)}", "  columns:"]
+              f"  file: {_quote(file)}", *above, "  columns:"]
     cases = {"case_id": c["id"], "opened": c["opened"], "closed": c.get("closed"), "due": c.get("due"),
              "service": c.get("service"), "status": c.get("status"), "resolution": c.get("resolution")}
     lines += [f"    {k}: {_quote(v)}" for k, v in cases.items() if v]

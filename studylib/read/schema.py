@@ -47,6 +47,7 @@ def _table(extra: dict) -> dict:
         "delimiter": {"type": "string", "minLength": 1, "maxLength": 1, "x-example": '";"'},
         "encoding": {"type": "string", "x-example": "cp1252"},
         "sheet": {"type": ["string", "integer"], "x-example": "Sheet1"},
+        "header_row": {"type": "integer", "minimum": 1, "x-example": "3 (title rows sit above the header)"},
         **extra,
     }
     return {"type": ["object", "string"], "required": ["file"], "properties": props, "additionalProperties": False,

@@ -324,7 +324,7 @@ def _read(path: Path, spec: dict, label: str, columns: list[str]) -> pd.DataFram
     if file.name.lower().endswith((".xes", ".xes.gz")) and file.is_file():
         return _xes_as_text(file)
     return read_raw_table(file, label=label, encoding=spec.get("encoding", "utf-8"),
-                          delimiter=spec.get("delimiter"), sheet=spec.get("sheet"),
+                          delimiter=spec.get("delimiter"), sheet=spec.get("sheet"), header_row=spec.get("header_row"),
                           expected_columns=columns + [str(v) for v in (spec.get("columns") or {}).values()])
 
 

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from .headers import header_further_down, headed_columns
 
 __all__ = [
     "read_raw_table",
@@ -55,11 +56,16 @@ def _spelling_key(value: str) -> str:
 
 def read_raw_table(path: Path, *, label: str, encoding: str = "utf-8",
                    delimiter: str | None = None, sheet: str | int | None = None,
-                   expected_columns: list[str] | None = None) -> pd.DataFrame:
+                   expected_columns: list[str] | None = None, header_row: int | None = None) -> pd.DataFrame:
     """Read a CSV, Excel or Parquet file with every value as a string.
 
     Ids stay strings and nothing is turned into a missing value by guessing: the id ``NA`` is an
-    id. Missing cells are empty strings. The index is the spreadsheet row number (header = 1).
+    id. Missing cells are empty strings. The index is the spreadsheet row number (the header is
+    row 1, or ``header_row`` where title rows sit above it).
+
+    A column with values but no header (its header cell merged into the one beside it) is refused,
+    never dropped; a column with neither is dropped. When none of ``expected_columns`` is in the
+    header but one of the next rows holds them, the header row is named.
 
     Raises
     ------
@@ -80,8 +86,8 @@ def read_raw_table(path: Path, *, label: str, encoding: str = "utf-8",
         raise DataError([_file_problem(label, "is empty (0 bytes, not even a header row)",
                                        "export the data again, or remove the file from study.yml")])
     try:
-        return _read_any(path, suffix, label=label, encoding=encoding, delimiter=delimiter, sheet=sheet,
-                         expected_columns=expected_columns)
+        frame = _read_any(path, suffix, label=label, encoding=encoding, delimiter=delimiter, sheet=sheet,
+                          expected_columns=expected_columns, header_row=header_row or 1)
     except DataError:
         raise
     except Exception as exc:   # a foreign file's reader fails in its own ways: said in words, never a traceback
@@ -92,13 +98,17 @@ def read_raw_table(path: Path, *, label: str, encoding: str = "utf-8",
         fix = ("export it again, or check sheet: in study.yml" if "Excel" in kind
                else "export it again, or check the file's name in study.yml")
         raise DataError([_file_problem(label, f"cannot be read as {kind} ({reason})", fix)]) from None
+    if header_row is None:
+        header_further_down(frame, label, expected_columns)
+    return headed_columns(frame, label, excel=suffix in (".xlsx", ".xlsm", ".xls"))
 
 
 def _read_any(path: Path, suffix: str, *, label: str, encoding: str, delimiter: str | None,
-              sheet, expected_columns) -> pd.DataFrame:
+              sheet, expected_columns, header_row: int = 1) -> pd.DataFrame:
     if suffix in (".xlsx", ".xlsm", ".xls"):
-        frame = pd.read_excel(path, sheet_name=sheet or 0, dtype=str, na_filter=False)
+        frame = pd.read_excel(path, sheet_name=sheet or 0, dtype=str, na_filter=False, header=header_row - 1)
         frame = frame.astype(str)
+        frame.index = pd.RangeIndex(header_row + 1, header_row + 1 + len(frame), name="row")
     elif suffix == ".parquet":
         frame = pd.read_parquet(path)
         for col in frame.columns:
@@ -108,7 +118,7 @@ def _read_any(path: Path, suffix: str, *, label: str, encoding: str, delimiter: 
                 frame[col] = frame[col].map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
     else:
         frame = _read_csv(path, label=label, encoding=encoding, delimiter=delimiter,
-                          expected_columns=expected_columns)
+                          expected_columns=expected_columns, skip=header_row - 1)
     frame.columns = [str(c).strip() for c in frame.columns]
     if not isinstance(frame.index, pd.Index) or frame.index.name != "row":
         frame.index = pd.RangeIndex(2, 2 + len(frame), name="row")
@@ -116,11 +126,33 @@ def _read_any(path: Path, suffix: str, *, label: str, encoding: str, delimiter: 
 
 
 def _read_csv(path: Path, *, label: str, encoding: str, delimiter: str | None,
-              expected_columns: list[str] | None) -> pd.DataFrame:
+              expected_columns: list[str] | None, skip: int = 0) -> pd.DataFrame:
     raw = path.read_bytes()
     if path.suffix.lower() == ".gz":
         import gzip
         raw = gzip.decompress(raw)
+    if skip:
+        frame = _read_csv_bytes(_after_lines(raw, skip), label=label, encoding=encoding, delimiter=delimiter,
+                                expected_columns=expected_columns)
+        frame.index = frame.index + skip             # the rows a spreadsheet shows
+        return frame
+    return _read_csv_bytes(raw, label=label, encoding=encoding, delimiter=delimiter,
+                           expected_columns=expected_columns)
+
+
+def _after_lines(raw: bytes, n: int) -> bytes:
+    """The bytes after the first ``n`` lines (title rows above a header)."""
+    at = 0
+    for _ in range(n):
+        found = raw.find(b"\n", at)
+        if found < 0:
+            return b""
+        at = found + 1
+    return raw[at:]
+
+
+def _read_csv_bytes(raw: bytes, *, label: str, encoding: str, delimiter: str | None,
+                    expected_columns: list[str] | None) -> pd.DataFrame:
     codec = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
     utf16 = raw[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(raw) > 3 and (raw[1:4:2] == b"\x00\x00" or raw[0:3:2] == b"\x00\x00"))
     if utf16 and not encoding.lower().replace("_", "-").startswith("utf-16"):
