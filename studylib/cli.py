@@ -215,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    previous = _stop_on_terminate()
     if args.command == "check":      # said if the check is stopped, as it was before it began
         held = (Path(args.out) / "run_manifest.json").exists()
         args.stopped = f"the reports in {args.out} are as they were" if held else "no reports were written"
@@ -223,8 +224,29 @@ def main(argv: list[str] | None = None) -> int:
     except StudylibError as exc:
         print(_hide(f"studylib {args.command}: {exc}", args), file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         # One line, no traceback: what was being written was written whole or not at all.
-        print(f"\nstudylib {args.command}: stopped (Ctrl-C); "
+        terminated = str(exc) == _TERMINATED
+        print(f"\nstudylib {args.command}: stopped ({'terminated' if terminated else 'Ctrl-C'}); "
               f"{getattr(args, 'stopped', 'nothing was written')}", file=sys.stderr)
-        return 130
+        return 143 if terminated else 130
+    finally:
+        if previous is not None:
+            import signal
+            signal.signal(signal.SIGTERM, previous)
+
+
+_TERMINATED = "terminated"
+
+
+def _stop_on_terminate():
+    """A terminate signal (a CI timeout, ``kill``, a machine shutting down) stops the command as
+    Ctrl-C does: the same clean way out, nothing half-written, no kernel left."""
+    import signal
+    import threading
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def stop(*_):
+        raise KeyboardInterrupt(_TERMINATED)
+    return signal.signal(signal.SIGTERM, stop)

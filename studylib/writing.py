@@ -54,16 +54,18 @@ def said_in_words(what: str, after: str = "nothing was changed"):
 
 @contextlib.contextmanager
 def _interrupts_held():
-    """Ctrl-C waits until the block is over (in the main thread; elsewhere there is no Ctrl-C)."""
+    """Ctrl-C and a terminate signal wait until the block is over (in the main thread; elsewhere
+    there is no Ctrl-C)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     held = []
-    previous = signal.signal(signal.SIGINT, lambda *_: held.append(True))
+    previous = {sig: signal.signal(sig, lambda *_: held.append(True)) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _made_parents(folder: Path) -> list[Path]:
@@ -104,13 +106,36 @@ def write_whole(target: str | Path, *, what: str, replace: bool = False, carried
 
 
 def _hidden_folder(target: Path, what: str) -> Path:
-    """A new folder beside ``target``, named for it, with the permissions a folder made by hand has
-    (``mkdtemp`` makes it private to the user)."""
-    folder = Path(tempfile.mkdtemp(prefix=f".{target.name}.{what}-", dir=target.parent))
+    """A new folder beside ``target``, named for it and for this process, with the permissions a
+    folder made by hand has (``mkdtemp`` makes it private to the user). Folders of the same name
+    that a process no longer running left (it was killed part way) are removed first."""
+    _clear_left_behind(target)
+    folder = Path(tempfile.mkdtemp(prefix=f".{target.name}.{what}-{os.getpid()}-", dir=target.parent))
     mask = os.umask(0)
     os.umask(mask)
     folder.chmod(0o777 & ~mask)
     return folder
+
+
+def _clear_left_behind(target: Path) -> None:
+    """Remove the hidden folders beside ``target`` whose writer is gone (a run killed part way);
+    another run writing at the same time keeps its own."""
+    import re
+    pattern = re.compile(rf"^\.{re.escape(target.name)}\.(writing|old)-(\d+)-")
+    for folder in target.parent.iterdir():
+        found = pattern.match(folder.name)
+        if found and folder.is_dir() and not _running(int(found.group(2))):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:        # another user's process: running
+        return True
+    return True
 
 
 def _move_in(staging: Path, target: Path, *, replace: bool, carried) -> None:

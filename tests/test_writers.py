@@ -302,3 +302,37 @@ def test_a_capture_store_on_a_read_only_disk_is_read_and_a_save_is_refused_in_wo
         with pytest.raises(CaptureError, match="capture.sqlite is on a read-only disk, or in a folder this login may "
                                                "not write: nothing was saved, and what was typed is kept"):
             study_store(disk / "study").add({**contact, "verbatim": "another"})
+
+
+@pytest.mark.slow
+def test_a_terminate_signal_stops_the_check_as_ctrl_c_does(checked, tmp_path):
+    """A CI timeout or kill: exit 143 in one line, the earlier reports byte for byte, no kernel."""
+    earlier, _, _ = checked("sample")
+    out = tmp_path / "reports"
+    shutil.copytree(earlier, out)
+    before = snapshot(out)
+    proc = subprocess.Popen([sys.executable, "-m", "studylib", "check", str(SAMPLE), "--out", str(out), "-q"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    time.sleep(4)
+    proc.terminate()
+    said = "".join(proc.communicate(timeout=120))
+    assert proc.returncode == 143, said
+    assert f"stopped (terminated); the reports in {out} are as they were" in said and "Traceback" not in said
+    assert snapshot(out) == before and hidden_left(tmp_path) == []
+    time.sleep(0.2)
+    assert kernels_of(proc.pid) == []
+
+
+def test_hidden_folders_a_killed_run_left_are_cleared_and_a_running_ones_kept(tmp_path):
+    target = tmp_path / "reports"
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    dead = tmp_path / f".reports.writing-{gone.pid}-abc"
+    alive = tmp_path / f".reports.writing-{os.getpid()}-def"
+    for folder in (dead, alive):
+        folder.mkdir()
+        (folder / "index.html").write_text("half", encoding="utf-8")
+    with write_whole(target, what="the reports", replace=True) as staging:
+        (staging / "index.html").write_text("whole", encoding="utf-8")
+    assert not dead.exists() and alive.exists()
+    assert (target / "index.html").read_text(encoding="utf-8") == "whole"

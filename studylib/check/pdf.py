@@ -125,9 +125,11 @@ def board_pack(reports: str | Path, out: str | Path | None = None, *, chromium: 
         raise ParameterError("studylib pdf needs Playwright and a Chromium: pip install 'studylib[pdf]', and "
                              "apt-get install chromium (or: playwright install chromium)") from err
     browser_path = Path(chromium) if chromium is not None else (CHROMIUM if CHROMIUM.exists() else None)
+    from ..writing import said_in_words
     with tempfile.TemporaryDirectory() as tmp:
         page_file = Path(tmp) / "pack.html"
-        page_file.write_text(html, encoding="utf-8")
+        with said_in_words(f"the pack's page to {tmp} (the temporary folder)", "nothing was written"):
+            page_file.write_text(html, encoding="utf-8")
         with sync_playwright() as p:
             browser = p.chromium.launch(
                 executable_path=str(browser_path) if browser_path else None, headless=True,
@@ -154,7 +156,6 @@ def board_pack(reports: str | Path, out: str | Path | None = None, *, chromium: 
         warnings.warn(f"the pack left out {len(shown)} address{'es' if len(shown) != 1 else ''} outside the reports "
                       f"folder that a page named ({', '.join(shown[:5])}{' …' if len(shown) > 5 else ''}): a board "
                       "pack holds only the check's own pages and images", StudylibWarning, stacklevel=2)
-    from ..writing import said_in_words
     with said_in_words(f"the board pack to {out}", f"{out.name} is as it was" if out.exists() else "nothing was written"):
         part = out.with_name(f".{out.name}.writing")
         try:

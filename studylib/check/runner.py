@@ -385,7 +385,9 @@ def _run_stages(handed: list, load_notes: list[str], settings: dict, study: Path
             results_file.with_suffix(".failed").write_text(f"{type(exc).__name__}: {exc}", encoding="utf-8")
             raise
         computed_in = time.perf_counter() - t0
-        save_results(results, results_file)
+        with said_in_words(f"the check's working copy of its results to {results_file.parent.parent} (the "
+                           "temporary folder)", "no reports were changed"):
+            save_results(results, results_file)
         results_ready[0] = time.perf_counter()
         saved_in = results_ready[0] - t0 - computed_in
         # From here the run needs only words and small tables: it reads the results as a kernel
