@@ -34,12 +34,16 @@ def _check(args) -> int:
     if args.no_redact:
         params["redact"] = False
     out = Path(args.out).resolve()
+    had_pack = (out / "check.pdf").is_file()
     table = run_check(args.study, args.out, notebooks_dir=args.notebooks, parameters=params,
                       progress=not args.quiet, jobs=args.jobs)
     _say_caveats(table.attrs.get("caveats", []), args)
     for rec in table[table["status"] == "skipped"].to_dict("records"):
         print(f"skipped {rec['notebook']}: {rec['error']}")
     print(f"Reports: {out / 'index.html'}")
+    if had_pack and not (out / "check.pdf").exists():
+        print(f"The earlier board pack (check.pdf) was of the earlier reports and went with them: make a new one "
+              f"with studylib pdf {args.out}")
     failed = table[table["status"] == "failed"]
     for rec in failed.to_dict("records"):
         print(_hide(f"FAILED {rec['notebook']}: {rec['error']}", args), file=sys.stderr)
@@ -71,10 +75,12 @@ def _new(args) -> int:
     where = Path(args.dir).resolve().as_posix()   # notebooks run in their own folder: a full path works there
     if args.export:
         from .read.mapping import map_export, summary_of
-        found = map_export(args.export, timezone=args.timezone, dates=args.dates)   # before anything is written
-        written = new_study(args.dir, export=found)
+        from .errors import collect_caveats
+        found, notes = collect_caveats(lambda: map_export(args.export, timezone=args.timezone, dates=args.dates))
+        written = new_study(args.dir, export=found)        # after the export is read: nothing written before
         print(f"Created a study folder in {args.dir}: " + ", ".join(p.name for p in written))
         print(_hide(summary_of(found), args))
+        _say_caveats(notes, args)
         print(f"Next: check study.yml, then studylib validate {args.dir} and studylib check {args.dir}")
         return 0
     written = new_study(args.dir)

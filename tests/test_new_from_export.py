@@ -86,9 +86,13 @@ def _stages(out) -> dict:
     ("nyc", "311/nyc_311_2022_two_hours.csv", ["--dates", "monthfirst"]),
     ("boston", "311/boston_311_2025_open.csv", []),
 ])
-def test_new_from_an_export_then_check_with_no_edit(tmp_path, name, file, extra):
+def test_new_from_an_export_then_check_with_no_edit(tmp_path, name, file, extra, recwarn, capsys):
     source = shared_file(file)
     assert main(["new", str(tmp_path / name), "--from", str(source), *extra]) == 0
+    # What the reading noticed is said in words, never as a Python warning on the terminal.
+    assert not [w for w in recwarn if "studylib" in str(w.category.__module__)], [str(w.message) for w in recwarn]
+    if name == "boston":
+        assert "column 1 has no header and holds row numbers" in capsys.readouterr().out
     out = tmp_path / "out"
     assert main(["check", str(tmp_path / name), "--out", str(out), "-q"]) == 0
     stages = _stages(out)

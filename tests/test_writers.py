@@ -336,3 +336,20 @@ def test_hidden_folders_a_killed_run_left_are_cleared_and_a_running_ones_kept(tm
         (staging / "index.html").write_text("whole", encoding="utf-8")
     assert not dead.exists() and alive.exists()
     assert (target / "index.html").read_text(encoding="utf-8") == "whole"
+
+
+@pytest.mark.slow
+def test_a_new_run_replaces_the_earlier_reports_whole_and_keeps_the_teams_notes(checked, tmp_path, capsys):
+    earlier, _, _ = checked("sample")
+    out = tmp_path / "reports"
+    shutil.copytree(earlier, out)
+    (out / "check.pdf").write_bytes(b"%PDF of the earlier run")
+    (out / "notes for the board.txt").write_text("ours", encoding="utf-8")
+    (out / "07_old_stage.html").write_text("<p>a page of an earlier version</p>", encoding="utf-8")
+    assert main(["check", str(SAMPLE), "--out", str(out), "-q", "-p", "radius_m", "80"]) == 0
+    said = capsys.readouterr().out
+    assert ("The earlier board pack (check.pdf) was of the earlier reports and went with them: make a new one with "
+            f"studylib pdf {out}") in said
+    assert (out / "notes for the board.txt").read_text(encoding="utf-8") == "ours"
+    assert not (out / "check.pdf").exists() and not (out / "07_old_stage.html").exists()
+    assert '"radius_m": 80' in (out / "run_manifest.json").read_text(encoding="utf-8")
