@@ -420,3 +420,17 @@ def test_the_when_box_refuses_what_it_cannot_read_one_way_with_the_fix(store, ty
     assert form.submit() is None
     assert says in html.unescape(form.message.value), form.message.value
     assert len(store) == 0 and form.fields["when"].value == typed
+
+
+def test_after_a_save_when_is_cleared_so_the_next_contact_takes_its_own_time(store):
+    """When kept its value after Save, and the next contact silently took the old time."""
+    from studylib.capture.widgets import CaptureForm
+    form = CaptureForm(store, services=["Highways"],
+                       clock=lambda: pd.Timestamp("2025-03-05 09:00", tz="Europe/London"))
+    form.fields["verbatim"].value = "a pot-hole on Mill Lane"
+    form.fields["when"].value = "2025-03-03 10:15"
+    assert form.submit()
+    assert form.fields["when"].value == "" and form.fields["service"].value == "Highways"
+    form.fields["verbatim"].value = "the pot-hole again"
+    assert form.submit()
+    assert store.to_frame()["received_at"].astype(str).str[:16].tolist() == ["2025-03-03T10:15", "2025-03-05T09:00"]

@@ -2,6 +2,7 @@
 and what a team captures reaching the check. Reports are read as a manager reads them."""
 from __future__ import annotations
 
+import html
 import re
 import shutil
 
@@ -30,8 +31,8 @@ def test_predictions_are_read_key_by_key_and_problems_said(tmp_path):
     (tmp_path / "predictions.yml").write_text(
         "failure_share: 20%\nend_to_end_days: 10\nclean_share: 35\nhandofs_per_case: 2\nlongest_wait_days: soon\n")
     values, problems = read_predictions(tmp_path)
-    assert values == {"failure_share": 0.2, "end_to_end_days": 10.0}
-    assert any("clean_share: 35 is not a share between 0 and 1; write 0.2 or 20%" in p for p in problems)
+    # A share is read one way wherever it is typed: 0.35, 35% and 35 alike.
+    assert values == {"failure_share": 0.2, "end_to_end_days": 10.0, "clean_share": 0.35}
     assert any("'handofs_per_case' is not a prediction studylib knows; did you mean 'handoffs_per_case'?" in p
                for p in problems)
     assert any("longest_wait_days: 'soon' is not a number" in p for p in problems)
@@ -553,3 +554,43 @@ def test_a_contact_captured_in_the_period_is_counted_and_one_outside_it_is_named
         assert len(load_study(study).demand) == before + 1
     demand = (tmp_path / "out" / "02_demand.html").read_text()
     assert f"{before + 1:,} contacts" in demand
+
+
+# -- a share is read one way wherever it is typed -------------------------------------------------
+
+@pytest.mark.parametrize("typed", [0.49, "0.49", "49%", "49", 49, " 49 % "])
+def test_a_share_typed_any_of_the_ways_people_write_it_is_the_same_share(typed):
+    from studylib.teaching.numbers import read_number
+    number, problem, note = read_number(typed, "share")
+    assert problem is None and abs(number - 0.49) < 1e-12
+    assert note == ("" if str(typed).strip() in ("0.49", "49%", "49 %") else f"read {str(typed).strip()} as {str(typed).strip()}%")
+
+
+@pytest.mark.parametrize("typed, says", [("149", "149 is more than the whole (100%)"), ("about half", "'about half' is not a number"),
+                                         (True, "True is not a number")])
+def test_a_share_that_cannot_be_read_one_way_is_refused_with_how_to_write_it(typed, says):
+    from studylib.teaching.numbers import read_number
+    number, problem, _ = read_number(typed, "share")
+    assert number is None and says in problem
+    assert "write a share like 0.2 or 20%" in problem or "write it like 0.2 or 20%" in problem
+
+
+def test_the_exercise_and_the_prediction_read_49_as_49_percent_and_say_so(sample_results, tmp_path):
+    """check_answer took 49 as 49% without a word, and the prediction form refused 60; its message
+    hid that the other values were saved."""
+    from studylib.teaching import check_answer
+    from studylib.teaching.exercises import solution
+    right = solution("demand.failure_share", sample_results).value
+    typed = f"{right * 100:.1f}".rstrip("0").rstrip(".")
+    feedback = check_answer("demand.failure_share", typed, sample_results)
+    assert feedback.status == "right" and f"(I read {typed} as {typed}%.)" in feedback.message
+    assert "(I read" not in check_answer("demand.failure_share", f"{typed}%", sample_results).message
+    from studylib.teaching.widgets import PredictionForm
+    form = PredictionForm(tmp_path, ["failure_share", "clean_share", "end_to_end_days"])
+    form.fields["failure_share"].value, form.fields["clean_share"].value = "60", "0.3"
+    form.fields["end_to_end_days"].value = "soon"
+    assert form.save() is False
+    said = html.unescape(form.message.value)
+    assert "Saved 2 of 3 to predictions.yml: 60% failure demand (read 60 as 60%); 30% of cases to flow clean." in said
+    assert "Not saved: end_to_end_days: 'soon' is not a number" in said
+    assert read_predictions(tmp_path)[0] == {"failure_share": 0.6, "clean_share": 0.3}

@@ -38,7 +38,7 @@ _RECENT = {"received_at": "when", "channel": "channel", "verbatim": "what the cu
 #: Labels wide enough to read whole ("What matters", "Failure kind").
 _LABEL = {"description_width": "8em"}
 #: Text boxes wide enough for their placeholders.
-_WIDE = {"width": "30em"}
+_WIDE = {"width": "95%", "max_width": "46em"}      # the longest type name whole (about 40 characters)
 
 
 def _when(stamp, timezone: str) -> str:
@@ -180,7 +180,9 @@ class CaptureForm:
             return None
         self._pending = None
         record = self._last
-        for name in ("verbatim", "demand_type", "what_matters", "problem_ref", "location"):
+        # When too: the next contact takes the time of its own Save, never this one's. Service stays
+        # (a desk takes one service's calls), and is shown in the message.
+        for name in ("verbatim", "demand_type", "what_matters", "problem_ref", "location", "when"):
             self.fields[name].value = ""
         self.fields["value_or_failure"].value = ""
         self.fields["failure_subtype"].value = ""

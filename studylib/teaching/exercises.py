@@ -22,6 +22,7 @@ from typing import Callable
 
 from ..text import did_you_mean, escape, redact
 from . import answers as a
+from .numbers import read_number
 
 __all__ = ["Exercise", "EXERCISES", "Feedback", "Solution", "check_answer", "every_answer", "exercises", "number",
            "solution", "solutions"]
@@ -186,22 +187,6 @@ def _same_text(given, expected) -> bool:
     return bool(a) and (a == b or difflib.SequenceMatcher(None, a, b).ratio() >= 0.85 or (len(a) >= 12 and a in b))
 
 
-def _number(value, kind: str) -> float | None:
-    if isinstance(value, bool):
-        return None
-    text = str(value).strip().replace(",", "")
-    percent = text.endswith("%")
-    try:
-        number = float(text.rstrip("%").strip())
-    except ValueError:
-        return None
-    if math.isnan(number):
-        return None
-    if kind == "share" and (percent or number > 1):
-        number /= 100
-    return number
-
-
 def _texts(value) -> list[str]:
     if isinstance(value, str):
         return [v for v in (p.strip() for p in value.split(",")) if v]
@@ -316,16 +301,18 @@ def check_answer(key: str, given, results) -> Feedback:
     if given is None or given is Ellipsis or (isinstance(given, str) and not given.strip()):
         return Feedback(key, "unanswered", f"{ex.question} Write your answer (like {ex.example}) and run the cell again.")
     if ex.kind in ("share", "number"):
-        value = _number(given, ex.kind)
+        value, problem, note = read_number(given, ex.kind)
         if value is None:
-            return Feedback(key, "not yet", f"{given!r} is not a number; write it like {ex.example}.")
+            why = (problem or "").split("; write")[0] or f"{given!r} is not a number"
+            return Feedback(key, "not yet", f"{why}; write it like {ex.example}.")
+        read = f"(I {note}.) " if note else ""       # said back: 49 is taken as 49%, never silently
         if abs(value - expected) <= ex.tolerance + 1e-9:
-            return Feedback(key, "right", _right(ex, results))
+            return Feedback(key, "right", read + _right(ex, results))
         slip = _slip(ex, value, results, expected)
         if slip:
-            return Feedback(key, "not yet", f"Not yet: {slip}.")
+            return Feedback(key, "not yet", f"{read}Not yet: {slip}.")
         way = "high" if value > expected else "low"
-        return Feedback(key, "not yet", f"Not yet: your answer is too {way}. Hint: {ex.hint}")
+        return Feedback(key, "not yet", f"{read}Not yet: your answer is too {way}. Hint: {ex.hint}")
     if ex.kind == "yes/no":
         value = {"true": True, "yes": True, "false": False, "no": False}.get(_norm(given))
         if value is None:

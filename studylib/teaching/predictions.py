@@ -38,6 +38,7 @@ from ..writing import atomic_text
 from ..measures.purpose import PURPOSE_WORD_LIMIT, targets_purpose, word_count
 from ..text import did_you_mean
 from .answers import weighted_mean
+from .numbers import read_number
 
 __all__ = ["PREDICTIONS", "SKIPPED", "read_skips", "record_skip", "REFLECTION_PROMPTS", "REFLECTION_STAGES", "read_predictions", "save_prediction",
            "prediction_table", "prediction_sentence", "read_reflections", "save_reflection",
@@ -124,28 +125,13 @@ def _say(kind: str, value: float) -> str:
 
 
 def _read_value(key: str, value) -> tuple[float | None, str | None]:
-    """A prediction as a number, or the problem with it in words."""
-    kind = PREDICTIONS[key].kind
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None, None
-    text = str(value).strip()
-    percent = kind == "share" and isinstance(value, str) and text.endswith("%")
-    if isinstance(value, bool):
-        return None, f"{key}: {value!r} is not a number"
-    try:
-        number = float(text.rstrip("%").strip()) if isinstance(value, str) else float(value)
-    except (TypeError, ValueError):
-        example = "0.2 or 20%" if kind == "share" else "10"
-        return None, f"{key}: {text!r} is not a number; write it like {example}"
-    if math.isnan(number) or math.isinf(number):
-        return None, f"{key}: {text!r} is not a number"
-    if percent:
-        number /= 100
-    if kind == "share" and not 0 <= number <= 1:
-        return None, (f"{key}: {text} is not a share between 0 and 1; write 0.2 or 20% for a fifth"
-                      if number > 1 else f"{key}: {text} is below 0")
-    if number < 0:
-        return None, f"{key}: {text} is below 0"
+    """A prediction as a number, or the problem with it in words (a share read as every other
+    typed share is: 0.2, 20% and 20 alike)."""
+    number, problem, _ = read_number(value, PREDICTIONS[key].kind)
+    if problem:
+        return None, f"{key}: {problem}"
+    if number is not None and number < 0:
+        return None, f"{key}: {str(value).strip()} is below 0"
     return number, None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..errors import StudylibError
 from ..text import escape
+from .numbers import read_number, said
 from .predictions import (PREDICTIONS, REFLECTION_PROMPTS, REFLECTION_STAGES, read_predictions, read_reflections,
                           read_skips, record_skip, save_prediction, save_reflection)
 
@@ -63,22 +64,30 @@ class PredictionForm:
             self.message.value = ("<p style='color:#a00'>Nothing saved: write what you expect in "
                                   + ("the box" if len(self.fields) == 1 else "each box") + " first.</p>")
             return False
+        saved = []
         for key, value in filled.items():
             try:
                 save_prediction(self.study, key, value)
             except ValueError as exc:
                 problems.append(str(exc))
+                continue
             except StudylibError as exc:        # a full disk, a read-only folder: no key can be saved
                 problems.append(f"{exc} {_KEPT}")
                 break
+            number, _, note = read_number(value, PREDICTIONS[key].kind)
+            saved.append(PREDICTIONS[key].words.format(said(number, PREDICTIONS[key].kind))
+                         + (f" ({note})" if note else ""))
         missing = [k for k in self.fields if k not in filled]
+        whole = len(saved) == len(self.fields)
+        kept = (f"Saved {'' if whole else f'{len(saved)} of {len(self.fields)} '}to predictions.yml: "
+                + "; ".join(saved) + ". ") if saved else ""
         if problems:
-            self.message.value = "<p style='color:#a00'>Not saved: " + escape("; ".join(problems)) + "</p>"
+            self.message.value = (f"<p style='color:#a00'>{escape(kept)}Not saved: " + escape("; ".join(problems))
+                                  + "</p>")
         elif missing:
-            self.message.value = (f"<p style='color:#ED8B00'>Saved {len(filled)} of {len(self.fields)} to "
-                                  "predictions.yml: fill in the rest too.</p>")
+            self.message.value = f"<p style='color:#ED8B00'>{escape(kept)}Fill in the rest too.</p>"
         else:
-            self.message.value = "<p style='color:#2a7f2a'>Saved to predictions.yml. The results below are open now.</p>"
+            self.message.value = f"<p style='color:#2a7f2a'>{escape(kept)}The results below are open now.</p>"
         done = not problems and not missing
         if done and self.on_saved:
             self.on_saved()
