@@ -257,8 +257,26 @@ def upper_limit_why(results):
             f"the upper limit is {steps['mean']:.2f} + 2.66 × {steps['mean_moving_range']:.2f} = {steps['upper']:.2f}.")
 
 
+def upper_limit_accepts(results):
+    """Every upper limit a right calculation by hand reaches: the mean and the mean moving range each
+    exact, or rounded to one or two decimals, as people round them on paper (3.7 + 2.66 × 2.1)."""
+    steps = limits_by_hand(practice_series(results))
+    mean, mr = steps["mean"], steps["mean_moving_range"]
+    return [(mean if a is None else round(mean, a)) + 2.66 * (mr if b is None else round(mr, b))
+            for a in (None, 1, 2) for b in (None, 1, 2)]
+
+
 def upper_limit_slips(results):
-    return limit_mistakes(practice_series(results))
+    slips = limit_mistakes(practice_series(results))
+    lead = (results.capability or {}).get("lead") if results.capability else None
+    limits = ((results.capability or {}).get("limits") or {}).get(lead) if lead else None
+    if limits is not None and len(limits) and pd.notna(limits.iloc[-1]["upper"]):
+        chart = results.capability["charts"][lead]
+        n = int(chart[chart["group"] == chart["group"].max()]["value"].notna().sum())
+        slips.append((float(limits.iloc[-1]["upper"]),
+                      f"that is the upper limit of the study's chart, from all {n:,} cases of the system as it is "
+                      "now: compute it from the ten cases the cell gives"))
+    return slips
 
 
 # -- flow ---------------------------------------------------------------------------------------

@@ -44,6 +44,8 @@ class Exercise:
     slips: Callable | None = None     # results -> [(value, what went wrong)]: answers a known slip gives
     computed: bool = False            # the answer is not printed in the report: the learner computes it
     start: str = ""                   # code the notebook gives above the answer, to start from
+    recipe: str = ""                  # the hint as code, from ``start`` to ``answer`` (run by the tests)
+    accepts: Callable | None = None   # results -> other answers a right calculation reaches (rounded by hand)
 
 
 @dataclass
@@ -90,7 +92,9 @@ EXERCISES: dict[str, Exercise] = {e.key: e for e in [
              "Compute it from r.demand['classified'].", "share", a.matters_failure,
              "Keep the rows whose what_matters is not empty and whose value_or_failure is value or failure; "
              "then take the share that are failure.", tolerance=0.005, example=_SHARE, computed=True,
-             start='c = r.demand["classified"]   # one row per contact', why=a.matters_failure_why, slips=a.matters_failure_slips),
+             start='c = r.demand["classified"]   # one row per contact', why=a.matters_failure_why, slips=a.matters_failure_slips,
+             recipe='k = c[c["what_matters"].fillna("").str.strip().ne("") & c["value_or_failure"].isin(["value", "failure"])]\n'
+                    'answer = (k["value_or_failure"] == "failure").mean()'),
     Exercise("demand.failure_share", "Demand", "What share of all demand is failure demand?", "share",
              a.failure_share, "Failure contacts divided by all labelled contacts: the table by service adds them up.",
              tolerance=0.02, example=_SHARE, why=a.failure_share_why),
@@ -104,15 +108,20 @@ EXERCISES: dict[str, Exercise] = {e.key: e for e in [
     Exercise("demand.busiest_week", "Demand",
              "How many failure demand contacts, of all types together, arrived in the busiest week (weeks from "
              "Monday)? Compute it from r.demand['classified'].", "number", a.busiest_week,
-             "Keep the failure rows, turn received_at into its week (.dt.to_period('W-SUN')), count the rows "
-             "in each week and take the largest.", example="150", computed=True,
+             "Keep the failure rows, turn received_at into its week from Monday (the local time first, then its "
+             "week: .dt.tz_localize(None).dt.to_period('W-SUN')), count the rows in each week and take the largest.",
+             example="150", computed=True,
              start='c = r.demand["classified"]   # one row per contact', why=a.busiest_week_why,
-             slips=a.busiest_week_slips),
+             slips=a.busiest_week_slips,
+             recipe='f = c[c["value_or_failure"] == "failure"]\n'
+                    'weeks = f["received_at"].dt.tz_localize(None).dt.to_period("W-SUN")\n'
+                    'answer = weeks.value_counts().max()'),
     Exercise("capability.predictable", "Capability",
              "Is the system as it is now predictable, so that it can promise a range of days? (True or False)",
              "yes/no", a.predictable,
-             "Read the caption under the chart: it says whether the system is predictable and why, judged on the "
-             "whole run of points since the last change, not on single coloured dots.",
+             "Read 'What' under 'What, so what, now what, then what' (or the status column of the limits table): "
+             "it says whether the system is predictable and why, judged on the whole run of points since the last "
+             "change, not on single coloured dots.",
              example="True", why=a.predictable_why),
     Exercise("capability.change_shift", "Capability",
              "A dated change split the chart. By how many days did the average move (since minus before)?",
@@ -129,7 +138,8 @@ EXERCISES: dict[str, Exercise] = {e.key: e for e in [
              "The mean, plus 2.66 times the mean of the moving ranges (each difference between neighbours, "
              "without its sign).", tolerance=0.02, example="12.3", computed=True,
              start="days = practice_series(r)   # as the worked example: mean, moving ranges, limit", why=a.upper_limit_why,
-             slips=a.upper_limit_slips),
+             slips=a.upper_limit_slips, accepts=a.upper_limit_accepts,
+             recipe="moving_ranges = days.diff().abs().dropna()\nanswer = days.mean() + 2.66 * moving_ranges.mean()"),
     Exercise("flow.clean_share", "Flow", "In the system as it is now, what share of cases flow clean?", "share",
              a.clean_share, "The clean share in the table 'Each system beside the other', for the current system.",
              tolerance=0.03, example=_SHARE, why=a.clean_share_why),
@@ -144,9 +154,13 @@ EXERCISES: dict[str, Exercise] = {e.key: e for e in [
     Exercise("flow.over_a_week", "Flow",
              "Of the finished cases in the system as it is now, how many took more than a week (7 days) from "
              "first contact to solved? Compute it from r.flow['times'].", "number", a.over_a_week,
-             "Keep the rows of the current system (the era column) that are not open, and count end_to_end_days "
-             "above 7.", example="40", computed=True,
-             start='t = r.flow["times"]   # one row per case', why=a.over_a_week_why, slips=a.over_a_week_slips),
+             "Keep each service's system as it is now (its latest era: t.groupby('service')['era'].transform('max')), "
+             "drop the cases still open (the is_open column), and count end_to_end_days above 7.", example="40",
+             computed=True, start='t = r.flow["times"]   # one row per case', why=a.over_a_week_why,
+             slips=a.over_a_week_slips,
+             recipe='now = t[t["era"] == t.groupby("service")["era"].transform("max")]\n'
+                    'finished = now[~now["is_open"]]\n'
+                    'answer = (finished["end_to_end_days"] > 7).sum()'),
     Exercise("conditions.ended", "System conditions",
              "Which recorded system condition did a dated change end? (\"none\" if none)", "texts", a.ended,
              "The register's status column says which condition a change ended.",
@@ -160,7 +174,10 @@ EXERCISES: dict[str, Exercise] = {e.key: e for e in [
              "Keep the failure rows of each service's latest era, then the share whose failure_subtype is "
              "'progress chasing'.", tolerance=0.005, example=_SHARE, computed=True,
              start='c = r.demand["classified"]   # one row per contact', why=a.chasing_now_why,
-             slips=a.chasing_now_slips),
+             slips=a.chasing_now_slips,
+             recipe='f = c[c["value_or_failure"] == "failure"]\n'
+                    'now = f[f["era"] == f.groupby("service")["era"].transform("max")]\n'
+                    'answer = (now["failure_subtype"].str.lower() == "progress chasing").mean()'),
 ]}
 
 
@@ -306,7 +323,9 @@ def check_answer(key: str, given, results) -> Feedback:
             why = (problem or "").split("; write")[0] or f"{given!r} is not a number"
             return Feedback(key, "not yet", f"{why}; write it like {ex.example}.")
         read = f"(I {note}.) " if note else ""       # said back: 49 is taken as 49%, never silently
-        if abs(value - expected) <= ex.tolerance + 1e-9:
+        # Right where any right calculation gets it (hand rounding included); a slip only where none does.
+        accepted = [expected, *(ex.accepts(results) if ex.accepts else [])]
+        if any(abs(value - right) <= ex.tolerance + 1e-9 for right in accepted):
             return Feedback(key, "right", read + _right(ex, results))
         slip = _slip(ex, value, results, expected)
         if slip:
