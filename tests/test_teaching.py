@@ -68,8 +68,10 @@ def test_prediction_sits_beside_the_result_computed_from_the_data(sample_results
     upper = limits_by_system(sample_results.capability["charts"]["Housing repairs"]).iloc[-1]["upper"]
     assert any(s.endswith(f"it is {upper:.1f} days.") for s in t["sentence"] if "longest" in s)
     flow = prediction_table(sample_results, predictions, stage="Flow")
-    assert flow["measure"].tolist() == ["customer's wait, first contact to solved, mean days (system as it is now)",
-                                        "cases flowing clean (system as it is now)", "hand-offs per case (system as it is now)"]
+    assert flow["measure"].tolist() == ["cases flowing clean (system as it is now)", "hand-offs per case (system as it is now)"]
+    # The customer's average wait is asked where it is first shown: the capability chart's centre line.
+    capability = prediction_table(sample_results, predictions, stage="Capability")
+    assert capability["measure"].tolist()[0] == "customer's wait, first contact to solved, mean days (system as it is now)"
 
 
 # -- exercises -------------------------------------------------------------------------------------
@@ -656,3 +658,40 @@ def test_the_study_charts_limit_given_for_the_ten_cases_is_named(sample_results)
     upper = float(sample_results.capability["limits"][lead].iloc[-1]["upper"])
     said = check_answer("capability.upper_limit", round(upper, 1), sample_results).message
     assert "that is the upper limit of the study's chart, from all 353 cases of the system as it is now" in said
+
+
+
+def test_a_prediction_is_locked_once_its_results_open_and_looking_first_cannot_follow(tmp_path):
+    """After saving, Show without predicting still worked (the summary then said the team looked
+    first), and Save stayed live: re-saving 49% silently replaced 25%."""
+    from studylib.teaching.predictions import CHANGED, read_skips, record_skip, save_prediction
+    from studylib.teaching.widgets import PredictFirst
+    gate = PredictFirst(tmp_path, ["failure_share"], "Demand")
+    gate.form.fields["failure_share"].value = "25%"
+    assert gate.form.save() and gate.opened
+    assert gate.form.save_button.disabled and gate.form.fields["failure_share"].disabled
+    assert gate.skip_button.disabled and "Locked: the results are open" in gate.form.message.value
+    gate.show_without_predicting()
+    assert read_skips(tmp_path) == []
+    with pytest.raises(ValueError, match="Demand's predictions are saved already: the team predicted before it looked"):
+        record_skip(tmp_path, "Demand")
+    again = PredictFirst(tmp_path, ["failure_share"], "Demand")          # the notebook run again: locked from the start
+    assert again.opened and again.form.save_button.disabled
+    save_prediction(tmp_path, "failure_share", "49%")                    # changed by hand or by code: kept, with when
+    data = yaml.safe_load((tmp_path / "predictions.yml").read_text(encoding="utf-8"))
+    assert data["failure_share"] == 0.49 and [(c["key"], c["was"], c["now"]) for c in data[CHANGED]] == [
+        ("failure_share", 0.25, 0.49)]
+    assert read_predictions(tmp_path) == ({"failure_share": 0.49}, [])
+
+
+def test_each_notebook_asks_the_predictions_of_its_own_stage_and_no_other():
+    """The keys a notebook's form asks are its stage's, so that a prediction moved to the notebook that
+    first shows its figure (the customer's average wait, charted in 03) is asked there and only there."""
+    from studylib.teaching.predictions import PREDICTIONS
+    asked = {}
+    for path in sorted((ROOT / "notebooks").glob("0*.ipynb")):
+        for found in re.finditer(r"PredictFirst\(study, (\[[^\]]*\]), \\\"(\w[\w ]*)\\\"", path.read_text(encoding="utf-8")):
+            asked[found.group(2)] = sorted(eval(found.group(1)))
+    assert asked == {stage: sorted(k for k, p in PREDICTIONS.items() if p.stage == stage)
+                     for stage in {p.stage for p in PREDICTIONS.values()}}
+    assert PREDICTIONS["end_to_end_days"].stage == "Capability"

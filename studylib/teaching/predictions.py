@@ -40,7 +40,7 @@ from ..text import did_you_mean
 from .answers import weighted_mean
 from .numbers import read_number
 
-__all__ = ["PREDICTIONS", "SKIPPED", "read_skips", "record_skip", "REFLECTION_PROMPTS", "REFLECTION_STAGES", "read_predictions", "save_prediction",
+__all__ = ["PREDICTIONS", "SKIPPED", "CHANGED", "read_skips", "record_skip", "REFLECTION_PROMPTS", "REFLECTION_STAGES", "read_predictions", "save_prediction",
            "prediction_table", "prediction_sentence", "read_reflections", "save_reflection",
            "reflections_table", "purpose_check"]
 
@@ -98,7 +98,7 @@ PREDICTIONS: dict[str, Prediction] = {
         "failure demand, share of contacts"),
     "end_to_end_days": Prediction(
         "How many days, on average, do you expect a customer to wait from first contact to the problem "
-        "solved, in the system as it is now (the customer's clock)?", "days", "Flow",
+        "solved, in the system as it is now (the customer's clock)?", "days", "Capability",   # 03 charts it first
         "an average wait of {} from first contact to the problem solved", _flow_figure("end_to_end_mean", "finished"),
         "customer's wait, first contact to solved, mean days (system as it is now)"),
     "clean_share": Prediction(
@@ -168,7 +168,7 @@ def read_predictions(study: str | Path) -> tuple[dict[str, float], list[str]]:
     data, problems = _yaml_mapping(Path(study) / "predictions.yml", "a prediction for each key: failure_share: 0.2")
     out = {}
     for key, value in data.items():
-        if key == SKIPPED:
+        if key in (SKIPPED, CHANGED):
             continue
         if key not in PREDICTIONS:
             problems.append(f"predictions.yml: '{key}' is not a prediction studylib knows{did_you_mean(key, PREDICTIONS)} "
@@ -205,12 +205,17 @@ def save_prediction(study: str | Path, key: str, value) -> Path:
     data, problems = _yaml_mapping(path, "a mapping")
     if problems:
         raise ValueError(problems[0] + "; fix it by hand first")
+    if key in data and data[key] != number:     # changed: the first guess is kept, with when it changed
+        data[CHANGED] = [*(data.get(CHANGED) or []), {"key": key, "was": data[key], "now": number,
+                                                     "at": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds")}]
     data[key] = number
     return _atomic_yaml(path, _PREDICTIONS_HEADER, data)
 
 
 #: The key of predictions.yml that lists the stages whose results the team chose to see unpredicted.
 SKIPPED = "shown_without_predicting"
+#: The key of predictions.yml that keeps each prediction changed after it was made: key, was, now, at.
+CHANGED = "changed"
 
 
 def read_skips(study: str | Path) -> list[str]:
@@ -226,6 +231,10 @@ def record_skip(study: str | Path, stage: str) -> Path:
     data, problems = _yaml_mapping(path, "a mapping")
     if problems:
         raise ValueError(problems[0] + "; fix it by hand first")
+    keys = [k for k, p in PREDICTIONS.items() if p.stage == stage]
+    if keys and all(k in data for k in keys):
+        raise ValueError(f"{stage}'s predictions are saved already: the team predicted before it looked, and that "
+                         "is what the summary says")
     stages = read_skips(study)
     if stage not in stages:
         data[SKIPPED] = stages + [stage]

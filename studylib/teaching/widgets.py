@@ -161,6 +161,18 @@ class PredictFirst:
                            "<p>The results below stay folded until you save your predictions. To look first, "
                            "choose <b>Show without predicting</b>: the summary report will say so.</p>")
         self.widget = w.VBox([self.form.widget, self.note, self.skip_button])
+        self.active = active
+        if self.opened and active:
+            self._lock()
+
+    def _lock(self) -> None:
+        """Once the results are open, a prediction stays as it was made (a guess changed after seeing
+        the answer is no prediction), and looking first can no longer be chosen."""
+        for field in self.form.fields.values():
+            field.disabled = True
+        self.form.save_button.disabled = True
+        self.skip_button.disabled = True
+        self.skip_button.layout.display = "none"
 
     def fold(self, later=None):
         """A context for one results cell: its output, folded until the predictions are in.
@@ -187,9 +199,16 @@ class PredictFirst:
             if handle is not None:
                 handle.update(HTML(html))
         self.note.value = ""
+        if self.active:
+            self._lock()
+            self.form.message.value += ("<p style='color:#425563'>Locked: the results are open, so these predictions "
+                                        "stay as you made them.</p>")
 
     def show_without_predicting(self) -> None:
-        """Open the results without predictions, and record that choice in predictions.yml."""
+        """Open the results without predictions, and record that choice in predictions.yml (not once
+        they are open: the team predicted first, or has already chosen to look)."""
+        if self.opened:
+            return
         try:
             record_skip(self.study, self.stage)
         except (ValueError, StudylibError) as exc:     # the choice must be recorded before the results open
