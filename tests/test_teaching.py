@@ -695,3 +695,15 @@ def test_each_notebook_asks_the_predictions_of_its_own_stage_and_no_other():
     assert asked == {stage: sorted(k for k, p in PREDICTIONS.items() if p.stage == stage)
                      for stage in {p.stage for p in PREDICTIONS.values()}}
     assert PREDICTIONS["end_to_end_days"].stage == "Capability"
+
+
+def test_the_open_cases_lesson_shows_on_the_sample_what_finished_cases_alone_hide(sample_results):
+    """04 promised that counting only finished cases makes the service look faster, but on the sample
+    both counts agree (few open cases). Cut short, the earlier system shows it: the finished-only
+    median is below what those cases took, and the estimate with open cases is close to it."""
+    from studylib.teaching.open_cases import cut_short
+    shown = cut_short(sample_results)
+    finished, estimate, truth = shown["finished_only"][0], shown["estimate"][0], shown["truth"][0]
+    assert shown["open"] > 0.3 * shown["cases"]
+    assert truth - finished > 2 and abs(estimate - truth) < 0.5 * (truth - finished)
+    assert "the finished cases alone made the service look" in shown["sentence"]
