@@ -374,7 +374,7 @@ def test_flow_prose_is_computed(sample_study):
     assert list(prose) == ["what", "so what", "now what", "then what"]
     closed = t[~t["is_open"]]
     assert f"on average {closed['end_to_end_days'].mean():.1f} days from first contact" in prose["what"]
-    assert f"{t['clean'].mean():.0%} of cases flow clean" in prose["what"]
+    assert f"{t['clean'].mean():.0%} of cases arrive clean" in prose["what"]
     assert not prose["what"].startswith("Since")
     waste = steps[steps["kind"].str.startswith("waste")]
     assert f"{waste['share_of_time'].sum():.0%} of the time" in prose["so what"]

@@ -68,7 +68,7 @@ def test_prediction_sits_beside_the_result_computed_from_the_data(sample_results
     upper = limits_by_system(sample_results.capability["charts"]["Housing repairs"]).iloc[-1]["upper"]
     assert any(s.endswith(f"it is {upper:.1f} days.") for s in t["sentence"] if "longest" in s)
     flow = prediction_table(sample_results, predictions, stage="Flow")
-    assert flow["measure"].tolist() == ["cases flowing clean (system as it is now)", "hand-offs per case (system as it is now)"]
+    assert flow["measure"].tolist() == ["cases arriving clean (system as it is now)", "hand-offs per case (system as it is now)"]
     # The customer's average wait is asked where it is first shown: the capability chart's centre line.
     capability = prediction_table(sample_results, predictions, stage="Capability")
     assert capability["measure"].tolist()[0] == "customer's wait, first contact to solved, mean days (system as it is now)"
@@ -313,7 +313,7 @@ def test_reports_set_predictions_beside_results_and_quote_reflections(taught_rep
     demand = (out / "02_demand.html").read_text()
     assert f"The team expected 20% failure demand; it is {failure:.0%}." in demand
     flow = (out / "04_flow.html").read_text()
-    assert "The team expected 50% of cases to flow clean; it is 100%." in flow
+    assert "The team expected 50% of cases to arrive clean; it is 100%." in flow
     summary = (out / "00_summary.html").read_text()
     assert "the team expected" in summary and "20%" in summary and f"{failure:.0%}" in summary
     # Reflections are quoted, escaped and redacted.
@@ -595,7 +595,7 @@ def test_the_exercise_and_the_prediction_read_49_as_49_percent_and_say_so(sample
     form.fields["end_to_end_days"].value = "soon"
     assert form.save() is False
     said = html.unescape(form.message.value)
-    assert "Saved 2 of 3 to predictions.yml: 60% failure demand (read 60 as 60%); 30% of cases to flow clean." in said
+    assert "Saved 2 of 3 to predictions.yml: 60% failure demand (read 60 as 60%); 30% of cases to arrive clean." in said
     assert "Not saved: end_to_end_days: 'soon' is not a number" in said
     assert read_predictions(tmp_path)[0] == {"failure_share": 0.6, "clean_share": 0.3}
 

@@ -40,7 +40,7 @@ def counted(settings: dict | None = None) -> list[tuple[str, str]]:
         ("Days the organisation does not count",
          "The customer's clock less the organisation's, averaged over finished cases; \"before its clock starts\" "
          "is the part of it from first contact to registration."),
-        ("Cases flowing clean", "The share of all cases (open ones too) with no step the flow codebook calls "
+        ("Cases arriving clean", "The share of all cases (open ones too) with no step the flow codebook calls "
                                 "dirty: cases that arrived with what was needed to do the work."),
         ("Hand-offs per case", "How often a case passes from one person or team to another, on average over all "
                                "cases."),

@@ -96,15 +96,15 @@ def _service_flow(part: pd.DataFrame, *, unit: str, whats: dict, lacks: dict) ->
         words["what"].append(f"{_capital(waited_words(now['end_to_end_mean'], unit))}; the organisation's clock "
                              f"recorded {now['official_mean']:.1f}.")
     if pd.notna(now["clean_share"]):
-        words["what"].append(f"Only {now['clean_share']:.0%} of cases flow clean." if now["clean_share"] < 0.5 else
-                             f"{now['clean_share']:.0%} of cases flow clean; {1 - now['clean_share']:.0%} arrive dirty.")
+        words["what"].append(f"Only {now['clean_share']:.0%} of cases arrive clean." if now["clean_share"] < 0.5 else
+                             f"{now['clean_share']:.0%} of cases arrive clean; {1 - now['clean_share']:.0%} arrive dirty.")
     for rec in earlier:
         text = f"{rec['system'][0].upper()}{rec['system'][1:]}: {rec['cases']:,} cases"
         if rec["finished"]:
             text += (f", customers waited on average {rec['end_to_end_mean']:.1f} {unit} against "
                      f"{rec['official_mean']:.1f} on the organisation's clock")
         if pd.notna(rec["clean_share"]):
-            text += f", {rec['clean_share']:.0%} flowed clean"
+            text += f", {rec['clean_share']:.0%} arrived clean"
         words["what"].append(text + ".")
 
     def then(key, fmt):

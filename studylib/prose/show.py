@@ -16,7 +16,7 @@ HEADERS = {
     "end_to_end_mean": "customer's clock, mean days", "official_mean": "organisation's clock, mean days",
     "end_to_end_days": "customer's clock, days", "official_days": "organisation's clock, days",
     "before_clock_mean": "days before the organisation's clock starts", "hidden_mean": "days the organisation does not count",
-    "clean_share": "cases flowing clean", "handoffs_mean": "hand-offs per case", "rework_share": "cases through a step twice",
+    "clean_share": "cases arriving clean", "handoffs_mean": "hand-offs per case", "rework_share": "cases through a step twice",
     "waste_share": "time spent on waste", "share_of_time": "share of case time", "failure_share": "failure demand",
     "contacts_per_week": "contacts a week", "value_or_failure": "value or failure", "failure_subtype": "kind of failure",
     "demand_type": "demand type", "failure_contacts": "failure contacts", "unit_low": "unit cost from",

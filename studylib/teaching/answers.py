@@ -305,7 +305,7 @@ def clean_share(results):
 def clean_share_why(results):
     rows = _figures(results, True).dropna(subset=["clean_share"])
     clean = int(round((rows["clean_share"] * rows["cases"]).sum()))
-    return f"{clean:,} of the {int(rows['cases'].sum()):,} cases of the system as it is now had no waste step at all."
+    return f"{clean:,} of the {int(rows['cases'].sum()):,} cases of the system as it is now arrived clean: no step the flow codebook calls dirty (a case can arrive clean and still wait, or be inspected: that is waste, counted apart)."
 
 
 def top_waste(results):

@@ -140,7 +140,7 @@ EXERCISES: dict[str, Exercise] = {e.key: e for e in [
              start="days = practice_series(r)   # as the worked example: mean, moving ranges, limit", why=a.upper_limit_why,
              slips=a.upper_limit_slips, accepts=a.upper_limit_accepts,
              recipe="moving_ranges = days.diff().abs().dropna()\nanswer = days.mean() + 2.66 * moving_ranges.mean()"),
-    Exercise("flow.clean_share", "Flow", "In the system as it is now, what share of cases flow clean?", "share",
+    Exercise("flow.clean_share", "Flow", "In the system as it is now, what share of cases arrived clean (with what the work needs: no step the flow codebook calls dirty)?", "share",
              a.clean_share, "The clean share in the table 'Each system beside the other', for the current system.",
              tolerance=0.03, example=_SHARE, why=a.clean_share_why),
     Exercise("flow.top_waste", "Flow",

@@ -10,7 +10,7 @@ is left out, and the problem is said in words (a caveat of the summary).
 
     failure_share: 0.2       # or 20%: the share of contacts that are failure demand
     end_to_end_days: 10      # average days from first contact to problem solved, system as it is now
-    clean_share: 0.6         # the share of cases with no waste step at all
+    clean_share: 0.6         # the share of cases that arrive clean (no dirty step)
     handoffs_per_case: 2     # hand-offs in an average case
     longest_wait_days: 30    # the most a customer should expect to wait (the upper limit)
 
@@ -102,9 +102,9 @@ PREDICTIONS: dict[str, Prediction] = {
         "an average wait of {} from first contact to the problem solved", _flow_figure("end_to_end_mean", "finished"),
         "customer's wait, first contact to solved, mean days (system as it is now)"),
     "clean_share": Prediction(
-        "What share of cases do you expect to flow clean, with no waste step at all?", "share", "Flow",
-        "{} of cases to flow clean", _flow_figure("clean_share", "cases"),
-        "cases flowing clean (system as it is now)"),
+        "What share of cases do you expect to arrive clean: with what the work needs, so that nobody has to go back to the customer for more?", "share", "Flow",
+        "{} of cases to arrive clean", _flow_figure("clean_share", "cases"),
+        "cases arriving clean (system as it is now)"),
     "handoffs_per_case": Prediction(
         "How many hand-offs do you expect an average case to go through?", "number", "Flow",
         "{} hand-offs per case", _flow_figure("handoffs_mean", "cases"),
