@@ -181,7 +181,9 @@ def test_results_stay_folded_until_the_learner_predicts(tmp_path):
         text = _outputs(page)
         assert text.count("Folded until this stage's predictions are saved") >= 5
         assert "The verdict, the limits and the icons" not in text and "What the team expected" not in text
-        page.fill("input[placeholder='a number']", "10")
+        boxes = page.locator("input[placeholder='a number']")      # the average wait, then the longest
+        boxes.nth(0).fill("5")
+        boxes.nth(1).fill("10")
         page.click("button:has-text('Save predictions')")
         page.wait_for_selector(".jp-OutputArea-output:has-text('The verdict, the limits and the icons')",
                                timeout=60_000)
@@ -191,4 +193,4 @@ def test_results_stay_folded_until_the_learner_predicts(tmp_path):
         assert "Folded until this stage's predictions are saved" not in text
         assert "The team expected the longest wait to be 10 days" in text
         browser.close()
-    assert read_predictions(study)[0] == {"longest_wait_days": 10.0}
+    assert read_predictions(study)[0] == {"end_to_end_days": 5.0, "longest_wait_days": 10.0}

@@ -106,7 +106,9 @@ def test_ctrl_c_at_any_moment_leaves_the_earlier_reports_byte_for_byte(checked, 
             shutil.copytree(earlier, out)
             continue
         stopped += 1
-        assert code == 130, said
+        # 130 returned, or the interpreter ending by the signal itself once the message is out (a shell
+        # shows both as status 130; seen only under heavy load, as the interpreter shuts down).
+        assert code in (130, -signal.SIGINT), said
         assert "Traceback" not in said and "Error" not in said, said
         assert f"stopped (Ctrl-C); the reports in {out} are as they were" in said
         assert snapshot(out) == before, f"Ctrl-C after {after} s changed the earlier reports"
