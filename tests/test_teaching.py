@@ -707,3 +707,28 @@ def test_the_open_cases_lesson_shows_on_the_sample_what_finished_cases_alone_hid
     assert shown["open"] > 0.3 * shown["cases"]
     assert truth - finished > 2 and abs(estimate - truth) < 0.5 * (truth - finished)
     assert "the finished cases alone made the service look" in shown["sentence"]
+
+
+def test_02a_practises_value_and_failure_on_ten_contacts_with_why(sample_study):
+    """02a was a tool, not a lesson: ten labelled contacts to call value or failure come first, each
+    wrong answer said back with why (the kind of failure), personal data hidden."""
+    from studylib.teaching.practice import check_labels, practice_contacts
+    demand = sample_study.demand.copy()
+    first = demand.index[demand["value_or_failure"].eq("failure")][0]
+    demand.loc[first, "verbatim"] = "ring me on 07700 900123, still no heating"
+    practice = practice_contacts(demand)
+    assert practice["number"].tolist() == list(range(1, 11))
+    assert practice["value_or_failure"].value_counts().to_dict() == {"value": 5, "failure": 5}
+    assert practice["demand_type"].nunique() >= 8
+    assert not practice["verbatim"].str.contains("07700 900123").any()
+    right, said = check_labels(practice, practice["value_or_failure"].tolist())
+    assert right == 10 and said.startswith("All 10 right")
+    flipped = ["value" if v == "failure" else "failure" for v in practice["value_or_failure"]]
+    flipped[0] = practice["value_or_failure"].iloc[0]
+    right, said = check_labels(practice, flipped)
+    assert right == 1 and said.startswith("1 of 10 right.")
+    chasing = practice[practice["failure_subtype"].eq("progress chasing")]
+    if len(chasing):
+        assert "the customer is chasing something that should already have happened" in said
+    assert "value demand: what the service is there to do" in said
+    assert "Write 10 answers" in check_labels(practice, ["value"])[1]
