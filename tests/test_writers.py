@@ -122,7 +122,7 @@ def test_ctrl_c_at_any_moment_leaves_the_earlier_reports_byte_for_byte(checked, 
 def test_ctrl_c_into_a_new_folder_leaves_no_folder(tmp_path):
     out = tmp_path / "reports"
     code, said, pid = interrupted_check(out, 4.0)
-    assert code == 130, said
+    assert code in (130, -signal.SIGINT), said       # as a shell shows it, 130 both ways (see above)
     assert "stopped (Ctrl-C); no reports were written" in said and "Traceback" not in said
     assert not out.exists() and hidden_left(tmp_path) == []
     time.sleep(0.2)
@@ -318,7 +318,7 @@ def test_a_terminate_signal_stops_the_check_as_ctrl_c_does(checked, tmp_path):
     time.sleep(4)
     proc.terminate()
     said = "".join(proc.communicate(timeout=120))
-    assert proc.returncode == 143, said
+    assert proc.returncode in (143, -signal.SIGTERM), said
     assert f"stopped (terminated); the reports in {out} are as they were" in said and "Traceback" not in said
     assert snapshot(out) == before and hidden_left(tmp_path) == []
     time.sleep(0.2)
