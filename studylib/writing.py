@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .errors import StudylibError
 
-__all__ = ["disk_words", "said_in_words", "write_whole", "atomic_text"]
+__all__ = ["disk_words", "said_in_words", "write_whole", "replaced", "atomic_text"]
 
 _FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), errno.EFBIG}
 _READ_ONLY = {errno.EROFS}
@@ -107,13 +107,11 @@ def write_whole(target: str | Path, *, what: str, replace: bool = False, carried
 
 def _hidden_folder(target: Path, what: str) -> Path:
     """A new folder beside ``target``, named for it and for this process, with the permissions a
-    folder made by hand has (``mkdtemp`` makes it private to the user). Folders of the same name
+    folder made by hand has. Folders of the same name
     that a process no longer running left (it was killed part way) are removed first."""
     _clear_left_behind(target)
     folder = Path(tempfile.mkdtemp(prefix=f".{target.name}.{what}-{os.getpid()}-", dir=target.parent))
-    mask = os.umask(0)
-    os.umask(mask)
-    folder.chmod(0o777 & ~mask)
+    _as_made_by_hand(folder, 0o777)
     return folder
 
 
@@ -156,19 +154,36 @@ def _move_in(staging: Path, target: Path, *, replace: bool, carried) -> None:
     staging.rmdir()
 
 
-def atomic_text(path: str | Path, text: str, *, what: str | None = None) -> Path:
-    """Write ``text`` to ``path`` through a temporary file beside it and one rename: the file is
-    whole, or as it was. A full disk or a read-only folder is a :class:`StudylibError` in words."""
+@contextlib.contextmanager
+def replaced(path: str | Path, *, what: str | None = None, binary: bool = False):
+    """A file to write in place of ``path``: a temporary file beside it that replaces ``path`` by one
+    rename when the block ends, so the file is whole or as it was (and two writers at once each land
+    whole). A full disk or a read-only folder is a :class:`StudylibError` in words."""
     path = Path(path)
     with said_in_words(what or path.name, f"{path.name} is as it was" if path.exists() else "nothing was written"):
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-                out.write(text)
+            with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as out:
+                yield out
                 out.flush()
                 os.fsync(out.fileno())
+            _as_made_by_hand(Path(tmp), 0o666)
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-    return path
+
+
+def _as_made_by_hand(path: Path, mode: int) -> None:
+    """The permissions a file or folder made by hand has (``mkstemp`` and ``mkdtemp`` make theirs
+    private to the user)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    path.chmod(mode & ~mask)
+
+
+def atomic_text(path: str | Path, text: str, *, what: str | None = None) -> Path:
+    """Write ``text`` to ``path`` whole, or leave it as it was (:func:`replaced`)."""
+    with replaced(path, what=what) as out:
+        out.write(text)
+    return Path(path)

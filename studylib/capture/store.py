@@ -14,15 +14,13 @@ and rating, so a first label is never overwritten by a second person's.
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 import uuid
 from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 
-from ..writing import said_in_words
+from ..writing import replaced
 from ..read.codebooks import FAILURE_SUBTYPES, load_demand_codebook
 from ..read.contacts import parse_contact_values
 from ..errors import CaptureError, StudylibError
@@ -248,15 +246,8 @@ class CaptureStore:
         path = Path(path)
         # A temporary file of its own beside the target, then one atomic rename: two exports to one
         # path at once each land whole, and never share a half-written file.
-        with said_in_words(f"the contacts to {path}", f"{path.name} is as it was" if path.exists() else "nothing was written"):
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-                    frame[DEMAND_COLUMNS].to_csv(out, index=False)
-                os.replace(tmp, path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+        with replaced(path, what=f"the contacts to {path}") as out:
+            frame[DEMAND_COLUMNS].to_csv(out, index=False)
         return path
 
     def __repr__(self) -> str:

@@ -39,8 +39,9 @@ def _pages(reports: Path) -> list[Path]:
 def _as_the_check_wrote_them(reports: Path, pages: list[Path]) -> None:
     """Refuse a folder whose pages are not the ones its ``run_manifest.json`` lists, byte for byte:
     a page cut short, missing, changed or added since the check is not printed for a board."""
-    import hashlib
     import json
+
+    from .report import sha256_of
     again = "run studylib check again to write the reports afresh"
     try:
         manifest = json.loads((reports / "run_manifest.json").read_text(encoding="utf-8"))
@@ -57,7 +58,7 @@ def _as_the_check_wrote_them(reports: Path, pages: list[Path]) -> None:
     for page in pages:
         if page.name not in written:
             problems.append(f"{page.name} was not written by that check")
-        elif hashlib.sha256(page.read_bytes()).hexdigest() != written[page.name]:
+        elif sha256_of(page) != written[page.name]:
             problems.append(f"{page.name} is not as the check wrote it (cut short or changed since)")
     if problems:
         raise ParameterError(f"the reports in {reports.name} are not as studylib check wrote them: "
@@ -125,7 +126,7 @@ def board_pack(reports: str | Path, out: str | Path | None = None, *, chromium: 
         raise ParameterError("studylib pdf needs Playwright and a Chromium: pip install 'studylib[pdf]', and "
                              "apt-get install chromium (or: playwright install chromium)") from err
     browser_path = Path(chromium) if chromium is not None else (CHROMIUM if CHROMIUM.exists() else None)
-    from ..writing import said_in_words
+    from ..writing import replaced, said_in_words
     with tempfile.TemporaryDirectory() as tmp:
         page_file = Path(tmp) / "pack.html"
         with said_in_words(f"the pack's page to {tmp} (the temporary folder)", "nothing was written"):
@@ -156,11 +157,6 @@ def board_pack(reports: str | Path, out: str | Path | None = None, *, chromium: 
         warnings.warn(f"the pack left out {len(shown)} address{'es' if len(shown) != 1 else ''} outside the reports "
                       f"folder that a page named ({', '.join(shown[:5])}{' …' if len(shown) > 5 else ''}): a board "
                       "pack holds only the check's own pages and images", StudylibWarning, stacklevel=2)
-    with said_in_words(f"the board pack to {out}", f"{out.name} is as it was" if out.exists() else "nothing was written"):
-        part = out.with_name(f".{out.name}.writing")
-        try:
-            part.write_bytes(pdf)
-            part.replace(out)
-        finally:
-            part.unlink(missing_ok=True)
+    with replaced(out, what=f"the board pack to {out}", binary=True) as written:
+        written.write(pdf)
     return out

@@ -14,7 +14,13 @@ from pathlib import Path
 from ..prose.show import cell_text
 from ..text import escape, no_paths, redact
 
-__all__ = ["render_report", "page", "skipped_page", "index_page", "TEACH_TAG"]
+__all__ = ["render_report", "page", "skipped_page", "index_page", "TEACH_TAG", "sha256_of"]
+
+
+def sha256_of(path: Path) -> str:
+    """A file's SHA-256, as the run manifest records inputs and pages and ``studylib pdf`` checks them."""
+    import hashlib
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 #: Cells tagged so teach in JupyterLab and are left out of every report.

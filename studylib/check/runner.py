@@ -6,7 +6,6 @@ the failing cell and error, and :func:`run_check` reports it so that the command
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import platform
@@ -23,7 +22,7 @@ import pandas as pd
 
 from ..errors import ParameterError, StudylibError
 from .kernels import KernelLane, give_back, kernel_environment, take_lane
-from .report import index_page, render_report
+from .report import index_page, render_report, sha256_of
 from ..read.sample import bundled_sample
 from ..text import no_paths, redact
 from ..writing import disk_words, said_in_words, write_whole
@@ -130,11 +129,11 @@ def _checksums(study: Path, config: dict | None = None) -> dict:
     out = {}
     for p in sorted(study.iterdir()):
         if p.is_file():
-            out[p.name] = hashlib.sha256(p.read_bytes()).hexdigest()
+            out[p.name] = sha256_of(p)
     for _, name in named_files(config or {}):
         file = study / name
         if name not in out and file.is_file():
-            out[name] = hashlib.sha256(file.read_bytes()).hexdigest()
+            out[name] = sha256_of(file)
     return out
 
 
@@ -376,6 +375,13 @@ def _run_stages(handed: list, load_notes: list[str], settings: dict, study: Path
     for thread in threads:
         thread.start()
     computed_in = saved_in = 0.0
+
+    def lanes_done(timeout: float | None = None) -> None:
+        """No more stages: each lane finishes the one it runs, and is waited for."""
+        for _ in threads:
+            todo.put(None)
+        for thread in threads:
+            thread.join(timeout=timeout)
     try:
         t0 = time.perf_counter()
         try:
@@ -403,10 +409,7 @@ def _run_stages(handed: list, load_notes: list[str], settings: dict, study: Path
                 bar.update()
             else:
                 todo.put(nb)
-        for _ in threads:
-            todo.put(None)
-        for thread in threads:
-            thread.join()
+        lanes_done()
         if disk_full:
             raise disk_full[0]
     except BaseException:
@@ -415,10 +418,7 @@ def _run_stages(handed: list, load_notes: list[str], settings: dict, study: Path
         stopping.set()
         for lane in list(live):
             lane.stop()
-        for _ in threads:
-            todo.put(None)
-        for thread in threads:
-            thread.join(timeout=30)
+        lanes_done(timeout=30)
         raise
     finally:
         bar.close()
@@ -444,7 +444,7 @@ def _run_stages(handed: list, load_notes: list[str], settings: dict, study: Path
                             "save results": round(saved_in, 2), "total": round(time.perf_counter() - started_all, 2)},
                 "stages": [{**rec, "error": hide(rec["error"])} for rec in records],
                 # every page as written, so that a board pack prints only these, whole (studylib pdf)
-                "pages": {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(out.glob("*.html"))}}
+                "pages": {p.name: sha256_of(p) for p in sorted(out.glob("*.html"))}}
     (out / "run_manifest.json").write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
     return table
 
