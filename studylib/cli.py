@@ -232,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt as exc:
         # One line, no traceback: what was being written was written whole or not at all.
-        terminated = str(exc) == _TERMINATED
+        terminated = isinstance(exc, _Terminated)
         print(f"\nstudylib {args.command}: stopped ({'terminated' if terminated else 'Ctrl-C'}); "
               f"{getattr(args, 'stopped', 'nothing was written')}", file=sys.stderr)
         return 143 if terminated else 130
@@ -242,7 +242,8 @@ def main(argv: list[str] | None = None) -> int:
             signal.signal(signal.SIGTERM, previous)
 
 
-_TERMINATED = "terminated"
+class _Terminated(KeyboardInterrupt):
+    """A terminate signal, taken the way out Ctrl-C takes."""
 
 
 def _stop_on_terminate():
@@ -254,5 +255,5 @@ def _stop_on_terminate():
         return None
 
     def stop(*_):
-        raise KeyboardInterrupt(_TERMINATED)
+        raise _Terminated
     return signal.signal(signal.SIGTERM, stop)

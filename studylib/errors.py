@@ -5,6 +5,10 @@ Every error a user can cause by what they put in a study folder is a :class:`Stu
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:        # pandas is imported where a problem table is made: the command starts without it
+    import pandas as pd
 
 __all__ = [
     "StudylibError",

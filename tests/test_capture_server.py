@@ -268,18 +268,24 @@ def test_a_lock_held_by_another_desk_ends_in_words_not_a_wait(postgres):
     assert len(store) == 1
 
 
+def _login(url: str, role: str, rights: str) -> str:
+    """A login ``role`` that may connect to the database of ``url``, with ``rights`` run as its owner:
+    the address to connect as it."""
+    import psycopg
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"DROP ROLE IF EXISTS {role}")
+        conn.execute(f"CREATE ROLE {role} LOGIN")
+        conn.execute(f"GRANT CONNECT ON DATABASE {url.rsplit('/', 1)[1]} TO {role}")
+        conn.execute(rights)
+    return url.replace("postgres@", f"{role}@")
+
+
 def test_a_read_only_login_reads_the_store_and_is_told_it_cannot_write(postgres):
     import psycopg
     from studylib.read.stores import backend_for, stored_contacts
     url = postgres.new_database()
     CaptureStore(url).add(GOOD)
-    database = url.rsplit("/", 1)[1]
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("DROP ROLE IF EXISTS manager_ro")
-        conn.execute("CREATE ROLE manager_ro LOGIN")
-        conn.execute(f"GRANT CONNECT ON DATABASE {database} TO manager_ro")
-        conn.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO manager_ro")
-    reader = url.replace("postgres@", "manager_ro@")
+    reader = _login(url, "manager_ro", "GRANT SELECT ON ALL TABLES IN SCHEMA public TO manager_ro")
     assert stored_contacts(backend_for(reader, 5))["verbatim"].tolist() == [GOOD["verbatim"]]
     with pytest.raises(CaptureError, match="this login may read the store but not write to it"):
         CaptureStore(reader).add({**GOOD, "verbatim": "a manager types"})
@@ -358,15 +364,8 @@ def test_an_old_store_is_read_before_its_first_write_migrates_it(postgres, tmp_p
 
 
 def test_a_login_that_may_not_make_the_tables_is_told_that_not_that_it_may_read(postgres):
-    import psycopg
     empty = postgres.new_database()
-    database = empty.rsplit("/", 1)[1]
-    with psycopg.connect(empty, autocommit=True) as conn:
-        conn.execute("DROP ROLE IF EXISTS desk_nocreate")
-        conn.execute("CREATE ROLE desk_nocreate LOGIN")
-        conn.execute(f"GRANT CONNECT ON DATABASE {database} TO desk_nocreate")
-        conn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
-    desk = CaptureStore(empty.replace("postgres@", "desk_nocreate@"))
+    desk = CaptureStore(_login(empty, "desk_nocreate", "REVOKE CREATE ON SCHEMA public FROM PUBLIC"))
     with pytest.raises(CaptureError) as refused:
         desk.add(GOOD)
     said = str(refused.value)

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..errors import DataError, StudylibWarning
 
-__all__ = ["header_row_of", "header_further_down", "headed_columns"]
+__all__ = ["header_row_of", "header_further_down", "headed_columns", "HeaderBelow"]
 
 
 #: pandas' name for a column whose header cell is empty.
@@ -87,6 +87,15 @@ def header_further_down(frame: pd.DataFrame, label: str, expected: list[str] | N
     if row is None:
         return
     first = next((str(c) for c in frame.columns if not _NO_HEADER.match(str(c))), "")
-    raise DataError([{"file": label, "row": row, "column": None, "value": None,
-                      "problem": f"has its header on row {row}, not row 1 (row 1 reads {first!r}, a title)",
-                      "fix": f"add header_row: {row} to this table in study.yml, or delete the rows above the header"}])
+    raise HeaderBelow(row, [{"file": label, "row": row, "column": None, "value": None,
+                             "problem": f"has its header on row {row}, not row 1 (row 1 reads {first!r}, a title)",
+                             "fix": f"add header_row: {row} to this table in study.yml, or delete the rows above "
+                                    "the header"}])
+
+
+class HeaderBelow(DataError):
+    """A table whose header is on ``row``, below title rows: ``header_row: row`` reads it."""
+
+    def __init__(self, row: int, problems: list[dict]):
+        self.row = row
+        super().__init__(problems)

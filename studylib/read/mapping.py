@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import DataError, StudylibError
+from ..errors import StudylibError
+from .headers import HeaderBelow
 from .tables import read_raw_table
 
 __all__ = ["ExportMap", "map_export", "study_yaml", "summary_of", "DATE_FORMATS"]
@@ -150,11 +151,8 @@ def map_export(path: str | Path, *, timezone: str | None = None, dates: str | No
     header_row = None
     try:
         raw = read_raw_table(path, label=path.name)
-    except DataError as exc:        # title rows above the header: read past them, and say so in study.yml
-        first = exc.problems.iloc[0]
-        if not str(first["problem"]).startswith("has its header on row"):
-            raise
-        header_row = int(first["row"])
+    except HeaderBelow as below:    # title rows above the header: read past them, and say so in study.yml
+        header_row = below.row
         raw = read_raw_table(path, label=path.name, header_row=header_row)
     if not len(raw):
         raise StudylibError(f"{path.name} has a header but no rows: there is nothing to map")

@@ -14,7 +14,6 @@ study alike, and say so when a study has no data to answer one.
 from __future__ import annotations
 
 import difflib
-import math
 import re
 from dataclasses import dataclass
 from typing import Callable

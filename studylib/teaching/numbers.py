@@ -45,10 +45,10 @@ def read_number(value, kind: str) -> tuple[float | None, str | None, str]:
     return number, None, note
 
 
-def said(number: float, kind: str) -> str:
-    """A value read, as it is said back: 49%, 4.4 days, 3.0."""
+def said(value: float, kind: str) -> str:
+    """A prediction's value as a sentence says it: 49%, 4.4 days, 12 days, 3.0."""
     if kind == "share":
-        return f"{number:.0%}" if round(number * 100, 6) == round(number * 100) else f"{number:.1%}"
+        return f"{value:.0%}"
     if kind == "days":
-        return f"{number:,.1f} days"
-    return f"{number:,g}"
+        return f"{value:,.1f} days" if value < 10 else f"{value:,.0f} days"
+    return f"{value:,.1f}"

@@ -24,9 +24,7 @@ is left out, and the problem is said in words (a caveat of the summary).
 from __future__ import annotations
 
 import math
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -38,7 +36,7 @@ from ..writing import atomic_text
 from ..measures.purpose import PURPOSE_WORD_LIMIT, targets_purpose, word_count
 from ..text import did_you_mean
 from .answers import weighted_mean
-from .numbers import read_number
+from .numbers import read_number, said
 
 __all__ = ["PREDICTIONS", "SKIPPED", "CHANGED", "read_skips", "record_skip", "REFLECTION_PROMPTS", "REFLECTION_STAGES", "read_predictions", "save_prediction",
            "prediction_table", "prediction_sentence", "read_reflections", "save_reflection",
@@ -114,14 +112,6 @@ PREDICTIONS: dict[str, Prediction] = {
         "Capability", "the longest wait to be {}", _longest_wait,
         "longest wait the system will deliver, days", "no range: the system is not predictable or has too few cases"),
 }
-
-
-def _say(kind: str, value: float) -> str:
-    if kind == "share":
-        return f"{value:.0%}"
-    if kind == "days":
-        return f"{value:,.1f} days" if value < 10 else f"{value:,.0f} days"
-    return f"{value:,.1f}"
 
 
 def _read_value(key: str, value) -> tuple[float | None, str | None]:
@@ -244,13 +234,13 @@ def record_skip(study: str | Path, stage: str) -> Path:
 def prediction_sentence(key: str, predicted: float, result: float | None, *, who: str = "You") -> str:
     """"You expected 20% failure demand; it is 49%." (``who``: "The team" in a report)."""
     p = PREDICTIONS[key]
-    expected = p.words.format(_say(p.kind, predicted))
+    expected = p.words.format(said(predicted, p.kind))
     if result is None:
         if key == "longest_wait_days":
             return (f"{who} expected {expected}. The system as it is now is not predictable or has too few "
                     "cases, so no longest wait can be promised yet: that is the finding.")
         return f"{who} expected {expected}; the data cannot tell yet."
-    return f"{who} expected {expected}; it is {_say(p.kind, result)}."
+    return f"{who} expected {expected}; it is {said(result, p.kind)}."
 
 
 def prediction_table(results, predictions: dict | None = None, *, stage: str | None = None,
@@ -268,8 +258,8 @@ def prediction_table(results, predictions: dict | None = None, *, stage: str | N
         if stage is not None and p.stage != stage:
             continue
         result = p.result(results)
-        rows.append({"measure": p.label, "you_expected": _say(p.kind, predicted),
-                     "it_is": p.unknown if result is None else _say(p.kind, result),
+        rows.append({"measure": p.label, "you_expected": said(predicted, p.kind),
+                     "it_is": p.unknown if result is None else said(result, p.kind),
                      "sentence": prediction_sentence(key, predicted, result, who=who)})
     return pd.DataFrame(rows, columns=["measure", "you_expected", "it_is", "sentence"])
 
