@@ -214,6 +214,58 @@ def test_plot_draws_what_the_result_says(two_systems):
     plt.close(ax.figure)
 
 
+def test_the_chart_draws_the_line_its_verdict_reads_and_the_moving_ranges(two_systems):
+    # The verdict reads runs around the median (Anhøj): each system's median is drawn where the verdict
+    # read these points, and the mR chart under the values shows the ranges the limits come from.
+    r = capability(two_systems, service="Repairs", system_changes=CHANGE, target=28)
+    stats = limits_by_system(r)
+    assert not stats["by_day"].any()
+    for group, part in r.groupby("group"):
+        judged = part.loc[~part["edge"], "value"]
+        assert stats.loc[group, "median"] == pytest.approx(judged.median())
+    ax = plot_xmr(r, floor=0, stats=stats, moving_ranges=True)
+    medians = [ln for ln in ax.lines if ln.get_gid() == "median"]
+    assert [ln.get_ydata()[0] for ln in medians] == pytest.approx(stats["median"].tolist())
+    ranges_ax = next(other for other in ax.figure.axes if other is not ax)
+    by_gid = {}
+    for line in ranges_ax.lines:
+        by_gid.setdefault(line.get_gid(), []).append(line)
+    for line, (_, g) in zip(by_gid["moving ranges"], r.groupby("group")):
+        np.testing.assert_allclose(line.get_ydata(), g["value"].diff().abs(), equal_nan=True)
+    for line, (group, g) in zip(by_gid["mean moving range"], r.groupby("group")):
+        # the mean moving range drawn is the one the limits were made from
+        assert line.get_ydata()[0] == pytest.approx((g["upper_limit"].iloc[0] - g["mean"].iloc[0]) / 2.66)
+    screened = [c for c in ranges_ax.collections if c.get_gid() == "screened ranges"]
+    assert sum(len(c.get_offsets()) for c in screened) == int((r.groupby("group")["value"].diff().notna()
+                                                                 & r["moving_range"].isna()).sum()) > 0
+    legend = {t.get_text() for t in ranges_ax.get_legend().get_texts()}
+    assert {"median: the runs rule's line before 20 Feb 2025", "moving range"} <= legend and ax.get_legend() is None
+    plt.close(ax.figure)
+    # Without the verdict's figures, or where it read the days in turn, no median is drawn on the cases.
+    ax = plot_xmr(r, floor=0)
+    assert not any(ln.get_gid() == "median" for ln in ax.lines) and len(ax.figure.axes) == 1
+    plt.close(ax.figure)
+    ax = plot_xmr(r, floor=0, stats=stats.assign(by_day=True))
+    assert not any(ln.get_gid() == "median" for ln in ax.lines)
+    plt.close(ax.figure)
+
+
+def test_a_daily_caption_says_the_runs_it_read_and_what_the_marks_are(sample_results):
+    from studylib.prose.capability import daily_caption
+    c = sample_results.capability
+    name = c["lead"]
+    daily, stats = c["daily"][name], c["daily_limits"][name]
+    now = stats.iloc[-1]
+    assert now["status"] == "predictable" and now["signals"] > 0
+    # the case chart's verdict read the same days: one median, one count of runs
+    assert c["limits"][name].iloc[-1]["by_day"]
+    words = daily_caption(daily, stats=stats)
+    assert (f"the longest run of days on one side of it is {now['longest_run']}, where chance allows up to "
+            f"{now['longest_run_max']}") in words
+    assert f"cross it {now['crossings']} times, where chance needs at least {now['crossings_min']}" in words
+    assert f"The {now['signals']} days coloured are Making Data Count marks" in words
+
+
 def test_systems_never_interleave_in_arrival_order(two_systems):
     # The default order: each case at the date it arrived, so each system keeps a span of its own
     # and its average and limits end where it ends.

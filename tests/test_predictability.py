@@ -48,7 +48,7 @@ def test_a_long_run_and_too_few_crossings_are_named_in_words():
     assert run["verdict"] == "not predictable" and np.isnan(run["lower"])
     assert run["reason"].startswith("a run of 12 points above the median, where 8 would be chance")
     few = predictability(np.r_[np.linspace(1, 2, 15), np.linspace(8, 9, 15)], unit="weeks").iloc[0]
-    assert "the weeks cross the median only 1 times, where chance gives at least" in few["reason"]
+    assert "the weeks cross the median only once, where chance gives at least" in few["reason"]
 
 
 def test_exceptions_are_cases_to_look_at_not_a_verdict():

@@ -154,6 +154,17 @@ def test_the_upper_limit_is_computed_by_hand_and_a_wrong_step_is_named(sample_re
     assert worked["upper"] == pytest.approx(engine["upper_limit"].iloc[0])
     assert worked["beyond"] == [4] and worked["run"] == (7, "below")          # one point beyond, a run of 7
     assert engine["special_cause"].iloc[4] == "above upper limit" and (engine["special_cause"].iloc[5:] != "none").all()
+    # The runs the verdict reads, counted as the notebook counts them, are the engine's: one crossing of the
+    # median where chance needs 3, so the example's shift is the one the verdict finds.
+    from studylib.measures.predictability import predictability
+    from studylib.measures.xmr import runs_analysis
+    from studylib.teaching.worked import runs_by_hand
+    runs, engine_runs = runs_by_hand(WORKED_DAYS), runs_analysis(WORKED_DAYS).iloc[0]
+    assert (runs["longest"], runs["crossings"], runs["useful"]) == (
+        engine_runs["longest_run"], engine_runs["n_crossings"], engine_runs["n_useful"]) == (6, 1, 12)
+    assert runs["signal"] and runs["crossings_min"] == engine_runs["n_crossings_min"] == 3
+    verdict = predictability(WORKED_DAYS).iloc[0]
+    assert verdict["verdict"] == "not predictable" and "cross the median only once" in verdict["reason"]
     days = practice_series(sample_results)
     assert len(days) == 10
     upper = days.mean() + 2.66 * days.diff().abs().mean()

@@ -34,7 +34,8 @@ def _short_date(stamp) -> str:
 
 
 def plot_xmr(result: pd.DataFrame, *, ax=None, target: float | None = None, floor: float | None = None,
-             title: str | None = None, ylabel: str | None = None, annotate_changes: bool = True):
+             title: str | None = None, ylabel: str | None = None, annotate_changes: bool = True,
+             stats: pd.DataFrame | None = None, moving_ranges: bool = False):
     """Draw an XmR result: the values, mean and limits per group, coloured special causes, target.
 
     Time runs along the x axis: a capability chart (from :func:`studylib.measures.capability.capability`)
@@ -43,12 +44,22 @@ def plot_xmr(result: pd.DataFrame, *, ax=None, target: float | None = None, floo
     ``mean``, ``upper limit``, ``lower limit``, ``target``; the special-cause points are scatters
     with gid ``signals``, one per kind, each in the legend. ``floor`` (0 for times) draws the lower
     limit no lower than it. Counts get whole-number ticks. Nothing is computed here.
+
+    ``stats`` (the chart's :func:`~studylib.measures.capability.limits_by_system`) draws each
+    system's **median**, the line its verdict reads runs around (gid ``median``), where the verdict
+    read these points (not the days in turn: the daily chart draws that one). ``moving_ranges``
+    draws the mR chart under the values (a new figure only): each moving range, their mean that
+    sets the limits, and the screening line above which a range is left out of them.
     """
     import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
-    if ax is None:
+    ranges_ax = None
+    if ax is None and moving_ranges:
+        _, (ax, ranges_ax) = plt.subplots(2, 1, figsize=(10, 6.2), sharex=True,
+                                          gridspec_kw={"height_ratios": [3, 1.3], "hspace": 0.45})
+    elif ax is None:
         _, ax = plt.subplots(figsize=(10, 4.2))
     if target is None:
         target = result.attrs.get("target")
@@ -69,12 +80,16 @@ def plot_xmr(result: pd.DataFrame, *, ax=None, target: float | None = None, floo
             name = f" since {_short_date(changes[i - 1]['date'])}" if len(changes) >= i else ""
         gx = x.loc[g.index]
         ax.plot(gx, g["value"], color=colour, lw=0.6, marker="o", ms=3, gid="values", alpha=0.85,
-                label=f"{'value' if xcol == 'x' else 'case'}{name}", zorder=2)
+                label=f"{_point_word(result, xcol)}{name}", zorder=2)
         lower = g["lower_limit"] if floor is None else g["lower_limit"].clip(lower=floor)
         ax.plot(gx, g["mean"], color=colour, lw=1.6, gid="mean", label=f"average{name}")
         ax.plot(gx, g["upper_limit"], color=colour, lw=1.1, ls="--", gid="upper limit",
                 label=f"{'daily average limits' if result.attrs.get('daily') else 'natural process limits'}{name}")
         ax.plot(gx, lower, color=colour, lw=1.1, ls="--", gid="lower limit")
+        median = _runs_median(stats, g["group"].iloc[0])
+        if median is not None:
+            ax.plot(gx, [median] * len(gx), color=colour, lw=1.3, ls=(0, (1, 2)), gid="median",
+                    label=f"median: the runs rule's line{name}")
     edge = result["edge"].astype(bool) if "edge" in result else pd.Series(False, index=result.index)
     if edge.any():
         # Only the quick ones of these have finished: drawn hollow, never as signals of better work.
@@ -112,8 +127,68 @@ def plot_xmr(result: pd.DataFrame, *, ax=None, target: float | None = None, floo
             xcol, "day" if result.attrs.get("daily") else f"cases, in order of {order}"))
     ax.spines[["top", "right"]].set_visible(False)
     ax.legend(loc="upper left", bbox_to_anchor=(0, -0.16), ncol=3, fontsize=8, frameon=False)
+    if ranges_ax is not None:      # one legend for both panels, under the moving ranges
+        _plot_moving_ranges(result, x, groups, ranges_ax)
+        ax.tick_params(labelbottom=True)
+        ax.get_legend().remove()
+        handles, labels = ax.get_legend_handles_labels()
+        more, more_labels = ranges_ax.get_legend_handles_labels()
+        ranges_ax.legend(handles + more, labels + more_labels, loc="upper left", bbox_to_anchor=(0, -0.3),
+                         ncol=3, fontsize=8, frameon=False)
     ax.studylib_main = _xmr_main(result, floor)
     return ax
+
+
+def _point_word(result: pd.DataFrame, xcol: str) -> str:
+    """What one point of the chart is, for its legend."""
+    if result.attrs.get("daily"):
+        return "day's average"
+    return "value" if xcol == "x" else "case"
+
+
+def _runs_median(stats: pd.DataFrame | None, group) -> float | None:
+    """The median a system's verdict read its runs around, where it read this chart's points."""
+    if stats is None or "median" not in stats or group not in stats.index:
+        return None
+    row = stats.loc[group]
+    if bool(row.get("by_day", False)) or pd.isna(row["median"]):
+        return None
+    return float(row["median"])
+
+
+def _plot_moving_ranges(result: pd.DataFrame, x: pd.Series, groups: list, ax) -> None:
+    """The mR chart: each moving range (the difference from the point before, without its sign), the
+    mean moving range that sets the limits, and the screening line (3.27 times the mean of every
+    range) above which a range is left out of them, drawn hollow."""
+    middle = "median" if result.attrs.get("method") == "median" else "mean"
+    centres, screened = [], 0
+    for i, (_, g) in enumerate(groups):
+        colour = SYSTEM_COLOURS[-1] if i == len(groups) - 1 else SYSTEM_COLOURS[i % (len(SYSTEM_COLOURS) - 1)]
+        gx = x.loc[g.index]
+        every = g["value"].diff().abs()
+        used = g["moving_range"]
+        first = i == 0
+        ax.plot(gx, every, color=colour, lw=0.6, marker="o", ms=2.5, alpha=0.85, gid="moving ranges",
+                label="moving range" if first else None)
+        centre = float(getattr(used, middle)())
+        centres.append(centre)
+        ax.plot(gx, [centre] * len(gx), color=colour, lw=1.4, gid="mean moving range",
+                label=f"{middle} moving range (sets the limits)" if first else None)
+        if result.attrs.get("screen_outliers", True) and every.notna().any():
+            screen = 3.267 * float(every.mean())
+            ax.plot(gx, [screen] * len(gx), color=colour, lw=0.9, ls="--", gid="screening line",
+                    label="above this, a range is left out of the limits" if first else None)
+            out = every.notna() & used.isna()
+            screened += int(out.sum())
+            if out.any():
+                ax.scatter(gx[out], every[out], s=18, facecolors="white", edgecolors=colour, zorder=3,
+                           gid="screened ranges")
+    ax.set_title("Moving ranges: how far each point is from the one before", fontsize=9, loc="left")
+    ax.set_ylabel("moving range")
+    ax.set_ylim(bottom=0)
+    ax.studylib_main = (f"{middle} moving range {centres[-1]:.1f}{' in the latest system' if len(centres) > 1 else ''}; "
+                        f"{screened:,} range{'s' if screened != 1 else ''} left out of the limits")
+    ax.spines[["top", "right"]].set_visible(False)
 
 
 def plot_xmr_grid(results: dict[str, pd.DataFrame], *, floor: float | None = None, ylabel: str | None = None,

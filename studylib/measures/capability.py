@@ -147,7 +147,9 @@ MANY_A_DAY = 3
 _STATUS = {"predictable": "predictable", "not predictable": "not predictable", "too few points": "too few"}
 SYSTEM_COLUMNS = ["n", "mean", "lower", "lower_raw", "upper", "start", "end", "signals", "status", "reason",
                   "judged", "edge", "edge_days", "by_day", "exceptions", "exceptions_above", "exceptions_allowed",
-                  "exception_ids"]
+                  "exception_ids", "median", "longest_run", "longest_run_max", "crossings", "crossings_min"]
+#: The runs rule's figures a verdict carries from the series it read (the cases, or the days in turn).
+RUNS_COLUMNS = ["median", "longest_run", "longest_run_max", "crossings", "crossings_min"]
 
 
 def _edge_days(upper: float) -> float:
@@ -201,6 +203,7 @@ def system_verdict(part: pd.DataFrame, *, attrs: dict | None = None, unit: str =
     judged = part[~edge & ~np.isnan(values)]
     cases = predictability(judged["value"], unit=unit)
     verdict = cases.iloc[0].to_dict()
+    runs = {name: verdict[name] for name in RUNS_COLUMNS}
     by_day = False
     if "arrived" in part and len(judged) >= MIN_POINTS:
         when = judged[_day_column(attrs)].dt.floor("D")
@@ -209,6 +212,7 @@ def system_verdict(part: pd.DataFrame, *, attrs: dict | None = None, unit: str =
             by_day = True
             days = predictability(per_day.mean(), unit="days")
             day = days.iloc[0]
+            runs = {name: day[name] for name in RUNS_COLUMNS}
             reasons = []
             if day["verdict"] != "predictable":
                 reasons.append(f"day by day, {day['reason']}")
@@ -229,7 +233,7 @@ def system_verdict(part: pd.DataFrame, *, attrs: dict | None = None, unit: str =
     return {"status": _STATUS[verdict["verdict"]], "reason": verdict["reason"], "judged": int(len(judged)),
             "edge": int(edge.sum()), "edge_days": _edge_days(upper) if edge.any() else 0.0, "by_day": by_day,
             "exceptions": exceptions, "exceptions_above": exceptions_above,
-            "exceptions_allowed": int(verdict["exceptions_allowed"]), "exception_ids": ids}
+            "exceptions_allowed": int(verdict["exceptions_allowed"]), "exception_ids": ids, **runs}
 
 
 def limits_by_system(result: pd.DataFrame, *, unit: str | None = None) -> pd.DataFrame:
@@ -245,7 +249,9 @@ def limits_by_system(result: pd.DataFrame, *, unit: str | None = None) -> pd.Dat
         ``reason`` in words, ``judged`` (points the verdict rests on), ``edge`` and ``edge_days``
         (cases at the edge of the window left out of it), ``by_day`` (judged on daily averages),
         ``exceptions`` (points beyond the limits; ``exceptions_above``; ``exception_ids``, the cases
-        beyond them) and ``exceptions_allowed``.
+        beyond them) and ``exceptions_allowed``; the runs rule as the verdict read it (on the daily
+        averages where ``by_day``): ``median`` (its centre line), ``longest_run``, ``longest_run_max``,
+        ``crossings``, ``crossings_min``.
         A range is promised only where ``status`` is "predictable".
     """
     if "lower_limit_shown" not in result:        # a periodic measure straight from xmr

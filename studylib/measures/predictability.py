@@ -47,7 +47,7 @@ EXCEPTION_SHARE = 0.05
 CHANGE_ALPHA = 0.01
 _SCREEN = 3.267      # D4: a moving range above 3.267 x their mean is screened out of the limits
 PREDICTABILITY_COLUMNS = ["points", "verdict", "lower", "upper", "mean", "exceptions", "exceptions_above",
-                          "exceptions_below", "exceptions_allowed", "longest_run", "longest_run_max",
+                          "exceptions_below", "exceptions_allowed", "median", "longest_run", "longest_run_max",
                           "crossings", "crossings_min", "change_after", "change_p", "reason"]
 
 
@@ -108,8 +108,9 @@ def predictability(values, *, unit: str = "points") -> pd.DataFrame:
         (fewer than :data:`MIN_POINTS`); ``lower``, ``upper``: the natural process limits, the range
         the system can promise, empty unless predictable; ``mean``; ``exceptions`` (points beyond
         the limits; ``exceptions_above``, ``exceptions_below``) and ``exceptions_allowed`` (what
-        chance gives); ``longest_run``, ``longest_run_max``, ``crossings``, ``crossings_min``
-        (Anhøj's runs analysis around the median); ``reason``, in words.
+        chance gives); ``median``, ``longest_run``, ``longest_run_max``, ``crossings``,
+        ``crossings_min`` (Anhøj's runs analysis around the median: the line a chart draws for
+        it); ``reason``, in words.
 
     Examples
     --------
@@ -130,13 +131,15 @@ def predictability(values, *, unit: str = "points") -> pd.DataFrame:
     mean, lower, upper = _limits(y)
     above, below = int((y > upper).sum()), int((y < lower).sum())
     allowed = exceptions_allowed(n)
-    longest, crossings, useful, side = runs_around(y, float(np.median(y)))
+    median = float(np.median(y))
+    longest, crossings, useful, side = runs_around(y, median)
     lmax, cmin = anhoej_limits(useful)
     reasons = []
     if longest > lmax:
         reasons.append(f"a run of {longest:,} {unit} {side} the median, where {lmax:,} would be chance")
     if crossings < cmin:
-        reasons.append(f"the {unit} cross the median only {crossings:,} times, where chance gives at least {cmin:,}")
+        times = {0: "never", 1: "only once", 2: "only twice"}.get(crossings, f"only {crossings:,} times")
+        reasons.append(f"the {unit} cross the median {times}, where chance gives at least {cmin:,}")
     change_after, change_p = level_change(y)
     if change_p < CHANGE_ALPHA:
         before, after = np.median(y[:change_after]), np.median(y[change_after:])
@@ -151,7 +154,7 @@ def predictability(values, *, unit: str = "points") -> pd.DataFrame:
                        f"{longest:,}, where chance allows up to {lmax:,}; the median is crossed {crossings:,} times, "
                        f"where chance needs at least {cmin:,}; no change of level)")
     row.update(verdict=verdict, mean=mean, exceptions=above + below, exceptions_above=above,
-               exceptions_below=below, exceptions_allowed=allowed, longest_run=longest, longest_run_max=lmax,
+               exceptions_below=below, exceptions_allowed=allowed, median=median, longest_run=longest, longest_run_max=lmax,
                crossings=crossings, crossings_min=cmin, change_after=change_after, change_p=change_p,
                reason="; ".join(reasons))
     if verdict == "predictable":

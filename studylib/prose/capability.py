@@ -9,8 +9,7 @@ from ..measures.capability import MIN_POINTS_FOR_LIMITS, limits_by_system
 from ..text import long_date
 
 __all__ = ["capability_caption", "capability_prose", "capability_headline", "xmr_caption", "verdict_sentences",
-           "daily_caption",
-           "exceptions_sentence"]
+           "daily_caption", "runs_sentence", "exceptions_sentence"]
 
 
 def _days(x: float) -> str:
@@ -160,7 +159,22 @@ def daily_caption(daily: pd.DataFrame, *, stats: pd.DataFrame | None = None) -> 
         return f"{lead}. Day by day the system is not predictable: {rec['reason']}."
     return (f"{lead}. Day by day it is predictable: the average of a day's cases lies between {_days(rec['lower'])} and "
             f"{_days(rec['upper'])} {unit}, on average {_days(rec['mean'])}. These are limits of a day's average, "
-            "not of one case: one case can take longer, as the chart above shows.")
+            f"not of one case: one case can take longer, as the chart above shows. {runs_sentence(rec, 'days')}").rstrip()
+
+
+def runs_sentence(rec: pd.Series, points: str = "cases") -> str:
+    """The runs rule as a predictable system's verdict read it, against the line the chart draws
+    for it (the dotted median), and what the coloured marks are beside it."""
+    if rec["status"] != "predictable" or pd.isna(rec.get("median", np.nan)):
+        return ""
+    words = (f"The dotted line is the median, the line the verdict reads runs around: the longest run of {points} "
+             f"on one side of it is {int(rec['longest_run']):,}, where chance allows up to {int(rec['longest_run_max']):,}, "
+             f"and the {points} cross it {int(rec['crossings']):,} times, where chance needs at least "
+             f"{int(rec['crossings_min']):,}.")
+    if rec["signals"]:
+        words += (f" The {_plural(int(rec['signals']), points)} coloured are Making Data Count marks (such as 7 in a "
+                  f"row on one side of the average): {points} to look at, not a verdict on the system.")
+    return words
 
 
 #: The special causes of :data:`studylib.measures.xmr.SPECIAL_CAUSES` in a manager's words.

@@ -1,5 +1,6 @@
 """A process behaviour chart computed by hand, as Wheeler teaches it: a dozen cases, their mean,
-their moving ranges, the limits, one point beyond them and a run.
+their moving ranges, the limits, one point beyond them, and the runs around the median that the
+verdict of every chart in a check reads (Anhøj's rules).
 
 The capability notebook works :data:`WORKED_DAYS` through step by step in pandas, then sets
 :func:`limits_by_hand` beside :func:`studylib.measures.xmr.xmr` to show the chart computes the same.
@@ -7,17 +8,20 @@ The learner then computes the upper limit of :func:`practice_series`, a short ru
 study's cases, and :func:`limit_mistakes` names the step that went wrong when an answer is off.
 
 Wheeler, D. J. (2000). *Understanding Variation: the key to managing chaos*, chapter 4;
-2.66 = 3 / 1.128, the bias correction (d2) for ranges of two points.
+2.66 = 3 / 1.128, the bias correction (d2) for ranges of two points. Anhøj, J. and Olesen, A. V.
+(2014). Run charts revisited. *PLoS ONE* 9(11): e113825.
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["WORKED_DAYS", "SCALING", "limits_by_hand", "practice_series", "limit_mistakes", "longest_run"]
+__all__ = ["WORKED_DAYS", "SCALING", "limits_by_hand", "practice_series", "limit_mistakes", "longest_run",
+           "runs_by_hand"]
 
-#: Days from first contact to solved for twelve repairs, in the order they arrived.
-WORKED_DAYS = [6, 7, 5, 8, 19, 4, 3, 4, 3, 4, 3, 4]
+#: Days from first contact to solved for twelve repairs, in the order they arrived: case 5 beyond
+#: the upper limit, and a change after case 6 that the runs around the median find (one crossing).
+WORKED_DAYS = [9, 11, 8, 10, 19, 6, 4, 3, 5, 4, 3, 5]
 #: The scaling factor of an XmR chart: three sigma, estimated from the mean moving range (3 / 1.128).
 SCALING = 2.66
 
@@ -34,6 +38,24 @@ def longest_run(values, centre: float) -> tuple[int, str]:
         if run > best:
             best, side = run, "above" if s > 0 else "below"
     return best, side
+
+
+def runs_by_hand(values) -> dict:
+    """The runs rule the verdict reads, step by step as a learner does it: ``median``, ``useful``
+    (points not on it), ``longest`` (run on one side), ``crossings``, and Anhøj's ``run_max`` and
+    ``crossings_min`` for that many useful points; ``signal`` when either is broken."""
+    from ..measures.xmr import anhoej_limits
+    days = pd.Series(values, dtype=float).dropna()
+    median = float(days.median())
+    side = np.sign(days - median)
+    side = side[side != 0].reset_index(drop=True)
+    runs = (side != side.shift()).cumsum()
+    longest = int(side.groupby(runs).size().max()) if len(side) else 0
+    crossings = max(int(runs.max()) - 1, 0) if len(side) else 0
+    run_max, crossings_min = anhoej_limits(len(side))
+    return {"median": median, "useful": len(side), "longest": longest, "crossings": crossings,
+            "run_max": run_max, "crossings_min": crossings_min,
+            "signal": bool(len(side)) and (longest > run_max or crossings < crossings_min)}
 
 
 def limits_by_hand(values) -> dict:
