@@ -192,5 +192,23 @@ def test_results_stay_folded_until_the_learner_predicts(tmp_path):
         text = _outputs(page)
         assert "Folded until this stage's predictions are saved" not in text
         assert "The team expected the longest wait to be 10 days" in text
+        # The judgement question: its model answer opens only once the learner's own answer is written and saved.
+        answer = page.locator("textarea[placeholder='Your answer, in a few sentences']")
+        compare = page.locator("button:has-text('Compare with a model answer')")
+        assert "A model answer, from this study's figures" not in _outputs(page)
+        answer.fill("The target is met")
+        page.wait_for_timeout(500)
+        assert compare.is_disabled()
+        answer.fill("The target is far above what the system does, so it tells us nothing")
+        page.wait_for_function("() => !Array.from(document.querySelectorAll('button')).find("
+                               "b => b.textContent.includes('Compare with a model answer')).disabled", timeout=30_000)
+        compare.click()
+        page.wait_for_selector(".jp-OutputArea-output:has-text(\"A model answer, from this study's figures\")",
+                               timeout=60_000)
+        assert "predictably delivers between 0 and 9.6 days" in _outputs(page)
+        assert answer.is_disabled()
         browser.close()
     assert read_predictions(study)[0] == {"end_to_end_days": 5.0, "longest_wait_days": 10.0}
+    from studylib.teaching.predictions import read_judgements
+    assert read_judgements(study)[0]["capability"]["answer"] == ("The target is far above what the system does, so "
+                                                                  "it tells us nothing")

@@ -15,9 +15,7 @@ import pandas as pd
 
 from ..read.tables import is_blank
 from ..text import long_date
-from .worked import limit_mistakes, limits_by_hand, practice_series
-
-WEEK = 7.0
+from .worked import limit_mistakes, limits_by_hand, longest_run as run_around, practice_series, runs_by_hand
 
 
 # -- purpose ------------------------------------------------------------------------------------
@@ -53,7 +51,7 @@ _ANSWER_COLUMNS = ["received_at", "service", "era", "system", "demand_type", "va
                    "what_matters"]
 
 
-def _labelled(results):
+def labelled(results):
     if not results.demand:
         return None
     c = results.demand["classified"]
@@ -62,7 +60,7 @@ def _labelled(results):
 
 
 def _with_matters(results):
-    c = _labelled(results)
+    c = labelled(results)
     if c is None or "what_matters" not in c:
         return None
     c = c[~is_blank(c["what_matters"])]
@@ -82,7 +80,7 @@ def matters_failure_why(results):
 
 
 def matters_failure_slips(results):
-    c, all_labelled = _with_matters(results), _labelled(results)
+    c, all_labelled = _with_matters(results), labelled(results)
     failure = c["value_or_failure"].eq("failure")
     return [(float(all_labelled["value_or_failure"].eq("failure").mean()),
              "that is the failure share of all labelled contacts: keep only those with what matters written down"),
@@ -90,7 +88,7 @@ def matters_failure_slips(results):
              "you divided by all failure contacts: divide by the contacts with what matters written down")]
 
 
-def _by_type(results, kind):
+def demand_types(results, kind):
     if not results.demand:
         return None
     t = results.demand["by_type"]
@@ -98,24 +96,49 @@ def _by_type(results, kind):
 
 
 def top_value(results):
-    t = _by_type(results, "value")
+    t = demand_types(results, "value")
     return None if t is None or t.empty else str(t.iloc[0]["demand_type"])
 
 
 def top_value_why(results):
-    t = _by_type(results, "value").iloc[0]
+    t = demand_types(results, "value").iloc[0]
     return f"{t['demand_type']}: {int(t['contacts']):,} contacts, more than any other value demand."
+
+
+def _value_matters(results):
+    """The labelled contacts of the most frequent value demand type with what matters written down."""
+    top = top_value(results)
+    c = _with_matters(results)
+    if top is None or c is None or "demand_type" not in c:
+        return None
+    c = c[(c["value_or_failure"] == "value") & (c["demand_type"] == top)]
+    return c if len(c) else None
+
+
+def value_matters(results):
+    c = _value_matters(results)
+    if c is None:
+        return None
+    counts = c["what_matters"].value_counts()
+    return None if len(counts) > 1 and counts.iloc[0] == counts.iloc[1] else str(counts.index[0])
+
+
+def value_matters_why(results):
+    c = _value_matters(results)
+    counts = c["what_matters"].value_counts()
+    return (f"of the {len(c):,} contacts for {top_value(results)} with what matters written down, "
+            f"{int(counts.iloc[0]):,} said '{counts.index[0]}': design the value work around it.")
 
 
 # -- demand -------------------------------------------------------------------------------------
 
 def failure_types(results):
-    t = _by_type(results, "failure")
+    t = demand_types(results, "failure")
     return None if t is None or len(t) < 3 else [str(x) for x in t["demand_type"].head(3)]
 
 
 def failure_types_why(results):
-    t = _by_type(results, "failure").head(3)
+    t = demand_types(results, "failure").head(3)
     return "; ".join(f"{r.demand_type} ({int(r.contacts):,})" for r in t.itertuples()) + "."
 
 
@@ -159,8 +182,33 @@ def problems_slips(results):
     return slips
 
 
+def _problems(results):
+    p = results.demand.get("problems") if results.demand and results.demand.get("linkable") else None
+    return None if p is None or p.empty else p
+
+
+def repeat_share(results):
+    p = _problems(results)
+    return None if p is None else float((p["contacts"] > 1).mean())
+
+
+def repeat_share_why(results):
+    p = _problems(results)
+    again = p[p["contacts"] > 1]
+    return (f"{len(again):,} of the {len(p):,} problems brought more than one contact, and those {len(again):,} "
+            f"brought {int(again['contacts'].sum()):,} of the {int(p['contacts'].sum()):,} contacts: a problem that "
+            "brings a second contact was not solved at the first, or others saw it too (the callers column says which).")
+
+
+def repeat_share_slips(results):
+    p = _problems(results)
+    return [(float(p.loc[p["contacts"] > 1, "contacts"].sum() / p["contacts"].sum()),
+             "that is the share of contacts about such problems: count problems, not contacts"),
+            (float((p["contacts"] >= 1).mean()), "every problem has one contact at least: count those with more than one")]
+
+
 def _failure_weeks(results, every: bool = False):
-    c = _labelled(results)
+    c = labelled(results)
     if c is None or c.empty:
         return None
     if not every:
@@ -279,164 +327,21 @@ def upper_limit_slips(results):
     return slips
 
 
-# -- flow ---------------------------------------------------------------------------------------
-
-def _figures(results, current: bool):
-    if not results.flow:
-        return None
-    f = results.flow["figures"]
-    rows = f[f["current"]] if current else f[f["era"] == f["era"].min()]
-    return rows if len(rows) else None
+def longest_run(results):
+    series = practice_series(results)
+    return None if series is None else runs_by_hand(series)["longest"]
 
 
-def weighted_mean(rows: pd.DataFrame | None, column: str, weight: str) -> float | None:
-    """The mean of ``column`` over the rows that have it, each weighted by ``weight`` (None: none)."""
-    if rows is None:
-        return None
-    rows = rows.dropna(subset=[column])
-    total = rows[weight].sum()
-    return None if rows.empty or total == 0 or pd.isna(total) else float((rows[column] * rows[weight]).sum() / total)
+def longest_run_why(results):
+    runs = runs_by_hand(practice_series(results))
+    verdict = ("a signal" if runs["signal"] else "no signal from this rule")
+    return (f"the median of the ten is {runs['median']:g} days; of the {runs['useful']} cases not on it, the longest "
+            f"run on one side is {runs['longest']}, where chance allows up to {runs['run_max']} for {runs['useful']} "
+            f"cases, and they cross the median {runs['crossings']} times, where chance needs at least "
+            f"{runs['crossings_min']}: {verdict}.")
 
 
-def clean_share(results):
-    return weighted_mean(_figures(results, True), "clean_share", "cases")
-
-
-def clean_share_why(results):
-    rows = _figures(results, True).dropna(subset=["clean_share"])
-    clean = int(round((rows["clean_share"] * rows["cases"]).sum()))
-    return f"{clean:,} of the {int(rows['cases'].sum()):,} cases of the system as it is now arrived clean: no step the flow codebook calls dirty (a case can arrive clean and still wait, or be inspected: that is waste, counted apart)."
-
-
-def top_waste(results):
-    rows = _figures(results, False)
-    if rows is None or rows["top_waste"].isna().all():
-        return None
-    return str(rows.sort_values("top_waste_share", ascending=False)["top_waste"].iloc[0])
-
-
-def top_waste_why(results):
-    row = _figures(results, False).sort_values("top_waste_share", ascending=False).iloc[0]
-    return f"{row['top_waste']} took {row['top_waste_share']:.0%} of case time in {row['service']}, {row['system']}."
-
-
-def hidden(results):
-    return weighted_mean(_figures(results, False), "hidden_mean", "finished")
-
-
-def hidden_why(results):
-    rows = _figures(results, False).dropna(subset=["hidden_mean"])
-    customer = weighted_mean(rows, "end_to_end_mean", "finished")
-    official = weighted_mean(rows, "official_mean", "finished")
-    return (f"customers waited {customer:.1f} days on average from first contact; the organisation's clock counted "
-            f"{official:.1f}. The difference is a wait nobody in the organisation sees.")
-
-
-def _finished_now(results, *, every_system=False, with_open=False):
-    if not results.flow:
-        return None
-    times = results.flow["times"]
-    if not every_system:
-        now = _figures(results, True)
-        if now is None:
-            return None
-        keys = set(zip(now["service"], now["era"]))
-        times = times[[k in keys for k in zip(times["service"], times["era"])]]
-    return times if with_open else times[~times["is_open"].astype(bool)]
-
-
-def over_a_week(results):
-    t = _finished_now(results)
-    return None if t is None or t.empty else int((t["end_to_end_days"] > WEEK).sum())
-
-
-def over_a_week_why(results):
-    t = _finished_now(results)
-    return (f"{over_a_week(results):,} of the {len(t):,} finished cases of the system as it is now took more than a "
-            "week from the customer's first contact to the problem solved.")
-
-
-def over_a_week_slips(results):
-    t = _finished_now(results)
-    slips = [(int((_finished_now(results, with_open=True)["end_to_end_days"] > WEEK).sum()),
-              "you counted cases still open: count the finished ones"),
-             (int((_finished_now(results, every_system=True)["end_to_end_days"] > WEEK).sum()),
-              "you counted the earlier system too: keep the system as it is now"),
-             (int((t["end_to_end_days"] >= WEEK).sum()), "more than 7 days, not 7 or more")]
-    if t["official_days"].notna().any():
-        slips.append((int((t["official_days"] > WEEK).sum()),
-                      "that is the organisation's clock (official_days): the customer's is end_to_end_days"))
-    return slips
-
-
-# -- system conditions --------------------------------------------------------------------------
-
-def ended(results):
-    register = (results.conditions or {}).get("register")
-    if register is None or register.empty:
-        return None
-    gone = register.loc[register["status"] != "stands", "condition"].drop_duplicates().tolist()
-    return gone or ["none"]
-
-
-def ended_why(results):
-    gone = ended(results)
-    if gone == ["none"]:
-        return "no dated change in study.yml ended a recorded condition."
-    return "a dated change ended " + "; ".join(gone) + ": its status in the register is no longer 'stands'."
-
-
-def open_questions(results):
-    questions = (results.conditions or {}).get("questions")
-    return None if questions is None else len(questions)
-
-
-def open_questions_why(results):
-    q = results.conditions["questions"]
-    if q.empty:
-        return "every kind of waste has a recorded cause."
-    return f"no condition in the register explains {', '.join(q['waste'].astype(str))}."
-
-
-CHASING = "progress chasing"
-
-
-def _since_latest_change(frame: pd.DataFrame) -> pd.DataFrame:
-    """Each service's rows of its latest era: the system as it is now."""
-    if "era" not in frame:
-        return frame
-    return frame[frame["era"] == frame.groupby("service")["era"].transform("max")]
-
-
-def _chasing(frame: pd.DataFrame) -> pd.Series:
-    return frame["failure_subtype"].astype(str).str.lower().eq(CHASING)
-
-
-def _failure_now(results, every_system=False):
-    c = _labelled(results)
-    if c is None or "failure_subtype" not in c:
-        return None
-    c = c[c["value_or_failure"] == "failure"]
-    if not every_system:
-        c = _since_latest_change(c)
-    return c if len(c) and _chasing(c).any() else None
-
-
-def chasing_now(results):
-    c = _failure_now(results)
-    return None if c is None else float(_chasing(c).mean())
-
-
-def chasing_now_why(results):
-    c = _failure_now(results)
-    return (f"{int(_chasing(c).sum()):,} of the {len(c):,} failure contacts in the system as it is now (each service "
-            "since its latest change) were customers chasing progress.")
-
-
-def chasing_now_slips(results):
-    now = _failure_now(results)
-    return [(float(_chasing(_failure_now(results, every_system=True)).mean()),
-             "that is over the whole period, before the change included: keep each service's contacts since its "
-             "latest change"),
-            (float(_chasing(now).sum() / len(_since_latest_change(_labelled(results)))),
-             "you divided by all contacts: divide by the failure contacts")]
+def longest_run_slips(results):
+    days = practice_series(results)
+    return [(run_around(days, float(days.mean()))[0],
+             "that is the longest run around the mean: the verdict's runs are around the median")]

@@ -21,6 +21,7 @@ from typing import Callable
 
 from ..text import did_you_mean, escape, redact
 from . import answers as a
+from . import flow_answers as fa
 from .numbers import read_number
 
 __all__ = ["Exercise", "EXERCISES", "Feedback", "Solution", "check_answer", "every_answer", "exercises", "number",
@@ -94,6 +95,15 @@ EXERCISES: dict[str, Exercise] = {e.key: e for e in [
              start='c = r.demand["classified"]   # one row per contact', why=a.matters_failure_why, slips=a.matters_failure_slips,
              recipe='k = c[c["what_matters"].fillna("").str.strip().ne("") & c["value_or_failure"].isin(["value", "failure"])]\n'
                     'answer = (k["value_or_failure"] == "failure").mean()'),
+    Exercise("purpose.value_matters", "Purpose",
+             "When customers come for the most frequent value demand (your answer to 1.3), what matters to them "
+             "most often? Compute it from r.demand['classified'].", "text", a.value_matters,
+             "Keep the value rows of that demand type whose what_matters is not empty, and count each what_matters.",
+             example='"a time that suits me"', computed=True, why=a.value_matters_why,
+             start='c = r.demand["classified"]   # one row per contact\ntop = solution("purpose.top_value", r).value   # 1.3',
+             recipe='k = c[(c["value_or_failure"] == "value") & (c["demand_type"] == top)]\n'
+                    'k = k[k["what_matters"].fillna("").str.strip().ne("")]\n'
+                    'answer = k["what_matters"].value_counts().index[0]'),
     Exercise("demand.failure_share", "Demand", "What share of all demand is failure demand?", "share",
              a.failure_share, "Failure contacts divided by all labelled contacts: the table by service adds them up.",
              tolerance=0.02, example=_SHARE, why=a.failure_share_why),
@@ -115,6 +125,13 @@ EXERCISES: dict[str, Exercise] = {e.key: e for e in [
              recipe='f = c[c["value_or_failure"] == "failure"]\n'
                     'weeks = f["received_at"].dt.tz_localize(None).dt.to_period("W-SUN")\n'
                     'answer = weeks.value_counts().max()'),
+    Exercise("demand.repeat_share", "Demand",
+             "Of the problems behind the contacts, what share brought more than one contact? Compute it from "
+             "r.demand['problems'].", "share", a.repeat_share,
+             "One row per problem; its contacts column counts the contacts about it. Take the share of rows with more "
+             "than one.", tolerance=0.005, example=_SHARE, computed=True,
+             start='p = r.demand["problems"]   # one row per problem', why=a.repeat_share_why, slips=a.repeat_share_slips,
+             recipe='answer = (p["contacts"] > 1).mean()'),
     Exercise("capability.predictable", "Capability",
              "Is the system as it is now predictable, so that it can promise a range of days? (True or False)",
              "yes/no", a.predictable,
@@ -139,44 +156,70 @@ EXERCISES: dict[str, Exercise] = {e.key: e for e in [
              start="days = practice_series(r)   # as the worked example: mean, moving ranges, limit", why=a.upper_limit_why,
              slips=a.upper_limit_slips, accepts=a.upper_limit_accepts,
              recipe="moving_ranges = days.diff().abs().dropna()\nanswer = days.mean() + 2.66 * moving_ranges.mean()"),
+    Exercise("capability.longest_run", "Capability",
+             "The runs rule: how long is the longest run of the same ten cases on one side of their median? (A case "
+             "on the median belongs to neither side.)", "number", a.longest_run,
+             "As the worked example counts it: the median, the side of each case (np.sign), the cases on the median "
+             "left out, then the longest stretch of one side.", example="4", computed=True,
+             start="import numpy as np\ndays = practice_series(r)   # the ten cases of 3.4", why=a.longest_run_why, slips=a.longest_run_slips,
+             recipe="side = np.sign(days - days.median())\nside = side[side != 0]\n"
+                    "runs = (side != side.shift()).cumsum()\nanswer = side.groupby(runs).size().max()"),
     Exercise("flow.clean_share", "Flow", "In the system as it is now, what share of cases arrived clean (with what the work needs: no step the flow codebook calls dirty)?", "share",
-             a.clean_share, "The clean share in the table 'Each system beside the other', for the current system.",
-             tolerance=0.03, example=_SHARE, why=a.clean_share_why),
+             fa.clean_share, "The clean share in the table 'Each system beside the other', for the current system.",
+             tolerance=0.03, example=_SHARE, why=fa.clean_share_why),
     Exercise("flow.top_waste", "Flow",
              "In the earliest system in the data, which kind of waste took the largest share of case time?",
-             "text", a.top_waste, "The longest orange bar of 'Where the time goes' for the earliest system.",
-             example='"inspection"', why=a.top_waste_why),
+             "text", fa.top_waste, "The longest orange bar of 'Where the time goes' for the earliest system.",
+             example='"inspection"', why=fa.top_waste_why),
     Exercise("flow.hidden_days", "Flow",
              "In the earliest system, how many days on average did customers wait that the organisation's clock never counted?",
-             "number", a.hidden, "The table 'Each system beside the other': the customer's wait minus the "
-             "organisation's, for the earliest system.", tolerance=0.5, example="3", why=a.hidden_why),
+             "number", fa.hidden, "The table 'Each system beside the other': the customer's wait minus the "
+             "organisation's, for the earliest system.", tolerance=0.5, example="3", why=fa.hidden_why),
     Exercise("flow.over_a_week", "Flow",
              "Of the finished cases in the system as it is now, how many took more than a week (7 days) from "
-             "first contact to solved? Compute it from r.flow['times'].", "number", a.over_a_week,
+             "first contact to solved? Compute it from r.flow['times'].", "number", fa.over_a_week,
              "Keep each service's system as it is now (its latest era: t.groupby('service')['era'].transform('max')), "
              "drop the cases still open (the is_open column), and count end_to_end_days above 7.", example="40",
-             computed=True, start='t = r.flow["times"]   # one row per case', why=a.over_a_week_why,
-             slips=a.over_a_week_slips,
+             computed=True, start='t = r.flow["times"]   # one row per case', why=fa.over_a_week_why,
+             slips=fa.over_a_week_slips,
              recipe='now = t[t["era"] == t.groupby("service")["era"].transform("max")]\n'
                     'finished = now[~now["is_open"]]\n'
                     'answer = (finished["end_to_end_days"] > 7).sum()'),
+    Exercise("flow.hidden_share", "Flow",
+             "In the earliest system, what share of the customers' waiting, all finished cases' days together, did "
+             "the organisation's clock never count? Compute it from r.flow['times'].", "share", fa.hidden_share,
+             "Keep the finished cases (not is_open) of the earliest era (t['era'] == t['era'].min()) that have both "
+             "clocks; add up hidden_days and end_to_end_days, and divide.", tolerance=0.005, example=_SHARE,
+             computed=True, start='t = r.flow["times"]   # one row per case', why=fa.hidden_share_why,
+             slips=fa.hidden_share_slips,
+             recipe='old = t[(t["era"] == t["era"].min()) & ~t["is_open"]].dropna(subset=["end_to_end_days", "hidden_days"])\n'
+                    'answer = old["hidden_days"].sum() / old["end_to_end_days"].sum()'),
     Exercise("conditions.ended", "System conditions",
-             "Which recorded system condition did a dated change end? (\"none\" if none)", "texts", a.ended,
+             "Which recorded system condition did a dated change end? (\"none\" if none)", "texts", fa.ended,
              "The register's status column says which condition a change ended.",
-             example='["the condition, as the register names it"]', why=a.ended_why),
+             example='["the condition, as the register names it"]', why=fa.ended_why),
     Exercise("conditions.open_questions", "System conditions",
              "How many kinds of waste in the system as it is now have no recorded cause?", "number",
-             a.open_questions, "Count the rows of the table 'Open questions'.", example="4", why=a.open_questions_why),
+             fa.open_questions, "Count the rows of the table 'Open questions'.", example="4", why=fa.open_questions_why),
     Exercise("conditions.chasing_now", "System conditions",
              "In the system as it is now (each service since its latest change), what share of failure demand is "
-             "customers chasing progress? Compute it from r.demand['classified'].", "share", a.chasing_now,
+             "customers chasing progress? Compute it from r.demand['classified'].", "share", fa.chasing_now,
              "Keep the failure rows of each service's latest era, then the share whose failure_subtype is "
              "'progress chasing'.", tolerance=0.005, example=_SHARE, computed=True,
-             start='c = r.demand["classified"]   # one row per contact', why=a.chasing_now_why,
-             slips=a.chasing_now_slips,
+             start='c = r.demand["classified"]   # one row per contact', why=fa.chasing_now_why,
+             slips=fa.chasing_now_slips,
              recipe='f = c[c["value_or_failure"] == "failure"]\n'
                     'now = f[f["era"] == f.groupby("service")["era"].transform("max")]\n'
                     'answer = (now["failure_subtype"].str.lower() == "progress chasing").mean()'),
+    Exercise("conditions.chasing_before", "System conditions",
+             "Before any dated change (the earliest era of the data), what share of failure demand was customers "
+             "chasing progress? Compute it from r.demand['classified'], and set it beside 5.3.", "share",
+             fa.chasing_before, "Keep the failure rows whose era is the earliest (c['era'] == c['era'].min()), then "
+             "the share whose failure_subtype is 'progress chasing'.", tolerance=0.005, example=_SHARE, computed=True,
+             start='c = r.demand["classified"]   # one row per contact', why=fa.chasing_before_why,
+             slips=fa.chasing_before_slips,
+             recipe='f = c[(c["value_or_failure"] == "failure") & (c["era"] == c["era"].min())]\n'
+                    'answer = (f["failure_subtype"].str.lower() == "progress chasing").mean()'),
 ]}
 
 

@@ -35,10 +35,11 @@ import yaml
 from ..writing import atomic_text
 from ..measures.purpose import PURPOSE_WORD_LIMIT, targets_purpose, word_count
 from ..text import did_you_mean
-from .answers import weighted_mean
+from .flow_answers import weighted_mean
 from .numbers import read_number, said
 
 __all__ = ["PREDICTIONS", "SKIPPED", "CHANGED", "read_skips", "record_skip", "REFLECTION_PROMPTS", "REFLECTION_STAGES", "read_predictions", "save_prediction",
+           "read_judgements", "save_judgement",
            "prediction_table", "prediction_sentence", "read_reflections", "save_reflection",
            "reflections_table", "purpose_check"]
 
@@ -318,6 +319,37 @@ def save_reflection(study: str | Path, stage: str, answers: dict[str, str]) -> P
         raise ValueError(problems[0] + "; fix it by hand first")
     data[stage] = {k: str(v).strip() for k, v in answers.items() if v is not None and str(v).strip()}
     header = "# What the team made of each stage, in its own words (quoted in the summary report).\n"
+    return _atomic_yaml(path, header, data)
+
+
+def read_judgements(study: str | Path) -> tuple[dict[str, dict], list[str]]:
+    """Each stage's answer to its judgement question (``judgements.yml``), as the team wrote it
+    before it read the model answer: ``{stage: {"answer": text, "at": when}}``, and the problems."""
+    data, problems = _yaml_mapping(Path(study) / "judgements.yml", "each stage's answer: capability: {answer: ...}")
+    out = {}
+    for stage, entry in data.items():
+        if stage not in REFLECTION_STAGES:
+            problems.append(f"judgements.yml: '{stage}' is not a stage{did_you_mean(stage, REFLECTION_STAGES)}")
+        elif isinstance(entry, dict) and str(entry.get("answer") or "").strip():
+            out[stage] = {"answer": str(entry["answer"]).strip(), "at": str(entry.get("at") or "")}
+    return out, problems
+
+
+def save_judgement(study: str | Path, stage: str, answer: str) -> Path:
+    """Write one stage's answer to its judgement question into ``judgements.yml`` (atomically; other
+    stages kept; the first answer stays, as it was written before the model answer was read)."""
+    if stage not in REFLECTION_STAGES:
+        raise ValueError(f"'{stage}' is not a stage{did_you_mean(stage, REFLECTION_STAGES)}")
+    if not str(answer).strip():
+        raise ValueError("write your answer first")
+    path = Path(study) / "judgements.yml"
+    data, problems = _yaml_mapping(path, "a mapping")
+    if problems:
+        raise ValueError(problems[0] + "; fix it by hand first")
+    if isinstance(data.get(stage), dict) and data[stage].get("answer"):
+        raise ValueError(f"{stage}'s answer is saved already, from before the model answer was read")
+    data[stage] = {"answer": str(answer).strip(), "at": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds")}
+    header = ("# The team's answer to each stage's judgement question, written before it read the model answer.\n")
     return _atomic_yaml(path, header, data)
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from ..errors import StudylibError
 from ..text import escape
 from .numbers import read_number, said
-from .predictions import (PREDICTIONS, REFLECTION_PROMPTS, REFLECTION_STAGES, read_predictions, read_reflections,
-                          read_skips, record_skip, save_prediction, save_reflection)
+from .predictions import (PREDICTIONS, REFLECTION_PROMPTS, REFLECTION_STAGES, read_judgements, read_predictions,
+                          read_reflections, read_skips, record_skip, save_judgement, save_prediction, save_reflection)
 
-__all__ = ["PredictFirst", "PredictionForm", "ReflectionForm", "always_open"]
+__all__ = ["PredictFirst", "PredictionForm", "ReflectionForm", "JudgementForm", "always_open"]
 
 #: Said after a save that could not be written: nothing typed is lost.
 _KEPT = "What you typed is still in the boxes: save again when the folder can be written."
@@ -123,6 +123,84 @@ class ReflectionForm:
             return False
         self.message.value = "<p style='color:#2a7f2a'>Saved to reflections.yml: the summary report quotes it.</p>"
         return True
+
+
+class JudgementForm:
+    """A stage's judgement question (:data:`studylib.teaching.judgements.JUDGEMENTS`): the learner
+    writes an answer, and only then reads the model answer made from this study's figures. The
+    answer is kept in ``judgements.yml`` as it was written, before the model answer was read; once
+    it is saved the box is locked (what you would change goes in the reflections below).
+
+    Parameters
+    ----------
+    study : str or Path
+    stage : str
+        A key of :data:`studylib.teaching.REFLECTION_STAGES`, e.g. "capability".
+    results : CheckResults
+        The check's results: the model answer is made from them.
+    """
+
+    #: Fewer words than this is not yet an answer to compare.
+    MIN_WORDS = 8
+
+    def __init__(self, study, stage: str, results):
+        import ipywidgets as w
+        from .judgements import JUDGEMENTS
+        if stage not in JUDGEMENTS:
+            raise ValueError(f"{stage!r} has no judgement question; stages: {list(JUDGEMENTS)}")
+        self.study, self.stage, self.results = study, stage, results
+        known, _ = read_judgements(study)
+        written = known.get(stage, {}).get("answer", "")
+        self.box = w.Textarea(value=written, placeholder="Your answer, in a few sentences", layout=w.Layout(width="95%", height="6em"))
+        self.button = w.Button(description="Compare with a model answer", icon="balance-scale",
+                               layout=w.Layout(width="auto"), disabled=True)
+        self.button.on_click(lambda _: self.compare())
+        self.message = w.HTML()
+        self.model = w.HTML()
+        self.box.observe(lambda _: self._ready(), names="value")
+        self.widget = w.VBox([w.HTML(f"<p><b>{escape(JUDGEMENTS[stage].question)}</b></p>"), self.box, self.button,
+                              self.message, self.model])
+        if written:
+            self._show()
+        else:
+            self._ready()
+
+    def _ready(self) -> None:
+        words = len(self.box.value.split())
+        self.button.disabled = words < self.MIN_WORDS
+        self.message.value = ("" if words >= self.MIN_WORDS else
+                              f"<p style='color:#425563'>Write your answer first ({self.MIN_WORDS} words at least): the "
+                              "model answer opens once it is saved.</p>")
+
+    def compare(self) -> bool:
+        """Save the answer as written, then show the model answer. Returns whether it was saved."""
+        if len(self.box.value.split()) < self.MIN_WORDS:
+            self._ready()
+            return False
+        try:
+            save_judgement(self.study, self.stage, self.box.value)
+        except ValueError as exc:
+            self.message.value = f"<p style='color:#a00'>Not saved: {escape(exc)}</p>"
+            return False
+        except StudylibError as exc:       # the folder cannot be written: the answer stays in the box
+            self.message.value = f"<p style='color:#a00'>Not saved: {escape(f'{exc} {_KEPT}')}</p>"
+            return False
+        self._show()
+        self.message.value = "<p style='color:#2a7f2a'>Saved to judgements.yml, as you wrote it.</p>"
+        return True
+
+    def _show(self) -> None:
+        from ..text import redact
+        from .judgements import model_answer
+        self.box.disabled = True
+        self.button.disabled = True
+        self.button.layout.display = "none"
+        model = model_answer(self.stage, self.results)
+        self.model.value = ("<div style='border-left:4px solid #005EB8;padding:.3em .8em'><p><b>A model answer, from "
+                            f"this study's figures.</b> {escape(redact(model))}</p><p>Where yours differs, is it the "
+                            "data or the thinking? Put what you would change in the reflections below.</p></div>"
+                            if model else "<p>This study's data cannot make a model answer to this question yet: "
+                                          "compare yours with the sample study's (studylib sample).</p>")
 
 
 class PredictFirst:
