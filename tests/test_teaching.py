@@ -849,6 +849,11 @@ def test_judgements_on_a_new_study_from_an_export_say_what_its_data_can(tmp_path
     results = compute_check(load_study(tmp_path / "la"))
     made = {stage: model_answer(stage, results) for stage in JUDGEMENTS}
     assert made["capability"] and made["flow"], made
+    # Five days of finished cases judge nothing: the model answer promises no range and says why.
+    lead = results.capability["lead"]
+    assert results.capability["limits"][lead].iloc[-1]["status"] == "too few"
+    assert "cannot be judged yet (only 5 days with finished cases): no range can be promised" in made["capability"]
+    assert "predictably deliver" not in made["capability"] and "tell the manager the range" not in made["capability"]
     for stage in JUDGEMENTS:
         form = JudgementForm(tmp_path / "la", stage, results)
         form.box.value = "We would look at the largest group of cases first and follow them"

@@ -45,7 +45,8 @@ def plot_xmr(result: pd.DataFrame, *, ax=None, target: float | None = None, floo
     with gid ``signals``, one per kind, each in the legend. ``floor`` (0 for times) draws the lower
     limit no lower than it. Counts get whole-number ticks. Nothing is computed here.
 
-    ``stats`` (the chart's :func:`~studylib.measures.capability.limits_by_system`) draws each
+    ``stats`` (the chart's :func:`~studylib.measures.capability.limits_by_system`, or for one
+    series :func:`~studylib.measures.predictability.predictability`) draws each
     system's **median**, the line its verdict reads runs around (gid ``median``), where the verdict
     read these points (not the days in turn: the daily chart draws that one). ``moving_ranges``
     draws the mR chart under the values (a new figure only): each moving range, their mean that

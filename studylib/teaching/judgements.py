@@ -19,7 +19,10 @@ import pandas as pd
 from . import answers as a
 from . import flow_answers as fa
 
-__all__ = ["Judgement", "JUDGEMENTS", "model_answer"]
+__all__ = ["Judgement", "JUDGEMENTS", "model_answer", "LITTLE_WASTE"]
+
+#: Below this share of case time, the largest waste is no longer where a redesign starts.
+LITTLE_WASTE = 0.10
 
 
 @dataclass(frozen=True)
@@ -81,15 +84,22 @@ def _capability(results) -> str | None:
     name = cap["lead"]
     now = cap["limits"][name].iloc[-1]
     target = cap["charts"][name].attrs.get("target")
-    if now["status"] != "predictable":
-        lead = (f"{name} is not predictable as it is now ({str(now['reason']).split('; ')[0]}), so it promises no "
-                "range: first find out what is making it unstable, case by case, before anyone judges it.")
+    who, verb = ("All services together", "are") if name == "All services" else (name, "is")
+    if now["status"] == "too few":
+        lead = (f"{who} cannot be judged yet ({now['reason']}): no range can be promised. Tell the manager what the "
+                f"data shows so far ({now['mean']:.1f} days on average) and that the chart needs more time before "
+                "anyone judges the service by it.")
+    elif now["status"] != "predictable":
+        lead = (f"{who} {verb} not predictable as it is now ({str(now['reason']).split('; ')[0]}), so no range can be "
+                "promised: first find out what is making it unstable, case by case, before anyone judges it.")
     else:
-        lead = (f"{name}, as it is now, predictably delivers between {now['lower']:.0f} and {now['upper']:.1f} days, "
-                f"{now['mean']:.1f} on average: that is what the system does, whatever the target says.")
+        lead = (f"{who}, as it is now, predictably deliver{'' if verb == 'are' else 's'} between {now['lower']:.0f} and "
+                f"{now['upper']:.1f} days, {now['mean']:.1f} on average: that is what the system does, whatever the "
+                "target says.")
     if target is None:
-        words = (" This study sets no target; tell the manager the range, and that a target would change how the "
-                 "work is recorded, not what customers get.")
+        words = (" This study sets no target: " + ("tell the manager the range, and " if now["status"] == "predictable"
+                                                   else "keep it so, and say ")
+                 + "that a target would change how the work is recorded, not what customers get.")
     elif now["status"] != "predictable":
         words = f" The {target:g}-day target cannot be judged against a system that promises no range."
     elif target >= now["upper"]:
@@ -116,11 +126,23 @@ def _flow(results) -> str | None:
     if now is None or now.empty:
         return None
     row = now.sort_values("cases", ascending=False).iloc[0]
-    parts = [f"In {row['service']}, {row['system']}, a case takes {row['end_to_end_mean']:.1f} days on average on the "
-             "customer's clock."]
-    if pd.notna(row.get("top_waste")):
+    every = results.flow["figures"]
+    before = every[(every["service"] == row["service"]) & (every["era"] < row["era"])]
+    where = f"{row['service']}, {row['system']}" if len(before) else row["service"]
+    parts = [f"In {where}, a case takes {row['end_to_end_mean']:.1f} days on average on the customer's clock."]
+    if len(before) and pd.notna(before.iloc[-1]["top_waste"]):
+        old = before.iloc[-1]
+        parts.append(f"Before the change, its largest waste was {old['top_waste']}, {old['top_waste_share']:.0%} of case "
+                     f"time; now it is {row['top_waste']}, {row['top_waste_share']:.0%}: see what the redesign removed, "
+                     "and keep it removed.")
+    if pd.notna(row.get("top_waste")) and row["top_waste_share"] >= LITTLE_WASTE:
         parts.append(f"The largest waste is {row['top_waste']}, {row['top_waste_share']:.0%} of case time: start there, "
                      "by asking what in the design makes it happen, not how to do it faster.")
+    elif pd.notna(row.get("top_waste")):
+        failure = a.failure_share(results)
+        parts.append("Little waste is left in the flow itself: the next gain is upstream"
+                     + (f", in the failure demand that arrives ({failure:.0%} of all the study's demand) and what causes it."
+                        if failure is not None else ", in what arrives at the front of it."))
     if pd.notna(row.get("hidden_mean")) and row["hidden_mean"] > 0.5:
         parts.append(f"Customers also wait {row['hidden_mean']:.1f} days the organisation's clock never counts: "
                      "redesign from the first contact, or the change will be measured where the customer is not.")
