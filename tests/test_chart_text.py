@@ -27,6 +27,10 @@ def _charts(r):
     weekly = d["predictability"]
     yield "capability", lambda: capability_chart.plot_xmr(next(iter(r.capability["charts"].values())), floor=0,
                                                           title="Housing repairs: days", ylabel="days")
+    lead = r.capability["lead"]
+    yield "capability with moving ranges", lambda: capability_chart.plot_xmr(
+        r.capability["daily"][lead], floor=0, title="Housing repairs: a day's average", ylabel="days",
+        stats=r.capability["daily_limits"][lead], moving_ranges=True)
     yield "weekly", lambda: capability_chart.plot_xmr(weekly[weekly["facet"] == "Chasing a repair"],
                                                       title="Chasing a repair: contacts a week", ylabel="contacts",
                                                       annotate_changes=False)
@@ -122,3 +126,20 @@ def test_tables_and_run_parameters_say_codes_and_numbers_in_words():
     assert "end-to-end target</th><td>each service's own, as study.yml sets it (none where it sets none)<" in html
     assert "personal data hidden</th><td>yes<" in html and ">none<" not in html and ">customer<" not in html
     assert "end-to-end target</th><td>28 days, for every service<" in _parameters_table({"target": 28.0})
+
+
+def test_a_phone_keeps_every_legend_entry_of_stacked_panels(results):
+    """The chart and its moving ranges share one legend, drawn under the lower panel: the phone's one
+    legend keeps all of it (it took each panel's own entries, and lost the chart's), and the panels
+    stay close so the phone's height goes to the charts."""
+    lead = results.capability["lead"]
+    ax = capability_chart.plot_xmr(results.capability["daily"][lead], floor=0, title="a day's average", ylabel="days",
+                                   stats=results.capability["daily_limits"][lead], moving_ranges=True)
+    fig = ax.figure
+    ranges = next(other for other in fig.axes if other is not ax)
+    drawn = [t.get_text() for t in ranges.get_legend().get_texts()]
+    assert "median: the runs rule's line since 10 Mar 2025" in drawn and "moving range" in drawn
+    _phone_layout(fig)
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == drawn
+    assert ax.get_subplotspec().get_gridspec().hspace <= 0.08
+    plt.close(fig)

@@ -111,7 +111,7 @@ def plot_xmr(result: pd.DataFrame, *, ax=None, target: float | None = None, floo
             label = label if len(label) <= 40 else label[:39].rstrip() + "\u2026"
             ax.annotate(f"{change['date'].day} {change['date']:%b %Y}: {label}", (where, 1),
                         xycoords=("data", "axes fraction"), xytext=(3, 4), textcoords="offset points",
-                        fontsize=8, color="#555")
+                        fontsize=8, color="#555", gid="detail")   # a phone leaves it out: the legend dates it
     if pd.api.types.is_datetime64_any_dtype(x):
         locator = mdates.AutoDateLocator(maxticks=8)
         ax.xaxis.set_major_locator(locator)
@@ -184,7 +184,7 @@ def _plot_moving_ranges(result: pd.DataFrame, x: pd.Series, groups: list, ax) ->
             if out.any():
                 ax.scatter(gx[out], every[out], s=18, facecolors="white", edgecolors=colour, zorder=3,
                            gid="screened ranges")
-    ax.set_title("Moving ranges: how far each point is from the one before", fontsize=9, loc="left")
+    ax.set_title("Moving ranges: how far each point is from the one before", fontsize=9)
     ax.set_ylabel("moving range")
     ax.set_ylim(bottom=0)
     ax.studylib_main = (f"{middle} moving range {centres[-1]:.1f}{' in the latest system' if len(centres) > 1 else ''}; "

@@ -137,11 +137,18 @@ def _phone_layout(fig) -> float:
         for i, ax in enumerate(sorted(axes, key=lambda a: (-round(a.get_position().y0, 2), a.get_position().x0))):
             ax.set_subplotspec(column[i, 0])
         h = 2.2 * len(axes) + 0.6
-    for legend in list(fig.legends):        # one legend for many panels: below them all, as an axes' would be
+    # Every legend, the figure's and each panel's, as drawn (a panel's may carry another panel's
+    # entries): one legend in one column below them all.
+    for legend in [*fig.legends, *(ax.get_legend() for ax in axes if ax.get_legend() is not None)]:
         handles += list(legend.legend_handles)
         names += [t.get_text() for t in legend.get_texts()]
         legend.remove()
-    fig.set_size_inches(PHONE_WIDTH_PX / _DPI, max(h * 1.35, 3.6) if len(axes) < 2 else h)
+    for ax in axes:        # panels stacked one above the other sit close: the phone's height is for the charts
+        grid = ax.get_subplotspec().get_gridspec()
+        if (grid.hspace or 0) > 0.08:
+            grid.update(hspace=0.08)
+    legend_height = 0.16 * max(len(names) - 6, 0)      # a long legend takes height of its own
+    fig.set_size_inches(PHONE_WIDTH_PX / _DPI, (max(h * 1.35, 3.6) if len(axes) < 2 else h) + legend_height)
     for ax in axes:
         if ax.get_title() and len(axes) == 1:
             # Over the whole figure, not the axes: long tick labels push the axes right.
@@ -160,10 +167,6 @@ def _phone_layout(fig) -> float:
         labels = ax.get_yticklabels()
         if labels and any(len(lb.get_text()) > 22 for lb in labels):
             ax.set_yticks(ax.get_yticks(), [textwrap.fill(lb.get_text().replace("\n", " "), 22) for lb in labels])
-        if ax.get_legend() is not None:
-            more, words = ax.get_legend_handles_labels()
-            handles, names = handles + more, names + words
-            ax.get_legend().remove()
     if handles:
         fig.legend(handles, names, loc="outside lower left", ncol=1, frameon=False)
     for text in fig.findobj(Text):
