@@ -860,3 +860,21 @@ def test_judgements_on_a_new_study_from_an_export_say_what_its_data_can(tmp_path
         assert form.compare()
         assert ("A model answer" in form.model.value) == bool(made[stage])
         assert made[stage] or "cannot make a model answer" in form.model.value
+
+
+def test_clean_has_one_meaning_in_the_package_and_the_notebooks():
+    """"Clean" meant two things: cases that "flow clean, with no waste step at all" in the question
+    and the checker, work that arrived clean in the code. It means the second everywhere: a case that
+    arrived with what the work needs; waste is counted apart."""
+    import re
+    from studylib.teaching.exercises import EXERCISES
+    from studylib.teaching.predictions import PREDICTIONS
+    texts = {str(p.relative_to(ROOT)): p.read_text(encoding="utf-8")
+             for p in [*(ROOT / "studylib").rglob("*.py"), *(ROOT / "notebooks").glob("*.ipynb"), ROOT / "README.md"]}
+    for name, text in texts.items():
+        for other in ("flow clean", "flowing clean", "no waste step"):
+            assert other not in text.lower(), (name, other)
+    assert "arrived clean" in EXERCISES["flow.clean_share"].question
+    assert "arriving clean" in PREDICTIONS["clean_share"].words.format("50%") or \
+           "arrive clean" in PREDICTIONS["clean_share"].words.format("50%")
+    assert re.search(r"arrive[sd]? clean", texts["studylib/prose/flow.py"])
