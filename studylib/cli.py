@@ -239,7 +239,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if previous is not None:
             import signal
-            signal.signal(signal.SIGTERM, previous)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
 
 class _Terminated(KeyboardInterrupt):
@@ -248,12 +249,39 @@ class _Terminated(KeyboardInterrupt):
 
 def _stop_on_terminate():
     """A terminate signal (a CI timeout, ``kill``, a machine shutting down) stops the command as
-    Ctrl-C does: the same clean way out, nothing half-written, no kernel left."""
+    Ctrl-C does: the same clean way out, nothing half-written, no kernel left.
+
+    Neither is raised inside Python's import machinery: a stop raised there (in the clean-up of a
+    module lock, between taking the import lock and the ``try`` that gives it back) is swallowed as
+    "Exception ignored", leaves the import lock held, and every later import waits for ever. A
+    signal that lands there is taken again 50 ms later, once the import is done. Returns the
+    handlers it replaced, to put back."""
     import signal
     import threading
     if threading.current_thread() is not threading.main_thread():
         return None
+    later: list[int] = []
 
-    def stop(*_):
-        raise _Terminated
-    return signal.signal(signal.SIGTERM, stop)
+    def stop(signum, frame):
+        if _importing(frame) and hasattr(signal, "setitimer"):      # no timer signal on Windows
+            later.append(signum)
+            signal.setitimer(signal.ITIMER_REAL, 0.05)
+            return
+        raise _Terminated if signum == signal.SIGTERM else KeyboardInterrupt
+
+    def again(_signum, frame):
+        if later:
+            stop(later.pop(), frame)
+    handlers = [(signal.SIGINT, stop), (signal.SIGTERM, stop)]
+    if hasattr(signal, "SIGALRM"):
+        handlers.insert(0, (signal.SIGALRM, again))
+    return {sig: signal.signal(sig, handler) for sig, handler in handlers}
+
+
+def _importing(frame) -> bool:
+    """Whether a frame runs inside Python's import machinery (importlib's bootstrap)."""
+    while frame is not None:
+        if frame.f_code.co_filename.startswith("<frozen importlib._bootstrap"):
+            return True
+        frame = frame.f_back
+    return False

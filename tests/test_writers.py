@@ -306,6 +306,32 @@ def test_a_capture_store_on_a_read_only_disk_is_read_and_a_save_is_refused_in_wo
             study_store(disk / "study").add({**contact, "verbatim": "another"})
 
 
+SIGNAL_IN_AN_IMPORT = """
+import signal, sys, time
+from studylib import cli
+cli._stop_on_terminate()
+# A frame of Python's import machinery, as when a signal lands in a module lock's clean-up.
+space = {}
+exec(compile("def inner():\\n    import sys\\n    return sys._getframe()\\n", "<frozen importlib._bootstrap>", "exec"), space)
+for sig in (signal.SIGTERM, signal.SIGINT):
+    signal.getsignal(sig)(sig, space["inner"]())       # not raised there
+    try:
+        time.sleep(2)
+        print("never stopped")
+    except KeyboardInterrupt as exc:
+        print(type(exc).__name__, "taken once the import was done")
+"""
+
+
+def test_a_stop_that_lands_in_an_import_is_taken_once_the_import_is_done():
+    """A terminate signal raised inside the import machinery was swallowed ("Exception ignored in
+    _get_module_lock...cb") with the import lock held: the check then waited for ever (a CI run
+    hung 120 s). Such a stop is taken again 50 ms later; Ctrl-C the same."""
+    done = subprocess.run([sys.executable, "-c", SIGNAL_IN_AN_IMPORT], capture_output=True, text=True, timeout=60)
+    assert done.stdout.splitlines() == ["_Terminated taken once the import was done",
+                                        "KeyboardInterrupt taken once the import was done"], done.stderr
+
+
 @pytest.mark.slow
 def test_a_terminate_signal_stops_the_check_as_ctrl_c_does(checked, tmp_path):
     """A CI timeout or kill: exit 143 in one line, the earlier reports byte for byte, no kernel."""
