@@ -123,7 +123,7 @@ def test_tables_and_run_parameters_say_codes_and_numbers_in_words():
     html = html_lib.unescape(_parameters_table({"clock": "customer", "order": "arrival", "target": None, "redact": True}))
     assert "capability charted on</th><td>the customer's clock (first contact to solved)<" in html
     assert "cases charted in the order they</th><td>arrived<" in html
-    assert "end-to-end target</th><td>each service's own, as study.yml sets it (none where it sets none)<" in html
+    assert "end-to-end target</th><td>each service's own, where the study sets one<" in html
     assert "personal data hidden</th><td>yes<" in html and ">none<" not in html and ">customer<" not in html
     assert "end-to-end target</th><td>28 days, for every service<" in _parameters_table({"target": 28.0})
 

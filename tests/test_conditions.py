@@ -52,7 +52,7 @@ def test_register_links_conditions_to_waste_and_thinking(sample_study, sample_wa
     assert (target["status"] == "stands").all()
     # No bunching since the change; the figure before it is kept beside it.
     # "Not shown by the data" never stands beside a figure the data shows before the change.
-    assert target.loc["closures just before day 28", "found"] == "none since the change"
+    assert target.loc["closures just before day 28", "found"] == "not seen since the change"
     assert "67 cases closed" in target.loc["closures just before day 28", "before"]
     # The hidden wait in the words and figures the flow report uses: one definition.
     flow_figures = sample_wastes[1]["figures"]

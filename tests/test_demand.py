@@ -263,7 +263,7 @@ def test_failure_cost_is_a_range_and_unpriced_channels_are_said(labelled):
     assert by_service.loc["Tax", "unpriced_contacts"] == 1
     text = cost_sentence(by_channel, days=14)
     assert text.startswith("Failure demand cost between £1 and £4 over the 14 days of the study")
-    assert "1 failure contact came through channels with no cost in study.yml and is not priced" in text
+    assert "1 failure contact came through channels with no cost in the study and is not priced" in text
     assert "a year" not in text                                     # no yearly rate from a fortnight
     assert "over the 1 day of the study" in cost_sentence(by_channel, days=1)
     assert "a year at this rate" in cost_sentence(by_channel, days=126)
@@ -353,8 +353,8 @@ def test_headlines_say_what_could_not_be_linked_priced_or_judged():
     assert none.startswith("None of the 3 contacts could be linked") and "problems;" not in none
     some = problems_headline(problems, linkable=1)
     assert "2 of the contacts carry no problem reference and no location" in some
-    assert cost_sentence(None) == ("No unit costs are given in study.yml (channel_costs:), so the cost of "
-                                   "failure demand is not estimated.")
+    assert cost_sentence(None) == ("The study gives no unit cost for its channels, so the cost of failure demand "
+                                   "is not estimated.")
     # Eight weeks: too few to call demand predictable, whatever the chart shows.
     weeks = pd.date_range("2025-01-06", periods=8, freq="W-MON")
     weekly = pd.DataFrame({"week": list(weeks) * 2, "demand_type": ["a"] * 8 + ["b"] * 8,

@@ -288,6 +288,26 @@ def _text(path) -> str:
     return re.sub(r"\s+", " ", html_lib.unescape(re.sub(r"<[^>]+>", " ", raw)))
 
 
+#: What only the team's own pages may say (a skipped stage's instructions, validate): file names, keys,
+#: a setting's code value. A manager's page says settings in words, or not at all.
+TEAM_WORDS = [r"\b(study|findings|predictions|reflections|judgements)\.yml\b", r"\bended_by\b", r"\bchannel_costs\b",
+              r"\bnone\b(?! (of|is|has|was|yet|since|were|are)\b)", r"\bclock customer\b", r"\border arrival\b",
+              r"arrive dirty\.", r"Anhøj's runs rules"]
+
+
+@pytest.mark.parametrize("study", ALL)
+def test_a_managers_page_says_settings_in_words_and_no_file_or_key(studies, study):
+    """"target none", "findings.yml should say which change ended it (ended_by)", "The targets in
+    study.yml reward this", "Anhøj's runs rules" and "0% arrive dirty" reached the manager's pages."""
+    for path in sorted(studies[study].glob("*.html")):
+        text = _text(path)
+        if "Skipped:" in text:          # a skipped stage's page is the team's: what to add, and where
+            continue
+        for pattern in TEAM_WORDS:
+            found = re.search(pattern, text)
+            assert not found, (study, path.name, pattern, text[max(found.start() - 80, 0):found.end() + 80])
+
+
 def test_one_figure_one_value(studies):
     """A figure shown in two places is the same number in the same words; a second measure has a
     name of its own. Read across every report of the sample, alt text included."""

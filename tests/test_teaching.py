@@ -247,7 +247,7 @@ def test_purpose_counts_its_words_and_sits_beside_what_the_targets_imply(sample_
     assert "purpose:" in long                        # where to write it when agreed
     from studylib.measures.purpose import purpose_statements
     table = purpose_statements(sample_results.study.findings, sample_results.study.config)
-    assert table["statement"].tolist()[-1] == "De facto purpose, as the targets in study.yml imply"
+    assert table["statement"].tolist()[-1] == "De facto purpose, as the study's targets imply"
 
 
 def test_a_long_purpose_is_flagged_in_the_report_prose(tmp_path):
@@ -258,7 +258,7 @@ def test_a_long_purpose_is_flagged_in_the_report_prose(tmp_path):
     (study / "findings.yml").write_text(yaml.safe_dump(findings))
     prose = compute_check(load_study(study)).prose["Purpose"]
     assert "At 160 words it is longer than the 150 a purpose should take" in prose["what"]
-    assert "The targets in study.yml reward this: Housing repairs: close each case within 28 days" in prose["so what"]
+    assert "The study's targets reward this: Housing repairs: close each case within 28 days" in prose["so what"]
 
 
 # -- the notebooks ---------------------------------------------------------------------------------

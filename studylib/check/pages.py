@@ -35,7 +35,7 @@ def predictions_beside(results, stage: str | None = None, *, level: int = 3):
         looked = (f" The team looked at the results of {_and(skipped)} before writing its predictions for "
                   f"{'it' if len(skipped) == 1 else 'them'}." if skipped else "")
         if t.empty:
-            return say("The team wrote down no predictions before looking at the figures (predictions.yml): "
+            return say("The team wrote down no predictions before looking at the figures: "
                        "next time, write what you expect first, and see by how much the data differs." + looked)
         shown = table(t[["measure", "you_expected", "it_is"]], max_rows=None)
         return HTML(shown.data + say(looked.strip()).data) if looked else shown
@@ -56,8 +56,7 @@ def team_reflections(results):
     """What the team wrote after each stage (reflections.yml), quoted, escaped and redacted."""
     t = reflections_table(results.reflections)
     if t.empty:
-        return say("The team has not written its reflections yet (reflections.yml, or the form at the end of "
-                   "each stage notebook).")
+        return say("The team has not written its reflections yet.")
     return table(t, max_rows=None)
 
 
@@ -97,7 +96,7 @@ def flow_gaps(results) -> dict[str, str]:
         return {"finished": "there are no cases", "steps": "there are no cases"}
     gaps = dict(flow.get("lacks") or {})
     if not any(t is not None for t in (flow.get("targets") or {}).values()):
-        gaps["target"] = "study.yml sets no end-to-end target"
+        gaps["target"] = "the study sets no end-to-end target"
     return gaps
 
 
@@ -143,7 +142,7 @@ def demand_gaps(results) -> dict[str, str]:
     if d.get("predictability") is None:
         gaps["weeks"] = "there are too few whole weeks of data to judge"
     if d.get("costs") is None:
-        gaps["costs"] = "study.yml gives no unit costs (channel_costs:)"
+        gaps["costs"] = "the study gives no unit cost for its channels"
     return gaps
 
 

@@ -108,7 +108,7 @@ def index_page(results, stages, *, run_at) -> str:
     s = results.study
     start, end = results.settings.get("period_start"), results.settings.get("period_end")
     period = (f"{long_date(start)} to {long_date(end)}" if start is not None and end is not None
-              else "the whole of the data (study.yml sets no period)")
+              else "the whole of the data (the study sets no period)")
     as_of = results.settings.get("as_of")
     facts = [("Study period", period),
              ("Data as of", long_date(as_of) if as_of is not None else "the last event in the data"),
@@ -160,7 +160,7 @@ _PARAMETER_WORDS = {"radius_m": "radius, metres", "window_days": "window, days",
 _VALUE_WORDS = {("clock", "customer"): "the customer's clock (first contact to solved)",
                 ("clock", "organisation"): "the organisation's clock (registered to closed)",
                 ("order", "arrival"): "arrived", ("order", "completion"): "finished",
-                ("target", None): "each service's own, as study.yml sets it (none where it sets none)",
+                ("target", None): "each service's own, where the study sets one",
                 ("period_start", None): "the first contact in the data", ("period_end", None): "the last contact in the data",
                 ("as_of", None): "the last event in the data"}
 
@@ -171,7 +171,7 @@ def _parameter_value(value, name: str = "") -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool) and name == "target":
         return f"{value:g} days, for every service"
     if value is None:
-        return "none"
+        return "not set"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float) and value.is_integer():

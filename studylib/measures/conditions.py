@@ -134,7 +134,7 @@ def waste_found(*, demand: pd.DataFrame | None = None, flow: dict | None = None)
             if pd.notna(rec["clean_share"]) and rec["clean_share"] < 1:
                 dirty = 1 - rec["clean_share"]
                 rows.append({"waste": "dirty cases", "stage": "flow", **where, "measure": "cases arriving dirty",
-                             "value": float(dirty), "figure": f"{dirty:.0%} of {rec['cases']:,} cases arrive dirty"})
+                             "value": float(dirty), "figure": f"{dirty:.0%} of {rec['cases']:,} cases arrive dirty, without what the work needs"})
             if steps is not None and len(steps):
                 mine = steps[(steps["era"] == rec["era"]) & (steps["system"] == rec["system"])
                              & ((steps["service"] == rec["service"]) | (steps["service"].isna() & pd.isna(rec["service"])))]
@@ -193,7 +193,7 @@ def condition_register(findings: dict | None, wastes: pd.DataFrame, changes: lis
     DataFrame
         One row per condition and cause, :data:`REGISTER_COLUMNS`: ``status`` is "stands" or
         "ended by the change of 10 March 2025"; ``found`` holds the figures of the matching waste
-        in the system as it is now ("; "-joined, "none since the change" for an ended condition
+        in the system as it is now ("; "-joined, "not seen since the change" for an ended condition
         whose waste is gone, or "not shown by the data"); ``before`` the figures in earlier
         systems; ``stages``, ``evidence``, ``thinking``. ``unseen``: what the data cannot show
         (cases of one event each), said beside "not shown by the data".
@@ -215,7 +215,7 @@ def condition_register(findings: dict | None, wastes: pd.DataFrame, changes: lis
             found = "; ".join(now["figure"])
             if not found:
                 # Never "not shown by the data" beside a figure the data does show, in an earlier system.
-                found = ("none since the change" if len(before) else
+                found = ("not seen since the change" if len(before) else
                          f"not shown by the data ({unseen})" if unseen else "not shown by the data")
             rows.append({"condition": condition, "status": status, "cause": str(cause), "found": found,
                          "before": "; ".join(before["figure"]),

@@ -59,7 +59,7 @@ def purpose_statements(findings: dict, config: dict | None = None) -> pd.DataFra
             ("De facto purpose, as the measures imply", findings.get("de_facto_purpose"))]
     implied = targets_purpose(config or {})
     if implied:
-        rows.append(("De facto purpose, as the targets in study.yml imply", implied))
+        rows.append(("De facto purpose, as the study's targets imply", implied))
     out = []
     for statement, words in rows:
         text = str(words).strip() if words is not None else ""

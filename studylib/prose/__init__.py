@@ -27,7 +27,7 @@ def purpose_prose(results) -> dict[str, str]:
     so_what = (f"The organisation's measures imply another purpose: {str(de_facto).strip()}" if de_facto
                else "Compare the purpose with what the organisation's measures reward.")
     if implied:
-        so_what += f" The targets in study.yml reward this: {implied}"
+        so_what += f" The study's targets reward this: {implied}"
     return {
         "what": what,
         "so what": so_what,
@@ -72,7 +72,7 @@ def conditions_prose(results) -> dict[str, str]:
     return {"what": what, "so what": " ".join(so_what) or "No recorded condition has been ended by a change.",
             "now what": now_what,
             "then what": "After each change, re-run the check: the waste a condition causes should fall, "
-                         "and findings.yml should say which change ended it (ended_by)."}
+                         "and the team's findings should record which change ended it."}
 
 
 def unfinished_prose(times) -> dict[str, str]:
@@ -127,8 +127,8 @@ def stage_headlines(results) -> dict[str, str]:
     elif (results.study.findings or {}).get("purpose"):
         out["Purpose"] = f"Purpose in the customer's terms: {str(results.study.findings['purpose']).strip()}"
     else:   # never a blank row: say why there is no finding yet
-        out["Purpose"] = ("No purpose yet: no contact records what matters to the customer, and findings.yml gives "
-                          "no purpose in the customer's terms. Write it there (purpose:) as the team agrees it.")
+        out["Purpose"] = ("No purpose yet: no contact records what matters to the customer, and the team has not written "
+                          "the purpose in the customer's terms yet.")
     if results.demand:
         overall = results.demand["overall"].iloc[0]
         from .headline import failure_now_words, period_words

@@ -21,7 +21,7 @@ def counted(settings: dict | None = None) -> list[tuple[str, str]]:
     window_words = f"{window:g}" if isinstance(window, (int, float)) else str(window)
     return [
         ("The system as it is now",
-         "For a service a dated change in study.yml split, the cases and contacts since its latest change; for "
+         "For a service a dated change split, the cases and contacts since its latest change; for "
          "every other service, the whole study period. A figure over the whole period says so in words."),
         ("Contacts", "Every contact read from the study (demand.csv and captured contacts) in the study period, "
                      "after the rows set aside are taken out."),
@@ -50,6 +50,13 @@ def counted(settings: dict | None = None) -> list[tuple[str, str]]:
                                 "chasing, waiting and the like), counted by time, not by case."),
         ("Range a case takes", "The natural process limits of an XmR chart (Wheeler) of finished cases in the order "
                                "they arrived, since the latest change; given only when the system is predictable."),
+        ("Predictable", "A system (or a week's demand) is predictable when its points show no pattern beyond "
+                        "chance: no run on one side of the median longer, and no fewer crossings of it, than chance "
+                        "gives for that many points (Anhøj and Olesen, Run charts revisited, PLoS ONE 2014); no "
+                        "change of level clearer than chance gives once in 100 (Pettitt's test); and no more points "
+                        "beyond the natural process limits than a stable but skewed process gives. With several cases "
+                        "a day, the days are judged in turn. Coloured points (Making Data Count's rules) are cases "
+                        "to look at, not the verdict."),
         ("Customers waiting", "Customers whose problem is not solved at the date the data runs to (as of), "
                               "whether or not the organisation's list still shows their case."),
     ]

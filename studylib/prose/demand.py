@@ -36,22 +36,22 @@ def cost_sentence(costs: pd.DataFrame | None, *, days: float | None = None, curr
     ``costs`` None: the study gives no unit costs, and the sentence says so.
     """
     if costs is None:
-        return ("No unit costs are given in study.yml (channel_costs:), so the cost of failure demand is "
-                "not estimated.")
+        return ("The study gives no unit cost for its channels, so the cost of failure demand is not "
+                "estimated.")
     n_unpriced = int(costs.attrs["unpriced_contacts"])
     if n_unpriced and n_unpriced == int(costs["failure_contacts"].sum()):
         return (f"None of the {n_unpriced:,} failure contact{'' if n_unpriced == 1 else 's'} came through a channel "
-                "with a unit cost in study.yml (channel_costs:), so failure demand is not priced.")
+                "with a unit cost in the study, so failure demand is not priced.")
     low, high = costs.attrs["total_low"], costs.attrs["total_high"]
     span = f" over the {days:,.0f} day{'' if round(days) == 1 else 's'} of the study" if days else ""
     text = f"Failure demand cost between {currency}{low:,.0f} and {currency}{high:,.0f}{span}"
     if days and days >= 28:          # a year's cost from less than four weeks would be a guess
         text += f" (between {currency}{low * 365 / days:,.0f} and {currency}{high * 365 / days:,.0f} a year at this rate)"
-    text += "." if currency else " (in the units of channel_costs: study.yml gives no currency)."
+    text += "." if currency else " (in the units the unit costs are given in: the study gives no currency)."
     if costs.attrs["unpriced_contacts"]:
         n = int(costs.attrs["unpriced_contacts"])
         text += (f" {n:,} failure contact{' came' if n == 1 else 's came'} through channels with no cost in "
-                 f"study.yml and {'is' if n == 1 else 'are'} not priced.")
+                 f"the study and {'is' if n == 1 else 'are'} not priced.")
     return text
 
 
@@ -99,10 +99,19 @@ def predictability_sentence(verdicts: pd.DataFrame | None) -> str:
     parts = []
     if len(enough):
         stable = int((enough["verdict"] == "predictable").sum())
-        parts.append(f"{stable} of the {len(enough)} main demand types with {MIN_POINTS_FOR_LIMITS} or more weeks "
-                     f"of data {'is' if stable == 1 else 'are'} predictable week to week (no pattern beyond chance, "
-                     f"judged by Anhøj's runs rules and the limits), so the service can be designed around "
-                     f"{'it' if stable == 1 else 'them'}.")
+        judged = (f"main demand type{'s' if len(enough) != 1 else ''} with {MIN_POINTS_FOR_LIMITS} or more weeks of "
+                  "data")
+        how = "(judged by the runs around the median and the limits: see How each figure is counted)"
+        if stable == 0:
+            parts.append(f"None of the {len(enough)} {judged} is predictable week to week {how}: the service "
+                         "cannot yet be designed around them.")
+        elif stable == len(enough):
+            subject = f"All {len(enough)} {judged} are" if stable > 1 else f"The one {judged} is"
+            parts.append(f"{subject} predictable week to week {how}, so the service can be designed around "
+                         f"{'them' if stable > 1 else 'it'}.")
+        else:
+            parts.append(f"{stable} of the {len(enough)} {judged} {'is' if stable == 1 else 'are'} predictable week "
+                         f"to week {how}: the service can be designed around {'that one' if stable == 1 else 'those'}.")
         unsteady = enough[enough["verdict"] != "predictable"]
         for facet, rec in unsteady.iterrows():
             parts.append(f"{facet} is not predictable: {rec['reason']}.")

@@ -97,7 +97,8 @@ def _service_flow(part: pd.DataFrame, *, unit: str, whats: dict, lacks: dict) ->
                              f"recorded {now['official_mean']:.1f}.")
     if pd.notna(now["clean_share"]):
         words["what"].append(f"Only {now['clean_share']:.0%} of cases arrive clean." if now["clean_share"] < 0.5 else
-                             f"{now['clean_share']:.0%} of cases arrive clean; {1 - now['clean_share']:.0%} arrive dirty.")
+                             f"{now['clean_share']:.0%} of cases arrive clean, with what the work needs"
+                             + (f"; {1 - now['clean_share']:.0%} arrive without it." if now["clean_share"] < 1 else "."))
     for rec in earlier:
         text = f"{rec['system'][0].upper()}{rec['system'][1:]}: {rec['cases']:,} cases"
         if rec["finished"]:

@@ -83,7 +83,7 @@ def _fallback(results) -> list[str]:
         return [f"{int(overall['contacts']):,} contacts {period_words(results)}; none is labelled value or failure yet, "
                 "so how much of the demand is failure cannot be told."]
     return ["Nothing to conclude yet: the study holds no contacts and no case events. Add what customers ask for "
-            "(demand.csv) or the cases' events, name them in study.yml, and run the check again."]
+            "or the cases' events to the study, and run the check again."]
 
 
 def headline(results) -> str | None:
