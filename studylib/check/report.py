@@ -57,6 +57,7 @@ details.section[open]>summary{margin-bottom:0.5rem}
 dl.counted dt{font-weight:600;margin-top:0.5rem}
 dl.counted dd{margin-left:1rem}
 .scrolls{display:none;font-size:0.8rem;color:#555;margin:0.5rem 0 0}
+.print-only{display:none}
 @media (max-width:600px){.scrolls{display:block}}
 @page{size:A4;margin:14mm 14mm 16mm}
 @media print{
@@ -70,6 +71,8 @@ dl.counted dd{margin-left:1rem}
  table{display:table;font-size:8.5pt}
  details.section>summary{list-style:none}
  details.section:not([open]){display:none}
+ .print-only{display:block;break-inside:avoid}
+ .output_area:has(h3,h4):not(:has(picture,img,table)){break-after:avoid}
  a{color:inherit;text-decoration:none}
 }
 """
@@ -287,6 +290,41 @@ def _fold_sections(body: str, opened: set) -> tuple[str, list[tuple[str, str]]]:
     return "".join(out), dropped
 
 
+def _printed_charts(body: str) -> str:
+    """Each folded section that holds a chart keeps it on paper: a copy of its first chart, with the
+    heading and caption said just before it, stands after the section for print only (a printed page
+    cannot be unfolded, and a board pack of stories without a chart proves nothing)."""
+    import copy
+
+    import lxml.html
+
+    root = lxml.html.fragment_fromstring(body, create_parent="div")
+    for section in root.xpath('//details[contains(concat(" ", @class, " "), " section ") and not(@open)]'):
+        chart = next(iter(section.xpath('.//picture | .//img[not(contains(@class, "icon"))]')), None)
+        if chart is None:
+            continue
+        area = next(iter(chart.xpath('ancestor::div[contains(concat(" ", @class, " "), " output_area ")][1]')), None)
+        if area is not None and section not in area.iterancestors():
+            area = None               # a section folded inside one output (the summary's): its chart alone
+        shown = [area] if area is not None else [chart]
+        if area is not None:            # the heading and caption said just before the chart, in its cell
+            for before in area.itersiblings(preceding=True):
+                if before.xpath('.//picture | .//img[not(contains(@class, "icon"))]'):
+                    break
+                shown.insert(0, before)
+        printed = lxml.html.fragment_fromstring('<div class="print-only"></div>')
+        heading = section.find("summary/h2")
+        if heading is not None:
+            title = lxml.html.fragment_fromstring("<h2></h2>")
+            title.text = heading.text_content().strip()
+            printed.append(title)
+        for part in shown:
+            printed.append(copy.deepcopy(part))
+        section.addnext(printed)
+    return "".join(lxml.html.tostring(child, encoding="unicode") for child in root) if root.text is None else \
+        (root.text or "") + "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
+
+
 def _left_out_sentence(dropped: list[tuple[str, str]]) -> str:
     """One sentence naming every section left out, grouped by why: "Left out, as this data cannot
     support them: Two clocks and Open cases (no case has finished yet)."."""
@@ -342,6 +380,7 @@ def render_report(notebook: str | Path, out_html: str | Path, *, title: str,
         body, _ = _exporter().from_notebook_node(nb)
     opened = {c.get("id") for c in nb.cells if OPEN_TAG in c.get("metadata", {}).get("tags", [])}
     body, dropped = _fold_sections(body, opened)
+    body = _printed_charts(body)
     body = _dated(body, parameters or {}, counted_link, _left_out_sentence(dropped))
     body = _parameters_table(parameters or {}) + body
     out_html = Path(out_html)

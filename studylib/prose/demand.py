@@ -103,7 +103,7 @@ def predictability_sentence(verdicts: pd.DataFrame | None) -> str:
                   "data")
         how = "(judged by the runs around the median and the limits: see How each figure is counted)"
         if stable == 0:
-            parts.append(f"None of the {len(enough)} {judged} is predictable week to week {how}: the service "
+            parts.append(f"Not one of the {len(enough)} {judged} is predictable week to week {how}: the service "
                          "cannot yet be designed around them.")
         elif stable == len(enough):
             subject = f"All {len(enough)} {judged} are" if stable > 1 else f"The one {judged} is"
