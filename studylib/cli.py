@@ -154,6 +154,25 @@ def _pdf(args) -> int:
     return 0
 
 
+def _report(args) -> int:
+    """One notebook (an example's) run and written as a report the way a check writes its pages."""
+    from .check.runner import run_notebook
+    from .errors import ParameterError
+    from .writing import write_whole
+    notebook = Path(args.notebook)
+    if not notebook.is_file() or notebook.suffix != ".ipynb":
+        raise ParameterError(f"{args.notebook} is not a notebook (.ipynb file)")
+    parameters = {name: value for name, value in (args.parameter or [])}
+    with write_whole(args.out, what="the report") as staging:
+        status, error = run_notebook(notebook, staging / "notebooks" / notebook.name, staging / f"{notebook.stem}.html",
+                                     parameters=parameters, title=notebook.stem.replace("_", " "))
+    if status != "ok":
+        print(_hide(f"studylib report: {notebook.name} stopped ({error}); the report says where", args),
+              file=sys.stderr)
+    print(f"Report: {(Path(args.out) / f'{notebook.stem}.html').resolve()}")
+    return 0 if status == "ok" else 1
+
+
 def _version() -> str:
     from importlib import metadata
     try:
@@ -210,6 +229,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("reports", help="the folder studylib check wrote (--out)")
     p.add_argument("--out", default=None, help="the PDF to write (default: check.pdf in that folder)")
     p.set_defaults(func=_pdf)
+    p = sub.add_parser("report", help="run one notebook (an example's) and write it as a report: no code, "
+                                      "offline, for a phone and for print")
+    p.add_argument("notebook")
+    p.add_argument("--out", default="reports", help="the folder the report goes in (default: reports/)")
+    p.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"),
+                   help="a parameter of the notebook")
+    p.set_defaults(func=_report)
     p = sub.add_parser("sample", help="write the sample study (the same bytes every time)")
     p.add_argument("dir")
     p.add_argument("--seed", type=int, default=None, help=argparse.SUPPRESS)

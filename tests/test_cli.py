@@ -151,3 +151,25 @@ def test_pdf_prints_only_a_folder_as_the_check_wrote_it(tmp_path, capsys):
     (reports / "04_flow.html").write_text(page, encoding="utf-8")
     (reports / "07_extra.html").write_text("<p>added</p>", encoding="utf-8")
     refused("07_extra.html was not written by that check")
+
+
+@pytest.mark.slow
+def test_an_example_notebook_is_written_as_a_report_with_no_code(tmp_path, capsys):
+    """The A&E example, run as the README said (jupyter nbconvert), showed its code cells
+    (In [1]: import ...), the unexplained code RRK, and a table cut at 390 px with no word of it."""
+    from conftest import ROOT, shared_file
+    shared_file("nhs/ae_attendances.csv")
+    readme = (ROOT / "README.md").read_text()
+    assert "studylib report examples/ae/ae_four_hours.ipynb --out reports-ae" in readme
+    assert "nbconvert --to html --execute examples" not in readme
+    out = tmp_path / "reports-ae"
+    assert main(["report", str(ROOT / "examples" / "ae" / "ae_four_hours.ipynb"), "--out", str(out)]) == 0
+    assert f"Report: {out.resolve() / 'ae_four_hours.html'}" in capsys.readouterr().out
+    html = (out / "ae_four_hours.html").read_text()
+    assert "import studylib" not in html and "In&nbsp;[" not in html and "In [" not in html
+    assert "University Hospitals Birmingham NHS Foundation Trust (RRK), all departments" in html
+    assert "swipe the table sideways to see them all" in html
+    with pytest.raises(SystemExit):
+        main(["report"])
+    assert main(["report", str(ROOT / "README.md"), "--out", str(tmp_path / "x")]) == 2
+    assert "is not a notebook (.ipynb file)" in capsys.readouterr().err
