@@ -337,6 +337,31 @@ def test_one_figure_one_value(studies):
     assert "not shown by the data" not in _text(studies["sample"] / "05_system_conditions.html")
 
 
+def test_a_figure_on_two_pages_has_one_rounding(studies):
+    """The headline's "24.9 before" was "25 before" on the capability page; "73 contacts a week" stood
+    beside 651 contacts over 63 days (72.3: the rate was of 62.6 days, shown as 63). Each system's mean
+    wait is said to one decimal on every page, and a rate is of the days shown beside it."""
+    from studylib import compute_check, load_study
+    r = compute_check(load_study(SAMPLE))
+    pages = {p.name: _text(p) for p in sorted(studies["sample"].glob("*.html"))}
+    for mean in r.flow["figures"]["end_to_end_mean"].dropna():
+        whole = f"{mean:.0f}"
+        if whole == f"{mean:.1f}".rstrip("0").rstrip("."):
+            continue
+        for name, text in pages.items():
+            wrong = re.search(rf"(on average|against|waited|wait) {whole}(?![\d.]|\.\d)", text)
+            assert not wrong, (name, text[max(wrong.start() - 80, 0):wrong.end() + 40])
+        assert sum(f"{mean:.1f}" in text for text in pages.values()) >= 2, mean
+    by_system = r.demand["by_system"]
+    for row in by_system.itertuples():
+        assert row.days == int(row.days)                                   # whole days, as shown
+        assert row.contacts_per_week == pytest.approx(row.contacts / row.days * 7)
+    now = by_system[by_system["system"].str.startswith("since")].iloc[0]
+    assert (now["contacts"], now["days"], round(now["contacts_per_week"])) == (651, 63, 72)
+    rates = set(re.findall(r"([\d,]+) contacts a week", " ".join(pages.values())))
+    assert "72" in rates and "73" not in rates, rates
+
+
 def test_the_system_as_it_is_now_means_now(studies):
     """The front page and the conditions say the time frame of every whole-period figure."""
     index = _text(studies["sample"] / "index.html")

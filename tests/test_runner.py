@@ -102,7 +102,7 @@ def test_check_on_sample_writes_reports_without_code(sample_reports, monkeypatch
     assert ("a case takes anywhere between 0 and 9.6 days (the predictable range for one case); on average "
             "4.4") in capability
     assert "3 cases (" in capability and "took longer than the limits allow (9.6 days)" in capability
-    assert "Before it, between 0 and 57; on average 25." in capability
+    assert "Before it, between 0 and 57; on average 24.9." in capability
     assert "fire by chance on a long series" in capability and "not stable" not in capability
     assert "These are limits of a day's average, not of one case" in capability
     assert "17 open cases are not charted" in capability

@@ -258,7 +258,8 @@ def _demand(study: Study, settings: dict, systems: pd.DataFrame, seconds: dict |
             "by_channel": dm.failure_share(classified, "channel"),
             "by_service": dm.failure_share(classified, "service"),
             "overall": dm.failure_share(classified),
-            "by_system": dm.demand_by_system(classified, systems),
+            "by_system": dm.demand_by_system(classified, systems,
+                                             period=(start, end) if start is not None and end is not None else None),
             # The span the contacts stand for: the study's period (to the as-of date) when study.yml gives
             # one, else the days from the first contact to the last.
             "days": (float((end.date() - start.date()).days + 1) if start is not None and end is not None

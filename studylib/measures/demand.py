@@ -478,7 +478,7 @@ def _clip(bound, edge: pd.Timestamp, pick) -> pd.Timestamp:
     return pick(edge, bound.tz_localize(edge.tz) if bound.tzinfo is None else bound)
 
 
-def demand_by_system(classified: pd.DataFrame, systems: pd.DataFrame) -> pd.DataFrame:
+def demand_by_system(classified: pd.DataFrame, systems: pd.DataFrame, *, period: tuple | None = None) -> pd.DataFrame:
     """Volumes and failure share for each service and system (split at its dated changes).
 
     Parameters
@@ -487,26 +487,34 @@ def demand_by_system(classified: pd.DataFrame, systems: pd.DataFrame) -> pd.Data
         Classified contacts with ``era`` and ``system`` (:func:`studylib.measures.systems.assign_systems`).
     systems : DataFrame
         :func:`studylib.measures.systems.system_periods`, for each system's dates.
+    period : (start, end), optional
+        The study's period (its end cut at the as-of date): the days the contacts stand for. Without
+        it, the days from the first contact to the last.
 
     Returns
     -------
     DataFrame
         One row per service and system: ``service, era, system, contacts, days, contacts_per_week,
-        labelled, failure, failure_share`` (of labelled contacts). ``days`` is the length of the
-        system's part of the data (first to last contact of the whole study, cut at the changes).
+        labelled, failure, failure_share`` (of labelled contacts). ``days`` is the system's part of the
+        period in whole calendar days, first to last inclusive, cut at the changes (a change's day is the
+        first of the system it starts); ``contacts_per_week`` is contacts over those days, so that a
+        reader who divides the two shown gets the rate shown.
     """
     cols = ["service", "era", "system", "contacts", "days", "contacts_per_week", "labelled", "failure",
             "failure_share"]
     if classified.empty:
         return pd.DataFrame(columns=cols)
-    first, last = classified["received_at"].min(), classified["received_at"].max()
+    first, last = (period if period is not None and None not in period
+                   else (classified["received_at"].min(), classified["received_at"].max()))
+    first, last = pd.Timestamp(first).normalize(), pd.Timestamp(last).normalize()
     rows = []
     counted = classified[["service", "era", "system", "value_or_failure"]]     # not every column of each part
     for (service, era, system), part in counted.groupby(["service", "era", "system"], sort=True):
         when = systems[(systems["service"] == service) & (systems["era"] == era)]
-        lo = _clip(when["start"].iloc[0] if len(when) else pd.NaT, first, max)
-        hi = _clip(when["end"].iloc[0] if len(when) else pd.NaT, last, min)
-        days = max((hi - lo).total_seconds() / 86400, 1.0)
+        lo = _clip(when["start"].iloc[0] if len(when) else pd.NaT, first, max).normalize()
+        ends = when["end"].iloc[0] if len(when) else pd.NaT      # the next change's start: not this system's
+        hi = _clip(ends - pd.Timedelta(1, "ns") if pd.notna(ends) else pd.NaT, last, min).normalize()
+        days = float(max((hi.date() - lo.date()).days + 1, 1))      # calendar days: a clock change is no day
         labelled = int(part["value_or_failure"].isin(["value", "failure"]).sum())
         failure = int((part["value_or_failure"] == "failure").sum())
         rows.append({"service": service, "era": int(era), "system": system, "contacts": len(part), "days": days,

@@ -16,6 +16,11 @@ def _days(x: float) -> str:
     return f"{x:.0f}" if abs(x) >= 10 or x == 0 else f"{x:.1f}"
 
 
+def _mean(x: float) -> str:
+    """A mean of days to one decimal, as every page says it (24.9, never 25 here and 24.9 there)."""
+    return f"{x:.1f}"
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n:,} {word if n != 1 else word.rstrip('s')}"
 
@@ -32,19 +37,19 @@ def _system_words(rec: pd.Series, unit: str, *, first: bool) -> str:
     if rec["status"] == "too few" and rec.get("by_day") and rec["n"] >= MIN_POINTS_FOR_LIMITS:
         # Many cases a day are judged day by day: it is the days that are too few, not the cases.
         return (f"{_plural(rec['n'], 'cases')} finished, but on too few days to judge ({rec['reason']}; at least "
-                f"{MIN_POINTS_FOR_LIMITS} are needed); on average {_days(rec['mean'])} {unit}")
+                f"{MIN_POINTS_FOR_LIMITS} are needed); on average {_mean(rec['mean'])} {unit}")
     if rec["status"] == "too few":
         return (f"only {_plural(rec['n'], 'cases')} finished, too few to judge (at least {MIN_POINTS_FOR_LIMITS} "
-                f"are needed); on average {_days(rec['mean'])} {unit}")
+                f"are needed); on average {_mean(rec['mean'])} {unit}")
     if rec["status"] == "not predictable" and first:
         return (f"the system is not predictable ({_main_reason(rec['reason'])}), so no range can be promised; "
-                f"on average {_days(rec['mean'])} {unit}")
+                f"on average {_mean(rec['mean'])} {unit}")
     if rec["status"] == "not predictable":
         return (f"the system was not predictable either ({_main_reason(rec['reason'])}); on average "
-                f"{_days(rec['mean'])} {unit}")
+                f"{_mean(rec['mean'])} {unit}")
     words = (f"a case takes anywhere between {_days(rec['lower'])} and {_days(rec['upper'])} {unit} (the "
-             f"predictable range for one case); on average {_days(rec['mean'])}" if first else
-             f"between {_days(rec['lower'])} and {_days(rec['upper'])}; on average {_days(rec['mean'])}")
+             f"predictable range for one case); on average {_mean(rec['mean'])}" if first else
+             f"between {_days(rec['lower'])} and {_days(rec['upper'])}; on average {_mean(rec['mean'])}")
     if rec["lower_raw"] < 0 and first:
         words += " (the lower limit is shown at 0: a case cannot take less than no time)"
     return words
@@ -123,7 +128,7 @@ def capability_caption(result: pd.DataFrame, *, stats: pd.DataFrame | None = Non
     stats = _stats(result, stats)
     current = stats.iloc[-1]
     if np.isnan(current["upper"]) and current["status"] == "predictable":
-        text = (f"Every case took the same time ({_days(current['mean'])} {unit}), so no limits can "
+        text = (f"Every case took the same time ({_mean(current['mean'])} {unit}), so no limits can "
                 f"be computed.")
     else:
         text = capability_headline(result, stats=stats)
@@ -158,7 +163,7 @@ def daily_caption(daily: pd.DataFrame, *, stats: pd.DataFrame | None = None) -> 
     if rec["status"] == "not predictable":
         return f"{lead}. Day by day the system is not predictable: {rec['reason']}."
     return (f"{lead}. Day by day it is predictable: the average of a day's cases lies between {_days(rec['lower'])} and "
-            f"{_days(rec['upper'])} {unit}, on average {_days(rec['mean'])}. These are limits of a day's average, "
+            f"{_days(rec['upper'])} {unit}, on average {_mean(rec['mean'])}. These are limits of a day's average, "
             f"not of one case: one case can take longer, as the chart above shows. {runs_sentence(rec, 'days')}").rstrip()
 
 
@@ -203,8 +208,8 @@ def capability_prose(result: pd.DataFrame, *, name: str = "the service",
     if len(stats) > 1:
         before = stats.iloc[-2]
         change = (before["mean"] - current["mean"]) / before["mean"] if before["mean"] else 0
-        so_what = (f"Customers of {name} now wait {_days(current['mean'])} {unit} on average against "
-                   f"{_days(before['mean'])} before the change ({abs(change):.0%} {'less' if change >= 0 else 'more'})")
+        so_what = (f"Customers of {name} now wait {_mean(current['mean'])} {unit} on average against "
+                   f"{_mean(before['mean'])} before the change ({abs(change):.0%} {'less' if change >= 0 else 'more'})")
         if current["status"] == "predictable" and before["status"] == "predictable":
             so_what += (f", and the slowest predictable case {_days(current['upper'])} {unit} against "
                         f"{_days(before['upper'])}")
@@ -213,7 +218,7 @@ def capability_prose(result: pd.DataFrame, *, name: str = "the service",
         so_what = (f"A customer of {name} can expect anything up to {_days(current['upper'])} {unit}. "
                    f"That range, not the average and not the target, is what the system delivers.")
     else:
-        so_what = (f"On average a customer of {name} waits {_days(current['mean'])} {unit}, but until the "
+        so_what = (f"On average a customer of {name} waits {_mean(current['mean'])} {unit}, but until the "
                    f"system is predictable nobody can say what it will deliver next.")
     if current["status"] == "too few":
         now_what = (f"Keep following cases: with {MIN_POINTS_FOR_LIMITS} or more finished since the last "
@@ -230,7 +235,7 @@ def capability_prose(result: pd.DataFrame, *, name: str = "the service",
         now_what = ("No case since the last change is beyond the limits: the variation is the system's own, so "
                     "improvement means changing the system, not chasing individual cases.")
     then_what = (f"Keep plotting each finished case in the order it arrived. If the system is improved, expect a run of "
-                 f"points below the mean of {_days(current['mean'])} {unit}; recalculate the limits only "
+                 f"points below the mean of {_mean(current['mean'])} {unit}; recalculate the limits only "
                  f"at a dated change.")
     return {"what": what, "how we know": why, "so what": so_what, "now what": now_what, "then what": then_what}
 
