@@ -143,3 +143,18 @@ def test_a_phone_keeps_every_legend_entry_of_stacked_panels(results):
     assert [t.get_text() for t in fig.legends[0].get_texts()] == drawn
     assert ax.get_subplotspec().get_gridspec().hspace <= 0.08
     plt.close(fig)
+
+
+def test_a_phone_keeps_the_process_maps_arcs_inside_the_picture(results):
+    """At 390 px the process map's arcs ran past the right edge: an arc bows by a share of its length
+    on the page, and the phone's figure is narrow and tall. The phone widens the map until they fit."""
+    from matplotlib.patches import FancyArrowPatch
+    nodes, edges = results.flow["map"]
+    ax = flow_chart.plot_process_map(nodes, edges, codebook=results.study.flow_codebook)
+    fig = ax.figure
+    _phone_layout(fig)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    arcs = [p.get_window_extent(renderer) for p in ax.patches if isinstance(p, FancyArrowPatch)]
+    assert arcs and min(a.x0 for a in arcs) >= 0 and max(a.x1 for a in arcs) <= fig.bbox.width
+    plt.close(fig)

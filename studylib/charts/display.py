@@ -176,7 +176,31 @@ def _phone_layout(fig) -> float:
             if text in getattr(text.axes, "texts", []) and len(text.get_text()) > 28 and "\n" not in text.get_text():
                 text.set_text(textwrap.fill(text.get_text(), 26))
             text.set_fontsize(max(text.get_fontsize(), smallest))
+    _fit_arcs(fig)
     return smallest
+
+
+def _fit_arcs(fig, tries: int = 4) -> None:
+    """Widen a panel's x range until its arcs (a process map's moves) lie inside it: an arc bows by
+    a share of its length on the page, so a narrow, tall phone figure bowed them past its edge."""
+    from matplotlib.patches import FancyArrowPatch
+    for ax in fig.get_axes():
+        arcs = [p for p in ax.patches if isinstance(p, FancyArrowPatch)]
+        if not arcs:
+            continue
+        for _ in range(tries):
+            fig.canvas.draw()
+            renderer = fig.canvas.get_renderer()
+            box = ax.get_window_extent(renderer)
+            left = min(a.get_window_extent(renderer).x0 for a in arcs)
+            right = max(a.get_window_extent(renderer).x1 for a in arcs)
+            centre = (box.x0 + box.x1) / 2
+            reach = max(centre - left, right - centre)
+            if reach <= box.width / 2:
+                break
+            lo, hi = ax.get_xlim()
+            middle, half = (lo + hi) / 2, (hi - lo) / 2 * reach / (box.width / 2) * 1.04
+            ax.set_xlim(middle - half, middle + half)
 
 
 def private_text(fig) -> None:
