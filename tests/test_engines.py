@@ -256,3 +256,41 @@ def test_text_timestamps_are_refused_by_every_engine_as_the_pandas_path_refuses_
         case_times(path, engine=engine)
     with pytest.raises(ParameterError, match="are text, not dates"):
         case_times(events, engine=engine, as_of=pd.Timestamp("2025-03-01", tz="Europe/London"))
+
+
+def _check_figures(results):
+    """What a check's reports are made of, per stage: the flow tables, weekly demand, and every word."""
+    return {"times": results.flow["times"], "figures": results.flow["figures"], "weekly": results.demand["weekly"],
+            "prose": results.prose, "verdicts": results.demand["verdicts"]}
+
+
+def _same_check(ours, theirs):
+    for key in ("times", "figures", "weekly", "verdicts"):
+        _same(ours[key], theirs[key])
+    assert ours["prose"] == theirs["prose"]
+
+
+@pytest.mark.parametrize("engine", ["duckdb", pytest.param("spark", marks=pytest.mark.slow)])
+def test_the_check_computes_on_the_engine_its_settings_name(engine, sample_results, request, tmp_path):
+    """The engine was a keyword of case_times and weekly_demand only: studylib check always computed in
+    pandas. It is a setting now (check: {engine: duckdb} in study.yml, -p engine spark), and the sample's
+    check gives the same tables and the same words on each engine."""
+    import shutil
+
+    import yaml
+
+    from studylib import compute_check, load_study
+    from studylib.check.results import resolve_settings
+    if engine == "spark":
+        request.getfixturevalue("spark")          # the module's local Spark session, active
+    study = tmp_path / "study"
+    shutil.copytree(ROOT_SAMPLE_EVENTS.parent, study)
+    config = yaml.safe_load((study / "study.yml").read_text())
+    config.setdefault("check", {})["engine"] = engine
+    (study / "study.yml").write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
+    loaded = load_study(study)
+    settings = resolve_settings(loaded.config)
+    assert settings["engine"] == engine
+    _same_check(_check_figures(compute_check(loaded, settings)), _check_figures(sample_results))
+    with pytest.raises(ParameterError, match="'postgres' is not one of pandas, duckdb, spark"):
+        resolve_settings(loaded.config, {"engine": "postgres"})

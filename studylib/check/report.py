@@ -158,14 +158,15 @@ def index_page(results, stages, *, run_at) -> str:
 _PARAMETER_WORDS = {"radius_m": "radius, metres", "window_days": "window, days", "as_of": "data as of",
                     "period_start": "period starts", "period_end": "period ends", "business_days": "working days only",
                     "clock": "capability charted on", "order": "cases charted in the order they",
-                    "target": "end-to-end target", "redact": "personal data hidden"}
+                    "target": "end-to-end target", "redact": "personal data hidden", "engine": "figures computed in"}
 #: Values a manager would otherwise have to decode ("clock customer", "target none").
 _VALUE_WORDS = {("clock", "customer"): "the customer's clock (first contact to solved)",
                 ("clock", "organisation"): "the organisation's clock (registered to closed)",
                 ("order", "arrival"): "arrived", ("order", "completion"): "finished",
                 ("target", None): "each service's own, where the study sets one",
                 ("period_start", None): "the first contact in the data", ("period_end", None): "the last contact in the data",
-                ("as_of", None): "the last event in the data"}
+                ("as_of", None): "the last event in the data",
+                ("engine", "pandas"): "memory (pandas)", ("engine", "duckdb"): "DuckDB", ("engine", "spark"): "Spark"}
 
 
 def _parameter_value(value, name: str = "") -> str:

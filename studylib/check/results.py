@@ -232,7 +232,8 @@ def _demand(study: Study, settings: dict, systems: pd.DataFrame, seconds: dict |
         start, end = settings.get("period_start"), settings.get("period_end")
         if end is not None and settings.get("as_of") is not None:
             end = min(end, settings["as_of"])       # the weeks after the as-of date are not in the data: no gap
-        weekly = dm.weekly_demand(classified, period=(start, end) if start is not None and end is not None else None)
+        weekly = dm.weekly_demand(classified, period=(start, end) if start is not None and end is not None else None,
+                                  engine=settings["engine"], timezone=study.config.get("timezone"))
         received = classified["received_at"]
         costs = study.config.get("channel_costs") or None
         from ..measures.customers import customer_kinds, customer_patterns, failure_per_problem, ni14_comparison
@@ -274,7 +275,8 @@ def _flow(study: Study, settings: dict) -> dict:
     from ..measures import flow
     from ..measures.paths import process_map_layout, variants
     times = flow.case_times(study.events, codebook=study.flow_codebook, as_of=settings.get("as_of"),
-                            business_days=settings["business_days"], holidays=study.config.get("holidays"))
+                            business_days=settings["business_days"], holidays=study.config.get("holidays"),
+                            engine=settings["engine"])
     by_column = times.attrs["tie_order"] == "order column"
     tie_words = ties_sentence(times.attrs["tied_events"], int(times["n_events"].sum()), by_column=by_column,
                               still_tied=order_ties(study.events) if by_column else 0)

@@ -42,6 +42,9 @@ SETTINGS: dict[str, Setting] = {
                      "or completion", ("arrival", "completion")),
     "target": Setting("number", None, "end-to-end target in days (default: study.yml targets)"),
     "redact": Setting("bool", True, "hide e-mails, phone numbers, postcodes and card numbers in reports"),
+    "engine": Setting("choice", "pandas", "where the flow figures and weekly demand are computed: pandas (in "
+                      "memory), duckdb (pip install 'studylib[duckdb]') or spark (the active or a local Spark "
+                      "session; pip install 'studylib[spark]'); the figures are the same", ("pandas", "duckdb", "spark")),
 }
 
 
