@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..measures.xmr import SCREEN_FACTOR
 from .finish import plain_dates
 
 __all__ = ["plot_xmr", "plot_xmr_grid", "POINT_COLOURS", "POINT_WORDS", "SYSTEM_COLOURS"]
@@ -71,8 +72,7 @@ def plot_xmr(result: pd.DataFrame, *, ax=None, target: float | None = None, floo
     groups = list(result.groupby("group", sort=True))
     changes = result.attrs.get("changes", [])
     for i, (_, g) in enumerate(groups):
-        # Each system in its own colour, the one as it is now in the darkest; its lines span its points only.
-        colour = SYSTEM_COLOURS[-1] if i == len(groups) - 1 else SYSTEM_COLOURS[i % (len(SYSTEM_COLOURS) - 1)]
+        colour = _system_colour(i, len(groups))      # its lines span its points only
         if len(groups) == 1:
             name = ""
         elif i == 0:
@@ -140,6 +140,11 @@ def plot_xmr(result: pd.DataFrame, *, ax=None, target: float | None = None, floo
     return ax
 
 
+def _system_colour(i: int, n: int) -> str:
+    """Each system in its own colour, the one as it is now (the last of ``n``) in the darkest."""
+    return SYSTEM_COLOURS[-1] if i == n - 1 else SYSTEM_COLOURS[i % (len(SYSTEM_COLOURS) - 1)]
+
+
 def _point_word(result: pd.DataFrame, xcol: str) -> str:
     """What one point of the chart is, for its legend."""
     if result.attrs.get("daily"):
@@ -164,7 +169,7 @@ def _plot_moving_ranges(result: pd.DataFrame, x: pd.Series, groups: list, ax) ->
     middle = "median" if result.attrs.get("method") == "median" else "mean"
     centres, screened = [], 0
     for i, (_, g) in enumerate(groups):
-        colour = SYSTEM_COLOURS[-1] if i == len(groups) - 1 else SYSTEM_COLOURS[i % (len(SYSTEM_COLOURS) - 1)]
+        colour = _system_colour(i, len(groups))
         gx = x.loc[g.index]
         every = g["value"].diff().abs()
         used = g["moving_range"]
@@ -176,7 +181,7 @@ def _plot_moving_ranges(result: pd.DataFrame, x: pd.Series, groups: list, ax) ->
         ax.plot(gx, [centre] * len(gx), color=colour, lw=1.4, gid="mean moving range",
                 label=f"{middle} moving range (sets the limits)" if first else None)
         if result.attrs.get("screen_outliers", True) and every.notna().any():
-            screen = 3.267 * float(every.mean())
+            screen = SCREEN_FACTOR * float(every.mean())
             ax.plot(gx, [screen] * len(gx), color=colour, lw=0.9, ls="--", gid="screening line",
                     label="above this, a range is left out of the limits" if first else None)
             out = every.notna() & used.isna()

@@ -291,6 +291,10 @@ def _fold_sections(body: str, opened: set) -> tuple[str, list[tuple[str, str]]]:
     return "".join(out), dropped
 
 
+#: A chart in a report: a picture, or an image that is not an icon.
+_A_CHART = './/picture | .//img[not(contains(@class, "icon"))]'
+
+
 def _printed_charts(body: str) -> str:
     """Each folded section that holds a chart keeps it on paper: a copy of its first chart, with the
     heading and caption said just before it, stands after the section for print only (a printed page
@@ -301,7 +305,7 @@ def _printed_charts(body: str) -> str:
 
     root = lxml.html.fragment_fromstring(body, create_parent="div")
     for section in root.xpath('//details[contains(concat(" ", @class, " "), " section ") and not(@open)]'):
-        chart = next(iter(section.xpath('.//picture | .//img[not(contains(@class, "icon"))]')), None)
+        chart = next(iter(section.xpath(_A_CHART)), None)
         if chart is None:
             continue
         area = next(iter(chart.xpath('ancestor::div[contains(concat(" ", @class, " "), " output_area ")][1]')), None)
@@ -310,7 +314,7 @@ def _printed_charts(body: str) -> str:
         shown = [area] if area is not None else [chart]
         if area is not None:            # the heading and caption said just before the chart, in its cell
             for before in area.itersiblings(preceding=True):
-                if before.xpath('.//picture | .//img[not(contains(@class, "icon"))]'):
+                if before.xpath(_A_CHART):
                     break
                 shown.insert(0, before)
         printed = lxml.html.fragment_fromstring('<div class="print-only"></div>')
@@ -322,8 +326,7 @@ def _printed_charts(body: str) -> str:
         for part in shown:
             printed.append(copy.deepcopy(part))
         section.addnext(printed)
-    return "".join(lxml.html.tostring(child, encoding="unicode") for child in root) if root.text is None else \
-        (root.text or "") + "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
+    return (root.text or "") + "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
 
 
 def _left_out_sentence(dropped: list[tuple[str, str]]) -> str:

@@ -145,11 +145,11 @@ MIN_POINTS_FOR_LIMITS = MIN_POINTS
 #: capability charts plot them.
 MANY_A_DAY = 3
 _STATUS = {"predictable": "predictable", "not predictable": "not predictable", "too few points": "too few"}
-SYSTEM_COLUMNS = ["n", "mean", "lower", "lower_raw", "upper", "start", "end", "signals", "status", "reason",
-                  "judged", "edge", "edge_days", "by_day", "exceptions", "exceptions_above", "exceptions_allowed",
-                  "exception_ids", "median", "longest_run", "longest_run_max", "crossings", "crossings_min"]
 #: The runs rule's figures a verdict carries from the series it read (the cases, or the days in turn).
 RUNS_COLUMNS = ["median", "longest_run", "longest_run_max", "crossings", "crossings_min"]
+SYSTEM_COLUMNS = ["n", "mean", "lower", "lower_raw", "upper", "start", "end", "signals", "status", "reason",
+                  "judged", "edge", "edge_days", "by_day", "exceptions", "exceptions_above", "exceptions_allowed",
+                  "exception_ids", *RUNS_COLUMNS]
 
 
 def _edge_days(upper: float) -> float:

@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .xmr import anhoej_limits, runs_around
+from .xmr import SCREEN_FACTOR, anhoej_limits, runs_around
 
 __all__ = ["predictability", "exceptions_allowed", "level_change", "PREDICTABILITY_COLUMNS", "MIN_POINTS",
            "EXCEPTION_SHARE", "CHANGE_ALPHA"]
@@ -45,7 +45,6 @@ MIN_POINTS = 12
 EXCEPTION_SHARE = 0.05
 #: How rarely chance alone may give a change of level as clear as the one found (Pettitt's test).
 CHANGE_ALPHA = 0.01
-_SCREEN = 3.267      # D4: a moving range above 3.267 x their mean is screened out of the limits
 PREDICTABILITY_COLUMNS = ["points", "verdict", "lower", "upper", "mean", "exceptions", "exceptions_above",
                           "exceptions_below", "exceptions_allowed", "median", "longest_run", "longest_run_max",
                           "crossings", "crossings_min", "change_after", "change_p", "reason"]
@@ -85,7 +84,7 @@ def _limits(y: np.ndarray) -> tuple[float, float, float]:
     if len(mr) == 0:
         return mean, mean, mean
     mr_bar = float(np.mean(mr))
-    kept = mr[mr <= _SCREEN * mr_bar]
+    kept = mr[mr <= SCREEN_FACTOR * mr_bar]
     mr_bar = float(np.mean(kept)) if len(kept) else mr_bar
     return mean, mean - 2.66 * mr_bar, mean + 2.66 * mr_bar
 

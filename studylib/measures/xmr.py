@@ -19,7 +19,7 @@ import pandas as pd
 from ..errors import StudylibError
 
 __all__ = ["xmr", "xmr_summary", "runs_analysis", "runs_around", "anhoej_limits", "XMR_COLUMNS",
-           "SPECIAL_CAUSES", "POINT_TYPES"]
+           "SPECIAL_CAUSES", "POINT_TYPES", "SCREEN_FACTOR"]
 
 XMR_COLUMNS = ["x", "facet", "value", "moving_range", "group", "mean", "lower_limit",
                "upper_limit", "special_cause", "point_type", "short_group_warning"]
@@ -38,7 +38,8 @@ _METHODS = {
     "qicharts2": ("mean", 3 / 1.128),  # sigma = MRbar / d2, d2 = 1.128
     "median": ("median", 3.145),      # Wheeler: 3 x median MR / 0.954
 }
-_SCREEN = 3.267   # upper range limit: D4 x mean moving range
+#: The upper range limit, D4 x the mean moving range: a moving range above it is screened out of the limits.
+SCREEN_FACTOR = 3.267
 
 
 def _run_so_far(cond: np.ndarray, starts: np.ndarray) -> np.ndarray:
@@ -255,7 +256,7 @@ def xmr(values, x=None, *, facet=None, rebase_at=None, fix_after_n_points: int |
     raw_amr = _group_reduce(mr_base, gcode, n_groups, "mean")
     used = mr_base.copy()
     if screen_outliers:
-        limit = _SCREEN * raw_amr[gcode]
+        limit = SCREEN_FACTOR * raw_amr[gcode]
         with np.errstate(invalid="ignore"):
             used[~(mr_base < limit)] = np.nan
     spread = _group_reduce(used, gcode, n_groups, how)

@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..measures.xmr import anhoej_limits, runs_around
+
 __all__ = ["WORKED_DAYS", "SCALING", "limits_by_hand", "practice_series", "limit_mistakes", "longest_run",
            "runs_by_hand"]
 
@@ -28,34 +30,21 @@ SCALING = 2.66
 
 def longest_run(values, centre: float) -> tuple[int, str]:
     """The longest run of points on one side of ``centre`` (points on it break no run), and its side."""
-    best, side, run, last = 0, "", 0, 0
-    for v in values:
-        s = int(np.sign(v - centre))
-        if s == 0:
-            continue
-        run = run + 1 if s == last else 1
-        last = s
-        if run > best:
-            best, side = run, "above" if s > 0 else "below"
-    return best, side
+    longest, _, _, side = runs_around(np.asarray(values, dtype=float), float(centre))
+    return longest, side or ""
 
 
 def runs_by_hand(values) -> dict:
     """The runs rule the verdict reads, step by step as a learner does it: ``median``, ``useful``
     (points not on it), ``longest`` (run on one side), ``crossings``, and Anhøj's ``run_max`` and
     ``crossings_min`` for that many useful points; ``signal`` when either is broken."""
-    from ..measures.xmr import anhoej_limits
     days = pd.Series(values, dtype=float).dropna()
     median = float(days.median())
-    side = np.sign(days - median)
-    side = side[side != 0].reset_index(drop=True)
-    runs = (side != side.shift()).cumsum()
-    longest = int(side.groupby(runs).size().max()) if len(side) else 0
-    crossings = max(int(runs.max()) - 1, 0) if len(side) else 0
-    run_max, crossings_min = anhoej_limits(len(side))
-    return {"median": median, "useful": len(side), "longest": longest, "crossings": crossings,
+    longest, crossings, useful, _ = runs_around(days.to_numpy(), median)
+    run_max, crossings_min = anhoej_limits(useful)
+    return {"median": median, "useful": useful, "longest": longest, "crossings": crossings,
             "run_max": run_max, "crossings_min": crossings_min,
-            "signal": bool(len(side)) and (longest > run_max or crossings < crossings_min)}
+            "signal": bool(useful) and (longest > run_max or crossings < crossings_min)}
 
 
 def limits_by_hand(values) -> dict:
