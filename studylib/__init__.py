@@ -13,15 +13,15 @@ and imports run one way, from a folder to the ones before it::
          |
     engines/     DuckDB, Spark and hyperscan, for data past one machine
          |
-    measures/    demand, problems, customers, capability (XmR), flow, paths, waiting, conditions
+    measures/    demand, problems, customers, capability (XmR), holds, flow, paths, waiting, conditions
          |
     prose/  ->  charts/     words from the figures; charts drawn from the tables
          |
     teaching/    predictions, exercises, reflections       capture/   the shared store, the forms
          |
-    check/       compute every stage once, run the notebooks, write the reports
+    check/       compute every stage once, run the notebooks, write the reports; the ledger, the history
          |
-    cli          studylib new | validate | check | sample
+    cli          studylib new | validate | check | history | sample | solutions | pdf | report
 """
 from __future__ import annotations
 

@@ -36,11 +36,13 @@ def _check(args) -> int:
     out = Path(args.out).resolve()
     had_pack = (out / "check.pdf").is_file()
     table = run_check(args.study, args.out, notebooks_dir=args.notebooks, parameters=params,
-                      progress=not args.quiet, jobs=args.jobs)
+                      progress=not args.quiet, jobs=args.jobs, ledger=False if args.no_ledger else args.ledger)
     _say_caveats(table.attrs.get("caveats", []), args)
     for rec in table[table["status"] == "skipped"].to_dict("records"):
         print(f"skipped {rec['notebook']}: {rec['error']}")
     print(f"Reports: {out / 'index.html'}")
+    if (out / "history.html").exists():
+        print(f"History: {out / 'history.html'}")
     if had_pack and not (out / "check.pdf").exists():
         print(f"The earlier board pack (check.pdf) was of the earlier reports and went with them: make a new one "
               f"with studylib pdf {args.out}")
@@ -48,6 +50,55 @@ def _check(args) -> int:
     for rec in failed.to_dict("records"):
         print(_hide(f"FAILED {rec['notebook']}: {rec['error']}", args), file=sys.stderr)
     return 1 if len(failed) else 0
+
+
+def _history(args) -> int:
+    """The checks of a study's ledger as a table, what changed between two, and history.html."""
+    import pandas as pd
+
+    from .check.history import HISTORY_PAGE, history_page, history_table, redesign_story, what_changed
+    from .check.ledger import LEDGER_FILE, read_ledger
+    from .errors import ParameterError
+    from .writing import atomic_text
+    study = Path(args.study)
+    path = Path(args.ledger) if args.ledger else study / LEDGER_FILE
+    if not args.ledger and not study.is_dir():
+        raise ParameterError(f"{args.study} is not a study folder")
+    if not path.is_file():
+        raise ParameterError(f"{path} does not exist: a study's ledger is written by studylib check (one record "
+                             "a check); run a check first, or name the ledger with --ledger")
+    ledger = read_ledger(path)
+    _say_caveats([f"{p}." for p in ledger.problems], args)
+    if not ledger.records:
+        print(f"{path} holds no check that can be read.")
+        return 1
+    table = history_table(ledger)
+    with pd.option_context("display.width", 200, "display.max_columns", None, "display.max_colwidth", 40):
+        print(_hide(table.to_string(index=False), args))
+    if args.diff:
+        a, b = args.diff
+        for n in (a, b):
+            if not 1 <= n <= len(ledger.records):
+                raise ParameterError(f"--diff {n}: the ledger holds checks 1 to {len(ledger.records)}")
+        pair = (ledger.records[a - 1], ledger.records[b - 1])
+        heading = f"What changed from check {a} to check {b}:"
+    else:
+        pair = tuple(ledger.records[-2:]) if len(ledger.records) >= 2 else None
+        n = len(ledger.records)
+        heading = f"What changed from check {n - 1} to check {n}:"
+    if pair:
+        print("\n" + heading)
+        for line in what_changed(*pair):
+            print(_hide(f"  - {line}", args))
+    story = redesign_story(ledger.records)
+    if story:
+        print("\n" + _hide(story, args))
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        written = atomic_text(out / HISTORY_PAGE, history_page(ledger), what="the history page")
+        print(f"History: {Path(written).resolve()}")
+    return 0
 
 
 def _validate(args) -> int:
@@ -208,7 +259,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-j", "--jobs", type=_positive, default=None, help="stages run at once (default: one per CPU core)")
     p.add_argument("--no-redact", action="store_true",
                    help="show e-mails, phone numbers, postcodes and card numbers (a team's internal copy only)")
+    p.add_argument("--ledger", default=None, metavar="PATH",
+                   help="the ledger of checks to add this one to (default: checks.jsonl in the study folder)")
+    p.add_argument("--no-ledger", action="store_true", help="add this check to no ledger")
     p.set_defaults(func=_check)
+    p = sub.add_parser("history", help="the checks of a study's ledger: a table, what changed, whether the "
+                                       "redesign holds, and history.html")
+    p.add_argument("study", help="the study folder (its ledger is checks.jsonl in it)")
+    p.add_argument("--ledger", default=None, metavar="PATH", help="read this ledger instead")
+    p.add_argument("--out", default=None, metavar="DIR", help="write history.html in this folder")
+    p.add_argument("--diff", nargs=2, type=_positive, metavar=("A", "B"),
+                   help="what changed from check A to check B (their numbers in the table)")
+    p.add_argument("--no-redact", action="store_true", help="show personal data in what is printed")
+    p.set_defaults(func=_history)
     p = sub.add_parser("validate", help="read a study folder and print its data-quality table")
     p.add_argument("study")
     p.add_argument("--no-redact", action="store_true", help="show personal data in what is printed")

@@ -19,7 +19,7 @@ os.environ.setdefault("STUDYLIB_KEEP_KERNELS", "1")
 #: other (longest processing time first; pyproject.toml turns off xdist's own order, by test count).
 LONGEST_FIRST = ["test_reports_read.py", "test_capture.py", "test_engines.py", "test_teaching.py",
                  "test_bad_input.py", "test_any_study.py", "test_capture_browser.py", "test_flow.py",
-                 "test_runner.py", "test_report_safety.py"]
+                 "test_runner.py", "test_ledger.py", "test_report_safety.py"]
 
 
 def pytest_collection_modifyitems(config, items):
@@ -68,6 +68,22 @@ def assert_frames_identical(left, right):
 
 
 CHROMIUM = Path("/usr/bin/chromium")
+
+
+def slower_from_mid_april(folder: Path) -> Path:
+    """A copy of the sample in ``folder`` whose repairs cases that enter from 14 April 2025 take a
+    week longer: a real deterioration of the redesigned system."""
+    import shutil
+
+    import pandas as pd
+    shutil.copytree(SAMPLE, folder)
+    events = pd.read_csv(folder / "events.csv", dtype=str, keep_default_na=False)
+    t = pd.to_datetime(events["timestamp"], errors="coerce")
+    first = t.groupby(events["case_id"]).transform("min")
+    later = (first >= pd.Timestamp("2025-04-14")) & (t > first)
+    events.loc[later, "timestamp"] = (t[later] + pd.Timedelta(days=7)).dt.strftime("%Y-%m-%d %H:%M")
+    events.to_csv(folder / "events.csv", index=False)
+    return folder
 
 
 def need_browser():

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import ROOT, shared_file
+from conftest import ROOT, shared_file, slower_from_mid_april
 from studylib import ParameterError, xmr_summary
 from studylib.measures import xmr
 from studylib.measures.capability import capability, capability_charts, limits_by_system, study_target
@@ -405,16 +405,7 @@ def test_the_sample_redesign_is_predictable_and_the_front_page_says_its_range(sa
 
 
 def test_a_real_deterioration_is_not_predictable_and_says_why(tmp_path):
-    import shutil
-    study = tmp_path / "worse"
-    shutil.copytree(ROOT / "data" / "sample", study)
-    events = pd.read_csv(study / "events.csv", dtype=str, keep_default_na=False)
-    t = pd.to_datetime(events["timestamp"], errors="coerce")
-    first = t.groupby(events["case_id"]).transform("min")
-    # Repairs cases that enter from mid-April take a week longer.
-    later = (first >= pd.Timestamp("2025-04-14")) & (t > first)
-    events.loc[later, "timestamp"] = (t[later] + pd.Timedelta(days=7)).dt.strftime("%Y-%m-%d %H:%M")
-    events.to_csv(study / "events.csv", index=False)
+    study = slower_from_mid_april(tmp_path / "worse")
     _, chart = _sample_chart(study)
     now = limits_by_system(chart).iloc[-1]
     assert now["status"] == "not predictable"

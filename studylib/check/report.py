@@ -98,11 +98,12 @@ def page(title: str, body: str, *, subtitle: str = "", nav: str = "", heading: b
     )
 
 
-def index_page(results, stages, *, run_at) -> str:
+def index_page(results, stages, *, run_at, history: str = "") -> str:
     """The front page of a check: what was studied, when, on what data, and each stage's finding.
 
     ``stages``: the runner's table (``stage, notebook, status, report, error``); ``run_at``: when
-    the check ran (a timezone-aware timestamp).
+    the check ran (a timezone-aware timestamp); ``history``: the sentence about the study's ledger
+    and its link (HTML, made safe by the runner), or "".
     """
     from .results import STAGES
     from ..read.study import quality_summary
@@ -147,7 +148,8 @@ def index_page(results, stages, *, run_at) -> str:
             + f"<p>A check of the service, stage by stage: what customers ask "
             f"for, what the system achieves, how the work flows and why.</p>"
             f"<table class=\"facts\">{rows}</table>"
-            f"<h2>What each stage found</h2><table class=\"stages\"><thead><tr><th>stage</th>"
+            + (f"<p class=\"history\">{history}</p>" if history else "")
+            + f"<h2>What each stage found</h2><table class=\"stages\"><thead><tr><th>stage</th>"
             f"<th>the finding that matters</th></tr></thead><tbody>{''.join(stage_rows)}</tbody></table>"
             + (services.data if (services := every_service(results)) is not None else "")
             + caveat_html)

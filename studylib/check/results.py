@@ -97,6 +97,9 @@ class CheckResults:
         and ``cases`` (those the flow stage times, to the as-of date).
     answers : dict
         Every exercise's answer for this study, by key (:func:`studylib.teaching.exercises.every_answer`).
+    figures : dict
+        The headline figures and verdicts in plain numbers and words, per service and system, as the
+        study's ledger keeps them (:func:`studylib.check.ledger.headline_figures`).
     seconds : dict
         How long each part of the computation took (part -> seconds, in the order they ran), for
         ``run_manifest.json`` and ``benchmarks/bench_large.py``.
@@ -121,6 +124,7 @@ class CheckResults:
     counts: dict = field(default_factory=dict)
     answers: dict = field(default_factory=dict)
     seconds: dict = field(default_factory=dict)
+    figures: dict = field(default_factory=dict)
 
     def status(self, notebook: str) -> str:
         rec = self.stages[self.stages["notebook"] == notebook]
@@ -330,6 +334,17 @@ def _capability(study: Study, settings: dict, times: pd.DataFrame, charted: list
             "other_limits": {name: limits_by_system(chart) for name, chart in other_charts.items()}}
 
 
+def _holds(capability: dict, settings: dict, flow: dict) -> dict | None:
+    """The system since the latest dated change, held to limits frozen on its first cases
+    (:func:`~studylib.measures.holds.redesign_holds`), on the lead chart; None without a change."""
+    from ..measures.holds import redesign_holds
+    lead = capability.get("lead")
+    chart = capability["charts"].get(lead) if lead else None
+    if chart is None:
+        return None
+    return redesign_holds(chart, freeze=int(settings["freeze"]), waiting=flow.get("waiting"))
+
+
 def _conditions(study: Study, demand: dict, flow: dict) -> dict:
     from ..measures import conditions
     wastes = conditions.waste_found(demand=demand.get("classified"), flow=flow)
@@ -425,6 +440,8 @@ def compute_check(study: Study, settings: dict | None = None, *, load_caveats: l
         charted = service_table(demand, flow, {})["service"].head(CHARTED_SERVICES).tolist()   # by size: before verdicts
         capability = (_caught("Capability", caveats, lambda: _capability(study, settings, flow["times"], charted))
                       if flow else {})
+        if capability:
+            capability["holds"] = _holds(capability, settings, flow)
     with timed(seconds, "system conditions"):
         conditions = _caught("System conditions", caveats, lambda: _conditions(study, demand, flow))
     from ..measures.purpose import what_matters
@@ -449,6 +466,8 @@ def compute_check(study: Study, settings: dict | None = None, *, load_caveats: l
     with timed(seconds, "words"):
         results.prose = summary_prose(results)
         results.headlines = stage_headlines(results)
+    from .ledger import headline_figures
+    results.figures = headline_figures(results)
     from ..teaching.exercises import every_answer
     with timed(seconds, "exercises"):
         results.answers = every_answer(results)

@@ -24,7 +24,7 @@ from ..errors import ParameterError, StudylibError
 from .kernels import KernelLane, give_back, kernel_environment, take_lane
 from .report import index_page, render_report, sha256_of
 from ..read.sample import bundled_sample
-from ..text import no_paths, redact
+from ..text import escape, no_paths, redact
 from ..writing import disk_words, said_in_words, write_whole
 
 __all__ = ["run_check", "run_notebook", "stage_notebooks", "notebook_parameters", "check_parameters",
@@ -122,13 +122,14 @@ def _title(notebook: Path) -> str:
     return notebook.stem.split("_", 1)[1].replace("_", " ").capitalize()
 
 
-def _checksums(study: Path, config: dict | None = None) -> dict:
+def _checksums(study: Path, config: dict | None = None, *, leave_out: Path | None = None) -> dict:
     """SHA-256 of every file in the study folder and of every input study.yml names elsewhere
-    (``allow_outside: true``), keyed by the name study.yml gives it."""
+    (``allow_outside: true``), keyed by the name study.yml gives it; not the ledger (``leave_out``),
+    which the check itself writes."""
     from ..read.schema import named_files
     out = {}
     for p in sorted(study.iterdir()):
-        if p.is_file():
+        if p.is_file() and p != leave_out:
             out[p.name] = sha256_of(p)
     for _, name in named_files(config or {}):
         file = study / name
@@ -171,7 +172,8 @@ def _longest_first(notebook: Path) -> int:
 
 def run_check(study: str | Path | None = None, out: str | Path = "reports", *,
               notebooks_dir: str | Path | None = None, parameters: dict | None = None,
-              progress: bool = True, kernel_name: str = "python3", jobs: int | None = None) -> pd.DataFrame:
+              progress: bool = True, kernel_name: str = "python3", jobs: int | None = None,
+              ledger: str | Path | bool | None = None) -> pd.DataFrame:
     """Compute the check once, then run every stage notebook on its results and write HTML reports.
 
     Parameters
@@ -187,6 +189,11 @@ def run_check(study: str | Path | None = None, out: str | Path = "reports", *,
         ``check:`` section: ``{"radius_m": 80}``. They apply to every stage alike.
     jobs : int, optional
         Stages run at once (default: one per CPU core).
+    ledger : path or False, optional
+        The study's ledger of checks (:mod:`studylib.check.ledger`), to which the check adds its
+        record: by default ``checks.jsonl`` in the study folder (none for the sample and examples
+        bundled with studylib); False keeps none. Where it has records, the reports folder gets
+        ``history.html`` and the front page links to it.
 
     Returns
     -------
@@ -207,6 +214,11 @@ def run_check(study: str | Path | None = None, out: str | Path = "reports", *,
 
     study = Path(study or default_study_dir()).resolve()
     out = Path(out).resolve()
+    from .ledger import default_ledger
+    ledger = None if ledger is False else Path(ledger).resolve() if ledger not in (None, True) else default_ledger(study)
+    if ledger is not None and (ledger == out or out in ledger.parents):
+        raise ParameterError(f"--ledger {ledger.name} is inside the reports folder, which a check replaces whole: "
+                             "keep the ledger beside it, or in the study folder")
     _check_out(out, study)         # before the study is read: a large study takes a while
     started_all = time.perf_counter()
     # A data or study.yml problem stops here, once, before any kernel.
@@ -231,13 +243,13 @@ def run_check(study: str | Path | None = None, out: str | Path = "reports", *,
             (staging / "notebooks").mkdir()
             return _run_stages(handed, load_notes, settings, study, staging, results_file,
                                notebooks_dir=notebooks_dir, progress=progress, kernel_name=kernel_name, jobs=jobs,
-                               started_all=started_all, read_in=read_in)
+                               started_all=started_all, read_in=read_in, ledger=ledger)
     finally:
         shutil.rmtree(private, ignore_errors=True)
 
 
 #: What a check writes into its reports folder (the board pack, made from it, goes with it).
-_CHECKS_OWN = re.compile(r"^(index\.html|run_manifest\.json|notebooks|check\.pdf|\d\d[a-z]?_[A-Za-z0-9_]+\.html)$")
+_CHECKS_OWN = re.compile(r"^(index\.html|history\.html|run_manifest\.json|notebooks|check\.pdf|\d\d[a-z]?_[A-Za-z0-9_]+\.html)$")
 
 
 def teams_files(folder: Path) -> list[str]:
@@ -271,7 +283,7 @@ def _check_out(out: Path, study: Path) -> None:
 
 def _run_stages(handed: list, load_notes: list[str], settings: dict, study: Path, out: Path, results_file: Path, *,
                 notebooks_dir, progress: bool, kernel_name: str, jobs: int | None, started_all: float,
-                read_in: float = 0.0) -> pd.DataFrame:
+                read_in: float = 0.0, ledger: Path | None = None) -> pd.DataFrame:
     """Compute the results into ``results_file`` while lanes of kernels run the stage notebooks on them.
     ``handed`` holds the loaded study, taken from it so that nothing else keeps its raw rows."""
     from tqdm.auto import tqdm
@@ -427,9 +439,11 @@ def _run_stages(handed: list, load_notes: list[str], settings: dict, study: Path
             done[nb] = skip_page(nb)      # started early, but it has nothing to show after all
     records = [done[nb] for nb in notebooks]       # with where each stage's time went, for the manifest
     table = pd.DataFrame(records, columns=["stage", "notebook", "status", "seconds", "report", "error"])
+    inputs = _checksums(study, results.study.config, leave_out=ledger)
+    history = _keep_history(results, ledger, out, inputs=inputs, run_at=run_at)
     caveats = results.caveats.to_dict("records")
     table.attrs["caveats"] = [c["caveat"] for c in caveats]
-    (out / "index.html").write_text(index_page(results, table, run_at=run_at), encoding="utf-8")
+    (out / "index.html").write_text(index_page(results, table, run_at=run_at, history=history), encoding="utf-8")
     on = bool(results.settings.get("redact", True))
 
     def hide(text):     # what the manifest says in words, redacted as the reports are
@@ -438,7 +452,7 @@ def _run_stages(handed: list, load_notes: list[str], settings: dict, study: Path
     manifest = {"study": hide(results.study.name), "study_folder": str(study), "settings": shown_settings,
                 # the results file was the run's own and is gone: the study is what each stage was given
                 "parameters": {nb.name: {"study": routed[nb]["study"]} for nb in notebooks},
-                "inputs_sha256": _checksums(study, results.study.config), "versions": _versions(), "caveats": caveats,
+                "inputs_sha256": inputs, "versions": _versions(), "caveats": caveats,
                 "seconds": {"read": round(read_in, 2), "compute": round(computed_in, 2),
                             "parts": {k: round(v, 2) for k, v in results.seconds.items()},
                             "save results": round(saved_in, 2), "total": round(time.perf_counter() - started_all, 2)},
@@ -447,6 +461,36 @@ def _run_stages(handed: list, load_notes: list[str], settings: dict, study: Path
                 "pages": {p.name: sha256_of(p) for p in sorted(out.glob("*.html"))}}
     (out / "run_manifest.json").write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
     return table
+
+
+def _keep_history(results, ledger: Path | None, out: Path, *, inputs: dict, run_at) -> str:
+    """Add the check to the study's ledger and write ``history.html`` beside the reports; the front
+    page's sentence about it (with its link), or "" with no ledger. A ledger that cannot be written or
+    read in part is said among the caveats; the reports are written all the same."""
+    if ledger is None:
+        return ""
+    from .history import HISTORY_PAGE, history_page, redesign_story
+    from .ledger import add_check, check_record, read_ledger
+    record = check_record(results, inputs=inputs, run_at=run_at, version=_versions().get("studylib"))
+    notes = []
+    try:
+        add_check(ledger, record)
+    except OSError as exc:
+        why = disk_words(exc)
+        notes.append(f"This check was not added to the study's ledger ({ledger.name}): "
+                     f"{why[0] if why else exc.strerror or exc}. Keep one elsewhere with "
+                     f"studylib check STUDY --ledger PATH.")
+    kept = read_ledger(ledger)
+    notes.extend(f"The study's ledger: {p}." for p in kept.problems)
+    if notes:
+        more = pd.DataFrame({"stage": "Data", "caveat": notes})
+        results.caveats = pd.concat([results.caveats, more], ignore_index=True)
+    if not any(r.get("key") == record["key"] for r in kept.records):
+        kept.records.append(record)         # not written, but this check is still part of its story
+    (out / HISTORY_PAGE).write_text(history_page(kept, beside_check=True), encoding="utf-8")
+    story = escape(redact(redesign_story(kept.records), on=bool(results.settings.get("redact", True))))
+    n = len(kept.records)
+    return (f"{story} " if story else "") + f"<a href=\"{HISTORY_PAGE}\">The study's history</a>: {n} check{'s' if n != 1 else ''} in its ledger."
 
 
 def _let_go() -> None:

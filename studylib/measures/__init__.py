@@ -4,7 +4,8 @@ gives and returns tidy tables, and imports neither matplotlib nor IPython.
 - demand: value and failure demand, weekly demand, its cost; problems: contacts linked to the
   problem they are about; customers: who contacts us; purpose: what matters;
 - capability and xmr: process behaviour charts, their limits and signals; predictability: the
-  verdict on a system at any length; nhs: the A&E four hours;
+  verdict on a system at any length; holds: a redesigned system against limits frozen on its first
+  cases; nhs: the A&E four hours;
 - flow: end-to-end times on both clocks; paths: variants and hand-offs; survival: open cases;
   waiting: the waiting list; systems: dated changes that split every figure;
 - conditions: the waste found and the system conditions that cause it; suggest: demand types
@@ -15,6 +16,7 @@ from __future__ import annotations
 from .capability import capability_limits, limits_by_system
 from .demand import classify_demand, failure_share, weekly_demand
 from .flow import case_times, flow_by_system
+from .holds import redesign_holds
 from .paths import transitions, variants
 from .predictability import predictability
 from .problems import link_problems
@@ -22,4 +24,4 @@ from .xmr import runs_analysis, xmr, xmr_summary
 
 __all__ = ["classify_demand", "failure_share", "weekly_demand", "link_problems", "case_times", "flow_by_system",
            "variants", "transitions", "xmr", "xmr_summary", "runs_analysis", "capability_limits", "limits_by_system",
-           "predictability"]
+           "predictability", "redesign_holds"]

@@ -91,6 +91,7 @@ def unfinished_prose(times) -> dict[str, str]:
 
 def summary_prose(results) -> dict[str, dict[str, str]]:
     """Stage title -> what / so what / now what / then what, for every stage with data."""
+    from ..measures.holds import holds_summary
     from .capability import capability_prose
     from .demand import demand_prose
     from .flow import flow_prose
@@ -101,7 +102,8 @@ def summary_prose(results) -> dict[str, dict[str, str]]:
     if charts:
         name = results.capability["lead"]
         chart = charts[name]
-        out["Capability"] = capability_prose(chart, name=name.lower(), stats=results.capability["limits"][name])
+        out["Capability"] = capability_prose(chart, name=name.lower(), stats=results.capability["limits"][name],
+                                             holds=holds_summary(results.capability.get("holds")))
     elif results.flow:
         out["Capability"] = unfinished_prose(results.flow["times"])
     if results.flow:

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..measures.capability import MIN_POINTS_FOR_LIMITS, limits_by_system
+from ..measures.holds import holds_sentence
 from ..text import long_date
 
 __all__ = ["capability_caption", "capability_prose", "capability_headline", "xmr_caption", "verdict_sentences",
@@ -190,10 +191,11 @@ _SIGNAL_WORDS = {"shift above": "in long runs above the average", "shift below":
 
 
 def capability_prose(result: pd.DataFrame, *, name: str = "the service",
-                     stats: pd.DataFrame | None = None) -> dict[str, str]:
+                     stats: pd.DataFrame | None = None, holds: dict | None = None) -> dict[str, str]:
     """What / so what / now what / then what, from the numbers of a capability chart; "how we know"
     says how the verdict was reached (the rules, and what they found), for whoever asks. ``stats``
-    as for :func:`capability_headline`."""
+    as for :func:`capability_headline`; ``holds``: the redesign held to its frozen limits
+    (:func:`studylib.measures.holds.holds_summary`), said under "then what"."""
     unit = result.attrs.get("unit", "days")
     stats = _stats(result, stats)
     if stats.empty:
@@ -237,6 +239,10 @@ def capability_prose(result: pd.DataFrame, *, name: str = "the service",
     then_what = (f"Keep plotting each finished case in the order it arrived. If the system is improved, expect a run of "
                  f"points below the mean of {_mean(current['mean'])} {unit}; recalculate the limits only "
                  f"at a dated change.")
+    if holds:
+        then_what += (f" The system since the change is held to limits frozen on its first {holds['freeze']} cases "
+                      f"(the check's freeze setting), so that a slow slide cannot carry its limits with it. "
+                      f"{holds_sentence(holds)}")
     return {"what": what, "how we know": why, "so what": so_what, "now what": now_what, "then what": then_what}
 
 

@@ -18,12 +18,14 @@ __all__ = ["SETTINGS", "Setting", "resolve_settings", "settings_help"]
 
 @dataclass(frozen=True)
 class Setting:
-    """One setting: its kind (``date``, ``number``, ``bool`` or ``choice``), default and meaning."""
+    """One setting: its kind (``date``, ``number``, ``count`` (a whole number of at least
+    ``minimum``), ``bool`` or ``choice``), default and meaning."""
 
     kind: str
     default: object
     meaning: str
     choices: tuple = ()
+    minimum: int = 1
 
 
 #: Every setting of a check, with its meaning. ``None`` as a default means "from study.yml".
@@ -45,6 +47,8 @@ SETTINGS: dict[str, Setting] = {
     "engine": Setting("choice", "pandas", "where the flow figures and weekly demand are computed: pandas (in "
                       "memory), duckdb (pip install 'studylib[duckdb]') or spark (the active or a local Spark "
                       "session; pip install 'studylib[spark]'); the figures are the same", ("pandas", "duckdb", "spark")),
+    "freeze": Setting("count", 30, "the first cases since a dated change whose limits the redesigned system is held "
+                      "to (at least 12): later weeks of cases are judged against them", minimum=12),
 }
 
 
@@ -94,6 +98,14 @@ def coerce_setting(name: str, value, timezone: str, error):
         if not number > 0 or number == float("inf"):
             raise error(f"{name}: {value!r} must be a positive number")
         return number
+    if setting.kind == "count":
+        text = str(value).strip()
+        if isinstance(value, bool) or not text.isdigit() and not (isinstance(value, float) and value.is_integer()):
+            raise error(f"{name}: {value!r} is not a whole number (expected e.g. {setting.default})")
+        count = int(float(text))
+        if count < setting.minimum:
+            raise error(f"{name}: {value!r} is too few: limits need at least {setting.minimum} cases")
+        return count
     if setting.kind == "bool":
         if isinstance(value, bool):
             return value
