@@ -76,6 +76,8 @@ def _moved(name: str, before, after, se, fmt) -> str | None:
         return None
     way = "rose" if after > before else "fell"
     noise = f"{100 * NOISE_SE * se:.1f} points" if fmt is _percent else fmt(NOISE_SE * se)
+    if noise.startswith("0.0 "):          # a mean of thousands of cases: its noise in hundredths
+        noise = f"{NOISE_SE * se:.2f} {noise.split(' ', 1)[1]}"
     return f"{name} {way} from {fmt(before)} to {fmt(after)}, beyond its noise (±{noise})"
 
 
@@ -127,7 +129,7 @@ def what_changed(before: dict, after: dict) -> list[str]:
                        f"{(s.get('limits') or {}).get('reason', '')}.")
         new_ids = sorted(set((s.get("limits") or {}).get("exceptions", [])) - set((old.get("limits") or {}).get("exceptions", [])))
         if new_ids:
-            out.append(f"{s['service']} ({s['system']}): {len(new_ids)} new case{'s' if len(new_ids) != 1 else ''} "
+            out.append(f"{s['service']} ({s['system']}): {len(new_ids):,} new case{'s' if len(new_ids) != 1 else ''} "
                        f"beyond the limits ({', '.join(new_ids[:5])}{' …' if len(new_ids) > 5 else ''}).")
     out.extend(f + "." for f in figures if f)
     ah, bh = a.get("holds") or {}, b.get("holds") or {}
@@ -171,7 +173,8 @@ def _charts(records: list[dict]) -> str:
     share = {"All services": [(d, r["figures"]["overall"].get("failure_share")) for d, r in zip(dates, records)]}
     weekly = {"All services": [(d, r["figures"]["overall"].get("contacts_per_week")) for d, r in zip(dates, records)]}
     if any(v is not None for _, v in share["All services"]):
-        out.append(_chart("Failure demand, share of contacts", share, "% of contacts", percent=True))
+        out.append(_chart("Failure demand, % of contacts", share, "% of contacts", percent=True))
+    if any(v is not None for _, v in weekly["All services"]):
         out.append(_chart("Contacts a week", weekly, "contacts a week"))
     lead = [(d, _lead(r)) for d, r in zip(dates, records)]
     names = {f"{s['service']}, {s['system']}" for _, s in lead if s}
@@ -180,7 +183,7 @@ def _charts(records: list[dict]) -> str:
         means = {n: [(d, (s.get("limits") or {}).get("mean") if s and f"{s['service']}, {s['system']}" == n else None)
                      for d, s in lead] for n in sorted(names)}
         upper = [(d, (s.get("limits") or {}).get("upper") if s else None) for d, s in lead]
-        out.append(_chart(f"End-to-end time on the {clock}'s clock, mean", means, "days", limits=upper))
+        out.append(_chart("Mean end-to-end time", means, f"days, {clock}'s clock", limits=upper))
     waiting = {}
     for d, r in zip(dates, records):
         for s in r["figures"].get("services", []):
@@ -217,7 +220,8 @@ def history_page(ledger: Ledger, *, beside_check: bool = False) -> str:
     table = history_table(ledger)
     head = "".join(f"<th>{escape(c.replace('_', ' '))}</th>" for c in table.columns)
     body = "".join("<tr>" + "".join(f"<td>{words(v)}</td>" for v in row) + "</tr>" for row in table.itertuples(index=False))
-    parts.append(f"<h2>Every check</h2><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+    parts.append(f"<h2>Every check</h2><p class=\"scrolls\">{len(table.columns)} columns: swipe the table "
+                 f"sideways to see them all.</p><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
     if ledger.problems:
         parts.append("<h2>Bear in mind</h2><ul class=\"caveats\">"
                      + "".join(f"<li>{words(p)}</li>" for p in ledger.problems) + "</ul>")

@@ -160,7 +160,8 @@ def index_page(results, stages, *, run_at, history: str = "") -> str:
 _PARAMETER_WORDS = {"radius_m": "radius, metres", "window_days": "window, days", "as_of": "data as of",
                     "period_start": "period starts", "period_end": "period ends", "business_days": "working days only",
                     "clock": "capability charted on", "order": "cases charted in the order they",
-                    "target": "end-to-end target", "redact": "personal data hidden", "engine": "figures computed in"}
+                    "target": "end-to-end target", "redact": "personal data hidden", "engine": "figures computed in",
+                    "freeze": "a redesign held to the limits of its first cases, this many"}
 #: Values a manager would otherwise have to decode ("clock customer", "target none").
 _VALUE_WORDS = {("clock", "customer"): "the customer's clock (first contact to solved)",
                 ("clock", "organisation"): "the organisation's clock (registered to closed)",
