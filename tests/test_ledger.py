@@ -156,7 +156,7 @@ def test_a_study_checked_at_three_dates_has_a_history(tmp_path):
     out = subprocess.run(["studylib", "history", str(study), "--out", str(tmp_path / "hist")],
                          capture_output=True, text=True, check=True).stdout
     assert "What changed from check 2 to check 3:" in out and "as_of 2025-04-15 → 2025-05-12" in out
-    assert (tmp_path / "hist" / "history.html").read_text().count("data:image/png") == 4
+    assert (tmp_path / "hist" / "history.html").read_text().count("<img src=\"data:image/png") == 4
     diff = subprocess.run(["studylib", "history", str(study), "--diff", "1", "3"], capture_output=True, text=True,
                           check=True).stdout
     assert "What changed from check 1 to check 3:" in diff and "as_of 2025-04-01 → 2025-05-12" in diff

@@ -165,6 +165,7 @@ def test_reports_in_a_browser_offline(hostile_reports):
         assert sorted(links) == sorted(pages[1:])
         # ... and the headline links how each figure is counted, which opens where it points.
         page.click("p.headline a")
+        page.wait_for_load_state("load")       # the address changes before the page it names is read
         assert page.url.endswith("00_summary.html#how-each-figure-is-counted")
         assert page.evaluate("document.getElementById('how-each-figure-is-counted').closest('details').open")
         browser.close()
