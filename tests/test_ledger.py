@@ -138,6 +138,9 @@ def test_a_study_checked_at_three_dates_has_a_history(tmp_path):
         args = ["check", str(study), "--out", str(tmp_path / f"out{n}"), "-q"] + (["-p", "as_of", as_of] if as_of else [])
         assert main(args) == 0
     ledger = study / LEDGER_FILE
+    first = (tmp_path / "out0" / "index.html").read_text()
+    assert "This is the first check in the study's ledger (checks.jsonl): the next will say what changed." in first
+    assert not (tmp_path / "out0" / "history.html").exists()
     assert len(ledger.read_text().splitlines()) == 3
     assert main(["check", str(study), "--out", str(tmp_path / "out2"), "-q"]) == 0
     assert len(ledger.read_text().splitlines()) == 3          # nothing changed: no record

@@ -464,8 +464,8 @@ def _run_stages(handed: list, load_notes: list[str], settings: dict, study: Path
 
 
 def _keep_history(results, ledger: Path | None, out: Path, *, inputs: dict, run_at) -> str:
-    """Add the check to the study's ledger and write ``history.html`` beside the reports; the front
-    page's sentence about it (with its link), or "" with no ledger. A ledger that cannot be written or
+    """Add the check to the study's ledger and, from its second check on, write ``history.html``
+    beside the reports; the front page's sentence about it (with its link), or "" with no ledger. A ledger that cannot be written or
     read in part is said among the caveats; the reports are written all the same."""
     if ledger is None:
         return ""
@@ -487,10 +487,13 @@ def _keep_history(results, ledger: Path | None, out: Path, *, inputs: dict, run_
         results.caveats = pd.concat([results.caveats, more], ignore_index=True)
     if not any(r.get("key") == record["key"] for r in kept.records):
         kept.records.append(record)         # not written, but this check is still part of its story
-    (out / HISTORY_PAGE).write_text(history_page(kept, beside_check=True), encoding="utf-8")
     story = escape(redact(redesign_story(kept.records), on=bool(results.settings.get("redact", True))))
     n = len(kept.records)
-    return (f"{story} " if story else "") + f"<a href=\"{HISTORY_PAGE}\">The study's history</a>: {n} check{'s' if n != 1 else ''} in its ledger."
+    if n < 2:       # nothing to compare yet: no history page, one sentence
+        return (f"{story} " if story else "") + (f"This is the first check in the study's ledger "
+                                                 f"({escape(ledger.name)}): the next will say what changed.")
+    (out / HISTORY_PAGE).write_text(history_page(kept, beside_check=True), encoding="utf-8")
+    return (f"{story} " if story else "") + f"<a href=\"{HISTORY_PAGE}\">The study's history</a>: {n} checks in its ledger."
 
 
 def _let_go() -> None:
