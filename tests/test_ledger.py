@@ -26,11 +26,12 @@ def _record(study, inputs=None, **settings):
     return check_record(results, inputs=inputs or {"events.csv": "a"}, run_at=RUN_AT, version="test")
 
 
-def test_the_redesigned_system_is_held_to_limits_frozen_on_its_first_cases(sample_results):
-    """freeze 30: the limits are xmr(..., fix_after_n_points=30) of the system since the change
+def test_the_redesigned_system_is_held_to_limits_frozen_on_its_first_cases():
+    """-p freeze 30: the limits are xmr(..., fix_after_n_points=30) of the system since the change
     (NHSRplotthedots' rule, pinned in test_xmr), and the sample's later weeks sit inside them."""
-    chart = sample_results.capability["charts"]["Housing repairs"]
-    holds = sample_results.capability["holds"]
+    results = check_results(SAMPLE, freeze="30")
+    chart = results.capability["charts"]["Housing repairs"]
+    holds = results.capability["holds"]
     since = chart[(chart["group"] == chart["group"].max()) & ~chart["edge"]]
     frozen = xmr(since["value"].to_numpy(), fix_after_n_points=30, improvement="decrease")
     assert holds["mean"] == pytest.approx(frozen["mean"].iloc[-1], abs=1e-12)
@@ -42,6 +43,20 @@ def test_the_redesigned_system_is_held_to_limits_frozen_on_its_first_cases(sampl
     assert "HR-00673" in holds["open_beyond"]
     summary = holds_summary(holds)
     assert summary["change"] == "2025-03-10" and summary["weeks"] == len(holds["weeks"])
+
+
+def test_by_default_the_limits_come_from_the_first_two_weeks(sample_results):
+    """Without a freeze setting the baseline is every case of the first two weeks since the change
+    (at least 30): a large service's first 30 cases arrive in its first hour."""
+    chart = sample_results.capability["charts"]["Housing repairs"]
+    since = chart[(chart["group"] == chart["group"].max()) & ~chart["edge"]]
+    early = since["arrived"] < pd.Timestamp("2025-03-24", tz="Europe/London")
+    holds = sample_results.capability["holds"]
+    assert holds["baseline"] == early.sum() == 88 and holds["mean"] == pytest.approx(since["value"][early].mean())
+    assert holds["weeks"]["week"].min() == pd.Timestamp("2025-03-24")
+    words = sample_results.prose["Capability"]["then what"]
+    assert "sit inside the limits set on the 88 cases of its first two weeks (a mean of 4.6 days" in words
+    assert words.endswith("the redesign holds.")
 
 
 def test_freeze_is_a_setting_of_the_check():
@@ -64,7 +79,7 @@ def test_a_week_longer_from_mid_april_is_told_from_which_check_and_why(tmp_path)
                             "(it still held as of 15 April 2025): the 45 cases that arrived in the week of "
                             "14 April 2025 took")
     assert "a week this slow would come less than once in 1,000 weeks" in story
-    assert "It was held to the limits set on its first 30 cases" in story
+    assert "It was held to the limits set on the 88 cases of its first two weeks" in story
     # The unchanged sample, checked the same way, holds.
     same = tmp_path / "same.jsonl"
     for as_of in ("2025-04-01", "2025-04-15", None):

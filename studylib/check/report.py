@@ -169,6 +169,7 @@ _VALUE_WORDS = {("clock", "customer"): "the customer's clock (first contact to s
                 ("target", None): "each service's own, where the study sets one",
                 ("period_start", None): "the first contact in the data", ("period_end", None): "the last contact in the data",
                 ("as_of", None): "the last event in the data",
+                ("freeze", None): "its first two weeks' cases, at least 30",
                 ("engine", "pandas"): "memory (pandas)", ("engine", "duckdb"): "DuckDB", ("engine", "spark"): "Spark"}
 
 

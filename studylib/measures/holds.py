@@ -28,15 +28,19 @@ from .xmr import xmr
 
 __all__ = ["redesign_holds", "holds_summary", "holds_sentence", "frozen_limits", "DEFAULT_FREEZE", "WEEK_ALPHA"]
 
-#: The first cases since a change whose limits the system is held to (NHSRplotthedots' advice:
-#: at least 12 points for limits; Wheeler: 20 to 30 for limits that stop moving).
+#: The fewest first cases since a change whose limits the system is held to (NHSRplotthedots'
+#: advice: at least 12 points for limits; Wheeler: 20 to 30 for limits that stop moving).
 DEFAULT_FREEZE = 30
+
+#: By default the baseline is every case of the first weeks since the change (and at least
+#: :data:`DEFAULT_FREEZE`): a large service's first 30 cases arrive in its first hour.
+BASELINE_WEEKS = 2
 
 #: How rarely a week as slow as one that signals comes by chance from an unchanged system.
 WEEK_ALPHA = 0.001
 
 
-def redesign_holds(chart: pd.DataFrame, *, freeze: int = DEFAULT_FREEZE,
+def redesign_holds(chart: pd.DataFrame, *, freeze: int | None = None,
                    waiting: pd.DataFrame | None = None) -> dict | None:
     """The system since the chart's latest dated change, held to limits frozen on its first cases.
 
@@ -45,8 +49,10 @@ def redesign_holds(chart: pd.DataFrame, *, freeze: int = DEFAULT_FREEZE,
     chart : DataFrame
         A capability chart (:func:`studylib.measures.capability.capability`), ordered by arrival,
         whose ``attrs["changes"]`` lists the dated changes.
-    freeze : int
-        The first cases since the change (at least 12) whose limits the later ones are judged by.
+    freeze : int, optional
+        The first cases since the change (at least 12) whose limits the later ones are judged by;
+        by default those that arrived in its first :data:`BASELINE_WEEKS` weeks, and at least
+        :data:`DEFAULT_FREEZE`.
     waiting : DataFrame, optional
         The cases still open (:func:`studylib.measures.waiting.waiting_list`): those older than the
         frozen upper limit are exceptions too.
@@ -69,7 +75,11 @@ def redesign_holds(chart: pd.DataFrame, *, freeze: int = DEFAULT_FREEZE,
     if "edge" in part:
         part = part[~part["edge"].to_numpy(dtype=bool)]     # quick cases at the window's edge: biased short
     part = part[part["value"].notna()]
-    out = {"change": change["date"], "what": change.get("what", ""), "freeze": int(freeze),
+    chosen = freeze is not None
+    if freeze is None:
+        early = int((part["arrived"] < change["date"] + pd.Timedelta(weeks=BASELINE_WEEKS)).sum())
+        freeze = max(DEFAULT_FREEZE, early)
+    out = {"change": change["date"], "what": change.get("what", ""), "freeze": int(freeze), "chosen": chosen,
            "system": f"since {change['date']:%-d %B %Y}", "baseline": min(len(part), int(freeze)),
            "later": 0, "beyond": [], "open_beyond": [], "signal": "", "signal_week": None,
            "weeks": pd.DataFrame(columns=["week", "cases", "mean", "median", "slower_p", "faster_p", "signal"])}
@@ -132,7 +142,8 @@ def holds_summary(holds: dict | None) -> dict | None:
     def day(value):
         return None if value is None or pd.isna(value) else f"{pd.Timestamp(value):%Y-%m-%d}"
     return {"change": day(holds["change"]), "what": holds["what"], "system": holds["system"],
-            "freeze": holds["freeze"], "baseline": holds["baseline"], "status": holds["status"],
+            "freeze": holds["freeze"], "chosen": holds["chosen"], "baseline": holds["baseline"],
+            "status": holds["status"],
             "mean": None if pd.isna(holds["mean"]) else round(float(holds["mean"]), 4),
             "upper": None if pd.isna(holds["upper"]) else round(float(holds["upper"]), 4),
             "later": int(holds["later"]), "weeks": int(len(weeks)),
@@ -148,16 +159,20 @@ def holds_sentence(holds: dict | None, unit: str = "days") -> str:
         return ""
     since = f"since {pd.Timestamp(holds['change']):%-d %B %Y}"
     if holds["status"] == "too few cases":
-        return (f"Too few cases have finished {since} ({holds['baseline']}) to set limits on its first "
-                f"{holds['freeze']}: whether the redesign holds is for a later check.")
+        return (f"Too few cases have finished {since} ({holds['baseline']:,}) to set limits on its first "
+                f"{holds['freeze']:,} and judge later ones: whether the redesign holds is for a later check.")
     n_weeks = holds["weeks"]
     if holds["status"] == "holds":
         return (f"S{since[1:]}, {n_weeks} week{'s' if n_weeks != 1 else ''} of new cases "
-                f"({holds['later']}) sit inside {frozen_limits(holds, unit)}: the redesign holds.")
+                f"({holds['later']:,}) sit inside {frozen_limits(holds, unit)}: the redesign holds.")
     return f"The redesign no longer holds: {holds['signal']}. It was held to {frozen_limits(holds, unit)}."
 
 
 def frozen_limits(holds: dict, unit: str = "days") -> str:
     """The frozen limits of :func:`holds_summary`, in words."""
-    return (f"the limits set on its first {holds['baseline']} cases (a mean of {holds['mean']:.1f} {unit}, "
-            f"an upper limit of {holds['upper']:.1f} {unit})")
+    weeks = {1: "week", 2: "two weeks", 3: "three weeks"}.get(BASELINE_WEEKS, f"{BASELINE_WEEKS} weeks")
+    which = (f"its first {holds['baseline']:,} cases" if holds.get("chosen", True) or holds["baseline"] <= DEFAULT_FREEZE
+             else f"the {holds['baseline']:,} cases of its first {weeks}")
+    if holds["upper"] is None:       # every baseline case took the same time: no spread, no limits
+        return f"{which}, which all took {holds['mean']:.1f} {unit}"
+    return f"the limits set on {which} (a mean of {holds['mean']:.1f} {unit}, an upper limit of {holds['upper']:.1f} {unit})"

@@ -240,8 +240,8 @@ def capability_prose(result: pd.DataFrame, *, name: str = "the service",
                  f"points below the mean of {_mean(current['mean'])} {unit}; recalculate the limits only "
                  f"at a dated change.")
     if holds:
-        then_what += (f" The system since the change is held to limits frozen on its first {holds['freeze']} cases "
-                      f"(the check's freeze setting), so that a slow slide cannot carry its limits with it. "
+        then_what += (" The system since the change is held to limits frozen on its first cases (the check's "
+                      "freeze setting), so that a slow slide cannot carry its limits with it. "
                       f"{holds_sentence(holds)}")
     return {"what": what, "how we know": why, "so what": so_what, "now what": now_what, "then what": then_what}
 

@@ -47,8 +47,9 @@ SETTINGS: dict[str, Setting] = {
     "engine": Setting("choice", "pandas", "where the flow figures and weekly demand are computed: pandas (in "
                       "memory), duckdb (pip install 'studylib[duckdb]') or spark (the active or a local Spark "
                       "session; pip install 'studylib[spark]'); the figures are the same", ("pandas", "duckdb", "spark")),
-    "freeze": Setting("count", 30, "the first cases since a dated change whose limits the redesigned system is held "
-                      "to (at least 12): later weeks of cases are judged against them", minimum=12),
+    "freeze": Setting("count", None, "the first cases since a dated change whose limits the redesigned system is held "
+                      "to (at least 12; default: those of its first two weeks, and at least 30): later weeks of "
+                      "cases are judged against them", minimum=12),
 }
 
 
@@ -78,7 +79,7 @@ def iso_datetime(text: str):
 def coerce_setting(name: str, value, timezone: str, error):
     setting = SETTINGS[name]
     if value is None or (isinstance(value, str) and value.strip().lower() in ("", "none", "null")):
-        return None if setting.kind in ("date", "number") else setting.default
+        return None if setting.kind in ("date", "number", "count") else setting.default
     if setting.kind == "date":
         text = str(value).strip()
         if "/" in text:
