@@ -13,7 +13,10 @@ x200 at most 12 times the x20 time. The sizes run in one process, in turn, so th
 machine shows in all of them. Each part's time comes from the run's manifest (``seconds``):
 reading the study, each stage's computation, saving the results, each notebook and its HTML.
 
-    python benchmarks/bench_large.py [--sizes 1 20 200] [--dir /tmp/studylib-large] [--jobs 2]
+    python benchmarks/bench_large.py [--sizes 1 20 200] [--engines pandas duckdb] [--dir /tmp/studylib-large] [--jobs 2]
+
+The largest size is also checked with ``-p engine duckdb`` (and spark, if named): its column in the
+table is that engine's.
 """
 from __future__ import annotations
 
@@ -98,14 +101,15 @@ def _tree_pss(root: int) -> tuple[int, int]:
     return total, own
 
 
-def run_check(study: Path, out: Path, jobs: int) -> dict:
-    """``studylib check`` in a fresh process: wall seconds, peak summed PSS and the manifest."""
+def run_check(study: Path, out: Path, jobs: int, engine: str = "pandas") -> dict:
+    """``studylib check`` in a fresh process: wall seconds, peak summed PSS and the manifest. It adds
+    its record to the study's ledger as a user's check does (the same check, no new line)."""
     if out.exists():
         shutil.rmtree(out)
     env = {k: v for k, v in os.environ.items() if k != "STUDYLIB_KEEP_KERNELS"}
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "studylib", "check", str(study), "--out", str(out), "-q",
-                             "-j", str(jobs)], stdout=subprocess.DEVNULL, env=env)
+                             "-j", str(jobs), "-p", "engine", engine], stdout=subprocess.DEVNULL, env=env)
     peak = [0, 0]
 
     def watch():
@@ -143,8 +147,10 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1, 20, 200])
     parser.add_argument("--dir", type=Path, default=Path("/tmp/studylib-large"))
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--engines", nargs="+", default=["pandas", "duckdb"], choices=["pandas", "duckdb", "spark"],
+                        help="engines the largest size is also checked on (every size runs on pandas)")
     args = parser.parse_args()
-    runs = {}
+    runs, also = {}, {}
     for factor in args.sizes:
         made = time.perf_counter()
         study = make_study(factor, args.dir / f"x{factor}")
@@ -152,18 +158,30 @@ def main() -> None:
         runs[factor] = run_check(study, args.dir / f"x{factor}-reports", args.jobs)
         print(f"x{factor}: exit {runs[factor]['exit']}, {runs[factor]['wall']:.1f} s, "
               f"{runs[factor]['peak_gb']:.2f} GB", flush=True)
+    largest = max(args.sizes)
+    for engine in (e for e in args.engines if e != "pandas"):
+        also[engine] = run_check(args.dir / f"x{largest}", args.dir / f"x{largest}-{engine}-reports", args.jobs, engine)
+        print(f"x{largest} on {engine}: exit {also[engine]['exit']}, {also[engine]['wall']:.1f} s, "
+              f"{also[engine]['peak_gb']:.2f} GB", flush=True)
     load = os.getloadavg()
-    table = pd.DataFrame({f"x{f}": _parts(r) for f, r in runs.items()})
+    columns = {f"x{f}": r for f, r in runs.items()} | {f"x{largest} {e}": r for e, r in also.items()}
+    runs = columns
+    table = pd.DataFrame({name: _parts(r) for name, r in runs.items()})
     table.loc["whole check, wall s"] = [r["wall"] for r in runs.values()]
     table.loc["peak PSS of the tree, GB"] = [r["peak_gb"] for r in runs.values()]
     table.loc["peak PSS of the parent alone, GB"] = [r["parent_gb"] for r in runs.values()]
     print(f"\nstudylib check -j {args.jobs}, seconds (load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, "
           f"{os.cpu_count()} cores)")
     print(table.round(2).to_string())
-    sizes = list(runs)
+    sizes = [f"x{f}" for f in args.sizes]
     for small, large in zip(sizes, sizes[1:]):
         ratio = runs[large]["wall"] / runs[small]["wall"]
-        print(f"x{large} / x{small}: {ratio:.1f} times the wall time for {large / small:.0f} times the rows")
+        rows = int(large[1:]) / int(small[1:])
+        print(f"{large} / {small}: {ratio:.1f} times the wall time for {rows:.0f} times the rows")
+    for engine in also:
+        name = f"x{largest} {engine}"
+        print(f"{name} / x{largest} on pandas: {runs[name]['wall'] / runs[f'x{largest}']['wall']:.2f} times the wall "
+              f"time; the parent's peak {runs[name]['parent_gb']:.2f} GB against {runs[f'x{largest}']['parent_gb']:.2f} GB")
 
 
 if __name__ == "__main__":
