@@ -182,6 +182,6 @@ def test_a_study_thinned_to_eight_cases_since_its_change_promises_no_range(tmp_p
     assert ("Since the change of 10 March 2025 (Repairs redesign: tenant books the day, no pre-inspection, one "
             "team does the job), only 8 cases finished, too few to judge (at least 12 are needed)") in capability
     summary = _summary_parts((out / "00_summary.html").read_text())["Capability"]
-    assert "too few to judge" in summary[0] and not any("anywhere between" in p for p in summary[:1])
+    assert "too few to judge" in summary[0] and not any("finished cases took between" in p for p in summary[:1])
     index = _visible((out / "index.html").read_text())
     assert "only 8 cases finished, too few to judge" in index

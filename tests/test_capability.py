@@ -107,14 +107,16 @@ def test_caption_gives_a_range_only_for_a_stable_system_with_enough_cases():
     row = stable.iloc[0]
     text = capability_caption(stable)
     assert limits_by_system(stable).iloc[0]["status"] == "predictable"
-    assert text.startswith(f"A case takes anywhere between {row['lower_limit']:.1f} and "
-                           f"{row['upper_limit']:.0f} days (the predictable range for one case); "
-                           f"on average {row['mean']:.0f}.")   # >= 10: whole days
-    assert "Cases will meet the 40-day target" in text
+    inside = stable["value"].between(stable["lower_limit"], stable["upper_limit"])
+    assert inside.all()     # the words count cases inside the limits, and never round up
+    assert text.startswith(f"Every one of its {len(stable)} finished cases took between {row['lower_limit']:.1f} and "
+                           f"{row['upper_limit']:.0f} days (its natural process limits, the range it can be expected "
+                           f"to keep to); on average {row['mean']:.0f}.")   # >= 10: whole days
+    assert "while the system stays as it is, cases can be expected to meet it" in text and "anywhere" not in text
     # A lower limit below zero is shown at 0, and the caption says so.
     wide = capability(_times(_series(WIDE)))
     assert wide["lower_limit"].iloc[0] < 0
-    assert f"anywhere between 0 and {wide['upper_limit'].iloc[0]:.0f} days" in capability_caption(wide)
+    assert f"finished cases took between 0 and {wide['upper_limit'].iloc[0]:.0f} days" in capability_caption(wide)
     assert "the lower limit is shown at 0" in capability_caption(wide)
 
 
@@ -126,16 +128,16 @@ def test_caption_promises_no_range_from_too_few_cases_or_an_unstable_system(two_
     text = capability_caption(r)
     assert text.startswith("Since the change of 1 March 2025 (Redesign), only 8 cases finished, too few to judge "
                            "(at least 12 are needed); on average 4.2 days.")
-    assert "anywhere between" not in text and "target" not in text
+    assert "finished cases took between" not in text and "target" not in text
     before = r[r["group"] == 0].iloc[0]
     assert f"Before it, between {before['lower_limit']:.1f} and {before['upper_limit']:.0f}; on average 20." in text
     prose = capability_prose(r, name="repairs")
-    assert "anywhere between" not in " ".join(prose.values()) and "predictable case" not in prose["so what"]
+    assert "finished cases took between" not in " ".join(prose.values()) and "upper limit" not in prose["so what"]
     # A system that shifts halfway: not predictable, no range, the reason in words.
     shifted = capability(_times(_series(STABLE + [v + 25 for v in STABLE])))
     text = capability_caption(shifted)
     assert text.startswith("The system is not predictable (") and "so no range can be promised" in text
-    assert "the median" in text and "anywhere between" not in text
+    assert "the median" in text and "finished cases took between" not in text
     r = capability(two_systems, service="Repairs", system_changes=CHANGE, target=28)
     assert "1 open case is not charted" in capability_caption(r)
 
@@ -143,7 +145,8 @@ def test_caption_promises_no_range_from_too_few_cases_or_an_unstable_system(two_
 @pytest.mark.parametrize("target, words", [
     (3, "No case can be expected to meet the 3-day target"),
     (20, "The 20-day target says nothing about what it delivers."),
-    (60, "Cases will meet the 60-day target"),
+    (60, "The 60-day target lies above the upper limit: while the system stays as it is, cases can be expected "
+         "to meet it"),
 ])
 def test_caption_says_what_the_target_means(target, words):
     r = capability(_times(_series(STABLE)), target=target)
@@ -392,7 +395,9 @@ def test_the_sample_redesign_is_predictable_and_the_front_page_says_its_range(sa
     assert now["edge"] == 14 and now["judged"] == 353 - 14
     headline = stage_headlines(results)["Capability"]
     assert headline.startswith("Since the change of 10 March 2025")
-    assert "a case takes anywhere between 0 and 9.6 days (the predictable range for one case)" in headline
+    # How often the range held, counted and never rounded up: 350 of its 353 finished cases.
+    assert now["inside"] == pytest.approx(350 / 353)
+    assert "99 in every 100 of its finished cases took between 0 and 9.6 days (its natural process limits" in headline
     assert all(case in headline for case in now["exception_ids"]) and "took longer than the limits allow" in headline
     # The daily average chart: its limits are a day's average, labelled so, never one case's.
     daily = daily_averages(chart)
@@ -412,7 +417,7 @@ def test_a_real_deterioration_is_not_predictable_and_says_why(tmp_path):
     assert now["reason"].startswith("day by day, a run of") and "above the median" in now["reason"]
     caption = capability_caption(chart)
     assert "the system is not predictable (day by day, a run of" in caption
-    assert "so no range can be promised" in caption and "anywhere between" not in caption.split("Before it")[0]
+    assert "so no range can be promised" in caption and "took between" not in caption.split("Before it")[0]
 
 
 def _count_verdicts(monkeypatch) -> list:

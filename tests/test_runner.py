@@ -99,8 +99,8 @@ def test_check_on_sample_writes_reports_without_code(sample_reports, monkeypatch
     assert "Since the change of 10 March 2025" in capability
     # The redesigned system is predictable (its generator draws each case from one process): a range
     # for one case, the exceptions named, and why the Making Data Count marks do not overturn it.
-    assert ("a case takes anywhere between 0 and 9.6 days (the predictable range for one case); on average "
-            "4.4") in capability
+    assert ("99 in every 100 of its finished cases took between 0 and 9.6 days (its natural process limits, the "
+            "range it can be expected to keep to); on average 4.4") in capability
     assert "3 cases (" in capability and "took longer than the limits allow (9.6 days)" in capability
     assert "Before it, between 0 and 57; on average 24.9." in capability
     assert "fire by chance on a long series" in capability and "not stable" not in capability

@@ -149,7 +149,7 @@ _STATUS = {"predictable": "predictable", "not predictable": "not predictable", "
 RUNS_COLUMNS = ["median", "longest_run", "longest_run_max", "crossings", "crossings_min"]
 SYSTEM_COLUMNS = ["n", "mean", "lower", "lower_raw", "upper", "start", "end", "signals", "status", "reason",
                   "judged", "edge", "edge_days", "by_day", "exceptions", "exceptions_above", "exceptions_allowed",
-                  "exception_ids", *RUNS_COLUMNS]
+                  "exception_ids", "inside", *RUNS_COLUMNS]
 
 
 def _edge_days(upper: float) -> float:
@@ -233,7 +233,9 @@ def system_verdict(part: pd.DataFrame, *, attrs: dict | None = None, unit: str =
     return {"status": _STATUS[verdict["verdict"]], "reason": verdict["reason"], "judged": int(len(judged)),
             "edge": int(edge.sum()), "edge_days": _edge_days(upper) if edge.any() else 0.0, "by_day": by_day,
             "exceptions": exceptions, "exceptions_above": exceptions_above,
-            "exceptions_allowed": int(verdict["exceptions_allowed"]), "exception_ids": ids, **runs}
+            "exceptions_allowed": int(verdict["exceptions_allowed"]), "exception_ids": ids,
+            # the share of its finished cases inside the limits, for words that say how often the range held
+            "inside": float((~beyond & ~np.isnan(values)).sum() / max(int((~np.isnan(values)).sum()), 1)), **runs}
 
 
 def limits_by_system(result: pd.DataFrame, *, unit: str | None = None) -> pd.DataFrame:

@@ -149,7 +149,7 @@ def predictability(values, *, unit: str = "points") -> pd.DataFrame:
         reasons.append(f"{above + below:,} {unit} beyond the limits, where chance gives up to {allowed:,}")
     verdict = "not predictable" if reasons else "predictable"
     if not reasons:
-        reasons.append(f"there is no pattern beyond chance (the longest run on one side of the median is "
+        reasons.append(f"no signal was found (the longest run on one side of the median is "
                        f"{longest:,}, where chance allows up to {lmax:,}; the median is crossed {crossings:,} times, "
                        f"where chance needs at least {cmin:,}; no change of level)")
     row.update(verdict=verdict, mean=mean, exceptions=above + below, exceptions_above=above,

@@ -48,12 +48,23 @@ def _system_words(rec: pd.Series, unit: str, *, first: bool) -> str:
     if rec["status"] == "not predictable":
         return (f"the system was not predictable either ({_main_reason(rec['reason'])}); on average "
                 f"{_mean(rec['mean'])} {unit}")
-    words = (f"a case takes anywhere between {_days(rec['lower'])} and {_days(rec['upper'])} {unit} (the "
-             f"predictable range for one case); on average {_mean(rec['mean'])}" if first else
+    words = (f"{_how_many_inside(rec)} took between {_days(rec['lower'])} and {_days(rec['upper'])} {unit} (its "
+             f"natural process limits, the range it can be expected to keep to); on average {_mean(rec['mean'])}" if first else
              f"between {_days(rec['lower'])} and {_days(rec['upper'])}; on average {_mean(rec['mean'])}")
     if rec["lower_raw"] < 0 and first:
         words += " (the lower limit is shown at 0: a case cannot take less than no time)"
     return words
+
+
+def _how_many_inside(rec: pd.Series) -> str:
+    """How often the range held so far, never rounded up: "every one of its 40 finished cases", "99 in
+    every 100 of its finished cases" (a limit is a line, not a case: the words count cases)."""
+    share = rec.get("inside")
+    if share is None or pd.isna(share):
+        return "its cases"
+    if share >= 1:
+        return f"every one of its {_plural(int(rec['n']), 'finished cases')}"
+    return f"{int(np.floor(100 * share))} in every 100 of its finished cases"
 
 
 def exceptions_sentence(rec: pd.Series, unit: str = "days") -> str:
@@ -71,8 +82,9 @@ def exceptions_sentence(rec: pd.Series, unit: str = "days") -> str:
     named = ""
     if 0 < len(ids) <= 5:
         named = f" ({ids[0]})" if len(ids) == 1 else f" ({', '.join(ids[:-1])} and {ids[-1]})"
-    return (f"{_plural(n, 'cases')}{named} {kind}: look at {'them' if n != 1 else 'it'}; the system is still "
-            f"predictable, as a few such cases in hundreds are.")
+    return (f"{_plural(n, 'cases')}{named} {kind}: look at what happened to {'each' if n != 1 else 'it'}. A few "
+            f"such cases in hundreds are the system's own variation, so {'they do' if n != 1 else 'it does'} not "
+            f"make it unpredictable.")
 
 
 def verdict_sentences(rec: pd.Series, *, points: str = "cases") -> str:
@@ -119,7 +131,7 @@ def capability_headline(result: pd.DataFrame, *, stats: pd.DataFrame | None = No
 def capability_caption(result: pd.DataFrame, *, stats: pd.DataFrame | None = None) -> str:
     """The chart in plain words, computed from its limits.
 
-    A range ("will deliver anywhere between 3 and 61 days") is given only for a system with at
+    A range ("99 in every 100 of its finished cases took between 3 and 61 days") is given only for a system with at
     least :data:`studylib.measures.capability.MIN_POINTS_FOR_LIMITS` cases that is predictable; otherwise the
     caption says why none is promised. ``stats`` as for :func:`capability_headline`.
     """
@@ -140,8 +152,8 @@ def capability_caption(result: pd.DataFrame, *, stats: pd.DataFrame | None = Non
         if target < current["lower"]:
             text += f" No case can be expected to meet the {target:g}-day target while the system stays as it is."
         elif target >= current["upper"]:
-            text += (f" Cases will meet the {target:g}-day target while the system stays as it is, "
-                     f"but the target says nothing about what the system delivers.")
+            text += (f" The {target:g}-day target lies above the upper limit: while the system stays as it is, "
+                     f"cases can be expected to meet it, but the target says nothing about what the system delivers.")
         else:
             text += f" The {target:g}-day target says nothing about what it delivers."
     n_open = result.attrs.get("open_left_out", 0)
@@ -157,8 +169,8 @@ def daily_caption(daily: pd.DataFrame, *, stats: pd.DataFrame | None = None) -> 
     unit = daily.attrs.get("unit", "days")
     rec = _stats(daily, stats, unit="days").iloc[-1]
     per_day = daily.loc[daily["group"] == daily["group"].max(), "cases"]
-    lead = (f"Each point is the average of the cases that arrived that day ({per_day.median():.0f} a day on "
-            "average)")
+    lead = (f"Each point is the average of the cases that arrived that day ({per_day.median():.0f} on a "
+            "typical day: the median)")
     if rec["status"] == "too few":
         return f"{lead}; only {int(rec['n'])} days since the last change, too few to judge."
     if rec["status"] == "not predictable":
@@ -213,7 +225,7 @@ def capability_prose(result: pd.DataFrame, *, name: str = "the service",
         so_what = (f"Customers of {name} now wait {_mean(current['mean'])} {unit} on average against "
                    f"{_mean(before['mean'])} before the change ({abs(change):.0%} {'less' if change >= 0 else 'more'})")
         if current["status"] == "predictable" and before["status"] == "predictable":
-            so_what += (f", and the slowest predictable case {_days(current['upper'])} {unit} against "
+            so_what += (f", and an upper limit of {_days(current['upper'])} {unit} for one case against "
                         f"{_days(before['upper'])}")
         so_what += "."
     elif current["status"] == "predictable":
@@ -230,8 +242,8 @@ def capability_prose(result: pd.DataFrame, *, name: str = "the service",
                     "days and cases of the runs and the points beyond the limits on the chart.")
     elif current["exceptions"]:
         n = int(current["exceptions"])
-        now_what = (f"Follow the {_plural(n, 'cases')} beyond the limits end to end: each is a special cause to "
-                    "understand. The rest of the variation is the system's own, so improvement means changing "
+        now_what = (f"Follow the {_plural(n, 'cases')} beyond the limits end to end: each may have a cause of its "
+                    "own worth finding. The rest of the variation is the system's own, so improvement means changing "
                     "the system, not chasing individual cases.")
     else:
         now_what = ("No case since the last change is beyond the limits: the variation is the system's own, so "
