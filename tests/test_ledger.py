@@ -107,6 +107,10 @@ def test_the_same_check_adds_no_record_and_a_change_adds_one(tmp_path, sample_re
     assert systems["since 10 March 2025"]["limits"]["status"] == "predictable"
     assert systems["since 10 March 2025"]["customer"]["mean"] == pytest.approx(4.39, abs=5e-3)
     assert systems["before 10 March 2025"]["customer"]["mean"] == pytest.approx(24.85, abs=5e-3)
+    # The cost range of failure demand where the study prices it, overall and per service.
+    overall, repairs = first["figures"]["overall"], first["figures"]["services"][0]
+    assert repairs["service"] == "Housing repairs" and 0 < repairs["cost_low"] < repairs["cost_high"] < overall["cost_high"]
+    assert overall["currency"] == "£"
 
 
 def test_a_damaged_line_and_a_newer_record_are_named_and_skipped(tmp_path, sample_results):

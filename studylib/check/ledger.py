@@ -102,6 +102,8 @@ def headline_figures(results) -> dict:
             overall.update(cost_low=_number(costs["cost_low"].sum(), 2), cost_high=_number(costs["cost_high"].sum(), 2),
                            currency=demand.get("currency"))
     services = []
+    priced = demand.get("costs_by_service")
+    priced = priced.set_index("service") if priced is not None and len(priced) else None
     waiting = flow.get("waiting_summary")
     waiting = waiting.set_index("service")["waiting"] if waiting is not None and len(waiting) else pd.Series(dtype=float)
     for rec in results.services.to_dict("records"):
@@ -110,6 +112,9 @@ def headline_figures(results) -> dict:
                          "open": _number(rec.get("open"), 0), "end_to_end_mean": _number(rec.get("end_to_end_mean")),
                          "capability": None if pd.isna(rec.get("capability")) else str(rec["capability"]),
                          "waiting": _number(waiting.get(rec["service"]), 0)})
+        if priced is not None and rec["service"] in priced.index:
+            services[-1].update(cost_low=_number(priced.at[rec["service"], "cost_low"], 2),
+                                cost_high=_number(priced.at[rec["service"], "cost_high"], 2))
     return {"overall": overall, "services": services, "systems": _system_figures(results, demand, flow, capability),
             "clock": capability.get("clock"), "holds": holds_summary(capability.get("holds"))}
 

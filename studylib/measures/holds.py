@@ -161,10 +161,12 @@ def holds_sentence(holds: dict | None, unit: str = "days") -> str:
     if holds["status"] == "too few cases":
         return (f"Too few cases have finished {since} ({holds['baseline']:,}) to set limits on its first "
                 f"{holds['freeze']:,} and judge later ones: whether the redesign holds is for a later check.")
-    n_weeks = holds["weeks"]
+    n_weeks, waiting = holds["weeks"], holds.get("open_beyond", 0)
+    still = (f" {waiting:,} case{'s' if waiting != 1 else ''} still open {'are' if waiting != 1 else 'is'} already "
+             f"older than that upper limit: look at {'them' if waiting != 1 else 'it'}." if waiting else "")
     if holds["status"] == "holds":
         return (f"S{since[1:]}, {n_weeks} week{'s' if n_weeks != 1 else ''} of new cases "
-                f"({holds['later']:,}) sit inside {frozen_limits(holds, unit)}: the redesign holds.")
+                f"({holds['later']:,}) sit inside {frozen_limits(holds, unit)}: the redesign holds.{still}")
     return f"The redesign no longer holds: {holds['signal']}. It was held to {frozen_limits(holds, unit)}."
 
 
