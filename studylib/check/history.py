@@ -147,9 +147,8 @@ def redesign_story(records: list[dict]) -> str:
     if not judged:
         return ""
     last = judged[-1]["figures"]["holds"]
-    sentence = holds_sentence(last)
     if last["status"] != "no longer holds":
-        return sentence + (f" ({len(judged)} checks say so.)" if len(judged) > 1 else "")
+        return holds_sentence(last, checks=len(judged))
     first = next(i for i in range(len(judged)) if all(r["figures"]["holds"]["status"] == "no longer holds"
                                                        for r in judged[i:]))
     since, held = judged[first], judged[first - 1] if first > 0 else None

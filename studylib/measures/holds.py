@@ -152,9 +152,9 @@ def holds_summary(holds: dict | None) -> dict | None:
             "beyond": len(holds["beyond"]), "open_beyond": len(holds["open_beyond"])}
 
 
-def holds_sentence(holds: dict | None, unit: str = "days") -> str:
+def holds_sentence(holds: dict | None, unit: str = "days", *, checks: int = 1) -> str:
     """One sentence from :func:`holds_summary`: does the redesigned system still work as it did in
-    its first cases?"""
+    its first cases? ``checks``: how many checks of a study's ledger say it holds."""
     if not holds:
         return ""
     since = f"since {pd.Timestamp(holds['change']):%-d %B %Y}"
@@ -166,7 +166,8 @@ def holds_sentence(holds: dict | None, unit: str = "days") -> str:
              f"older than that upper limit: look at {'them' if waiting != 1 else 'it'}." if waiting else "")
     if holds["status"] == "holds":
         return (f"S{since[1:]}, {n_weeks} week{'s' if n_weeks != 1 else ''} of new cases "
-                f"({holds['later']:,}) sit inside {frozen_limits(holds, unit)}: the redesign holds.{still}")
+                f"({holds['later']:,}) sit inside {frozen_limits(holds, unit)}: the redesign holds"
+                + (f" ({checks} checks say so)." if checks > 1 else ".") + still)
     return f"The redesign no longer holds: {holds['signal']}. It was held to {frozen_limits(holds, unit)}."
 
 
