@@ -215,7 +215,7 @@ def test_the_front_page_and_the_summary_open_with_the_headline(studies):
     figures = r.flow["figures"].set_index("era")["end_to_end_mean"]
     split = r.demand["by_system"].query("service == 'Housing repairs'").set_index("era")["failure_share"]
     upper = limits_by_system(r.capability["charts"]["Housing repairs"]).iloc[-1]["upper"]
-    for figure in (f"{figures[1]:.1f} days", f"against {figures[0]:.1f} before", f"up to {upper:.1f} days",
+    for figure in (f"{figures[1]:.1f} days", f"against {figures[0]:.1f} before", f"its upper limit {upper:.1f} days",
                    f"{split[1]:.0%} of its contacts, against {split[0]:.0%} before",
                    f"{r.demand['overall']['failure_share'].iloc[0]:.0%} of demand is failure demand"):
         assert figure in lead, figure

@@ -42,7 +42,7 @@ def _range_words(results, service: str) -> str | None:
         return None
     now = limits[service].iloc[-1]
     if now["status"] == "predictable":
-        return f"the system is predictable, with an upper limit of {now['upper']:.1f} days for one case"
+        return f"the system is predictable, its upper limit {now['upper']:.1f} days"
     if now["status"] == "not predictable":
         return "the system is not yet predictable, so no range can be promised"
     return None
