@@ -13,7 +13,7 @@ import re
 import pandas as pd
 
 __all__ = ["escape", "redact", "private", "configure_privacy", "PERSONAL_DATA", "no_paths",
-           "long_date", "nearest", "did_you_mean"]
+           "long_date", "iso_date", "nearest", "did_you_mean"]
 
 
 #: What is redacted from reports by default, in the order the patterns are applied: the label
@@ -85,6 +85,11 @@ def long_date(stamp) -> str:
     """A date as people write it: 10 March 2025."""
     stamp = pd.Timestamp(stamp)
     return f"{stamp.day} {stamp:%B %Y}"
+
+
+def iso_date(stamp) -> str | None:
+    """A date as files and settings write it (2025-03-10); None for a missing one."""
+    return None if stamp is None or pd.isna(stamp) else f"{pd.Timestamp(stamp):%Y-%m-%d}"
 
 
 def nearest(name, known) -> str:

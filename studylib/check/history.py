@@ -113,21 +113,21 @@ def what_changed(before: dict, after: dict) -> list[str]:
                           math.sqrt(bo["contacts"]) / weeks if weeks and bo.get("contacts") else None,
                           lambda v: f"{v:,.0f}"))
     a_sys = {(s["service"], s["system"]): s for s in a.get("systems", [])}
+    clock = b.get("clock") or "customer"
     for s in b.get("systems", []):
         old = a_sys.get((s["service"], s["system"]))
         if old is None:
             continue
-        clock = b.get("clock") or "customer"
         new_c, old_c = s.get(clock) or {}, old.get(clock) or {}
         se = (new_c["sd"] / math.sqrt(new_c["finished"])
               if new_c.get("sd") is not None and new_c.get("finished") else None)
         figures.append(_moved(f"{s['service']} ({s['system']}): the mean end-to-end time", old_c.get("mean"),
                               new_c.get("mean"), se, lambda v: f"{v:.1f} days"))
-        was, now = (old.get("limits") or {}).get("status"), (s.get("limits") or {}).get("status")
-        if was and now and was != now:
-            out.append(f"{s['service']} ({s['system']}) was {was} and is now {now}: "
-                       f"{(s.get('limits') or {}).get('reason', '')}.")
-        new_ids = sorted(set((s.get("limits") or {}).get("exceptions", [])) - set((old.get("limits") or {}).get("exceptions", [])))
+        was, now = old.get("limits") or {}, s.get("limits") or {}
+        if was.get("status") and now.get("status") and was["status"] != now["status"]:
+            out.append(f"{s['service']} ({s['system']}) was {was['status']} and is now {now['status']}: "
+                       f"{now.get('reason', '')}.")
+        new_ids = sorted(set(now.get("exceptions", [])) - set(was.get("exceptions", [])))
         if new_ids:
             out.append(f"{s['service']} ({s['system']}): {len(new_ids):,} new case{'s' if len(new_ids) != 1 else ''} "
                        f"beyond the limits ({', '.join(new_ids[:5])}{' …' if len(new_ids) > 5 else ''}).")
@@ -135,7 +135,7 @@ def what_changed(before: dict, after: dict) -> list[str]:
     ah, bh = a.get("holds") or {}, b.get("holds") or {}
     if ah.get("status") != bh.get("status") and bh:
         out.append(f"The redesign: {ah.get('status', 'not judged')} → {bh['status']}.")
-    if not [f for f in figures if f]:
+    if not any(figures):
         out.append("No headline figure moved beyond its noise.")
     return out
 

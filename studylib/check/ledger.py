@@ -27,6 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..measures.holds import holds_summary
+from ..read.settings import settings_as_text
 
 __all__ = ["LEDGER_FILE", "LEDGER_FORMAT", "Ledger", "headline_figures", "check_record", "add_check",
            "read_ledger", "default_ledger"]
@@ -72,10 +73,6 @@ def _number(value, digits: int = 4):
     if math.isinf(value):
         return None
     return int(round(value)) if digits == 0 else round(value, digits)
-
-
-def _date(value) -> str | None:
-    return None if value is None or pd.isna(value) else f"{pd.Timestamp(value):%Y-%m-%d}"
 
 
 def headline_figures(results) -> dict:
@@ -168,7 +165,7 @@ def _canonical(value) -> str:
 
 def check_record(results, *, inputs: dict, run_at, version: str | None) -> dict:
     """One check's ledger record (see the module's docstring)."""
-    settings = {k: (_date(v) if isinstance(v, pd.Timestamp) else v) for k, v in results.settings.items()}
+    settings = settings_as_text(results.settings)
     figures = results.figures or headline_figures(results)
     key = hashlib.sha256(_canonical({"settings": settings, "inputs": inputs, "figures": figures}).encode()).hexdigest()
     return {"ledger": LEDGER_FORMAT, "studylib": version, "run_at": pd.Timestamp(run_at).isoformat(),
@@ -181,10 +178,13 @@ def read_ledger(path: str | Path) -> Ledger:
     """Every record of the ledger at ``path`` that can be read, oldest first; what cannot, in words.
     A missing file is an empty ledger."""
     path = Path(path)
+    return _parsed(path, path.read_text(encoding="utf-8", errors="replace") if path.exists() else "")
+
+
+def _parsed(path: Path, text: str) -> Ledger:
+    """The ledger whose file ``path`` holds ``text``."""
     ledger = Ledger(path)
-    if not path.exists():
-        return ledger
-    for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), start=1):
+    for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
@@ -215,10 +215,11 @@ def add_check(path: str | Path, record: dict) -> bool:
     are. Raises OSError when the file cannot be written (the caller says so in words).
     """
     path = Path(path)
-    if any(r.get("key") == record["key"] for r in read_ledger(path).records):
+    text = path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+    if any(r.get("key") == record["key"] for r in _parsed(path, text).records):
         return False
     line = json.dumps(record, sort_keys=True, default=str)
-    ends_cleanly = not path.exists() or path.stat().st_size == 0 or path.read_bytes().endswith(b"\n")
+    ends_cleanly = not text or text.endswith("\n")
     with open(path, "a", encoding="utf-8") as fh:
         fh.write(("" if ends_cleanly else "\n") + line + "\n")
         fh.flush()

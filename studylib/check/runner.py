@@ -305,7 +305,8 @@ def _run_stages(handed: list, load_notes: list[str], settings: dict, study: Path
     from ..prose.counted import COUNTED_ID
     counted_link = (f"00_summary.html#{COUNTED_ID}" if any(nb.stem == "00_summary" for nb in notebooks) else "")
     nav = "<nav class=\"stage-nav\"><a href=\"index.html\">All stages</a></nav>"
-    shown_settings = {k: (f"{v:%Y-%m-%d}" if isinstance(v, pd.Timestamp) else v) for k, v in settings.items()}
+    from ..read.settings import settings_as_text
+    shown_settings = settings_as_text(settings)
     # Which stages have data to show is known once the results are computed; what can be told from
     # the study alone is enough to start their kernels while the results are computed.
     stages = likely_stages(loaded).set_index("notebook")["status"]

@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..text import iso_date
 from .xmr import xmr
 
 __all__ = ["redesign_holds", "holds_summary", "holds_sentence", "frozen_limits", "DEFAULT_FREEZE", "WEEK_ALPHA"]
@@ -91,10 +92,10 @@ def redesign_holds(chart: pd.DataFrame, *, freeze: int | None = None,
     mean, upper, lower = (float(fixed[c].iloc[0]) for c in ("mean", "upper_limit", "lower_limit"))
     base, later = part.iloc[:freeze], part.iloc[freeze:]
     week = later["arrived"].dt.tz_localize(None).dt.to_period("W-SUN").dt.start_time
-    weeks = later.groupby(week.to_numpy())["value"].agg(cases="size", mean="mean", median="median")
-    weeks = weeks.rename_axis("week").reset_index()
+    by_week = later.groupby(week.to_numpy())["value"]
+    weeks = by_week.agg(cases="size", mean="mean", median="median").rename_axis("week").reset_index()
     baseline = base["value"].to_numpy(dtype=float)
-    chance = [_slower_by_chance(group.to_numpy(dtype=float), baseline) for _, group in later.groupby(week.to_numpy())["value"]]
+    chance = [_slower_by_chance(group.to_numpy(dtype=float), baseline) for _, group in by_week]
     weeks["slower_p"] = [p for p, _ in chance]
     weeks["faster_p"] = [q for _, q in chance]
     slower = (weeks["slower_p"] < WEEK_ALPHA).to_numpy()
@@ -138,17 +139,14 @@ def holds_summary(holds: dict | None) -> dict | None:
     if not holds:
         return None
     weeks = holds["weeks"]
-
-    def day(value):
-        return None if value is None or pd.isna(value) else f"{pd.Timestamp(value):%Y-%m-%d}"
-    return {"change": day(holds["change"]), "what": holds["what"], "system": holds["system"],
+    return {"change": iso_date(holds["change"]), "what": holds["what"], "system": holds["system"],
             "freeze": holds["freeze"], "chosen": holds["chosen"], "baseline": holds["baseline"],
             "status": holds["status"],
             "mean": None if pd.isna(holds["mean"]) else round(float(holds["mean"]), 4),
             "upper": None if pd.isna(holds["upper"]) else round(float(holds["upper"]), 4),
             "later": int(holds["later"]), "weeks": int(len(weeks)),
-            "slower_weeks": [day(w) for w in weeks.loc[weeks["signal"] == "slower", "week"]],
-            "signal": holds["signal"], "signal_week": day(holds["signal_week"]),
+            "slower_weeks": [iso_date(w) for w in weeks.loc[weeks["signal"] == "slower", "week"]],
+            "signal": holds["signal"], "signal_week": iso_date(holds["signal_week"]),
             "beyond": len(holds["beyond"]), "open_beyond": len(holds["open_beyond"])}
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..errors import ConfigError, ParameterError
 
-__all__ = ["SETTINGS", "Setting", "resolve_settings", "settings_help"]
+__all__ = ["SETTINGS", "Setting", "resolve_settings", "settings_help", "settings_as_text"]
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,12 @@ def settings_help() -> str:
         default = "" if s.default is None else f" [default {str(s.default).lower() if s.kind == 'bool' else s.default}]"
         lines.append(f"  {name.ljust(width)}  {s.meaning}{default}")
     return "\n".join(lines)
+
+
+def settings_as_text(settings: dict) -> dict:
+    """Resolved settings as a manifest or a ledger writes them: dates as 2025-03-10, the rest as they are."""
+    from ..text import iso_date
+    return {k: (iso_date(v) if isinstance(v, pd.Timestamp) else v) for k, v in settings.items()}
 
 
 def iso_datetime(text: str):
