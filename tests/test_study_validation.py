@@ -337,11 +337,13 @@ def test_dates_that_read_two_ways_are_found_when_an_offset_moves_the_day():
 
 
 @pytest.mark.parametrize("text", ["", "\n\n", "a,b\n1,2", "\n\n  \nx,y\r\n1,2\n", "h" * 200_000 + "\nrest",
-                                  "\n" * 100_000 + "col\n", "a,b", "\u2028\nq,r\n"])
+                                  "\n" * 100_000 + "col\n", "a,b", "\u2028\nq,r\n",
+                                  "\n" * 65_535 + "\u00e9t\u00e9,b\n", "\u00e9" * 40_000 + ",b\n1,2\n"])
 def test_the_header_is_the_first_line_that_is_not_blank(text):
-    """Read from the start of the file only, it is the line splitting every line would find."""
-    from studylib.read.tables import _header_line
-    assert _header_line(text) == next((line for line in text.splitlines() if line.strip()), "")
+    """Read from the start of the file only, it is the line splitting every line would find, also
+    where the first block read ends inside a character of two bytes."""
+    from studylib.read.csvtext import _header_line
+    assert _header_line(text.encode(), "utf-8") == next((line for line in text.splitlines() if line.strip()), "")
 
 
 def test_a_change_or_target_for_a_service_with_no_data_is_named(tmp_path):

@@ -271,7 +271,8 @@ def load_study(path: str | Path) -> Study:
 def _name_services_without_data(config: dict, demand: pd.DataFrame, events: pd.DataFrame) -> None:
     """A target or system change whose service has no contact and no case would change nothing
     without a word (study.yml checks the names against ``services:`` only when it lists them)."""
-    seen = set(demand["service"].dropna().astype(str)) | set(events["service"].dropna().astype(str))
+    # The distinct names first: a set built from every row of a million took seconds.
+    seen = {str(s) for frame in (demand, events) for s in frame["service"].dropna().unique()}
     for section, noun in (("targets", "target"), ("system_changes", "system change")):
         for item in config.get(section) or []:
             service = item.get("service") if isinstance(item, dict) else None

@@ -8,7 +8,6 @@ because nothing below them can be checked.
 from __future__ import annotations
 
 import functools
-import io
 import re
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from .csvtext import file_problem, read_csv_file
 from .headers import header_further_down, headed_columns
 
 __all__ = [
@@ -74,16 +74,16 @@ def read_raw_table(path: Path, *, label: str, encoding: str = "utf-8",
     """
     path = Path(path)
     if not path.exists():
-        raise DataError([_file_problem(label, "does not exist",
+        raise DataError([file_problem(label, "does not exist",
                                        f"check the path in study.yml (looked for {path})")])
     suffix = "".join(path.suffixes[-2:]).lower() if path.suffix.lower() == ".gz" else path.suffix.lower()
     if path.is_dir():
-        raise DataError([_file_problem(label, "is a folder, not a file", "name the data file in study.yml")])
+        raise DataError([file_problem(label, "is a folder, not a file", "name the data file in study.yml")])
     if not path.is_file():
-        raise DataError([_file_problem(label, "is not a file studylib can read twice (a pipe, a socket or a device)",
+        raise DataError([file_problem(label, "is not a file studylib can read twice (a pipe, a socket or a device)",
                                        "save the data to a file, and name that file in study.yml")])
     if path.stat().st_size == 0:
-        raise DataError([_file_problem(label, "is empty (0 bytes, not even a header row)",
+        raise DataError([file_problem(label, "is empty (0 bytes, not even a header row)",
                                        "export the data again, or remove the file from study.yml")])
     try:
         frame = _read_any(path, suffix, label=label, encoding=encoding, delimiter=delimiter, sheet=sheet,
@@ -97,7 +97,7 @@ def read_raw_table(path: Path, *, label: str, encoding: str = "utf-8",
         reason = no_paths(str(exc).splitlines()[0][:160]) if str(exc) else type(exc).__name__
         fix = ("export it again, or check sheet: in study.yml" if "Excel" in kind
                else "export it again, or check the file's name in study.yml")
-        raise DataError([_file_problem(label, f"cannot be read as {kind} ({reason})", fix)]) from None
+        raise DataError([file_problem(label, f"cannot be read as {kind} ({reason})", fix)]) from None
     if header_row is None:
         header_further_down(frame, label, expected_columns)
     return headed_columns(frame, label, excel=suffix in (".xlsx", ".xlsm", ".xls"))
@@ -117,166 +117,12 @@ def _read_any(path: Path, suffix: str, *, label: str, encoding: str, delimiter: 
             else:
                 frame[col] = frame[col].map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
     else:
-        frame = _read_csv(path, label=label, encoding=encoding, delimiter=delimiter,
+        frame = read_csv_file(path, label=label, encoding=encoding, delimiter=delimiter,
                           expected_columns=expected_columns, skip=header_row - 1)
     frame.columns = [str(c).strip() for c in frame.columns]
     if not isinstance(frame.index, pd.Index) or frame.index.name != "row":
         frame.index = pd.RangeIndex(2, 2 + len(frame), name="row")
     return frame
-
-
-def _read_csv(path: Path, *, label: str, encoding: str, delimiter: str | None,
-              expected_columns: list[str] | None, skip: int = 0) -> pd.DataFrame:
-    raw = path.read_bytes()
-    if path.suffix.lower() == ".gz":
-        import gzip
-        raw = gzip.decompress(raw)
-    if skip:
-        frame = _read_csv_bytes(_after_lines(raw, skip), label=label, encoding=encoding, delimiter=delimiter,
-                                expected_columns=expected_columns)
-        frame.index = frame.index + skip             # the rows a spreadsheet shows
-        return frame
-    return _read_csv_bytes(raw, label=label, encoding=encoding, delimiter=delimiter,
-                           expected_columns=expected_columns)
-
-
-def _after_lines(raw: bytes, n: int) -> bytes:
-    """The bytes after the first ``n`` lines (title rows above a header)."""
-    at = 0
-    for _ in range(n):
-        found = raw.find(b"\n", at)
-        if found < 0:
-            return b""
-        at = found + 1
-    return raw[at:]
-
-
-def _read_csv_bytes(raw: bytes, *, label: str, encoding: str, delimiter: str | None,
-                    expected_columns: list[str] | None) -> pd.DataFrame:
-    codec = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
-    utf16 = raw[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(raw) > 3 and (raw[1:4:2] == b"\x00\x00" or raw[0:3:2] == b"\x00\x00"))
-    if utf16 and not encoding.lower().replace("_", "-").startswith("utf-16"):
-        raise DataError([_file_problem(label, "is UTF-16 text (its bytes say so), not " + encoding,
-                                       "set encoding: utf-16 for this table in study.yml, or save it as UTF-8")])
-    try:
-        text = raw.decode(codec)
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        bad = raw[exc.start: exc.start + 1]
-        raise DataError([{
-            "file": label, "row": line, "column": None, "value": None,
-            "problem": (f"is not {encoding} text: byte {bad!r} at position {exc.start} "
-                        f"cannot be decoded"),
-            "fix": ("save the file as UTF-8, or set encoding: cp1252 (or latin-1) for this "
-                    "table in study.yml"),
-        }]) from None
-    if not text.strip():
-        raise DataError([_file_problem(label, "is empty (no header row)",
-                                       "export the data again, or remove the file from study.yml")])
-    sep = delimiter or ","
-    if expected_columns and delimiter is None:
-        # Judged on the header, before the rows: values with commas in them would hide a ';' file.
-        header = _header_line(text)
-        present = {c.strip().strip('"') for c in header.split(",")}
-        if not any(c in present for c in expected_columns):
-            for other in (";", "\t", "|"):
-                if other in header and any(c.strip().strip('"') in expected_columns for c in header.split(other)):
-                    shown = "\\t" if other == "\t" else other
-                    raise DataError([_file_problem(
-                        label,
-                        f"looks delimited by '{shown}', not ',': its header reads {header[:120]!r}",
-                        f"set delimiter: '{shown}' for this table in study.yml, or re-export as CSV",
-                    )])
-    _no_column_twice(text, sep, label)
-    import warnings
-    try:
-        with warnings.catch_warnings():
-            # index_col=False: a row longer than the header is an error here, never an index.
-            warnings.simplefilter("error", pd.errors.ParserWarning)
-            # From the bytes, decoded as above: a StringIO of the text would hold it again at four
-            # bytes a character (close to a gigabyte for a million contacts).
-            frame = pd.read_csv(io.BytesIO(raw), encoding=codec, sep=sep, dtype=str, keep_default_na=False,
-                                index_col=False, na_filter=False, skipinitialspace=False, engine="c",
-                                skip_blank_lines=False)
-    except (pd.errors.ParserError, pd.errors.ParserWarning):
-        line, n, expected = _ragged_line(text, sep)
-        raise DataError([{"file": label, "row": line, "column": None, "value": None,
-                          "problem": f"has {n} values where the header has {expected} columns",
-                          "fix": "a value with the delimiter in it needs quotes (\"Smith, Jo\"); check the "
-                                 "delimiter and quoting, or set delimiter: in study.yml"}]) from None
-    frame.index = _line_numbers(text, sep, len(frame))
-    if not re.search(r"\n[ \t]*\r?\n", text):
-        return frame
-    # Blank lines are not rows (a line of empty fields, ",,,", is: it is set aside with its reason).
-    blank_lines = [i for i, line in enumerate(text.splitlines(), start=1) if not line.strip()]
-    blank = frame.index.isin(blank_lines)
-    return frame[~blank] if blank.any() else frame
-
-
-def _header_line(text: str) -> str:
-    """The first line that is not blank, read from the start of the text only (splitting a large
-    file's every line to find it took a second)."""
-    size = 1 << 16
-    while True:
-        lines = text[:size].splitlines()
-        whole = size >= len(text)
-        found = next((line for line in (lines if whole else lines[:-1]) if line.strip()), None)
-        if found is not None or whole:
-            return found or ""
-        size *= 8
-
-
-def _no_column_twice(text: str, sep: str, label: str) -> None:
-    """A header that names one column twice is refused: pandas would read the second as 'channel.1',
-    and every figure keyed on the first would silently change."""
-    import csv
-    header = _header_line(text)
-    names = [n.strip() for n in next(csv.reader([header], delimiter=sep), [])]
-    twice = sorted({n for n in names if n and names.count(n) > 1})
-    if twice:
-        shown = ", ".join(f"'{n}'" for n in twice)
-        raise DataError([_file_problem(label, f"names the column {shown} twice in its header row; only one of "
-                                              "them could count", "rename or remove one of them, then export again")])
-
-
-def _ragged_line(text: str, sep: str) -> tuple[int | None, int, int]:
-    """The first record with another number of values than the header: (line, values, columns)."""
-    import csv
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
-    header, previous = None, 0
-    for record in reader:
-        start, previous = previous + 1, reader.line_num
-        if header is None:
-            header = len(record)
-        elif record and len(record) != header:
-            return start, len(record), header
-    return None, 0, header or 0
-
-
-def _line_numbers(text: str, sep: str, n_rows: int) -> pd.Index:
-    """The line of the file each record starts on (the header is line 1), counting blank lines
-    and values that run over several lines, so that a problem names the line an editor shows.
-
-    Read with ``skip_blank_lines=False``, each line is a row unless a quoted value runs over
-    several lines: when the lines and the rows tally, the row number is the line number, and only
-    otherwise is the file walked record by record."""
-    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
-    if lines == n_rows + 1:
-        return pd.RangeIndex(2, 2 + n_rows, name="row")
-    import csv
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
-    starts, previous = [], 0
-    for _ in reader:
-        starts.append(previous + 1)
-        previous = reader.line_num
-    starts = starts[1:]                       # the header
-    if len(starts) != n_rows:                 # the two readers disagree: fall back to record numbers
-        return pd.RangeIndex(2, 2 + n_rows, name="row")
-    return pd.Index(starts, name="row")
-
-
-def _file_problem(label: str, problem: str, fix: str) -> dict:
-    return {"file": label, "row": None, "column": None, "value": None, "problem": problem, "fix": fix}
 
 
 _TZ_SUFFIX = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
@@ -342,7 +188,7 @@ def parse_timestamps(values: pd.Series, *, formats: list[str] | None, dayfirst: 
             if not mask.any():
                 continue
             kwargs = {"format": fmt} if fmt != ISO8601 else {"format": "ISO8601"}
-            parsed = pd.to_datetime(text[mask], errors="coerce", utc=aware, **kwargs)
+            parsed = _to_datetime(text[mask], utc=aware, **kwargs)
             ok = parsed.notna()
             if not ok.any():
                 continue
@@ -397,6 +243,18 @@ def parse_timestamps(values: pd.Series, *, formats: list[str] | None, dayfirst: 
     return out, problems
 
 
+def _to_datetime(text: pd.Series, **how) -> pd.Series:
+    """``pd.to_datetime(text, errors="coerce", **how)``, each distinct value parsed once: a service's
+    export stamps to the minute or the day, so a year's million contacts hold far fewer distinct
+    times than rows, and parsing is most of reading them."""
+    codes, distinct = pd.factorize(text)
+    if len(distinct) > len(text) // 2:
+        return pd.to_datetime(text, errors="coerce", **how)
+    parsed = pd.to_datetime(pd.Series(distinct, dtype=object), errors="coerce", **how)
+    values = parsed.array.take(codes, allow_fill=True)
+    return pd.Series(values, index=text.index, name=text.name)
+
+
 def _swapped(fmt: str) -> str | None:
     """The same format with day and month the other way round, if it has both."""
     if "%d" in fmt and "%m" in fmt:
@@ -419,8 +277,8 @@ def _ambiguous(text: pd.Series, parsed_mask: pd.Series, parsed: pd.Series, forma
         day = parsed.dt.day
         could = parsed_mask & ((day <= 13) | (day >= 28))
         # utc=True and then no zone: values with offsets (mixed ones too) as UTC, the others as read
-        mine = pd.to_datetime(text[could], errors="coerce", format=fmt, utc=True).dt.tz_localize(None)
-        theirs = pd.to_datetime(text[could], errors="coerce", format=other, utc=True).dt.tz_localize(None)
+        mine = _to_datetime(text[could], format=fmt, utc=True).dt.tz_localize(None)
+        theirs = _to_datetime(text[could], format=other, utc=True).dt.tz_localize(None)
         both = mine.notna() & theirs.notna() & (mine != theirs)
         if not both.any():
             continue
