@@ -383,3 +383,24 @@ def test_weekly_demand_is_judged_by_the_same_verdict_as_capability():
     text = predictability_sentence(weekly_verdicts(demand_predictability(weekly)))
     assert text.startswith("1 of the 2 main demand types with 12 or more weeks of data is predictable week to week")
     assert "Chasing a repair is not predictable: a run of 10 weeks" in text
+
+
+def test_the_demand_report_shows_contacts_drawn_in_the_results(sample_results):
+    """The demand report's counts, examples and contacts needing review come with the results, drawn
+    from the classified contacts (its kernel reads none of them), and a table of the first 30 of
+    more says how many there are."""
+    from studylib.check.results import REVIEW_ROWS
+    from studylib.measures.demand import example_verbatims
+    from studylib.prose.show import table
+    d = sample_results.demand
+    classified = d["classified"]
+    assert d["contacts"] == len(classified)
+    pd.testing.assert_frame_equal(d["examples"], example_verbatims(classified))
+    assert dict(zip(d["labelled_by"]["labelled by"], d["labelled_by"]["count"])) == classified["matched_by"].value_counts().to_dict()
+    needing = classified[classified["needs_review"].astype(bool)]
+    assert d["review_count"] == len(needing) and d["review"]["contact_id"].tolist() == needing["contact_id"].head(REVIEW_ROWS).tolist()
+    pd.testing.assert_frame_equal(d["agreement"], codebook_agreement(classified)[0])
+    first = pd.DataFrame({"contact_id": [f"C{i}" for i in range(REVIEW_ROWS)]})
+    shown = table(first, max_rows=REVIEW_ROWS, of=8_000).data
+    assert f"First {REVIEW_ROWS} of 8,000 rows." in shown and shown.count("<tr") == REVIEW_ROWS + 1
+    assert "rows." not in table(needing.head(3)[["contact_id"]], max_rows=REVIEW_ROWS, of=3).data

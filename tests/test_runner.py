@@ -298,36 +298,45 @@ def test_a_failure_computing_the_results_stops_the_waiting_kernels(tmp_path, mon
 @pytest.mark.slow
 def test_each_stage_reads_only_the_tables_its_cells_use(sample_results, tmp_path, monkeypatch):
     """The results a stage's kernel loads hold every large table as a file of its own, read when a
-    cell asks for it: no stage reads the raw contacts or events, and only the cells that start from
-    the classified contacts (the demand stage's tables, the exercises that compute from them) read
-    those."""
+    cell asks for it: no stage reads the raw contacts or events. A report's cells read no table of
+    contacts (the demand report's counts, examples and contacts needing review come drawn from them
+    in the results); only the exercises that start from the classified contacts, which a student
+    runs and a report leaves out, read those."""
     import matplotlib.pyplot as plt
     import pandas as pd
     from IPython.core.interactiveshell import InteractiveShell
     from studylib.check import stored as module        # the results saved for the kernels, and read by them
+    from studylib.check.report import TEACH_TAG
     saved = module.save_results(sample_results, tmp_path / "results.pkl")
     assert len(list((tmp_path / "results.pkl.tables").iterdir())) == 4       # raw contacts and events, classified, problems
     assert sample_results.study.demand is not None and "_deferred" not in vars(sample_results.study)   # untouched
     read, real = [], module.DeferredTable.load
     monkeypatch.setattr(module.DeferredTable, "load", lambda table: read.append(table.name) or real(table))
-    by_stage = {}
+    by_stage, by_exercises = {}, {}
     for notebook in stage_notebooks(NOTEBOOKS):
         read.clear()
         shell = InteractiveShell.instance()
+        report_read = None
         try:
             shell.user_ns.update(study=str(ROOT / "data" / "sample"), results=str(saved))
-            for cell in nbformat.read(notebook, as_version=4).cells:
-                if cell.cell_type == "code" and "parameters" not in cell.metadata.get("tags", []):
-                    source = "\n".join(line for line in cell.source.splitlines() if not line.startswith("%"))
-                    outcome = shell.run_cell(source, silent=True)
-                    assert outcome.success, (notebook.name, cell.source)
+            cells = [c for c in nbformat.read(notebook, as_version=4).cells
+                     if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", [])]
+            # the report's cells first (the teaching ones left out, as a report leaves them), then the rest
+            for cell in sorted(cells, key=lambda c: TEACH_TAG in c.metadata.get("tags", [])):
+                if report_read is None and TEACH_TAG in cell.metadata.get("tags", []):
+                    report_read = sorted(set(read))
+                source = "\n".join(line for line in cell.source.splitlines() if not line.startswith("%"))
+                outcome = shell.run_cell(source, silent=True)
+                assert outcome.success, (notebook.name, cell.source)
         finally:
             InteractiveShell.clear_instance()
             plt.close("all")
-        by_stage[notebook.stem] = sorted(set(read))
-    assert by_stage == {"00_summary": [], "01_purpose": ["demand.classified"],
-                        "02_demand": ["demand.classified", "demand.problems"], "03_capability": [], "04_flow": [],
-                        "05_system_conditions": ["demand.classified"]}
+        by_stage[notebook.stem] = report_read if report_read is not None else sorted(set(read))
+        by_exercises[notebook.stem] = sorted(set(read) - set(by_stage[notebook.stem]))
+    assert by_stage == {"00_summary": [], "01_purpose": [], "02_demand": ["demand.problems"], "03_capability": [],
+                        "04_flow": [], "05_system_conditions": []}
+    assert by_exercises == {"00_summary": [], "01_purpose": ["demand.classified"], "02_demand": ["demand.classified"],
+                            "03_capability": [], "04_flow": [], "05_system_conditions": ["demand.classified"]}
     # and what a cell reads is the table itself
     back = module.load_results(saved)
     pd.testing.assert_frame_equal(back.study.events, sample_results.study.events)
@@ -362,3 +371,51 @@ def test_a_study_five_times_larger_has_the_same_shares_and_means(sample_results,
     for name in one.capability["limits"]:
         np.testing.assert_allclose(five.capability["limits"][name]["mean"], one.capability["limits"][name]["mean"],
                                    rtol=1e-9)
+
+
+def test_a_table_set_apart_is_pickled_without_a_copy_of_every_column_at_once(tmp_path):
+    """pandas pickles each column of Arrow text as a copy of its chunks joined; a pickler's memo would
+    keep every such copy to the end (the whole table again, which a large study's parent then kept).
+    Written without a memo, at most about one column's copy is held at a time. Arrow's pool counts
+    its largest use, so the test runs in a fresh process; the table still reads back whole."""
+    import subprocess
+    import sys
+    script = '''
+import io, pickle, sys
+import pandas as pd, pyarrow as pa
+from studylib.check.stored import _dump_table
+text = pd.Series([], dtype=str).dtype
+chunks = [pa.array([f"contact text {i:09d}" for i in range(j, j + 100_000)]) for j in range(0, 500_000, 100_000)]
+frame = pd.DataFrame({f"c{k}": pa.chunked_array(chunks).to_pandas(types_mapper={pa.string(): text}.get) for k in range(6)})
+pool = pa.default_memory_pool()
+before = pool.max_memory()
+with open(sys.argv[2], "wb") as fh:
+    (_dump_table if sys.argv[1] == "set apart" else lambda t, f: pickle.dump(t, f, protocol=5))(frame, fh)
+with open(sys.argv[2], "rb") as fh:
+    assert pickle.load(fh).equals(frame)
+print((pool.max_memory() - before) / frame.memory_usage(deep=True).sum())
+'''
+    more = {how: float(subprocess.run([sys.executable, "-c", script, how, str(tmp_path / "t.pkl")], check=True,
+                                      capture_output=True, text=True).stdout)
+            for how in ("set apart", "with a memo")}
+    assert more["with a memo"] > 0.9                  # the memo's way: every column copied at once
+    assert more["set apart"] < 0.3                    # one column of six, and no more
+
+
+@pytest.mark.slow
+def test_the_kernels_start_once_demand_and_flow_are_computed(tmp_path, monkeypatch):
+    """Idle kernels started beside the computation added a quarter of a gigabyte to a large study's
+    largest use of memory; they start once demand and flow are computed, and every stage still runs."""
+    import studylib.check.results
+    import studylib.check.runner
+    said = []
+
+    def done_then_said(real, name):            # demand and flow: said once they have returned
+        return lambda *a, **k: (lambda out: said.append(name) or out)(real(*a, **k))
+    monkeypatch.setattr(studylib.check.results, "_demand", done_then_said(studylib.check.results._demand, "demand"))
+    monkeypatch.setattr(studylib.check.results, "_flow", done_then_said(studylib.check.results._flow, "flow"))
+    real_lane = studylib.check.runner.take_lane
+    monkeypatch.setattr(studylib.check.runner, "take_lane", lambda *a, **k: said.append("kernel") or real_lane(*a, **k))
+    table = run_check(SAMPLE, tmp_path / "out", notebooks_dir=NOTEBOOKS, progress=False, ledger=None, jobs=2)
+    assert said == ["demand", "flow", "kernel", "kernel"], said
+    assert set(table["status"]) == {"ok"}

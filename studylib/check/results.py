@@ -9,6 +9,8 @@ JupyterLab computes it from its study folder (:func:`check_results`).
 """
 from __future__ import annotations
 
+import functools
+
 import time
 import warnings
 from contextlib import contextmanager
@@ -155,9 +157,30 @@ class CheckResults:
 
 def release_memory() -> None:
     """Give freed memory back to the system: Arrow keeps the text of tables no longer held in a pool
-    of its own until asked, and a large study's parts leave hundreds of megabytes there."""
+    of its own until asked, and C's allocator keeps what numpy freed, a large study's parts leave
+    hundreds of megabytes in each."""
     import pyarrow as pa
     pa.default_memory_pool().release_unused()
+    _trim_c_heap()
+
+
+@functools.cache
+def _c_library():
+    import ctypes
+    import ctypes.util
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    except OSError:
+        return None
+
+
+def _trim_c_heap() -> None:
+    """glibc's ``malloc_trim(0)``: the free memory at the top and in the middle of the C heap given
+    back (where the C library has it: glibc does, macOS's and musl's have no such call)."""
+    libc = _c_library()
+    trim = getattr(libc, "malloc_trim", None) if libc is not None else None
+    if trim is not None:
+        trim(0)
 
 
 @contextmanager
@@ -272,7 +295,31 @@ def _demand(study: Study, settings: dict, systems: pd.DataFrame, seconds: dict |
             "period": (start, end),
         }
         out["verdicts"] = dm.weekly_verdicts(out["predictability"])
+        out.update(_demand_shown(classified, coded=study.demand_codebook is not None))
     return out
+
+
+#: The contacts needing review a demand report lists, the first of them, in the customers' words.
+REVIEW_ROWS = 30
+
+
+def _demand_shown(classified: pd.DataFrame, *, coded: bool) -> dict:
+    """What the demand report shows of the contacts, drawn from them here so that its kernel need
+    not read a million rows to print a few: ``contacts`` (how many), ``examples`` (verbatims of the
+    main failure types), ``labelled_by`` (contacts per way of labelling), ``review`` (the first
+    :data:`REVIEW_ROWS` contacts needing review; ``review_count`` all of them) and, where a codebook
+    labelled them, ``agreement`` (with the team's hand labels)."""
+    from ..measures import demand as dm
+    needs = classified["needs_review"].astype(bool)
+    review = classified.loc[needs, [c for c in ("contact_id", "channel", "verbatim", "matched_types") if c in classified]]
+    return {
+        "contacts": len(classified),
+        "examples": dm.example_verbatims(classified),
+        "labelled_by": classified["matched_by"].value_counts().rename_axis("labelled by").reset_index(),
+        "review": review.head(REVIEW_ROWS).copy(),
+        "review_count": int(needs.sum()),
+        "agreement": dm.codebook_agreement(classified)[0] if coded else None,
+    }
 
 
 def _flow(study: Study, settings: dict) -> dict:
@@ -405,7 +452,8 @@ def check_as_of(study: Study, settings: dict) -> None:
                              "the last event")
 
 
-def compute_check(study: Study, settings: dict | None = None, *, load_caveats: list[str] = ()) -> CheckResults:
+def compute_check(study: Study, settings: dict | None = None, *, load_caveats: list[str] = (),
+                  largest_done=None) -> CheckResults:
     """Compute every stage's results once.
 
     Parameters
@@ -416,6 +464,10 @@ def compute_check(study: Study, settings: dict | None = None, *, load_caveats: l
         :func:`studylib.read.settings.resolve_settings` (default: study.yml's).
     load_caveats : list of str
         Warnings raised while the study was read, kept as caveats of the data.
+    largest_done : callable, optional
+        Called once demand and flow are computed: the parts that hold every row of a large study,
+        with what they build beside it, at once. ``studylib check`` starts the stage kernels then,
+        so that they do not add to the check's largest use of memory.
 
     Returns
     -------
@@ -437,6 +489,8 @@ def compute_check(study: Study, settings: dict | None = None, *, load_caveats: l
                                                      "demand to study; check period: in study.yml."})
     with timed(seconds, "flow"):
         flow = _caught("Flow", caveats, lambda: _flow(study, settings)) if study.has_events else {}
+    if largest_done is not None:
+        largest_done()          # the parts that hold a large study's every row at once are over
     with timed(seconds, "capability and verdicts"):
         charted = service_table(demand, flow, {})["service"].head(CHARTED_SERVICES).tolist()   # by size: before verdicts
         capability = (_caught("Capability", caveats, lambda: _capability(study, settings, flow["times"], charted))

@@ -385,20 +385,26 @@ def _run_stages(handed: list, load_notes: list[str], settings: dict, study: Path
     for nb in queued:
         todo.put(nb)
     threads = [threading.Thread(target=lane_worker, daemon=True) for _ in range(min(workers, max(len(queued), 1)))]
-    for thread in threads:
-        thread.start()
+
+    def start_lanes() -> None:
+        """The kernels start once demand and flow are computed, not beside them (a large study's
+        parent is then at its largest); they still start while the rest is computed and saved."""
+        for thread in threads:
+            if thread.ident is None and not stopping.is_set():
+                thread.start()
     computed_in = saved_in = 0.0
 
     def lanes_done(timeout: float | None = None) -> None:
         """No more stages: each lane finishes the one it runs, and is waited for."""
+        start_lanes()
         for _ in threads:
             todo.put(None)
-        for thread in threads:
+        for thread in (t for t in threads if t.ident is not None):     # a failed check starts none
             thread.join(timeout=timeout)
     try:
         t0 = time.perf_counter()
         try:
-            results = compute_check(loaded, settings, load_caveats=load_notes)
+            results = compute_check(loaded, settings, load_caveats=load_notes, largest_done=start_lanes)
         except BaseException as exc:
             # The kernels waiting for the results are told, so that they stop at once.
             results_file.with_suffix(".failed").write_text(f"{type(exc).__name__}: {exc}", encoding="utf-8")

@@ -65,13 +65,24 @@ class StageTables(dict):
         return (StageTables, (dict(super().items()),))
 
 
+def _dump_table(table: pd.DataFrame, fh) -> None:
+    """Pickle one table with the memo off. pandas pickles each column of Arrow text as one copy of
+    its chunks joined, and a pickler's memo keeps every object it has written to the end: every
+    column's copy at once, 290 MB more for a million contacts, which the process then keeps. With
+    no memo each copy goes once written. (A table holds no object that refers to itself, which a
+    pickler without a memo could not write.)"""
+    pickler = pickle.Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True
+    pickler.dump(table)
+
+
 def _set_apart(value, folder: Path, name: str, numbers):
     """``value`` with each large table in it written to ``folder`` (files numbered by ``numbers``, an
     iterator: a service's name need not make a file name) and replaced by its DeferredTable."""
     if isinstance(value, pd.DataFrame) and len(value) >= DEFER_ROWS:
         file = folder / f"{next(numbers):03d}.pkl"
         with open(file, "wb") as fh:               # streamed: never the whole pickle in memory beside the table
-            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            _dump_table(value, fh)
         return DeferredTable(file, name)
     if type(value) is dict:
         return StageTables({k: _set_apart(v, folder, f"{name}.{k}", numbers) for k, v in value.items()})

@@ -96,8 +96,11 @@ def mdc_icon(code: str) -> str:
 
 
 def table(frame, *, formats: dict | None = None, max_rows: int | None = 50, index: bool = False,
-          icons: list[str] = ()):
+          icons: list[str] = (), of: int | None = None):
     """Show a table in a report: private (see :func:`private`), every cell escaped.
+
+    ``of`` is how many rows there are where ``frame`` holds the first of them only (a few of a
+    million contacts): the table says "First 30 of 8,000 rows." as it does of a long frame.
 
     ``icons`` names columns of Making Data Count codes shown with their icon (:func:`mdc_icon`).
     ``formats`` maps columns to format strings (``"{:.0%}"``) or functions; every other cell is
@@ -108,8 +111,9 @@ def table(frame, *, formats: dict | None = None, max_rows: int | None = 50, inde
     import pandas as pd
     from IPython.display import HTML
     shown = private(frame)
-    if max_rows is not None and len(shown) > max_rows:
-        note = f"<p class=\"run-parameters\">First {max_rows:,} of {len(shown):,} rows.</p>"
+    rows = len(shown) if of is None else max(of, len(shown))
+    if max_rows is not None and rows > max_rows:
+        note = f"<p class=\"run-parameters\">First {min(max_rows, len(shown)):,} of {rows:,} rows.</p>"
         shown = shown.head(max_rows)
     else:
         note = ""
