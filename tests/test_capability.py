@@ -472,3 +472,45 @@ def test_each_verdict_is_computed_once_a_check(sample_study, monkeypatch, tmp_pa
         InteractiveShell.clear_instance()
         plt.close("all")
     assert len(calls) == judged, "a verdict was computed again after the check"
+
+
+def test_an_open_case_older_than_the_upper_limit_is_an_exception_named_with_the_finished(sample_results):
+    """HR-00673, open 12.4 days at the as-of date, is older than the redesigned system's upper limit
+    (9.6 days): it is named with the three finished cases beyond it, on the page and in the ledger.
+    On the organisation's clock it is not (its clock never started), and no case before the change
+    is named against the redesigned system's limit."""
+    from studylib.check.ledger import headline_figures
+    from studylib.prose.capability import exceptions_sentence
+    cap = sample_results.capability
+    now = cap["limits"]["Housing repairs"].iloc[-1]
+    assert now["open_beyond"] == ["HR-00673"] and cap["limits"]["Housing repairs"].iloc[0]["open_beyond"] == []
+    said = exceptions_sentence(now)
+    assert "3 cases (HR-00460, HR-00561 and HR-00604) took longer than the limits allow (9.6 days), and 1 case " \
+           "still open (HR-00673) is already older than that: look at what happened to each." in said
+    assert cap["other_limits"]["Housing repairs"].iloc[-1]["open_beyond"] == []
+    assert "HR-00673" in " ".join(sample_results.prose["Capability"].values())
+    figures = headline_figures(sample_results)
+    assert [s["limits"]["open_beyond"] for s in figures["systems"] if s.get("limits")] == [[], ["HR-00673"]]
+
+
+def test_open_beyond_reads_the_charts_clock_service_and_latest_system():
+    """Only the chart's own service, only cases arrived since its latest change, the age on the
+    chart's clock, oldest first; none without a waiting list."""
+    from studylib.measures.capability import open_beyond
+    change = pd.Timestamp("2025-03-10", tz="UTC")
+    chart = pd.DataFrame({"x": [1]})
+    chart.attrs.update(clock="customer", service="Repairs", changes=[{"date": change}])
+    stats = pd.DataFrame({"upper": [30.0, 10.0]})
+    waiting = pd.DataFrame({
+        "case_id": ["old", "before", "other", "young", "oldest", "stopped"],
+        "service": ["Repairs", "Repairs", "Roads", "Repairs", "Repairs", "Repairs"],
+        "customer_start": pd.to_datetime(["2025-04-01", "2025-03-01", "2025-04-01", "2025-04-20", "2025-03-20",
+                                          "2025-04-02"], utc=True),
+        "customer_age_days": [12.0, 40.0, 50.0, 3.0, 20.0, 11.0],
+        "official_age_days": [2.0, 40.0, 50.0, 1.0, np.nan, 11.0]})
+    assert open_beyond(chart, stats, waiting) == ["oldest", "old", "stopped"]
+    chart.attrs["clock"] = "organisation"
+    assert open_beyond(chart, stats, waiting) == ["stopped"]
+    chart.attrs.update(clock="customer", service=None, changes=[])          # All services, no change
+    assert open_beyond(chart, stats, waiting) == ["other", "before", "oldest", "old", "stopped"]
+    assert open_beyond(chart, stats, None) == [] and open_beyond(chart, stats, waiting.iloc[:0]) == []

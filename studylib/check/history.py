@@ -127,10 +127,11 @@ def what_changed(before: dict, after: dict) -> list[str]:
         if was.get("status") and now.get("status") and was["status"] != now["status"]:
             out.append(f"{s['service']} ({s['system']}) was {was['status']} and is now {now['status']}: "
                        f"{now.get('reason', '')}.")
-        new_ids = sorted(set(now.get("exceptions", [])) - set(was.get("exceptions", [])))
-        if new_ids:
-            out.append(f"{s['service']} ({s['system']}): {len(new_ids):,} new case{'s' if len(new_ids) != 1 else ''} "
-                       f"beyond the limits ({', '.join(new_ids[:5])}{' …' if len(new_ids) > 5 else ''}).")
+        for key, words in (("exceptions", "beyond the limits"), ("open_beyond", "still open and older than the upper limit")):
+            new_ids = sorted(set(now.get(key, [])) - set(was.get(key, [])))
+            if new_ids:
+                out.append(f"{s['service']} ({s['system']}): {len(new_ids):,} new case{'s' if len(new_ids) != 1 else ''} "
+                           f"{words} ({', '.join(new_ids[:5])}{' …' if len(new_ids) > 5 else ''}).")
     out.extend(f + "." for f in figures if f)
     ah, bh = a.get("holds") or {}, b.get("holds") or {}
     if ah.get("status") != bh.get("status") and bh:

@@ -155,7 +155,8 @@ def _system_figures(results, demand: dict, flow: dict, capability: dict) -> list
                 continue
             row["limits"] = {"cases": int(lim["n"]), "mean": _number(lim["mean"]), "lower": _number(lim["lower"]),
                              "upper": _number(lim["upper"]), "status": str(lim["status"]), "reason": str(lim["reason"]),
-                             "exceptions": [str(i) for i in (lim["exception_ids"] or [])]}
+                             "exceptions": [str(i) for i in (lim["exception_ids"] or [])],
+                             "open_beyond": [str(i) for i in (lim.get("open_beyond") or [])]}
     return list(rows.values())
 
 

@@ -357,17 +357,26 @@ def _flow(study: Study, settings: dict) -> dict:
     return out
 
 
-def _capability(study: Study, settings: dict, times: pd.DataFrame, charted: list) -> dict:
+def _capability(study: Study, settings: dict, times: pd.DataFrame, charted: list,
+                waiting: pd.DataFrame | None = None) -> dict:
     """The capability charts on both clocks, and every verdict on them, each computed once here:
     ``limits`` and ``other_limits`` (each chart's :func:`~studylib.measures.capability.limits_by_system`,
-    by name), ``daily`` and ``daily_limits`` (the daily average charts, where a system finishes
+    by name, the current system's row with ``open_beyond``: the open cases already older than its
+    upper limit), ``daily`` and ``daily_limits`` (the daily average charts, where a system finishes
     many cases a day), and ``table`` (:func:`~studylib.measures.capability.capability_limits`).
     Words, exercises and notebooks read these; none judges a system again."""
-    from ..measures.capability import capability_charts, capability_limits, daily_averages, limits_by_system
+    from ..measures.capability import capability_charts, capability_limits, daily_averages, limits_by_system, open_beyond
     clock, other = settings["clock"], "organisation" if settings["clock"] == "customer" else "customer"
     kwargs = {"order": settings["order"], "target": settings.get("target")}
+
+    def judged(chart: pd.DataFrame) -> pd.DataFrame:
+        stats = limits_by_system(chart)
+        stats["open_beyond"] = [[] for _ in range(len(stats))]
+        if len(stats):
+            stats.at[stats.index[-1], "open_beyond"] = open_beyond(chart, stats, waiting)
+        return stats
     charts = capability_charts(times, study.config, clock=clock, **kwargs)
-    limits = {name: limits_by_system(chart) for name, chart in charts.items()}
+    limits = {name: judged(chart) for name, chart in charts.items()}
     lead = lead_chart(charts, study.config)
     # The daily chart and the other clock only where a chart is drawn: many services' others are in the table.
     drawn = shown_names(charts, lead=lead, charted=charted)
@@ -378,7 +387,7 @@ def _capability(study: Study, settings: dict, times: pd.DataFrame, charted: list
             "daily": daily, "daily_limits": {name: limits_by_system(d, unit="days") for name, d in daily.items()},
             "table": capability_limits(charts, stats=limits),
             "other_clock": other, "other": other_charts,
-            "other_limits": {name: limits_by_system(chart) for name, chart in other_charts.items()}}
+            "other_limits": {name: judged(chart) for name, chart in other_charts.items()}}
 
 
 def _holds(capability: dict, settings: dict, flow: dict) -> dict | None:
@@ -493,7 +502,8 @@ def compute_check(study: Study, settings: dict | None = None, *, load_caveats: l
         largest_done()          # the parts that hold a large study's every row at once are over
     with timed(seconds, "capability and verdicts"):
         charted = service_table(demand, flow, {})["service"].head(CHARTED_SERVICES).tolist()   # by size: before verdicts
-        capability = (_caught("Capability", caveats, lambda: _capability(study, settings, flow["times"], charted))
+        capability = (_caught("Capability", caveats, lambda: _capability(study, settings, flow["times"], charted,
+                                                                         flow.get("waiting")))
                       if flow else {})
         if capability:
             capability["holds"] = _holds(capability, settings, flow)

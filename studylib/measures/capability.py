@@ -19,6 +19,7 @@ from .xmr import xmr
 
 __all__ = [
     "capability",
+    "open_beyond",
     "capability_charts",
     "study_target",
     "limits_by_system",
@@ -270,6 +271,30 @@ def limits_by_system(result: pd.DataFrame, *, unit: str | None = None) -> pd.Dat
     out = pd.DataFrame.from_dict(rows, orient="index", columns=SYSTEM_COLUMNS)
     out.index.name = "group"
     return out
+
+
+def open_beyond(chart: pd.DataFrame, stats: pd.DataFrame, waiting: pd.DataFrame | None) -> list[str]:
+    """The cases still open that are already older, on the chart's clock, than its current system's
+    upper limit: exceptions as much as the finished cases beyond it (a case's age is a lower bound
+    of its time), though no chart can draw them. Of the chart's service (every service for "All
+    services"), arrived since the latest dated change; oldest first.
+
+    ``stats``: the chart's :func:`limits_by_system`; ``waiting``: the open cases
+    (:func:`studylib.measures.waiting.waiting_list`, with ``customer_age_days`` and
+    ``official_age_days``)."""
+    clock = "customer_age_days" if chart.attrs.get("clock", "customer") == "customer" else "official_age_days"
+    if waiting is None or not len(waiting) or not len(stats) or clock not in waiting:
+        return []
+    upper = float(stats["upper"].iloc[-1])
+    mine = waiting
+    service = chart.attrs.get("service")
+    if service is not None and "service" in mine:
+        mine = mine[mine["service"] == service]
+    changes = chart.attrs.get("changes") or []
+    if changes and "customer_start" in mine:
+        mine = mine[mine["customer_start"] >= changes[-1]["date"]]
+    older = mine[mine[clock] > upper].sort_values(clock, ascending=False, kind="stable")
+    return older["case_id"].astype(str).tolist()
 
 
 def daily_averages(result: pd.DataFrame, *, stats: pd.DataFrame | None = None) -> pd.DataFrame | None:

@@ -67,24 +67,38 @@ def _how_many_inside(rec: pd.Series) -> str:
     return f"{int(np.floor(100 * share))} in every 100 of its finished cases"
 
 
+def _named(ids: list) -> str:
+    """Up to five case ids in brackets, in words ("(A, B and C)"); none past five."""
+    ids = [str(i) for i in ids]
+    if not 0 < len(ids) <= 5:
+        return ""
+    return f" ({ids[0]})" if len(ids) == 1 else f" ({', '.join(ids[:-1])} and {ids[-1]})"
+
+
 def exceptions_sentence(rec: pd.Series, unit: str = "days") -> str:
-    """Points beyond the limits of a predictable system, named as what they are: cases to look at."""
-    if rec["status"] != "predictable" or not rec["exceptions"]:
+    """Points beyond the limits of a predictable system, named as what they are: cases to look at,
+    with the cases still open that are already older than the upper limit (``open_beyond``)."""
+    still = list(rec.get("open_beyond") or []) if isinstance(rec.get("open_beyond"), list) else []
+    if rec["status"] != "predictable" or not (rec["exceptions"] or still):
         return ""
     n, above = int(rec["exceptions"]), int(rec["exceptions_above"])
+    m = len(still)
+    waiting = (f"{_plural(m, 'cases')} still open{_named(still)} {'is' if m == 1 else 'are'} already older than")
+    if not n:
+        return (f"{waiting} the upper limit ({_days(rec['upper'])} {unit}): look at what is happening to "
+                f"{'it' if m == 1 else 'each'}.")
     if above == n:
         kind = f"took longer than the limits allow ({_days(rec['upper'])} {unit})"
     elif above == 0:
         kind = f"took less time than the lower limit ({_days(rec['lower'])} {unit})"
     else:
         kind = "fell outside the limits"
-    ids = list(rec.get("exception_ids") or [])
-    named = ""
-    if 0 < len(ids) <= 5:
-        named = f" ({ids[0]})" if len(ids) == 1 else f" ({', '.join(ids[:-1])} and {ids[-1]})"
-    return (f"{_plural(n, 'cases')}{named} {kind}: look at what happened to {'each' if n != 1 else 'it'}. A few "
-            f"such cases in hundreds are the system's own variation, so {'they do' if n != 1 else 'it does'} not "
-            f"make it unpredictable.")
+    if m:
+        kind += f", and {waiting} " + ("that" if above == n else f"the upper limit ({_days(rec['upper'])} {unit})")
+    many = n + m != 1
+    return (f"{_plural(n, 'cases')}{_named(rec.get('exception_ids') or [])} {kind}: look at what happened to "
+            f"{'each' if many else 'it'}. A few such cases in hundreds are the system's own variation, so "
+            f"{'they do' if n != 1 else 'it does'} not make it unpredictable.")
 
 
 def verdict_sentences(rec: pd.Series, *, points: str = "cases") -> str:
