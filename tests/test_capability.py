@@ -514,3 +514,24 @@ def test_open_beyond_reads_the_charts_clock_service_and_latest_system():
     chart.attrs.update(clock="customer", service=None, changes=[])          # All services, no change
     assert open_beyond(chart, stats, waiting) == ["other", "before", "oldest", "old", "stopped"]
     assert open_beyond(chart, stats, None) == [] and open_beyond(chart, stats, waiting.iloc[:0]) == []
+
+
+def test_limits_from_fewer_than_20_cases_are_called_provisional_in_words_and_on_the_chart():
+    """Wheeler's limits from 12 to 19 points are temporary: the range is given, said to be
+    provisional and from how many cases, and the chart's legend says so; from 20 it is not."""
+    from studylib.measures.capability import PROVISIONAL_BELOW
+    few = capability(_times(_series(STABLE[:15])))
+    rec = limits_by_system(few).iloc[0]
+    assert rec["status"] == "predictable" and rec["provisional"] and PROVISIONAL_BELOW == 20
+    text = capability_caption(few)
+    assert ("(its natural process limits, provisional: drawn from only 15 cases, they will move as more finish, "
+            "and settle from about 20)") in text and "the range it can be expected to keep to" not in text
+    plt.close("all")
+    ax = plot_xmr(few, floor=0)
+    assert any(t.get_text() == "provisional limits, from 15 cases" for t in ax.get_legend().get_texts())
+    enough = capability(_times(_series(STABLE[:20])))
+    assert not limits_by_system(enough).iloc[0]["provisional"]
+    assert "provisional" not in capability_caption(enough)
+    ax = plot_xmr(enough, floor=0)
+    assert any(t.get_text() == "natural process limits" for t in ax.get_legend().get_texts())
+    plt.close("all")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..measures.capability import PROVISIONAL_BELOW
 from ..measures.xmr import SCREEN_FACTOR
 from .finish import plain_dates
 
@@ -84,8 +85,12 @@ def plot_xmr(result: pd.DataFrame, *, ax=None, target: float | None = None, floo
                 label=f"{_point_word(result, xcol)}{name}", zorder=2)
         lower = g["lower_limit"] if floor is None else g["lower_limit"].clip(lower=floor)
         ax.plot(gx, g["mean"], color=colour, lw=1.6, gid="mean", label=f"average{name}")
-        ax.plot(gx, g["upper_limit"], color=colour, lw=1.1, ls="--", gid="upper limit",
-                label=f"{'daily average limits' if result.attrs.get('daily') else 'natural process limits'}{name}")
+        kind = "daily average limits" if result.attrs.get("daily") else "natural process limits"
+        drawn_from = int(g["value"].notna().sum())
+        if 0 < drawn_from < PROVISIONAL_BELOW:          # Wheeler: limits from a few points are temporary
+            points = "days" if result.attrs.get("daily") else "cases" if "arrived" in result else "points"
+            kind = f"provisional limits, from {drawn_from} {points}"
+        ax.plot(gx, g["upper_limit"], color=colour, lw=1.1, ls="--", gid="upper limit", label=f"{kind}{name}")
         ax.plot(gx, lower, color=colour, lw=1.1, ls="--", gid="lower limit")
         median = _runs_median(stats, g["group"].iloc[0])
         if median is not None:

@@ -146,11 +146,14 @@ MIN_POINTS_FOR_LIMITS = MIN_POINTS
 #: capability charts plot them.
 MANY_A_DAY = 3
 _STATUS = {"predictable": "predictable", "not predictable": "not predictable", "too few points": "too few"}
+#: Limits from fewer points than this are provisional (Wheeler, *Making Sense of Data*: limits from
+#: a few points are temporary, to be revised as points accrue; from about 20 they settle).
+PROVISIONAL_BELOW = 20
 #: The runs rule's figures a verdict carries from the series it read (the cases, or the days in turn).
 RUNS_COLUMNS = ["median", "longest_run", "longest_run_max", "crossings", "crossings_min"]
 SYSTEM_COLUMNS = ["n", "mean", "lower", "lower_raw", "upper", "start", "end", "signals", "status", "reason",
                   "judged", "edge", "edge_days", "by_day", "exceptions", "exceptions_above", "exceptions_allowed",
-                  "exception_ids", "inside", *RUNS_COLUMNS]
+                  "exception_ids", "inside", "provisional", *RUNS_COLUMNS]
 
 
 def _edge_days(upper: float) -> float:
@@ -235,6 +238,8 @@ def system_verdict(part: pd.DataFrame, *, attrs: dict | None = None, unit: str =
             "edge": int(edge.sum()), "edge_days": _edge_days(upper) if edge.any() else 0.0, "by_day": by_day,
             "exceptions": exceptions, "exceptions_above": exceptions_above,
             "exceptions_allowed": int(verdict["exceptions_allowed"]), "exception_ids": ids,
+            # limits from fewer than PROVISIONAL_BELOW of the points they are drawn from are provisional
+            "provisional": bool(0 < int((~np.isnan(values)).sum()) < PROVISIONAL_BELOW),
             # the share of its finished cases inside the limits, for words that say how often the range held
             "inside": float((~beyond & ~np.isnan(values)).sum() / max(int((~np.isnan(values)).sum()), 1)), **runs}
 
@@ -252,7 +257,8 @@ def limits_by_system(result: pd.DataFrame, *, unit: str | None = None) -> pd.Dat
         ``reason`` in words, ``judged`` (points the verdict rests on), ``edge`` and ``edge_days``
         (cases at the edge of the window left out of it), ``by_day`` (judged on daily averages),
         ``exceptions`` (points beyond the limits; ``exceptions_above``; ``exception_ids``, the cases
-        beyond them) and ``exceptions_allowed``; the runs rule as the verdict read it (on the daily
+        beyond them) and ``exceptions_allowed``; ``provisional`` (limits from fewer than
+        :data:`PROVISIONAL_BELOW` points); the runs rule as the verdict read it (on the daily
         averages where ``by_day``): ``median`` (its centre line), ``longest_run``, ``longest_run_max``,
         ``crossings``, ``crossings_min``.
         A range is promised only where ``status`` is "predictable".

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..measures.capability import MIN_POINTS_FOR_LIMITS, limits_by_system
+from ..measures.capability import MIN_POINTS_FOR_LIMITS, PROVISIONAL_BELOW, limits_by_system
 from ..measures.holds import holds_sentence
 from ..text import long_date
 
@@ -48,9 +48,17 @@ def _system_words(rec: pd.Series, unit: str, *, first: bool) -> str:
     if rec["status"] == "not predictable":
         return (f"the system was not predictable either ({_main_reason(rec['reason'])}); on average "
                 f"{_mean(rec['mean'])} {unit}")
-    words = (f"{_how_many_inside(rec)} took between {_days(rec['lower'])} and {_days(rec['upper'])} {unit} (its "
-             f"natural process limits, the range it can be expected to keep to); on average {_mean(rec['mean'])}" if first else
-             f"between {_days(rec['lower'])} and {_days(rec['upper'])}; on average {_mean(rec['mean'])}")
+    provisional = bool(rec.get("provisional"))
+    if provisional:
+        # Limits from a few points move as the next ones come: Wheeler calls them temporary.
+        what = (f"its natural process limits, provisional: drawn from only {_plural(int(rec['n']), 'cases')}, they "
+                f"will move as more finish, and settle from about {PROVISIONAL_BELOW}")
+    else:
+        what = "its natural process limits, the range it can be expected to keep to"
+    words = (f"{_how_many_inside(rec)} took between {_days(rec['lower'])} and {_days(rec['upper'])} {unit} "
+             f"({what}); on average {_mean(rec['mean'])}" if first else
+             f"between {_days(rec['lower'])} and {_days(rec['upper'])}{' (provisional limits)' if provisional else ''}; "
+             f"on average {_mean(rec['mean'])}")
     if rec["lower_raw"] < 0 and first:
         words += " (the lower limit is shown at 0: a case cannot take less than no time)"
     return words
