@@ -330,7 +330,8 @@ def test_ae_example_notebook_runs(tmp_path):
     assert html.count("<picture>") == 2
     # England's four-hour performance falls month after month: neither series is predictable, the
     # reason said in words (a long run below the median), no range, no assurance.
-    assert len(re.findall(r"This system is not predictable: (a run of \d+ months|the months cross)", html)) == 2
+    assert len(re.findall(r"This system is not predictable: (a run of \d+ months|the months cross|the level changes)",
+                          html)) == 2
     assert "delivers between" not in html and "will consistently" not in html
     assert "consistent_fail" not in html and "common_cause" not in html
 
@@ -347,8 +348,8 @@ def test_periodic_caption_gives_a_range_only_for_a_stable_system():
     few = xmr(values[:8], improvement="increase", target=95)
     assert xmr_caption(few, unit="%").startswith("Only 8 months: too few to judge")
     shifted = xmr(values + [80.0] * 9, improvement="increase", target=95)
-    assert xmr_caption(shifted, unit="%").startswith("This system is not predictable: a run of 9 months below "
-                                                     "the median")
+    assert xmr_caption(shifted, unit="%").startswith("This system is not predictable: the level changes after the "
+                                                     "first 14 months: those after sit lower than those before")
 
 
 def test_limits_table_promises_nothing_an_unstable_system_cannot_keep(two_systems):
@@ -489,6 +490,8 @@ def test_an_open_case_older_than_the_upper_limit_is_an_exception_named_with_the_
            "still open (HR-00673) is already older than that: look at what happened to each." in said
     assert cap["other_limits"]["Housing repairs"].iloc[-1]["open_beyond"] == []
     assert "HR-00673" in " ".join(sample_results.prose["Capability"].values())
+    assert sample_results.prose["Capability"]["now what"].startswith(
+        "Follow the 3 cases beyond the limits and the 1 case still open past the upper limit end to end")
     figures = headline_figures(sample_results)
     assert [s["limits"]["open_beyond"] for s in figures["systems"] if s.get("limits")] == [[], ["HR-00673"]]
 

@@ -379,10 +379,10 @@ def test_weekly_demand_is_judged_by_the_same_verdict_as_capability():
     steady_words = weekly_verdict_sentence("Steady", verdicts.loc["Steady"])
     assert steady_words.startswith("Steady is predictable: between ") and "contacts a week" in steady_words
     chasing = weekly_verdict_sentence("Chasing a repair", verdicts.loc["Chasing a repair"])
-    assert chasing.startswith("Chasing a repair is not predictable week to week: a run of 10 weeks")
+    assert chasing.startswith("Chasing a repair is not predictable week to week: the weeks cross the median only once")
     text = predictability_sentence(weekly_verdicts(demand_predictability(weekly)))
     assert text.startswith("1 of the 2 main demand types with 12 or more weeks of data is predictable week to week")
-    assert "Chasing a repair is not predictable: a run of 10 weeks" in text
+    assert "Chasing a repair is not predictable: the weeks cross the median only once" in text
 
 
 def test_the_demand_report_shows_contacts_drawn_in_the_results(sample_results):

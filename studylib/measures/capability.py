@@ -220,9 +220,8 @@ def system_verdict(part: pd.DataFrame, *, attrs: dict | None = None, unit: str =
             reasons = []
             if day["verdict"] != "predictable":
                 reasons.append(f"day by day, {day['reason']}")
-            if verdict["exceptions"] > verdict["exceptions_allowed"]:
-                reasons.append(f"{int(verdict['exceptions']):,} cases beyond the limits, where chance gives up to "
-                               f"{int(verdict['exceptions_allowed']):,}")
+            if verdict["cluster"]:            # a bad week of cases, read case by case
+                reasons.append(verdict["cluster"])
             if day["verdict"] == "too few points":
                 n_days = int(day["points"])
                 verdict.update(verdict="too few points",

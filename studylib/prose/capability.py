@@ -83,10 +83,15 @@ def _named(ids: list) -> str:
     return f" ({ids[0]})" if len(ids) == 1 else f" ({', '.join(ids[:-1])} and {ids[-1]})"
 
 
+def _still_open(rec: pd.Series) -> list:
+    """The system's cases still open and already older than its upper limit (``open_beyond``)."""
+    return list(rec.get("open_beyond") or []) if isinstance(rec.get("open_beyond"), list) else []
+
+
 def exceptions_sentence(rec: pd.Series, unit: str = "days") -> str:
     """Points beyond the limits of a predictable system, named as what they are: cases to look at,
     with the cases still open that are already older than the upper limit (``open_beyond``)."""
-    still = list(rec.get("open_beyond") or []) if isinstance(rec.get("open_beyond"), list) else []
+    still = _still_open(rec)
     if rec["status"] != "predictable" or not (rec["exceptions"] or still):
         return ""
     n, above = int(rec["exceptions"]), int(rec["exceptions_above"])
@@ -262,11 +267,14 @@ def capability_prose(result: pd.DataFrame, *, name: str = "the service",
     elif current["status"] == "not predictable":
         now_what = ("Find out what made the system unpredictable before changing anything else: look at the "
                     "days and cases of the runs and the points beyond the limits on the chart.")
-    elif current["exceptions"]:
-        n = int(current["exceptions"])
-        now_what = (f"Follow the {_plural(n, 'cases')} beyond the limits end to end: each may have a cause of its "
-                    "own worth finding. The rest of the variation is the system's own, so improvement means changing "
-                    "the system, not chasing individual cases.")
+    elif current["exceptions"] or _still_open(current):
+        n, m = int(current["exceptions"]), len(_still_open(current))
+        which = " and ".join(part for part in (
+            f"the {_plural(n, 'cases')} beyond the limits" if n else "",
+            f"the {_plural(m, 'cases')} still open past the upper limit" if m else "") if part)
+        now_what = (f"Follow {which} end to end: each may have a cause of its own worth finding. The rest of the "
+                    "variation is the system's own, so improvement means changing the system, not chasing individual "
+                    "cases.")
     else:
         now_what = ("No case since the last change is beyond the limits: the variation is the system's own, so "
                     "improvement means changing the system, not chasing individual cases.")
@@ -293,7 +301,7 @@ def xmr_caption(result: pd.DataFrame, *, unit: str = "", points: str = "months",
 
     Examples: "Month by month this system delivers between 72.8% and 88.2%; on average 80.5%. While
     it stays as it is, it will consistently miss the standard." or "This system is not predictable: a run of 14
-    months below the median, where 9 would be chance, so no range can be promised; on average 80.5%."
+    months below the median, where chance gives up to 10, so no range can be promised; on average 80.5%."
     """
     from ..measures.xmr import xmr_summary
     latest = result[result["group"] == result["group"].max()]

@@ -52,9 +52,10 @@ def counted(settings: dict | None = None) -> list[tuple[str, str]]:
                                "they arrived, since the latest change; given only when the system is predictable."),
         ("Predictable", "A system (or a week's demand) is predictable when its points show no pattern beyond "
                         "chance: no run on one side of the median longer, and no fewer crossings of it, than chance "
-                        "gives for that many points (Anhøj and Olesen, Run charts revisited, PLoS ONE 2014); no "
-                        "change of level clearer than chance gives once in 100 (Pettitt's test); and no more points "
-                        "beyond the natural process limits than a stable but skewed process gives. With several cases "
+                        "gives once in 100 for that many points (after Anhøj and Olesen, Run charts revisited, PLoS "
+                        "ONE 2014); no change of level clearer than chance gives once in 100 (Pettitt's test); and no "
+                        "seven points in a row sitting together higher or lower than chance puts them once in 100 (a "
+                        "scan statistic). Neighbours a little alike are allowed for. With several cases "
                         "a day, the days are judged in turn. Coloured points (Making Data Count's rules) are cases "
                         "to look at, not the verdict."),
         ("Customers waiting", "Customers whose problem is not solved at the date the data runs to (as of), "

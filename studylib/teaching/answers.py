@@ -289,9 +289,9 @@ def exceptions(results):
 
 def exceptions_why(results):
     now = _limits(results)[-1][1].iloc[-1]
-    return (f"{int(now['exceptions'])} cases lie beyond the limits ({int(now['exceptions_above'])} above), where up "
-            f"to {int(now['exceptions_allowed'])} would still fit a predictable system of {int(now['n'])} cases: "
-            "each is a case to look at, not a verdict on the system.")
+    return (f"{int(now['exceptions'])} cases lie beyond the limits ({int(now['exceptions_above'])} above), of "
+            f"{int(now['n'])}: each is a case to look at, not a verdict on the system. A stable process puts some "
+            "beyond its limits (very skewed times, 6 in 100); only a week of them together is a signal.")
 
 
 def upper_limit(results):
