@@ -100,6 +100,15 @@ def test_exceptions_are_cases_to_look_at_and_a_bad_week_is_a_signal():
     # The limits are xmr's, NHSRplotthedots' default (screened moving ranges).
     ref = xmr(y).iloc[0]
     assert (out["lower"], out["upper"]) == pytest.approx((ref["lower_limit"], ref["upper_limit"]))
+    # More beyond the limits than a stable process of any shape gives (8% of 300, at the 99.5% quantile)
+    # count against it: limits far too narrow for the spread it keeps to, as a drifting series' are.
+    drift = np.zeros(300)
+    steps = np.random.default_rng(4).normal(size=300)
+    for i in range(1, 300):
+        drift[i] = 0.9 * drift[i - 1] + steps[i]          # neighbours alike far past 0.3
+    counted = predictability(10 + drift, unit="cases").iloc[0]
+    assert counted["verdict"] == "not predictable" and counted["exceptions"] > counted["exceptions_allowed"]
+    assert f"where a stable process gives up to {int(counted['exceptions_allowed'])}" in counted["reason"]
     # A bad week: seven cases in a row far out together are a signal, wherever they fall.
     y[[50, 150, 250]] = 10
     y[200:207] = 14

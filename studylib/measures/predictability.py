@@ -4,9 +4,9 @@ The per-point signals of :func:`studylib.measures.xmr.xmr` (Making Data Count: o
 limit, a run of 7 on one side of the mean, a trend of 7, two in three near a limit) describe
 points. They were made for 12 to 30 monthly points: on a long series one of them fires by chance
 on almost every stable process (99% of 353 normal points, all of 353 lognormal ones), so "any
-signal" cannot be the verdict. The verdict here is four tests, each at 1% (:data:`TEST_ALPHA`), so
-that a stable process is called "not predictable" at most 4% of the time (Bonferroni) at any length
-and for any shape of data, each following a published method:
+signal" cannot be the verdict. The verdict here is four tests at 1% each (:data:`TEST_ALPHA`) and one
+at 0.5%, so that a stable process is called "not predictable" at most 4.5% of the time (Bonferroni)
+at any length and for any shape of data, each following a published method:
 
 - **Runs around the median** (Anhøj & Olesen 2014, PLoS ONE 9(11): e113825; Anhøj & Wentzel-Larsen
   2018, BMC Medical Research Methodology 18:100), points on the median left out: the series is not
@@ -26,17 +26,19 @@ and for any shape of data, each following a published method:
   row that sit highest (or lowest) together, each read as its place among all, (rank - 1/2) / n; under
   chance a window's sum is about Irwin-Hall, and the p-value is bounded over every window and both
   ends. A bad week of cases is found whatever the series' length, where counting points beyond the
-  limits against Binomial(n, 5%) ignored their order and failed very skewed stable times.
+  limits ignores their order.
 - **Neighbours alike** are measured, not punished: phi, the lag-1 autocorrelation of the ranks with
   the likeliest change of level taken out (so that a shift is not read as it), turned to a Gaussian
   series' (2 sin(pi r / 6)), is allowed for where it passes what chance gives (1/sqrt(n)), up to 0.3
-  (:data:`AUTOCORRELATION_ALLOWED`, plus the estimate's own error). Above it, the verdict says so: limits drawn from moving ranges
+  (:data:`AUTOCORRELATION_ALLOWED`). Above it, the verdict says so: limits drawn from moving ranges
   are then narrower than the spread the system keeps to.
 
 **Wheeler's natural process limits** (*Understanding Variation*): mean ± 2.66 × the mean moving
 range (ranges above 3.267 times their mean screened out, as NHSRplotthedots does) are the range. They
 hold for skewed data without transforming it; a point beyond them is an **exception** to look at,
-not a verdict on the system (very skewed stable times put 6% of their points beyond them).
+not a verdict on the system. Only more exceptions than a stable process of any shape gives (the 99.5%
+quantile of Binomial(n, 8%), :data:`EXCEPTION_SHARE`: very skewed stable times put 6% beyond) count
+against it: limits far too narrow for the spread it keeps to, as strongly autocorrelated series give.
 
 The figures this rule set meets, measured by simulation, are in ``benchmarks/bench_predictability.py``
 and the README.
@@ -54,9 +56,11 @@ __all__ = ["predictability", "exceptions_allowed", "level_change", "runs_limits"
 
 #: Fewer points than this and no verdict is given (NHSRplotthedots warns below 12).
 MIN_POINTS = 12
-#: The share of points a skewed but stable process puts beyond its limits, for how many exceptions
-#: such a process gives (:func:`exceptions_allowed`, shown beside the count; no verdict rests on it).
-EXCEPTION_SHARE = 0.05
+#: More than a stable process of any shape puts beyond its limits: very skewed times (lognormal,
+#: sigma 1.2) put 6% beyond the screened limits, neighbours alike up to 0.3 about 1%. More points
+#: beyond than the 99.5% quantile of Binomial(n, this share) count against the system: limits far
+#: too narrow for the spread it keeps to.
+EXCEPTION_SHARE = 0.08
 PREDICTABILITY_COLUMNS = ["points", "verdict", "lower", "upper", "mean", "exceptions", "exceptions_above",
                           "exceptions_below", "exceptions_allowed", "median", "longest_run", "longest_run_max",
                           "crossings", "crossings_min", "change_after", "change_p", "autocorrelation", "cluster_p",
@@ -70,9 +74,8 @@ def _plural(n: int, word: str) -> str:
 
 
 def exceptions_allowed(n: int, share: float = EXCEPTION_SHARE) -> int:
-    """How many points beyond the limits a stable but skewed process of ``n`` points gives by chance,
-    the 99.5% quantile of Binomial(n, share): shown beside the exceptions, not a rule of the verdict
-    (how many a stable process gives depends on its shape; where they fall in time does not)."""
+    """The most points beyond the limits a stable process of ``n`` points, of any shape, gives by
+    chance: the 99.5% quantile of Binomial(n, share)."""
     from scipy.stats import binom
     return int(binom.ppf(0.995, int(n), share))
 
@@ -268,10 +271,10 @@ def predictability(values, *, unit: str = "points") -> pd.DataFrame:
     phi_seen = lag1_autocorrelation(y, change_after)
     # On ranks it reads as 6/pi arcsin(phi/2) of a Gaussian series' phi: turned back. Allowed for where
     # it passes what chance gives n points apart (1/sqrt(n), one standard error), up to
-    # AUTOCORRELATION_ALLOWED and the estimate's own error.
+    # AUTOCORRELATION_ALLOWED.
     phi = 2 * np.sin(np.pi * phi_seen / 6)
     se = 1 / np.sqrt(n)
-    phi = float(np.clip(phi, 0.0, AUTOCORRELATION_ALLOWED + se)) if phi > se else 0.0
+    phi = float(np.clip(phi, 0.0, AUTOCORRELATION_ALLOWED)) if phi > se else 0.0
     split = float(np.mean(y[y != median] > median)) if useful else 0.5
     split = min(max(split, 1 / max(useful, 2)), 1 - 1 / max(useful, 2))
     lmax, cmin = runs_limits(useful, split=split, phi=phi)
@@ -294,6 +297,9 @@ def predictability(values, *, unit: str = "points") -> pd.DataFrame:
                     f"{'high' if cluster_side == 'higher' else 'low'} together that chance would put {CLUSTER_WINDOW} "
                     "in a row there less than once in 100")
         reasons.append(together)
+    allowed = exceptions_allowed(n)
+    if above + below > allowed:
+        reasons.append(f"{above + below:,} {unit} beyond the limits, where a stable process gives up to {allowed:,}")
     verdict = "not predictable" if reasons else "predictable"
     if not reasons:
         reasons.append(f"no signal was found (the longest run on one side of the median is "
@@ -305,7 +311,7 @@ def predictability(values, *, unit: str = "points") -> pd.DataFrame:
                        f"{AUTOCORRELATION_ALLOWED} allowed for), so limits drawn from moving ranges are narrower than "
                        "the spread the system keeps to, and this verdict is cautious")
     row.update(verdict=verdict, mean=mean, exceptions=above + below, exceptions_above=above,
-               exceptions_below=below, exceptions_allowed=exceptions_allowed(n), median=median, longest_run=longest,
+               exceptions_below=below, exceptions_allowed=allowed, median=median, longest_run=longest,
                longest_run_max=lmax, crossings=crossings, crossings_min=cmin, change_after=change_after,
                change_p=change_p, autocorrelation=phi_seen, cluster_p=cluster_p, cluster=together,
                reason="; ".join(reasons))

@@ -291,7 +291,8 @@ def exceptions_why(results):
     now = _limits(results)[-1][1].iloc[-1]
     return (f"{int(now['exceptions'])} cases lie beyond the limits ({int(now['exceptions_above'])} above), of "
             f"{int(now['n'])}: each is a case to look at, not a verdict on the system. A stable process puts some "
-            "beyond its limits (very skewed times, 6 in 100); only a week of them together is a signal.")
+            "beyond its limits (very skewed times, 6 in 100): only more than any stable process gives (here "
+            f"{int(now['exceptions_allowed'])}), or a week of them together, would be a signal.")
 
 
 def upper_limit(results):
