@@ -69,6 +69,36 @@ def test_freeze_is_a_setting_of_the_check():
         check_results(SAMPLE, freeze="8")
 
 
+def test_freeze_can_be_a_date_the_baseline_cases_arrived_before():
+    """-p freeze 2025-03-24: the baseline is the cases that arrived before it (88 on the sample,
+    those of the first two weeks), held to xmr(..., fix_after_n_points=88), and said by its date; a
+    date too early for 12 cases says so, and a value that is neither is refused with the fix."""
+    from studylib.check.report import _parameter_value
+    from studylib.errors import ParameterError
+    results = check_results(SAMPLE, freeze="2025-03-24")
+    holds = results.capability["holds"]
+    chart = results.capability["charts"]["Housing repairs"]
+    since = chart[(chart["group"] == chart["group"].max()) & ~chart["edge"]]
+    before = int((since["arrived"] < pd.Timestamp("2025-03-24", tz="Europe/London")).sum())
+    frozen = xmr(since["value"].to_numpy(), fix_after_n_points=before, improvement="decrease")
+    assert holds["baseline"] == holds["freeze"] == before == 88 and holds["status"] == "holds"
+    assert holds["upper"] == pytest.approx(frozen["upper_limit"].iloc[-1], abs=1e-12)
+    assert holds_summary(holds)["freeze_date"] == "2025-03-24"
+    assert ("sit inside the limits set on the 88 cases that arrived before 24 March 2025 (a mean of 4.6 days"
+            in results.prose["Capability"]["then what"])
+    assert _parameter_value(results.settings["freeze"], "freeze") == "those that arrived before 24 March 2025"
+    early = check_results(SAMPLE, freeze="2025-03-11")
+    assert early.capability["holds"]["status"] == "too few cases"
+    assert ("Only 8 of the cases finished since 10 March 2025 arrived before 11 March 2025 (the freeze setting's "
+            "date), too few to set limits on (at least 12): choose a later date, or a number of cases."
+            in early.prose["Capability"]["then what"])
+    with pytest.raises(ParameterError, match=r"freeze: 'soon' is neither a number of cases nor a date \(expected "
+                                             r"e.g. 30 or 2025-03-24\)"):
+        check_results(SAMPLE, freeze="soon")
+    with pytest.raises(ParameterError, match="reads two ways"):
+        check_results(SAMPLE, freeze="24/03/2025")
+
+
 def test_a_week_longer_from_mid_april_is_told_from_which_check_and_why(tmp_path):
     study = slower_from_mid_april(tmp_path / "worse")
     ledger = tmp_path / LEDGER_FILE

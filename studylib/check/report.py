@@ -161,7 +161,7 @@ _PARAMETER_WORDS = {"radius_m": "radius, metres", "window_days": "window, days",
                     "period_start": "period starts", "period_end": "period ends", "business_days": "working days only",
                     "clock": "capability charted on", "order": "cases charted in the order they",
                     "target": "end-to-end target", "redact": "personal data hidden", "engine": "figures computed in",
-                    "freeze": "a redesign held to the limits of its first cases, this many"}
+                    "freeze": "a redesign held to the limits of its first cases"}
 #: Values a manager would otherwise have to decode ("clock customer", "target none").
 _VALUE_WORDS = {("clock", "customer"): "the customer's clock (first contact to solved)",
                 ("clock", "organisation"): "the organisation's clock (registered to closed)",
@@ -178,6 +178,10 @@ def _parameter_value(value, name: str = "") -> str:
         return _VALUE_WORDS[(name, value)]
     if isinstance(value, (int, float)) and not isinstance(value, bool) and name == "target":
         return f"{value:g} days, for every service"
+    if name == "freeze" and isinstance(value, int) and not isinstance(value, bool):
+        return f"its first {value:,}"
+    if name == "freeze" and value is not None:          # a date
+        return f"those that arrived before {cell_text(value)}"
     if value is None:
         return "not set"
     if isinstance(value, bool):

@@ -398,8 +398,8 @@ def _holds(capability: dict, settings: dict, flow: dict) -> dict | None:
     chart = capability["charts"].get(lead) if lead else None
     if chart is None:
         return None
-    freeze = settings.get("freeze")
-    return redesign_holds(chart, freeze=None if freeze is None else int(freeze), waiting=flow.get("waiting"))
+    freeze = settings.get("freeze")          # a number of cases, or a date
+    return redesign_holds(chart, freeze=freeze, waiting=flow.get("waiting"))
 
 
 def _conditions(study: Study, demand: dict, flow: dict) -> dict:

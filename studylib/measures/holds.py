@@ -21,6 +21,8 @@ wrong on stable systems of five shapes, and how often it finds a slowdown.
 """
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 
@@ -32,6 +34,8 @@ __all__ = ["redesign_holds", "holds_summary", "holds_sentence", "frozen_limits",
 #: The fewest first cases since a change whose limits the system is held to (NHSRplotthedots'
 #: advice: at least 12 points for limits; Wheeler: 20 to 30 for limits that stop moving).
 DEFAULT_FREEZE = 30
+#: The fewest cases limits are frozen on (xmr's fix_after_n_points, as NHSRplotthedots, needs 12).
+MIN_FREEZE = 12
 
 #: By default the baseline is every case of the first weeks since the change (and at least
 #: :data:`DEFAULT_FREEZE`): a large service's first 30 cases arrive in its first hour.
@@ -41,7 +45,7 @@ BASELINE_WEEKS = 2
 WEEK_ALPHA = 0.001
 
 
-def redesign_holds(chart: pd.DataFrame, *, freeze: int | None = None,
+def redesign_holds(chart: pd.DataFrame, *, freeze: int | pd.Timestamp | None = None,
                    waiting: pd.DataFrame | None = None) -> dict | None:
     """The system since the chart's latest dated change, held to limits frozen on its first cases.
 
@@ -50,10 +54,10 @@ def redesign_holds(chart: pd.DataFrame, *, freeze: int | None = None,
     chart : DataFrame
         A capability chart (:func:`studylib.measures.capability.capability`), ordered by arrival,
         whose ``attrs["changes"]`` lists the dated changes.
-    freeze : int, optional
-        The first cases since the change (at least 12) whose limits the later ones are judged by;
-        by default those that arrived in its first :data:`BASELINE_WEEKS` weeks, and at least
-        :data:`DEFAULT_FREEZE`.
+    freeze : int or Timestamp, optional
+        The first cases since the change (at least 12) whose limits the later ones are judged by,
+        or a date: those that arrived before it (``freeze_date``); by default those that arrived in
+        its first :data:`BASELINE_WEEKS` weeks, and at least :data:`DEFAULT_FREEZE`.
     waiting : DataFrame, optional
         The cases still open (:func:`studylib.measures.waiting.waiting_list`): those older than the
         frozen upper limit are exceptions too.
@@ -77,14 +81,22 @@ def redesign_holds(chart: pd.DataFrame, *, freeze: int | None = None,
         part = part[~part["edge"].to_numpy(dtype=bool)]     # quick cases at the window's edge: biased short
     part = part[part["value"].notna()]
     chosen = freeze is not None
+    freeze_date = None
+    if isinstance(freeze, (pd.Timestamp, dt.date)):
+        # The cases that arrived before the date, as many as they are: xmr's fix_after_n_points on them.
+        freeze_date = pd.Timestamp(freeze)
+        if freeze_date.tzinfo is None and part["arrived"].dt.tz is not None:
+            freeze_date = freeze_date.tz_localize(part["arrived"].dt.tz)
+        freeze = int((part["arrived"] < freeze_date).sum())
     if freeze is None:
         early = int((part["arrived"] < change["date"] + pd.Timedelta(weeks=BASELINE_WEEKS)).sum())
         freeze = max(DEFAULT_FREEZE, early)
     out = {"change": change["date"], "what": change.get("what", ""), "freeze": int(freeze), "chosen": chosen,
+           "freeze_date": freeze_date,
            "system": f"since {change['date']:%-d %B %Y}", "baseline": min(len(part), int(freeze)),
            "later": 0, "beyond": [], "open_beyond": [], "signal": "", "signal_week": None,
            "weeks": pd.DataFrame(columns=["week", "cases", "mean", "median", "slower_p", "faster_p", "signal"])}
-    if len(part) <= freeze:
+    if len(part) <= freeze or freeze < MIN_FREEZE:         # too few since the change, or before the date
         return {**out, "status": "too few cases", "mean": np.nan, "lower": np.nan, "upper": np.nan,
                 "median": np.nan, "baseline_end": part["arrived"].max() if len(part) else None}
     fixed = xmr(part["value"].to_numpy(), np.arange(len(part)), fix_after_n_points=int(freeze),
@@ -141,7 +153,7 @@ def holds_summary(holds: dict | None) -> dict | None:
     weeks = holds["weeks"]
     return {"change": iso_date(holds["change"]), "what": holds["what"], "system": holds["system"],
             "freeze": holds["freeze"], "chosen": holds["chosen"], "baseline": holds["baseline"],
-            "status": holds["status"],
+            "freeze_date": iso_date(holds.get("freeze_date")), "status": holds["status"],
             "mean": None if pd.isna(holds["mean"]) else round(float(holds["mean"]), 4),
             "upper": None if pd.isna(holds["upper"]) else round(float(holds["upper"]), 4),
             "later": int(holds["later"]), "weeks": int(len(weeks)),
@@ -156,6 +168,10 @@ def holds_sentence(holds: dict | None, unit: str = "days", *, checks: int = 1) -
     if not holds:
         return ""
     since = f"since {pd.Timestamp(holds['change']):%-d %B %Y}"
+    if holds["status"] == "too few cases" and holds.get("freeze_date") and holds["freeze"] < MIN_FREEZE:
+        return (f"Only {holds['freeze']:,} of the cases finished {since} arrived before "
+                f"{pd.Timestamp(holds['freeze_date']):%-d %B %Y} (the freeze setting's date), too few to set limits on "
+                f"(at least {MIN_FREEZE}): choose a later date, or a number of cases.")
     if holds["status"] == "too few cases":
         return (f"Too few cases have finished {since} ({holds['baseline']:,}) to set limits on its first "
                 f"{holds['freeze']:,} and judge later ones: whether the redesign holds is for a later check.")
@@ -172,7 +188,9 @@ def holds_sentence(holds: dict | None, unit: str = "days", *, checks: int = 1) -
 def frozen_limits(holds: dict, unit: str = "days") -> str:
     """The frozen limits of :func:`holds_summary`, in words."""
     weeks = {1: "week", 2: "two weeks", 3: "three weeks"}.get(BASELINE_WEEKS, f"{BASELINE_WEEKS} weeks")
-    which = (f"its first {holds['baseline']:,} cases" if holds.get("chosen", True) or holds["baseline"] <= DEFAULT_FREEZE
+    which = (f"the {holds['baseline']:,} cases that arrived before {pd.Timestamp(holds['freeze_date']):%-d %B %Y}"
+             if holds.get("freeze_date") else
+             f"its first {holds['baseline']:,} cases" if holds.get("chosen", True) or holds["baseline"] <= DEFAULT_FREEZE
              else f"the {holds['baseline']:,} cases of its first {weeks}")
     if holds["upper"] is None:       # every baseline case took the same time: no spread, no limits
         return f"{which}, which all took {holds['mean']:.1f} {unit}"

@@ -19,7 +19,7 @@ __all__ = ["SETTINGS", "Setting", "resolve_settings", "settings_help", "settings
 @dataclass(frozen=True)
 class Setting:
     """One setting: its kind (``date``, ``number``, ``count`` (a whole number of at least
-    ``minimum``), ``bool`` or ``choice``), default and meaning."""
+    ``minimum``), ``count or date``, ``bool`` or ``choice``), default and meaning."""
 
     kind: str
     default: object
@@ -47,9 +47,10 @@ SETTINGS: dict[str, Setting] = {
     "engine": Setting("choice", "pandas", "where the flow figures and weekly demand are computed: pandas (in "
                       "memory), duckdb (pip install 'studylib[duckdb]') or spark (the active or a local Spark "
                       "session; pip install 'studylib[spark]'); the figures are the same", ("pandas", "duckdb", "spark")),
-    "freeze": Setting("count", None, "the first cases since a dated change whose limits the redesigned system is held "
-                      "to (at least 12; default: those of its first two weeks, and at least 30): later weeks of "
-                      "cases are judged against them", minimum=12),
+    "freeze": Setting("count or date", None, "the first cases since a dated change whose limits the redesigned "
+                      "system is held to: how many (at least 12), or a date (those that arrived before it); default: "
+                      "those of its first two weeks, and at least 30. Later weeks of cases are judged against them",
+                      minimum=12),
 }
 
 
@@ -82,10 +83,20 @@ def iso_datetime(text: str):
         return None
 
 
-def coerce_setting(name: str, value, timezone: str, error):
+def coerce_setting(name: str, value, timezone: str, error, *, kind: str | None = None):
     setting = SETTINGS[name]
+    if kind is not None:                  # one kind of a setting of two ("count or date")
+        setting = Setting(kind, setting.default, setting.meaning, setting.choices, setting.minimum)
     if value is None or (isinstance(value, str) and value.strip().lower() in ("", "none", "null")):
-        return None if setting.kind in ("date", "number", "count") else setting.default
+        return None if setting.kind in ("date", "number", "count", "count or date") else setting.default
+    if setting.kind == "count or date":
+        text = str(value).strip()
+        whole = isinstance(value, int) or text.isdigit() or (isinstance(value, float) and value.is_integer())
+        if whole:
+            return coerce_setting(name, value, timezone, error, kind="count")
+        if len(text) >= 10 or "/" in text or hasattr(value, "year"):
+            return coerce_setting(name, value, timezone, error, kind="date")
+        raise error(f"{name}: {value!r} is neither a number of cases nor a date (expected e.g. 30 or 2025-03-24)")
     if setting.kind == "date":
         text = str(value).strip()
         if "/" in text:
