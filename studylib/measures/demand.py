@@ -458,11 +458,13 @@ def example_verbatims(classified: pd.DataFrame, *, types: list[str] | None = Non
     DataFrame
         ``demand_type, channel, verbatim``.
     """
-    # The columns used, before any row is picked: not every column of a million contacts copied.
-    classified = classified[[c for c in ("verbatim", "value_or_failure", "demand_type", "channel") if c in classified]]
-    frame = classified[classified["verbatim"].notna() & classified["verbatim"].astype(str).str.strip().ne("")]
-    if value_or_failure is not None:
-        frame = frame[frame["value_or_failure"] == value_or_failure]
+    # The rows of the kind asked for first, then only the columns used: not every column, nor every
+    # verbatim, of a million contacts copied.
+    columns = [c for c in ("verbatim", "value_or_failure", "demand_type", "channel") if c in classified]
+    rows = (classified["value_or_failure"] == value_or_failure).to_numpy(dtype=bool, na_value=False) \
+        if value_or_failure is not None else np.ones(len(classified), dtype=bool)
+    frame = classified.loc[rows, columns]
+    frame = frame[frame["verbatim"].notna() & frame["verbatim"].astype(str).str.strip().ne("")]
     if types is None:
         types = frame["demand_type"].value_counts().head(top).index.tolist()
     rows = [frame[frame["demand_type"] == t].sample(n=min(per_type, int((frame["demand_type"] == t).sum())),
