@@ -420,3 +420,29 @@ def test_the_kernels_start_once_demand_and_flow_are_computed(tmp_path, monkeypat
     table = run_check(SAMPLE, tmp_path / "out", notebooks_dir=NOTEBOOKS, progress=False, ledger=None, jobs=2)
     assert said == ["demand", "flow", "kernel", "kernel"], said
     assert set(table["status"]) == {"ok"}
+
+
+@pytest.mark.slow
+def test_a_kernel_that_dies_as_it_starts_is_started_again(tmp_path, monkeypatch):
+    """A kernel can die as it starts (another program took a port it was given, as parallel test
+    workers do): the lane sees it does not answer and starts a new one, and its stage runs."""
+    import os
+    import signal
+    from studylib.check.kernels import KernelLane
+    real, asked = KernelLane._ready, []
+
+    def dies_the_first_time(lane):
+        asked.append(1)
+        if len(asked) == 1:
+            os.killpg(lane.km.provisioner.pid, signal.SIGKILL)     # the first kernel dies before it answers
+        return real(lane)
+    monkeypatch.setattr(KernelLane, "_ready", dies_the_first_time)
+    lane = KernelLane("python3", tmp_path)
+    try:
+        assert len(asked) == 2 and lane.alive()
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(6 * 7)")])
+        nbformat.write(nb, str(tmp_path / "n.ipynb"))
+        assert lane.run(tmp_path / "n.ipynb", tmp_path / "out.ipynb", {}) == ("ok", "")
+        assert "42" in (tmp_path / "out.ipynb").read_text()
+    finally:
+        lane.close()

@@ -59,6 +59,12 @@ def _reset(folder: Path) -> str:
             f"import os as _os\n_os.chdir({str(folder)!r})\ndel _os")
 
 
+#: How often a lane starts its kernel before the stages it takes fail with the reason.
+START_ATTEMPTS = 3
+#: How long a kernel just started has to answer.
+READY_SECONDS = 120
+
+
 class KernelLane:
     """One kernel that runs stage notebooks one after another.
 
@@ -77,13 +83,34 @@ class KernelLane:
         self._start()
 
     def _start(self) -> None:
+        from jupyter_client.manager import AsyncKernelManager
         env = _kernel_env()
         # What the kernel was started under (again after a restart): a lane is kept only for the
         # same kernel and environment.
         self.key = _lane_key(self.kernel_name, env)
-        # the kernel's own log (TCP warnings, shutdown noise) is not for users
-        run_sync(self.km.start_kernel)(extra_arguments=["--IPKernelApp.log_level=CRITICAL"], cwd=str(self.cwd),
-                                       env=env)
+        for attempt in range(START_ATTEMPTS):
+            # the kernel's own log (TCP warnings, shutdown noise) is not for users
+            run_sync(self.km.start_kernel)(extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+                                           cwd=str(self.cwd), env=env)
+            if self.stopped or self._ready() or attempt == START_ATTEMPTS - 1:
+                return
+            # It died as it started: another program took a port it was given between the choosing
+            # and the binding. A new manager chooses new ports.
+            with contextlib.suppress(Exception):
+                run_sync(self.km.shutdown_kernel)(now=True)
+            self.km = AsyncKernelManager(kernel_name=self.kernel_name)
+
+    def _ready(self) -> bool:
+        """Whether the kernel answers (it may have died as it started)."""
+        client = self.km.client()
+        client.start_channels()
+        try:
+            run_sync(client.wait_for_ready)(timeout=READY_SECONDS)
+            return True
+        except RuntimeError:
+            return False
+        finally:
+            client.stop_channels()
 
     def run(self, notebook: Path, executed: Path, parameters: dict) -> tuple[str, str]:
         import nbformat
