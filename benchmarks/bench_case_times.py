@@ -79,11 +79,11 @@ def main() -> int:
         frame = make_log(args.cases, args.events_per_case, padded=padded, categories=categories,
                          shuffled=shuffled, nanoseconds=nanoseconds)
 
-        def floor():
+        def floor(frame=frame):
             grouped = frame.groupby("case_id", sort=False)["timestamp"]
             return grouped.max() - grouped.min()
 
-        base, ours = best_in_turn(floor, lambda: case_times(frame), args.repeat)
+        base, ours = best_in_turn(floor, lambda frame=frame: case_times(frame), args.repeat)
         worst = max(worst, ours / base)
         print(f"| {'padded' if padded else 'varying'} | {'categories' if categories else 'text'} | "
               f"{'shuffled' if shuffled else 'in order'} | {'nanoseconds' if nanoseconds else 'seconds'} | "

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 
@@ -13,7 +12,7 @@ import pytest
 from studylib.check.history import history_page, history_table, redesign_story, what_changed
 from studylib.check.ledger import LEDGER_FILE, add_check, check_record, default_ledger, read_ledger
 from studylib.check.results import check_results
-from studylib.measures.holds import WEEK_ALPHA, holds_summary, redesign_holds
+from studylib.measures.holds import WEEK_ALPHA, holds_summary
 from studylib.measures.xmr import xmr
 
 from conftest import ROOT, SAMPLE, slower_from_mid_april

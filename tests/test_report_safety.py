@@ -228,6 +228,6 @@ def test_a_board_pack_reads_nothing_outside_its_folder(checked, tmp_path, capsys
     (reports / "run_manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     assert main(["pdf", str(reports)]) == 0
     said = capsys.readouterr().out
-    assert f"the pack left out" in said and secret.as_uri() in said
+    assert "the pack left out" in said and secret.as_uri() in said
     text = "".join(p.extract_text() for p in pypdf.PdfReader(reports / "check.pdf").pages)
     assert "Demand" in text and "SECRET-PAYROLL" not in text

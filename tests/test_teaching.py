@@ -333,13 +333,13 @@ def test_reports_set_predictions_beside_results_and_quote_reflections(taught_rep
     assert "07700 900123" not in summary and "[phone]" in summary
     # A mistyped key is said, with the nearest one, and left out.
     assert "did you mean &#x27;handoffs_per_case&#x27;?" in summary or "did you mean 'handoffs_per_case'?" in summary
-    for html in out.glob("*.html"):
-        text = html.read_text()
+    for report in out.glob("*.html"):
+        text = report.read_text()
         for teaching in ("Before you start", "Exercise 2.1", "Key points", "check_answer", "Before you look",
                          "widget-state", "Textarea", "Save reflections"):
-            assert teaching not in text, (html.name, teaching)
-        if html.name != "00_summary.html":          # the summary quotes the answers with their prompts
-            assert "What surprised you?" not in text, html.name
+            assert teaching not in text, (report.name, teaching)
+        if report.name != "00_summary.html":          # the summary quotes the answers with their prompts
+            assert "What surprised you?" not in text, report.name
     # Each stage asks one exercise its report does not answer: the learner computes it.
     pages = {"Purpose": "01_purpose", "Demand": "02_demand", "Capability": "03_capability", "Flow": "04_flow",
              "System conditions": "05_system_conditions"}
