@@ -13,7 +13,7 @@ import re
 import pandas as pd
 
 __all__ = ["escape", "redact", "private", "configure_privacy", "PERSONAL_DATA", "no_paths",
-           "long_date", "iso_date", "nearest", "did_you_mean"]
+           "long_date", "iso_date", "and_list", "nearest", "did_you_mean"]
 
 
 #: What is redacted from reports by default, in the order the patterns are applied: the label
@@ -90,6 +90,14 @@ def long_date(stamp) -> str:
 def iso_date(stamp) -> str | None:
     """A date as files and settings write it (2025-03-10); None for a missing one."""
     return None if stamp is None or pd.isna(stamp) else f"{pd.Timestamp(stamp):%Y-%m-%d}"
+
+
+def and_list(words) -> str:
+    """Words as a sentence lists them: "A", "A and B", "A, B and C" ("" for none)."""
+    words = [str(w) for w in words]
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def nearest(name, known) -> str:

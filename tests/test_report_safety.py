@@ -231,3 +231,11 @@ def test_a_board_pack_reads_nothing_outside_its_folder(checked, tmp_path, capsys
     assert "the pack left out" in said and secret.as_uri() in said
     text = "".join(p.extract_text() for p in pypdf.PdfReader(reports / "check.pdf").pages)
     assert "Demand" in text and "SECRET-PAYROLL" not in text
+
+
+def test_words_are_listed_as_a_sentence_lists_them():
+    """One helper lists names in prose everywhere (the capability words, the skipped-stage note, the
+    predictions' note): "A", "A and B", "A, B and C"."""
+    from studylib.text import and_list
+    assert [and_list(w) for w in ([], ["A"], ["A", "B"], ["A", "B", "C"], [1, 2])] == \
+        ["", "A", "A and B", "A, B and C", "1 and 2"]

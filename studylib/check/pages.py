@@ -4,7 +4,7 @@ to bear in mind, the team's predictions and reflections, and the summary's stage
 from __future__ import annotations
 
 from ..prose.show import four_parts, say, table
-from ..text import configure_privacy, escape, private, redact
+from ..text import and_list, configure_privacy, escape, private, redact
 from ..teaching.predictions import prediction_table, read_skips, reflections_table
 from .results import NEEDS, STAGES
 
@@ -32,7 +32,7 @@ def predictions_beside(results, stage: str | None = None, *, level: int = 3):
     skipped = read_skips(results.study.path) if results.study.path else []
     if stage is None:
         t = prediction_table(results, results.predictions)
-        looked = (f" The team looked at the results of {_and(skipped)} before writing its predictions for "
+        looked = (f" The team looked at the results of {and_list(skipped)} before writing its predictions for "
                   f"{'it' if len(skipped) == 1 else 'them'}." if skipped else "")
         if t.empty:
             return say("The team wrote down no predictions before looking at the figures: "
@@ -46,10 +46,6 @@ def predictions_beside(results, stage: str | None = None, *, level: int = 3):
         return HTML(looked and f"<h{level}>What the team expected</h{level}>{looked}")
     items = "".join(f"<li>{escape(redact(text))}</li>" for text in t["sentence"])
     return HTML(f"<h{level}>What the team expected</h{level}><ul>{items}</ul>{looked}")
-
-
-def _and(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def team_reflections(results):

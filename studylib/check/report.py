@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 
 from ..prose.show import cell_text
-from ..text import escape, no_paths, redact
+from ..text import and_list, escape, no_paths, redact
 
 __all__ = ["render_report", "page", "skipped_page", "index_page", "TEACH_TAG", "sha256_of"]
 
@@ -347,8 +347,7 @@ def _left_out_sentence(dropped: list[tuple[str, str]]) -> str:
         by_reason.setdefault(why, []).append(heading)
     parts = []
     for why, headings in by_reason.items():
-        names = headings[0] if len(headings) == 1 else ", ".join(headings[:-1]) + " and " + headings[-1]
-        parts.append(f"{names} ({why})")
+        parts.append(f"{and_list(headings)} ({why})")
     return f'<p class="left-out-note">Left out, as this data cannot support them: {escape("; ".join(parts))}.</p>'
 
 

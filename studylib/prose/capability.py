@@ -7,7 +7,7 @@ import pandas as pd
 
 from ..measures.capability import MIN_POINTS_FOR_LIMITS, PROVISIONAL_BELOW, limits_by_system
 from ..measures.holds import holds_sentence
-from ..text import long_date
+from ..text import and_list, long_date
 
 __all__ = ["capability_caption", "capability_prose", "capability_headline", "xmr_caption", "verdict_sentences",
            "daily_caption", "runs_sentence", "exceptions_sentence"]
@@ -77,15 +77,13 @@ def _how_many_inside(rec: pd.Series) -> str:
 
 def _named(ids: list) -> str:
     """Up to five case ids in brackets, in words ("(A, B and C)"); none past five."""
-    ids = [str(i) for i in ids]
-    if not 0 < len(ids) <= 5:
-        return ""
-    return f" ({ids[0]})" if len(ids) == 1 else f" ({', '.join(ids[:-1])} and {ids[-1]})"
+    return f" ({and_list(ids)})" if 0 < len(ids) <= 5 else ""
 
 
 def _still_open(rec: pd.Series) -> list:
     """The system's cases still open and already older than its upper limit (``open_beyond``)."""
-    return list(rec.get("open_beyond") or []) if isinstance(rec.get("open_beyond"), list) else []
+    found = rec.get("open_beyond")
+    return list(found) if isinstance(found, list) else []
 
 
 def exceptions_sentence(rec: pd.Series, unit: str = "days") -> str:
@@ -269,9 +267,8 @@ def capability_prose(result: pd.DataFrame, *, name: str = "the service",
                     "days and cases of the runs and the points beyond the limits on the chart.")
     elif current["exceptions"] or _still_open(current):
         n, m = int(current["exceptions"]), len(_still_open(current))
-        which = " and ".join(part for part in (
-            f"the {_plural(n, 'cases')} beyond the limits" if n else "",
-            f"the {_plural(m, 'cases')} still open past the upper limit" if m else "") if part)
+        which = and_list([f"the {_plural(n, 'cases')} beyond the limits"] * bool(n)
+                         + [f"the {_plural(m, 'cases')} still open past the upper limit"] * bool(m))
         now_what = (f"Follow {which} end to end: each may have a cause of its own worth finding. The rest of the "
                     "variation is the system's own, so improvement means changing the system, not chasing individual "
                     "cases.")
