@@ -85,16 +85,27 @@ def level_change(values, phi: float = 0.0) -> tuple[int, float]:
     the approximate p-value 2 exp(-6 K^2 / (n^3 + n^2)), K the largest |U_t| of the rank statistic).
     Ties take their average rank. Neighbours correlated by ``phi`` widen the statistic's spread by
     about (1 + phi) / (1 - phi), which the p-value allows for."""
-    from scipy.stats import rankdata
-    y = np.asarray(values, dtype=float)
-    n = len(y)
+    ranks = _ranks(np.asarray(values, dtype=float))
+    after, k = _pettitt(ranks)
+    return after, _pettitt_p(k, len(ranks), phi)
+
+
+def _pettitt(ranks: np.ndarray) -> tuple[int, float]:
+    """Where Pettitt's rank statistic is largest (how many points come before) and its size K."""
+    n = len(ranks)
     if n < 3:
-        return 0, 1.0
-    u = 2 * np.cumsum(rankdata(y))[:-1] - np.arange(1, n) * (n + 1)
+        return 0, 0.0
+    u = 2 * np.cumsum(ranks)[:-1] - np.arange(1, n) * (n + 1)
     at = int(np.argmax(np.abs(u)))
-    k = float(abs(u[at]))
+    return at + 1, float(abs(u[at]))
+
+
+def _pettitt_p(k: float, n: int, phi: float) -> float:
+    """Pettitt's approximate p-value for K in ``n`` points, neighbours correlated by ``phi``."""
+    if n < 3:
+        return 1.0
     widened = (1 + phi) / (1 - phi)
-    return at + 1, float(min(1.0, 2 * np.exp(-6 * k * k / ((float(n) ** 3 + float(n) ** 2) * widened))))
+    return float(min(1.0, 2 * np.exp(-6 * k * k / ((float(n) ** 3 + float(n) ** 2) * widened))))
 
 
 def _limits(y: np.ndarray) -> tuple[float, float, float]:
@@ -108,8 +119,8 @@ def _limits(y: np.ndarray) -> tuple[float, float, float]:
     return mean, mean - 2.66 * mr_bar, mean + 2.66 * mr_bar
 
 
-#: Each test's false-alarm rate: four tests at 1% each keep the verdict's at most 4% (Bonferroni),
-#: at any length and for any shape of data.
+#: Each test's false-alarm rate: four tests at 1% each, with the count of exceptions at 0.5%, keep the
+#: verdict's at most 4.5% (Bonferroni), at any length and for any shape of data.
 TEST_ALPHA = 0.01
 #: The lag-1 autocorrelation the tests allow for: a stationary series whose neighbours are alike up
 #: to this much is still one process (Wheeler's "predictable"), and the tests are widened for it.
@@ -126,7 +137,10 @@ def _ranks(y: np.ndarray) -> np.ndarray:
 def lag1_autocorrelation(values, split: int | None = None) -> float:
     """The lag-1 autocorrelation of the series' ranks, each side of ``split`` (a change of level)
     centred on its own mean, so that a change of level is not read as neighbours being alike."""
-    r = _ranks(np.asarray(values, dtype=float))
+    return _lag1(_ranks(np.asarray(values, dtype=float)), split)
+
+
+def _lag1(r: np.ndarray, split: int | None) -> float:
     if len(r) < 3:
         return 0.0
     parts = [r[:split], r[split:]] if split and 0 < split < len(r) else [r]
@@ -195,11 +209,14 @@ def cluster(values, *, phi: float = 0.0, window: int = CLUSTER_WINDOW) -> tuple[
     ties averaged. Under chance a window's sum is about that of ``window`` uniform values
     (Irwin-Hall), its spread widened by neighbours correlated by ``phi``; the p-value is bounded
     over every window and both ends (Bonferroni: windows overlap, so the bound is cautious)."""
-    y = np.asarray(values, dtype=float)
-    n, w = len(y), window
+    return _cluster(_ranks(np.asarray(values, dtype=float)), phi, window)
+
+
+def _cluster(ranks: np.ndarray, phi: float, window: int) -> tuple[int, float, str]:
+    n, w = len(ranks), window
     if n < 2 * w:
         return 0, 1.0, ""
-    u = (_ranks(y) - 0.5) / n
+    u = (ranks - 0.5) / n
     sums = np.convolve(u, np.ones(w), mode="valid")
     inflation = 1 + 2 * sum((1 - k / w) * phi ** k for k in range(1, w))
     high, low = int(np.argmax(sums)), int(np.argmin(sums))
@@ -267,8 +284,9 @@ def predictability(values, *, unit: str = "points") -> pd.DataFrame:
     above, below = int((y > upper).sum()), int((y < lower).sum())
     median = float(np.median(y))
     longest, crossings, useful, side = runs_around(y, median)
-    change_after, _ = level_change(y)
-    phi_seen = lag1_autocorrelation(y, change_after)
+    ranks = _ranks(y)                     # every test below reads ranks: the shape of the data does not matter
+    change_after, k = _pettitt(ranks)
+    phi_seen = _lag1(ranks, change_after)
     # On ranks it reads as 6/pi arcsin(phi/2) of a Gaussian series' phi: turned back. Allowed for where
     # it passes what chance gives n points apart (1/sqrt(n), one standard error), up to
     # AUTOCORRELATION_ALLOWED.
@@ -284,13 +302,13 @@ def predictability(values, *, unit: str = "points") -> pd.DataFrame:
     if crossings < cmin:
         times = {0: "never", 1: "only once", 2: "only twice"}.get(crossings, f"only {crossings:,} times")
         reasons.append(f"the {unit} cross the median {times}, where chance gives at least {cmin:,}")
-    change_after, change_p = level_change(y, phi)
+    change_p = _pettitt_p(k, n, phi)
     if change_p < TEST_ALPHA:
         before, after = np.median(y[:change_after]), np.median(y[change_after:])
         reasons.append(f"the level changes after the first {change_after:,} {unit}: those after sit "
                        f"{'higher' if after > before else 'lower'} than those before, more clearly than chance gives "
                        f"once in 100")
-    cluster_at, cluster_p, cluster_side = cluster(y, phi=phi)
+    cluster_at, cluster_p, cluster_side = _cluster(ranks, phi, CLUSTER_WINDOW)
     together = ""
     if cluster_p < TEST_ALPHA:
         together = (f"the {CLUSTER_WINDOW} {unit} in a row from the {_ordinal(cluster_at + 1)} sit so "
