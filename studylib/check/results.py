@@ -10,7 +10,6 @@ JupyterLab computes it from its study folder (:func:`check_results`).
 from __future__ import annotations
 
 import functools
-
 import time
 import warnings
 from contextlib import contextmanager

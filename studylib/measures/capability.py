@@ -230,6 +230,7 @@ def system_verdict(part: pd.DataFrame, *, attrs: dict | None = None, unit: str =
                 verdict.update(verdict="not predictable" if reasons else "predictable",
                                reason="; ".join(reasons) if reasons else f"day by day, {day['reason']}")
     beyond = (values > upper) | (values < lower)
+    finished = int((~np.isnan(values)).sum())
     exceptions_above = int((values > upper).sum())
     exceptions = int(beyond.sum())
     ids = part.loc[beyond, "case_id"].astype(str).tolist() if "case_id" in part else []
@@ -238,9 +239,9 @@ def system_verdict(part: pd.DataFrame, *, attrs: dict | None = None, unit: str =
             "exceptions": exceptions, "exceptions_above": exceptions_above,
             "exceptions_allowed": int(verdict["exceptions_allowed"]), "exception_ids": ids,
             # limits from fewer than PROVISIONAL_BELOW of the points they are drawn from are provisional
-            "provisional": bool(0 < int((~np.isnan(values)).sum()) < PROVISIONAL_BELOW),
+            "provisional": bool(0 < finished < PROVISIONAL_BELOW),
             # the share of its finished cases inside the limits, for words that say how often the range held
-            "inside": float((~beyond & ~np.isnan(values)).sum() / max(int((~np.isnan(values)).sum()), 1)), **runs}
+            "inside": float((~beyond & ~np.isnan(values)).sum() / max(finished, 1)), **runs}
 
 
 def limits_by_system(result: pd.DataFrame, *, unit: str | None = None) -> pd.DataFrame:

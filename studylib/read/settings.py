@@ -7,6 +7,7 @@ defaults below, then study.yml (``period:`` and ``as_of:`` at the top, the rest 
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import pandas as pd
@@ -86,7 +87,7 @@ def iso_datetime(text: str):
 def coerce_setting(name: str, value, timezone: str, error, *, kind: str | None = None):
     setting = SETTINGS[name]
     if kind is not None:                  # one kind of a setting of two ("count or date")
-        setting = Setting(kind, setting.default, setting.meaning, setting.choices, setting.minimum)
+        setting = dataclasses.replace(setting, kind=kind)
     if value is None or (isinstance(value, str) and value.strip().lower() in ("", "none", "null")):
         return None if setting.kind in ("date", "number", "count", "count or date") else setting.default
     if setting.kind == "count or date":
